@@ -1,0 +1,230 @@
+"""One way of telling users what is wrong with their input.
+
+Every loader reports row-level problems as records with the same columns,
+:data:`PROBLEM_COLUMNS`: the file, the row as the user's spreadsheet numbers it,
+the column, the offending value, the rule broken, how to fix it, and a severity.
+Errors reject the row (it is kept in a rejected table, never dropped); warnings
+keep it. Rows read = rows accepted + rows rejected, always.
+
+Schemas are pandera ``DataFrameSchema`` objects; each column may carry
+``metadata={"fix": "..."}`` so the report can say how to fix what pandera found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+import re
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from .exceptions import InputError
+
+Severity = Literal["error", "warning"]
+
+#: Columns of every problem table, in order.
+PROBLEM_COLUMNS = ["file", "row", "column", "value", "rule", "fix", "severity"]
+
+
+def problems_frame(records: Iterable[Mapping[str, object]] = ()) -> pd.DataFrame:
+    """Build a problem table from records (dicts with :data:`PROBLEM_COLUMNS` keys).
+
+    Examples
+    --------
+    >>> problems_frame([{"file": "a.csv", "row": 3, "column": "code", "value": "OA-POWR",
+    ...                  "rule": "known code", "fix": "did you mean OA-POWER?"}])[["row", "severity"]]
+       row severity
+    0    3    error
+    """
+    frame = pd.DataFrame(list(records), columns=PROBLEM_COLUMNS).astype({"severity": object})
+    frame["severity"] = frame["severity"].fillna("error")
+    frame["row"] = pd.array(frame["row"], dtype="Int64")
+    frame["value"] = frame["value"].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+    return frame.astype({c: "string" for c in PROBLEM_COLUMNS if c != "row"})
+
+
+def flag_rows(
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    *,
+    column: str | None,
+    rule: str,
+    fix: str,
+    severity: Severity = "error",
+    value_column: str | None = None,
+) -> pd.DataFrame:
+    """Problems for the rows of ``frame`` where ``mask`` is true, vectorised.
+
+    ``frame`` must carry ``source_file`` and ``source_row`` (see
+    :func:`sparklearn.tables.read_table`).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"code": ["OA-POWER", "??"], "source_file": "c.csv", "source_row": [2, 3]})
+    >>> flag_rows(t, t["code"] == "??", column="code", rule="known code", fix="use a codebook id")[["row", "value"]].values.tolist()
+    [[3, '??']]
+    """
+    hit = frame.loc[mask.fillna(False).astype(bool)]
+    value_column = value_column or column
+    values = hit[value_column] if value_column in hit.columns else pd.Series("", index=hit.index)
+    return problems_frame(
+        pd.DataFrame({
+            "file": hit["source_file"], "row": hit["source_row"], "column": column or "",
+            "value": values, "rule": rule, "fix": fix, "severity": severity,
+        }).to_dict("records")
+    )
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The result of checking a table: accepted rows, rejected rows, problems.
+
+    ``rejected`` keeps every column of the input plus ``problem`` (the rules broken,
+    ``"; "``-joined), so a user can fix and resubmit the rows.
+    """
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    problems: pd.DataFrame
+
+    @property
+    def n_read(self) -> int:
+        return len(self.accepted) + len(self.rejected)
+
+
+def split_rejected(frame: pd.DataFrame, problems: pd.DataFrame) -> Checked:
+    """Reject the rows that have an error-level problem; keep the rest.
+
+    Rows are matched on ``(source_file, source_row)``.
+    """
+    errors = problems.loc[problems["severity"] == "error"]
+    key = pd.MultiIndex.from_arrays([frame["source_file"].astype(str), frame["source_row"].astype(int)])
+    bad_key = pd.MultiIndex.from_arrays([errors["file"].astype(str), errors["row"].fillna(-1).astype(int)])
+    is_bad = key.isin(bad_key)
+    reasons = (errors.assign(key=list(zip(errors["file"].astype(str), errors["row"].fillna(-1).astype(int))))
+               .groupby("key")["rule"].agg(lambda r: "; ".join(dict.fromkeys(r))))
+    rejected = frame.loc[is_bad].copy()
+    rejected["problem"] = [reasons.get(k, "") for k in key[is_bad]]
+    return Checked(frame.loc[~is_bad].reset_index(drop=True), rejected.reset_index(drop=True), problems)
+
+
+def _fix_for(schema: pa.DataFrameSchema, column: str | None, default: str) -> str:
+    col = schema.columns.get(column) if column else None
+    meta = (col.metadata or {}) if col is not None else {}
+    return str(meta.get("fix", default))
+
+
+def check_schema(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, file: str | Path | None = None) -> Checked:
+    """Validate ``frame`` against a pandera schema, lazily, and split good from bad rows.
+
+    A missing required column rejects every row (the row number is the header row);
+    a failed value check rejects that row. Nothing is dropped: rows read = accepted +
+    rejected.
+
+    Parameters
+    ----------
+    frame
+        Table with ``source_file`` and ``source_row`` columns.
+    schema
+        A pandera ``DataFrameSchema``; columns may carry ``metadata={"fix": ...}``.
+    file
+        Name to report when ``frame`` is empty of ``source_file``.
+
+    Returns
+    -------
+    Checked
+        ``accepted`` (coerced by the schema), ``rejected`` (as read, plus ``problem``)
+        and ``problems`` (:data:`PROBLEM_COLUMNS`).
+
+    Examples
+    --------
+    >>> schema = pa.DataFrameSchema({"round": pa.Column(int, pa.Check.ge(1), coerce=True,
+    ...                              metadata={"fix": "rounds are numbered from 1"})})
+    >>> t = pd.DataFrame({"round": ["1", "0", "x"], "source_file": "s.csv", "source_row": [2, 3, 4]})
+    >>> c = check_schema(t, schema)
+    >>> len(c.accepted), len(c.rejected), c.problems["row"].tolist()
+    (1, 2, [3, 4])
+    """
+    src_file = str(frame["source_file"].iloc[0]) if "source_file" in frame and len(frame) else str(file or "")
+    remaining = frame
+    found: list[pd.DataFrame] = []
+    # A value that cannot be coerced makes pandera run the other checks on raw
+    # strings, which then fail as a whole column; so set the uncoercible rows
+    # aside and check the rest again, to report every problem of every row.
+    for _ in range(len(schema.columns) + 1):
+        try:
+            schema.validate(remaining, lazy=True)
+            break
+        except SchemaErrors as err:
+            cases = err.failure_cases
+        missing = cases.loc[cases["check"].astype(str).str.contains("column_in_dataframe")]
+        if len(missing):
+            header_row = int(frame["source_row"].min()) - 1 if len(frame) else 1
+            problems = problems_frame({
+                "file": src_file, "row": header_row, "column": str(name), "value": "",
+                "rule": f"required column '{name}' is missing",
+                "fix": f"add a column headed '{name}' (headers are matched ignoring case and spaces)",
+            } for name in missing["failure_case"])
+            rejected = frame.assign(problem="; ".join(problems["rule"]))
+            return Checked(frame.iloc[0:0], rejected.reset_index(drop=True), problems)
+        rows = cases.loc[cases["index"].notna() & ~cases["check"].astype(str).str.startswith("dtype(")]
+        if rows.empty:
+            raise InputError(f"the table fails the check {cases['check'].iloc[0]}", file=src_file,
+                             column=str(cases["column"].iloc[0]), fix="check the column's values")
+        idx = rows["index"].astype(int)
+        found.append(problems_frame(pd.DataFrame({
+            "file": remaining.loc[idx, "source_file"].to_numpy() if "source_file" in remaining else src_file,
+            "row": remaining.loc[idx, "source_row"].to_numpy(),
+            "column": rows["column"].astype(str).to_numpy(),
+            "value": rows["failure_case"].to_numpy(),
+            "rule": [_rule_text(c, col, schema) for c, col in zip(rows["check"], rows["column"])],
+            "fix": [_fix_for(schema, c, "correct the value") for c in rows["column"]],
+            "severity": "error",
+        }).to_dict("records")))
+        uncoercible = rows.loc[rows["check"].astype(str).str.startswith("coerce_dtype"), "index"].astype(int)
+        whole_column_failed = cases["index"].isna().any()
+        if uncoercible.empty or not whole_column_failed:
+            break
+        remaining = remaining.drop(index=uncoercible.unique())
+    problems = (pd.concat(found, ignore_index=True).drop_duplicates()
+                .sort_values(["file", "row", "column"], kind="stable")
+                .reset_index(drop=True) if found else problems_frame())
+    checked = split_rejected(frame, problems)
+    accepted = schema.validate(checked.accepted) if len(checked.accepted) else checked.accepted
+    return Checked(accepted.reset_index(drop=True), checked.rejected, problems)
+
+
+def _rule_text(check: object, column: object, schema: pa.DataFrameSchema) -> str:
+    text = str(check)
+    coerce = re.match(r"coerce_dtype\('?([^')]+)'?\)", text)
+    if coerce:
+        return f"must be a valid {_DTYPE_WORDS.get(coerce.group(1), coerce.group(1))}"
+    if text.startswith("not_nullable"):
+        return "must not be empty"
+    if text.startswith("field_uniqueness") or text == "unique":
+        return "must be unique"
+    return text
+
+
+_DTYPE_WORDS = {"int64": "whole number", "Int64": "whole number", "float64": "number",
+                "datetime64[ns]": "date", "bool": "yes/no value"}
+
+
+def save_quarantine(folder: str | Path, name: str, checked: Checked) -> dict[str, Path]:
+    """Write rejected rows and problems under ``folder`` (a processed country folder).
+
+    Writes ``rejected_<name>.csv`` and ``problems_<name>.csv`` atomically and returns
+    their paths. Never called on a raw-data folder.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {"rejected": folder / f"rejected_{name}.csv", "problems": folder / f"problems_{name}.csv"}
+    for key, table in (("rejected", checked.rejected), ("problems", checked.problems)):
+        tmp = out[key].with_suffix(".csv.tmp")
+        table.to_csv(tmp, index=False)
+        tmp.replace(out[key])
+    return out
