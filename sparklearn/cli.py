@@ -1,0 +1,169 @@
+"""The ``sparklearn`` command line: parses arguments and prints; the library does the work."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .config import resolve_paths
+from .exceptions import SparklearnError
+
+
+def _paths(args: argparse.Namespace):
+    return resolve_paths(getattr(args, "data", None), getattr(args, "out", None))
+
+
+def _print_problems(problems: pd.DataFrame, *, limit: int = 200) -> None:
+    if problems.empty:
+        return
+    shown = problems.head(limit).fillna("")
+    with pd.option_context("display.max_colwidth", 60, "display.width", 250, "display.max_rows", limit):
+        print(shown.to_string(index=False))
+    if len(problems) > limit:
+        print(f"... and {len(problems) - limit} more (see problems.csv in each processed country folder)")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .prepare import validate_countries
+
+    paths = _paths(args)
+    result = validate_countries(args.countries or None, paths)
+    _print_problems(result.problems)
+    print(result.summary.to_string(index=False))
+    n_err = int((result.problems["severity"] == "error").sum())
+    n_warn = int((result.problems["severity"] == "warning").sum())
+    print(f"\n{n_err} error(s), {n_warn} warning(s). Rejected rows are in {paths.processed}/<country>/rejected_*.csv;"
+          f" raw files were not changed.")
+    return 1 if n_err else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run_batch
+
+    result = run_batch(args.countries or None, jobs=args.jobs, force=args.force, paths=_paths(args))
+    return 0 if result.ok else 1
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    if args.kind == "outcomes":
+        from .outcomes import harvest_template
+
+        out = Path(args.output or f"outcomes-template-{args.country}.xlsx")
+        written = harvest_template(args.country, out, data=paths.raw)
+    else:
+        from .coding import coding_templates
+
+        out = Path(args.output or f"coding-sheets-{args.country}")
+        written = coding_templates(args.country, out, paths=paths, sessions=args.session or None)
+    print(f"wrote {written}")
+    return 0
+
+
+def cmd_import_qdpx(args: argparse.Namespace) -> int:
+    from .qdpx import import_project
+
+    result = import_project(Path(args.file), country=args.country, paths=_paths(args), output=Path(args.output))
+    _print_problems(result.problems)
+    print(f"wrote {len(result.accepted)} codings to {args.output}; {len(result.rejected)} selection(s) could not be mapped")
+    return 1 if (result.problems["severity"] == "error").any() else 0
+
+
+def cmd_export_qdpx(args: argparse.Namespace) -> int:
+    from .qdpx import export_project, write_qdc
+
+    paths = _paths(args)
+    if args.codebook_only:
+        from .codebook import load_codebook
+
+        written = write_qdc(Path(args.output), load_codebook(paths.codebook_file))
+    else:
+        written = export_project(args.country, Path(args.output), paths=paths)
+    print(f"wrote {written}")
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from .demo import generate_demo
+
+    out = Path(args.out)
+    generate_demo(out, seed=args.seed)
+    print(f"wrote synthetic demo data to {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sparklearn",
+        description="Learning with SPARK: reflection-session coding, outcome harvests, country reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"sparklearn {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    data_help = "folder with countries.yaml, codebook.yaml and one folder per country (default: $SPARKLEARN_DATA or the demo data)"
+    out_help = "folder for processed tables and reports (default: $SPARKLEARN_OUT or data/processed and reports/)"
+
+    p = sub.add_parser("run", help="prepare every country, run the notebooks in parallel, render the HTML reports")
+    p.add_argument("--countries", nargs="+", metavar="SLUG", help="only these countries (default: all)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: one per core)")
+    p.add_argument("--force", action="store_true", help="re-run everything even if nothing changed")
+    p.add_argument("--data", help=data_help)
+    p.add_argument("--out", help=out_help)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check the input files and print every problem (exit 1 on errors)")
+    p.add_argument("countries", nargs="*", metavar="COUNTRY", help="country slugs (default: all)")
+    p.add_argument("--data", help=data_help)
+    p.add_argument("--out", help=out_help)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("template", help="write an Excel sheet to fill in: an outcome harvest or coding sheets")
+    p.add_argument("kind", choices=["outcomes", "coding"])
+    p.add_argument("--country", required=True, metavar="SLUG")
+    p.add_argument("--session", nargs="+", help="coding: only these session ids")
+    p.add_argument("--output", "-o", help="file (outcomes) or folder (coding) to write")
+    p.add_argument("--data", help=data_help)
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("import-qdpx", help="turn a REFI-QDA project (.qdpx) or a Taguette highlights export into a coding sheet")
+    p.add_argument("file", help=".qdpx file, or Taguette highlights .csv/.xlsx")
+    p.add_argument("--country", required=True, metavar="SLUG")
+    p.add_argument("--output", "-o", required=True, help="coding sheet (.csv) to write")
+    p.add_argument("--data", help=data_help)
+    p.set_defaults(func=cmd_import_qdpx)
+
+    p = sub.add_parser("export-qdpx", help="export a country's sessions, codebook and codings as REFI-QDA (.qdpx), or the codebook (.qdc)")
+    p.add_argument("--country", metavar="SLUG")
+    p.add_argument("--output", "-o", required=True)
+    p.add_argument("--codebook-only", action="store_true", help="write the codebook alone as .qdc")
+    p.add_argument("--data", help=data_help)
+    p.set_defaults(func=cmd_export_qdpx)
+
+    p = sub.add_parser("demo-data", help="regenerate the synthetic demo data (same seed, same bytes)")
+    p.add_argument("--out", required=True, help="folder to write (use a new folder; compare with data/raw)")
+    p.add_argument("--seed", type=int, default=2019)
+    p.set_defaults(func=cmd_demo_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "export-qdpx" and not args.codebook_only and not args.country:
+        build_parser().error("export-qdpx needs --country (or --codebook-only)")
+    try:
+        return args.func(args)
+    except SparklearnError as err:
+        print(f"sparklearn {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished reports were kept; rerun to continue", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
