@@ -1,0 +1,1278 @@
+"""REFI-QDA exchange: ``.qdpx`` projects and ``.qdc`` codebooks in and out, Taguette highlights in.
+
+Country leads code in NVivo, ATLAS.ti, MAXQDA, QualCoder or Taguette and exchange
+projects through the REFI-QDA 1.0 standard (qdasoftware.org). This module reads what
+those tools write and writes what they read; ``.qdc`` codebook files live here too
+(not in :mod:`sparklearn.codebook`) so that all REFI-QDA XML is in one module.
+
+How positions are read
+    REFI-QDA ``startPosition``/``endPosition`` are character positions (zero-based,
+    end exclusive) in the source's plain text. sparklearn offsets are Python string
+    indices into text without a byte-order mark and with LF line ends, so on import:
+    a UTF-8 BOM is removed and not counted (it marks the encoding, it is not text);
+    when a source text has CRLF line ends, positions are taken as counted in the text
+    *as stored* (CRLF = two characters) and mapped onto the LF text. Both cases add a
+    warning, because tools disagree here: check a few codings if a tool counts
+    differently. Inline ``PlainTextContent`` is already LF-normalised by XML parsing.
+
+How selections become codings
+    A source is matched to a session by name: the session id, or the session's file
+    name (``GH-S01`` or ``GH-S01.md``, ignoring case). A selection codes every speaker
+    turn (segment) it overlaps by at least one character, so a selection spanning two
+    turns codes both. Segments are located in the source text at their offsets; when
+    the text there is not the segment's text but is found at the offsets
+    :func:`write_qdpx` would give it (a project that sparklearn exported with
+    pseudonymised turns), those offsets are used.
+
+Quirks read with a warning
+    Elements in the codebook namespace (or none) inside a project, an
+    ``xsi:schemaLocation`` naming another schema, set members given by ``guid`` instead
+    of ``targetGUID``, ids that are not GUIDs, texts under ``Sources/`` rather than
+    ``sources/``, a BOM or CRLF line ends in a source text. Elements are matched on
+    their local name, whatever their namespace.
+
+Problems
+    Every problem table has :data:`~sparklearn.validation.PROBLEM_COLUMNS`. For a
+    ``.qdpx`` the ``row`` is the line in ``project.qde`` (unzip the project to see it);
+    for a Taguette sheet it is the spreadsheet row. A selection with an error (missing
+    source text, positions outside the text, unknown code, no session, no turn) is kept
+    in a ``rejected`` table, never dropped.
+
+Privacy
+    A ``.qdpx`` carries the full text of every session. :func:`write_qdpx` must be given
+    pseudonymised segments (the pipeline's processed segments); turns are written with
+    the segments' text, and ``names=`` (the participants register's names) makes the
+    export fail if any name is still there.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import uuid
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from itertools import chain, zip_longest
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from lxml import etree, html
+
+from .codebook import Codebook, codebook_table, load_codebook, lookup_codes
+from .config import Paths, resolve_paths
+from .exceptions import InputError, ParameterError
+from .pipeline import write_atomic
+from .tables import read_table
+from .validation import Checked, problems_frame, split_rejected
+
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+
+#: Namespace of sparklearn's deterministic GUIDs (see :func:`refi_guid`).
+GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:sparklearn:refi-qda")
+
+#: Columns of a codings table, in order (the data contract).
+CODING_COLUMNS = ["country", "session_id", "segment_id", "code_id", "coder", "memo", "source_file", "source_row"]
+
+CODE_COLUMNS = ["guid", "code_id", "name", "parent_guid", "path", "depth", "color", "description", "is_codable"]
+SOURCE_COLUMNS = ["guid", "name", "path_in_zip", "text", "n_chars"]
+SELECTION_COLUMNS = ["ordinal", "line", "selection_guid", "source_guid", "source_name", "start", "end",
+                     "code_guid", "code_name", "coder", "created", "memo"]
+
+_SEGMENT_COLUMNS = ["segment_id", "session_id", "start", "end", "text"]
+_GUID = re.compile(r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?")
+_ID_ATTRIBUTES = ("guid", "targetGUID", "creatingUser", "modifyingUser", "creatingUserGUID", "modifyingUserGUID")
+_DOC_SUFFIX = re.compile(r"\.(md|markdown|txt|text|docx?|odt|rtf|pdf|html?|qdpx)$", re.IGNORECASE)
+# A speaker label at the start of a line of session Markdown ("**GH-P04 [fr]:**"),
+# which is not part of any segment's text, so a highlight spanning turns still matches.
+_SPEAKER_LABEL = re.compile(r"^\s*\*{0,2}[\w-]+(?:\s*\[[A-Za-z-]+\])?:\*{0,2}\s*", re.MULTILINE)
+_HTML_TAG = re.compile(r"<[A-Za-z/][^>]*>")
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+#: What a sparklearn GUID can name.
+GuidKind = Literal["project", "user", "code", "variable", "case", "source", "selection", "coding", "note"]
+
+
+def refi_guid(kind: GuidKind, key: str) -> str:
+    """The GUID sparklearn gives a thing in REFI-QDA files: same thing, same GUID.
+
+    GUIDs are UUID5s of ``kind:key`` under :data:`GUID_NAMESPACE`, so exports are
+    byte-stable and a code keeps its GUID across countries and re-exports.
+
+    Examples
+    --------
+    >>> refi_guid("code", "OA-POWER") == refi_guid("code", "OA-POWER") != refi_guid("code", "OA")
+    True
+    >>> len(refi_guid("source", "GH-S01"))
+    36
+    """
+    return str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}"))
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class QdpxProject:
+    """A REFI-QDA project read into tidy tables.
+
+    Attributes
+    ----------
+    path, name
+        The ``.qdpx`` file and the project's name.
+    users
+        guid, name (``User/@name``, else ``@id``, else the GUID).
+    codes
+        guid, code_id (the codebook's id when a codebook was given and the code's GUID
+        or name matches, else NA), name, parent_guid, path (names joined by ``/``),
+        depth, color, description, is_codable.
+    sources
+        guid, name, path_in_zip (or the file on disk for ``relative://``, ``""`` for
+        inline text), text (BOM removed, LF line ends), n_chars.
+    selections
+        One row per ``Coding`` of a ``PlainTextSelection`` (a ``Coding`` directly on a
+        source covers the whole text): ordinal (1-based, document order, counting
+        rejected ones), line (in ``project.qde``), selection_guid, source_guid,
+        source_name, start, end (positions in ``sources.text``), code_guid, code_name,
+        coder (``Coding/@creatingUser`` resolved to the user's name), created (UTC),
+        memo (the selection's description and notes).
+    rejected
+        Selections that cannot be used, with the same columns plus ``problem``.
+    cases
+        guid, name, description, source_guids (``;``-joined).
+    variables
+        owner_guid, owner (``"case"`` or ``"source"``), variable, type, value (as text).
+    sets
+        guid, name, member_guid, member_kind (``"code"``, ``"source"`` or ``"note"``;
+        NA for an empty set).
+    notes
+        guid, name, text, coder, created.
+    problems
+        :data:`~sparklearn.validation.PROBLEM_COLUMNS`; ``row`` is the line in
+        ``project.qde``.
+    """
+
+    path: Path
+    name: str
+    users: pd.DataFrame
+    codes: pd.DataFrame
+    sources: pd.DataFrame
+    selections: pd.DataFrame
+    rejected: pd.DataFrame
+    cases: pd.DataFrame
+    variables: pd.DataFrame
+    sets: pd.DataFrame
+    notes: pd.DataFrame
+    problems: pd.DataFrame
+
+
+def _issue(found: list[dict], file: Path, line: int | None, column: str, value: object, rule: str, fix: str,
+           severity: str = "warning") -> None:
+    found.append({"file": str(file), "row": line, "column": column, "value": value, "rule": rule, "fix": fix,
+                  "severity": severity})
+
+
+def _norm_id(value: str | None) -> str | None:
+    """GUIDs compare without braces and case; other ids are kept as written."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value.strip("{}").lower() if _GUID.fullmatch(value) else value
+
+
+def _text_of(element: etree._Element | None) -> str:
+    return "" if element is None else "".join(element.itertext()).strip()
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    if not path.is_file():
+        raise InputError("file not found", file=path, fix="check the path")
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty", file=path,
+                         fix="export the project again from the QDA tool (File > Export > REFI-QDA project)")
+    fix = "export the project from the QDA tool as a REFI-QDA project (.qdpx), which is a zip file"
+    if not zipfile.is_zipfile(path):
+        raise InputError("is not a .qdpx (zip) file", file=path, fix=fix)
+    try:
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile as err:
+        raise InputError(f"is not a .qdpx (zip) file: {err}", file=path, fix=fix) from err
+
+
+def _parse_xml(data: bytes, *, file: Path, member: str, fix: str) -> etree._Element:
+    if not data.strip():
+        raise InputError(f"{member} is empty", file=file, fix=fix)
+    # No entities or network: a project file is data, never a reason to fetch anything.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True,
+                             remove_pis=True)
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as err:
+        line, col = err.position
+        raise InputError(f"{member} is not well-formed XML at line {line}, column {col}: {err.msg}",
+                         file=file, row=line, fix=fix) from err
+
+
+def _check_namespaces(root: etree._Element, *, expected: str, schema: str, file: Path, found: list[dict]) -> None:
+    """Warn about namespaces and schema locations that disagree with ``expected``, then drop them.
+
+    Tools mix the project and codebook namespaces, or use none; all elements are
+    matched on their local name afterwards.
+    """
+    location = root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
+    if location:
+        tokens = location.split()
+        if tokens[0] != expected or not any(schema.lower() in t.lower() for t in tokens[1:]):
+            _issue(found, file, root.sourceline, "xsi:schemaLocation", location,
+                   f"schema location does not name {expected} {schema}",
+                   "nothing to do; elements were read by name (tell the tool's makers if codings are missing)")
+    others: dict[str | None, list[etree._Element]] = {}
+    for element in root.iter(tag=etree.Element):
+        namespace = etree.QName(element).namespace
+        if namespace != expected:
+            others.setdefault(namespace, []).append(element)
+        element.tag = etree.QName(element).localname
+    for namespace, elements in others.items():
+        first = elements[0]
+        what = f"namespace '{namespace}'" if namespace else "no namespace"
+        _issue(found, file, first.sourceline, first.tag, namespace or "",
+               f"{len(elements)} element(s), from <{first.tag}>, are in {what} instead of {expected}",
+               "nothing to do; elements were read by name")
+    etree.cleanup_namespaces(root)
+
+
+def _check_ids(root: etree._Element, *, file: Path, found: list[dict]) -> None:
+    """One warning per id attribute whose values are not GUIDs (some tools write plain ids)."""
+    bad: dict[str, list[tuple[int, str]]] = {}
+    for element in root.iter(tag=etree.Element):
+        for name in _ID_ATTRIBUTES:
+            value = element.get(name)
+            if value is not None and not _GUID.fullmatch(value.strip()):
+                bad.setdefault(name, []).append((element.sourceline, value))
+    for name, hits in bad.items():
+        _issue(found, file, hits[0][0], f"@{name}", hits[0][1],
+               f"{len(hits)} @{name} value(s) are not GUIDs", "nothing to do; they were read as plain ids")
+
+
+def _find_member(archive: zipfile.ZipFile, wanted: str) -> str | None:
+    """Zip member by path, ignoring case (tools write ``sources/`` or ``Sources/``)."""
+    wanted = wanted.lstrip("/").lower()
+    by_lower = {name.lower(): name for name in archive.namelist()}
+    return by_lower.get(wanted) or by_lower.get(f"sources/{wanted}")
+
+
+def _decode_text(data: bytes, *, file: Path, line: int, where: str, found: list[dict]) -> tuple[str, np.ndarray]:
+    """Text without BOM and with LF line ends, plus the positions of the CRs dropped from CRLFs."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+        _issue(found, file, line, "plainTextPath", where, "source text starts with a byte-order mark",
+               "nothing to do; positions were counted without it (check a few codings)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        text = data.decode("utf-8", errors="replace")
+        _issue(found, file, line, "plainTextPath", where, f"source text is not valid UTF-8 ({err.reason} at byte "
+               f"{err.start})", "save the source as UTF-8 in the QDA tool and export again; invalid bytes were "
+               "replaced by U+FFFD", severity="warning")
+    crlf = np.array([m.start() for m in re.finditer("\r\n", text)], dtype="int64")
+    if len(crlf):
+        _issue(found, file, line, "plainTextPath", where,
+               f"source text has {len(crlf)} CRLF line end(s)",
+               "nothing to do; positions were taken as counted with CRLF = 2 characters and mapped to LF text "
+               "(check a few codings)")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), crlf
+
+
+def _source_text(source: etree._Element, archive: zipfile.ZipFile, *, qdpx: Path, base: str | None,
+                 found: list[dict]) -> tuple[str | None, str, np.ndarray]:
+    """(text or None, where it was found, CRLF positions) of a TextSource or Note."""
+    inline = source.find("PlainTextContent")
+    if inline is not None:
+        return (inline.text or "").lstrip("\ufeff"), "", np.array([], dtype=int)
+    location = source.get("plainTextPath") or ""
+    scheme, _, rest = location.partition("://")
+    if not rest:
+        scheme, rest = "internal", location
+    data, where = None, rest
+    if scheme.lower() == "internal" and rest:
+        member = _find_member(archive, rest)
+        if member is not None:
+            where, data = member, archive.read(member)
+            rule = "source texts are in 'Sources/' rather than 'sources/'"
+            if member.split("/")[0] == "Sources" and not any(f["rule"] == rule for f in found):
+                _issue(found, qdpx, source.sourceline, "plainTextPath", member, rule,
+                       "nothing to do; the folder was matched ignoring case")
+    elif scheme.lower() in {"relative", "absolute", "file"} and rest:
+        member = _find_member(archive, rest)
+        folders = [Path(base or qdpx.parent), qdpx.parent]
+        # A relative path may not climb out of the project's folders (a project is data from elsewhere).
+        candidates = ([f / rest for f in folders if (f / rest).resolve().is_relative_to(f.resolve())]
+                      if scheme.lower() == "relative" else [Path(rest)])
+        on_disk = next((p for p in candidates if p.is_file()), None)
+        if member is not None:
+            where, data = member, archive.read(member)
+        elif on_disk is not None:
+            where, data = str(on_disk), on_disk.read_bytes()
+    if data is None:
+        return None, where, np.array([], dtype=int)
+    text, crlf = _decode_text(data, file=qdpx, line=source.sourceline, where=where, found=found)
+    return text, where, crlf
+
+
+def _read_codes(codes_element: etree._Element | None, *, file: Path, found: list[dict]) -> pd.DataFrame:
+    rows: list[dict] = []
+
+    def visit(parent: etree._Element, parent_guid: str | None, parent_path: str, depth: int) -> None:
+        for code in parent.iterfind("Code"):
+            guid = _norm_id(code.get("guid")) or f"(no guid, line {code.sourceline})"
+            name = code.get("name") or ""
+            if code.get("guid") is None:
+                _issue(found, file, code.sourceline, "Code/@guid", name, "code has no guid",
+                       "nothing to do; codings cannot refer to it")
+            path = f"{parent_path}/{name}" if parent_path else name
+            rows.append({"guid": guid, "name": name, "parent_guid": parent_guid, "path": path, "depth": depth,
+                         "color": code.get("color"), "description": _text_of(code.find("Description")) or None,
+                         "is_codable": (code.get("isCodable") or "true").strip().lower() in {"true", "1"}})
+            visit(code, guid, path, depth + 1)
+
+    if codes_element is not None:
+        visit(codes_element, None, "", 0)
+    codes = pd.DataFrame(rows, columns=[c for c in CODE_COLUMNS if c != "code_id"])
+    codes.insert(1, "code_id", pd.Series(pd.NA, index=codes.index, dtype="string"))
+    text_columns = ["guid", "name", "parent_guid", "path", "color", "description"]
+    return codes.astype({**dict.fromkeys(text_columns, "string"), "depth": "int64", "is_codable": bool})
+
+
+def _code_ids(codes: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Codebook ids for project codes: by sparklearn's GUID first, then by name (id or label).
+
+    Returns the ``lookup_codes`` columns (value, code_id, suggestion, matched_by) indexed
+    like ``codes``; ``matched_by`` is ``"guid"`` for GUID matches.
+    """
+    ids = codebook_table(codebook)["code_id"]
+    by_guid = codes["guid"].map(pd.Series(ids.array, index=[refi_guid("code", i) for i in ids]))
+    looked = lookup_codes(codes["name"].astype("string"), codebook)
+    looked["code_id"] = by_guid.astype("string").fillna(looked["code_id"])
+    looked["matched_by"] = looked["matched_by"].mask(by_guid.notna(), "guid")
+    looked["suggestion"] = looked["suggestion"].mask(looked["code_id"].notna())
+    return looked
+
+
+def _read_selections(root: etree._Element, sources: pd.DataFrame, users: Mapping[str, str],
+                     notes: Mapping[str, str]) -> pd.DataFrame:
+    """One row per Coding, positions as written (mapped later)."""
+    rows: list[dict] = []
+    for source in root.iterfind("Sources/TextSource"):
+        source_guid = _norm_id(source.get("guid"))
+        # A Coding on the source itself codes the whole text; its end is filled in once the text is known.
+        spans = [(sel, sel.get("startPosition"), sel.get("endPosition"), sel.iterfind("Coding"))
+                 for sel in source.iterfind("PlainTextSelection")]
+        spans.append((source, "0", None, source.iterfind("Coding")))
+        for selection, start, end, codings in spans:
+            memo = [_text_of(selection.find("Description"))] if selection is not source else []
+            for coding in codings:
+                ref = coding.find("CodeRef")
+                coder = _norm_id(coding.get("creatingUser") or selection.get("creatingUser"))
+                note_refs = chain(coding.iterfind("NoteRef"), selection.iterfind("NoteRef"))
+                texts = memo + [notes.get(_norm_id(r.get("targetGUID")) or "", "") for r in note_refs]
+                rows.append({
+                    "line": coding.sourceline, "selection_guid": _norm_id(selection.get("guid")),
+                    "source_guid": source_guid, "start": start, "end": end, "whole_source": selection is source,
+                    "code_guid": _norm_id(ref.get("targetGUID")) if ref is not None else None,
+                    "coder": users.get(coder, coder) if coder else None,
+                    "created": coding.get("creationDateTime") or selection.get("creationDateTime"),
+                    "memo": "\n\n".join(t for t in texts if t),
+                })
+    frame = pd.DataFrame(rows, columns=[*(c for c in SELECTION_COLUMNS if c not in {"source_name", "code_name",
+                                                                                      "ordinal"}), "whole_source"])
+    frame.insert(0, "ordinal", np.arange(1, len(frame) + 1))
+    return frame.merge(sources[["guid", "name"]].rename(columns={"guid": "source_guid", "name": "source_name"}),
+                       on="source_guid", how="left")
+
+
+def _map_crlf(positions: pd.Series, source_guids: pd.Series, crlf: Mapping[str, np.ndarray]) -> pd.Series:
+    """Positions counted in CRLF text -> positions in the LF text (each earlier CR dropped shifts by one)."""
+    mapped = positions.copy()
+    for guid, crs in crlf.items():
+        mask = (source_guids == guid) & positions.notna()
+        mapped[mask] = positions[mask] - np.searchsorted(crs, positions[mask].to_numpy(), side="left")
+    return mapped
+
+
+def _check_selections(selections: pd.DataFrame, codes: pd.DataFrame, *,
+                      file: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(kept, rejected with ``problem``, problems) for selection rows with ``n_chars``/``has_text``."""
+    has_text = selections["has_text"]
+    numeric = selections["start"].notna() & selections["end"].notna()
+    checks = [
+        (~has_text, "TextSource/@plainTextPath", "source_name",
+         "selection is in a source whose text is missing from the project",
+         "export the project again with its sources (the .qdpx must hold sources/<GUID>.txt)"),
+        (has_text & ~numeric, "PlainTextSelection/@startPosition", "start_raw",
+         "selection positions are not whole numbers", "export the project again from the QDA tool"),
+        (has_text & numeric & ((selections["start"] < 0) | (selections["end"] > selections["n_chars"])),
+         "PlainTextSelection/@endPosition", "span",
+         "selection positions are outside the source text",
+         "the source text differs from the one coded: export the project again with its sources"),
+        (has_text & numeric & (selections["start"] >= selections["end"]),
+         "PlainTextSelection/@endPosition", "span", "selection is empty (end is not after start)",
+         "delete the empty coding in the QDA tool or ignore this row"),
+        (selections["code_guid"].isna(), "Coding/CodeRef", "code_guid", "coding has no CodeRef",
+         "export the project again from the QDA tool"),
+        (selections["code_guid"].notna() & ~selections["code_guid"].isin(codes["guid"]),
+         "CodeRef/@targetGUID", "code_guid", "coding refers to a code that is not in the project's codebook",
+         "export the project again; the code may have been deleted without its codings"),
+    ]
+    return _split(selections, checks, file=file, row="line")
+
+
+def _split(frame: pd.DataFrame, checks: Sequence[tuple], *, file: Path | str,
+           row: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Apply error checks ``(mask, column, value_column, rule, fix)``: kept rows, rejected rows, problems.
+
+    ``fix`` is a string, or a Series aligned with ``frame`` when it depends on the row.
+    """
+    masks = pd.DataFrame({rule: mask.fillna(False).astype(bool) for mask, _, _, rule, _ in checks},
+                         index=frame.index)
+    problems = problems_frame(chain.from_iterable(
+        pd.DataFrame({"file": str(file), "row": frame.loc[masks[rule], row], "column": column,
+                      "value": frame.loc[masks[rule], value],
+                      "rule": rule, "fix": fix[masks[rule]] if isinstance(fix, pd.Series) else fix,
+                      "severity": "error"}).to_dict("records")
+        for (_, column, value, rule, fix) in checks))
+    bad = masks.any(axis=1)
+    # Boolean frame dot "rule; " strings concatenates the rules each row breaks.
+    reasons = masks.loc[bad].dot(masks.columns + "; ").str.removesuffix("; ")
+    return (frame.loc[~bad].reset_index(drop=True), frame.loc[bad].assign(problem=reasons).reset_index(drop=True),
+            problems)
+
+
+def _read_variables(root: etree._Element) -> pd.DataFrame:
+    names = {_norm_id(v.get("guid")): (v.get("name"), v.get("typeOfVariable"))
+             for v in root.iterfind("Variables/Variable")}
+    rows = []
+    for owner, path in (("case", "Cases/Case"), ("source", "Sources/TextSource")):
+        for element in root.iterfind(path):
+            for value in element.iterfind("VariableValue"):
+                ref = value.find("VariableRef")
+                key = _norm_id(ref.get("targetGUID")) if ref is not None else None
+                name, kind = names.get(key, (key, None))
+                holder = next((c for c in value if c.tag != "VariableRef"), None)
+                rows.append({"owner_guid": _norm_id(element.get("guid")), "owner": owner, "variable": name,
+                             "type": kind or (holder.tag.removesuffix("Value") if holder is not None else None),
+                             "value": holder.text if holder is not None else None})
+    return pd.DataFrame(rows, columns=["owner_guid", "owner", "variable", "type", "value"])
+
+
+def _read_sets(root: etree._Element, *, file: Path, found: list[dict], reference: str) -> pd.DataFrame:
+    """Set members; ``reference`` is the attribute the schema wants (``targetGUID`` or ``guid``)."""
+    other = "guid" if reference == "targetGUID" else "targetGUID"
+    kinds = {"MemberCode": "code", "MemberSource": "source", "MemberNote": "note"}
+    rows, misnamed = [], []
+    for item in root.iterfind("Sets/Set"):
+        members = [m for m in item if m.tag in kinds]
+        for member in members:
+            if member.get(reference) is None and member.get(other) is not None:
+                misnamed.append(member)
+            rows.append({"guid": _norm_id(item.get("guid")), "name": item.get("name"),
+                         "member_guid": _norm_id(member.get(reference) or member.get(other)),
+                         "member_kind": kinds[member.tag]})
+        if not members:
+            rows.append({"guid": _norm_id(item.get("guid")), "name": item.get("name"), "member_guid": None,
+                         "member_kind": None})
+    if misnamed:
+        _issue(found, file, misnamed[0].sourceline, f"{misnamed[0].tag}/@{other}", misnamed[0].get(other),
+               f"{len(misnamed)} set member(s) use @{other} where the schema has @{reference}",
+               "nothing to do; both were read")
+    return pd.DataFrame(rows, columns=["guid", "name", "member_guid", "member_kind"])
+
+
+def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProject:
+    """Read a REFI-QDA project (``.qdpx``) into tidy tables.
+
+    Parameters
+    ----------
+    path
+        The ``.qdpx`` file (a zip holding ``project.qde`` and ``sources/``).
+    codebook
+        Optional; when given, ``codes.code_id`` is filled where a code's GUID is the
+        one sparklearn exports for a codebook code, or its name is a codebook id or
+        label.
+
+    Returns
+    -------
+    QdpxProject
+        Tables described in :class:`QdpxProject`; selections with problems are in
+        ``rejected``, and every problem and tolerated quirk is in ``problems``.
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty or not a zip, has no ``project.qde``, or its XML is
+        malformed (the message gives the line and column) or has no ``Project`` root.
+
+    Examples
+    --------
+    >>> import tempfile, zipfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "tiny.qdpx"
+    >>> g = "8a4e6b52-7a57-4b3c-9d43-5ac2e0a1b001"
+    >>> with zipfile.ZipFile(p, "w") as z:
+    ...     z.writestr("project.qde", f'''<Project xmlns="urn:QDA-XML:project:1.0" name="t">
+    ...       <CodeBook><Codes><Code guid="{g[:-1]}2" name="Power" isCodable="true"/></Codes></CodeBook>
+    ...       <Sources><TextSource guid="{g}" name="GH-S01" plainTextPath="internal://{g}.txt">
+    ...         <PlainTextSelection guid="{g[:-1]}3" startPosition="0" endPosition="5">
+    ...           <Coding guid="{g[:-1]}4"><CodeRef targetGUID="{g[:-1]}2"/></Coding>
+    ...         </PlainTextSelection></TextSource></Sources></Project>''')
+    ...     z.writestr(f"sources/{g}.txt", "Hello world")
+    >>> project = read_qdpx(p)
+    >>> project.selections[["source_name", "start", "end", "code_name", "coder"]].values.tolist()
+    [['GH-S01', 0, 5, 'Power', 'unknown']]
+    >>> project.problems[["row", "rule", "severity"]].values.tolist()
+    [[5, '1 coding(s) have no creatingUser', 'warning']]
+    """
+    path = Path(path)
+    found: list[dict] = []
+    with _open_zip(path) as archive:
+        members = [n for n in archive.namelist() if PurePosixPath(n).name.lower() == "project.qde"]
+        if not members:
+            listed = ", ".join(archive.namelist()[:8]) or "nothing"
+            raise InputError(f"has no project.qde (the zip holds: {listed})", file=path,
+                             fix="export the project from the QDA tool as a REFI-QDA project (.qdpx)")
+        member = min(members, key=len)
+        fix = "export the project again from the QDA tool; if it persists, report the line to the tool's makers"
+        root = _parse_xml(archive.read(member), file=path, member=member, fix=fix)
+        _check_namespaces(root, expected=PROJECT_NS, schema="Project.xsd", file=path, found=found)
+        if root.tag != "Project":
+            raise InputError(f"project.qde holds <{root.tag}>, not a REFI-QDA <Project>", file=path, row=1,
+                             fix="export a REFI-QDA project (.qdpx); for a codebook alone use read_qdc")
+        _check_ids(root, file=path, found=found)
+
+        users = pd.DataFrame([{"guid": _norm_id(u.get("guid")),
+                               "name": u.get("name") or u.get("id") or _norm_id(u.get("guid"))}
+                              for u in root.iterfind("Users/User")], columns=["guid", "name"])
+        user_names = dict(zip(users["guid"], users["name"]))
+        codes = _read_codes(root.find("CodeBook/Codes"), file=path, found=found)
+        if codebook is not None and len(codes):
+            codes["code_id"] = _code_ids(codes, codebook)["code_id"]
+
+        base = root.get("basePath")
+        source_rows, crlf = [], {}
+        for source in root.iterfind("Sources/TextSource"):
+            guid = _norm_id(source.get("guid"))
+            text, where, crs = _source_text(source, archive, qdpx=path, base=base, found=found)
+            if len(crs):
+                crlf[guid] = crs
+            source_rows.append({"guid": guid, "name": source.get("name") or guid, "path_in_zip": where,
+                                "text": text, "n_chars": len(text) if text is not None else pd.NA,
+                                "line": source.sourceline})
+        sources = pd.DataFrame(source_rows, columns=[*SOURCE_COLUMNS, "line"])
+        missing = sources.loc[sources["text"].isna()]
+        found.extend(pd.DataFrame({
+            "file": str(path), "row": missing["line"], "column": "TextSource/@plainTextPath",
+            "value": missing["path_in_zip"],
+            "rule": "text of source '" + missing["name"] + "' is missing from the project",
+            "fix": "export the project again with its sources (the .qdpx must hold sources/<GUID>.txt)",
+            "severity": "error"}).to_dict("records"))
+        others = [e for e in root.iterfind("Sources/*") if e.tag != "TextSource"]
+        if others:
+            _issue(found, path, others[0].sourceline, others[0].tag, len(others),
+                   f"{len(others)} non-text source(s) (PDF, picture, audio or video) were not read",
+                   "code reflection sessions as text sources")
+
+        note_rows = []
+        for note in root.iterfind("Notes/Note"):
+            text, _, _ = _source_text(note, archive, qdpx=path, base=base, found=found)
+            creator = _norm_id(note.get("creatingUser"))
+            note_rows.append({"guid": _norm_id(note.get("guid")), "name": note.get("name"), "text": text or "",
+                              "coder": user_names.get(creator, creator),
+                              "created": note.get("creationDateTime")})
+        notes = pd.DataFrame(note_rows, columns=["guid", "name", "text", "coder", "created"])
+        notes["created"] = pd.to_datetime(notes["created"], utc=True, errors="coerce", format="ISO8601")
+
+        selections = _read_selections(root, sources, user_names, dict(zip(notes["guid"], notes["text"])))
+        uncoded = sum(1 for s in root.iterfind("Sources/TextSource/PlainTextSelection") if s.find("Coding") is None)
+        if uncoded:
+            _issue(found, path, None, "PlainTextSelection", uncoded,
+                   f"{uncoded} selection(s) carry no Coding (e.g. anchors for notes)", "nothing to do")
+        cases = pd.DataFrame([{
+            "guid": _norm_id(c.get("guid")), "name": c.get("name"), "description": _text_of(c.find("Description")),
+            "source_guids": ";".join(_norm_id(r.get("targetGUID")) or "" for r in c.iterfind("SourceRef")),
+        } for c in root.iterfind("Cases/Case")], columns=["guid", "name", "description", "source_guids"])
+        variables = _read_variables(root)
+        sets = _read_sets(root, file=path, found=found, reference="targetGUID")
+        project_name = root.get("name") or path.stem
+
+    unknown_coders = selections["coder"].notna() & ~selections["coder"].isin(users["name"])
+    if len(users) and unknown_coders.any():
+        first = selections.loc[unknown_coders].iloc[0]
+        _issue(found, path, first["line"], "Coding/@creatingUser", first["coder"],
+               f"{int(unknown_coders.sum())} coding(s) name a user that is not in <Users>",
+               "nothing to do; the user's GUID is used as the coder")
+    no_coder = selections["coder"].isna()
+    if no_coder.any():
+        _issue(found, path, selections.loc[no_coder, "line"].iloc[0], "Coding/@creatingUser", "",
+               f"{int(no_coder.sum())} coding(s) have no creatingUser", "nothing to do; their coder is 'unknown'")
+    selections["coder"] = selections["coder"].fillna("unknown")
+    selections["start_raw"] = selections["start"]
+    for column in ("start", "end"):
+        selections[column] = _map_crlf(pd.to_numeric(selections[column], errors="coerce"),
+                                       selections["source_guid"], crlf)
+    text_info = sources.set_index("guid")
+    selections["n_chars"] = pd.to_numeric(selections["source_guid"].map(text_info["n_chars"]), errors="coerce")
+    selections["has_text"] = selections["source_guid"].map(text_info["text"].notna()).fillna(False).astype(bool)
+    selections["end"] = selections["end"].mask(selections["whole_source"], selections["n_chars"])
+    selections["span"] = selections["start_raw"].astype(str) + "-" + selections["end"].astype(str)
+    kept, rejected, problems = _check_selections(selections, codes, file=path)
+    code_names = codes.drop_duplicates("guid").set_index("guid")["name"]
+    extra = ["start_raw", "n_chars", "has_text", "span", "whole_source"]
+    kept = kept.drop(columns=extra).astype({"start": "int64", "end": "int64"})
+    rejected = rejected.drop(columns=extra)
+    for table in (kept, rejected):
+        table["code_name"] = table["code_guid"].map(code_names)
+        table["created"] = pd.to_datetime(table["created"], utc=True, errors="coerce", format="ISO8601")
+    issues = pd.concat([problems_frame(found), problems], ignore_index=True)
+    return QdpxProject(
+        path=path, name=project_name, users=users, codes=codes,
+        sources=sources.drop(columns="line"),
+        selections=kept[SELECTION_COLUMNS], rejected=rejected[[*SELECTION_COLUMNS, "problem"]],
+        cases=cases, variables=variables, sets=sets, notes=notes,
+        problems=issues.sort_values("row", kind="stable", na_position="first").reset_index(drop=True),
+    )
+
+
+def _document_key(names: pd.Series) -> pd.Series:
+    """Matching key for a document or session name: no folder, no file extension, case folded."""
+    stem = names.astype("string").str.strip().str.rsplit("/", n=1).str[-1].str.replace(_DOC_SUFFIX, "", regex=True)
+    return stem.str.casefold()
+
+
+def _match_sessions(names: pd.Series, session_ids: pd.Series) -> pd.Series:
+    """Session id of each document name (NA when none matches)."""
+    ids = pd.Series(pd.unique(session_ids.astype("string")))
+    return _document_key(names).map(pd.Series(ids.array, index=_document_key(ids).array)).astype("string")
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ParameterError(f"the {what} table lacks column(s) {', '.join(missing)} "
+                             f"(it has: {', '.join(map(str, frame.columns))}); pass the table sparklearn.sessions "
+                             "reads")
+
+
+def _pseudonymised_offsets(segments: pd.DataFrame) -> pd.DataFrame:
+    """Offsets of each segment once every turn's span is replaced by the segment's text.
+
+    Segments are turns with offsets into the session file, while their ``text`` may be
+    pseudonymised (another length); :func:`write_qdpx` writes that text, so later
+    turns move by the lengths changed before them. Returns ``export_start``,
+    ``export_end`` indexed like ``segments``.
+    """
+    ordered = segments.sort_values(["session_id", "start"], kind="stable")
+    length = ordered["text"].str.len().astype("int64")
+    delta = length - (ordered["end"] - ordered["start"])
+    shift = delta.groupby(ordered["session_id"], sort=False).cumsum() - delta
+    start = ordered["start"] + shift
+    return pd.DataFrame({"export_start": start, "export_end": start + length}).reindex(segments.index)
+
+
+def _segments_in_sources(segments: pd.DataFrame, sources: pd.DataFrame, *, file: Path,
+                         found: list[dict]) -> pd.DataFrame:
+    """Where each segment lies in each matched source: source_guid, segment_id, seg_start, seg_end.
+
+    Takes the session offsets, or the export offsets when they fit the source text better
+    (a project sparklearn wrote from pseudonymised segments).
+    """
+    placed = segments.join(_pseudonymised_offsets(segments))
+    out = []
+    for source in sources.itertuples():
+        turns = placed.loc[placed["session_id"] == source.session_id]
+        # Comparing texts at both candidate offsets is per segment by nature (string slices).
+        fits = {prefix: sum(source.text[s:e] == t for s, e, t in zip(turns[f"{prefix}start"], turns[f"{prefix}end"],
+                                                                      turns["text"]))
+                for prefix in ("", "export_")}
+        prefix = "export_" if fits["export_"] > fits[""] else ""
+        if fits[prefix] < len(turns):
+            _issue(found, file, None, "TextSource", source.name,
+                   f"{len(turns) - fits[prefix]} of {len(turns)} turns of session {source.session_id} differ from "
+                   f"source '{source.name}' at their offsets",
+                   "expected where names were pseudonymised; otherwise the source was edited after export or is "
+                   "another version of the session: check its codings")
+        out.append(pd.DataFrame({"source_guid": source.guid, "segment_id": turns["segment_id"].to_numpy(),
+                                 "seg_start": turns[f"{prefix}start"].to_numpy(dtype="int64"),
+                                 "seg_end": turns[f"{prefix}end"].to_numpy(dtype="int64")}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(
+        columns=["source_guid", "segment_id", "seg_start", "seg_end"])
+
+
+def _collapse_duplicates(codings: pd.DataFrame, *, found: list[dict]) -> pd.DataFrame:
+    """One coding per (segment, code, coder): memos joined, the first entry kept, a warning per repeat.
+
+    ``codings`` carries ``problem_row``, the row reported for a repeat.
+    """
+    key = ["segment_id", "code_id", "coder"]
+    codings = codings.sort_values([*key, "source_row"], kind="stable")
+    dup = codings.duplicated(key)
+    repeats = codings.loc[dup]
+    first = codings.groupby(key, sort=False)["source_row"].transform("first")[dup].astype(str)
+    found.extend(pd.DataFrame({
+        "file": repeats["source_file"], "row": repeats["problem_row"], "column": "code", "value": repeats["code_id"],
+        "rule": ("codes " + repeats["segment_id"] + " with " + repeats["code_id"] + " for coder "
+                 + repeats["coder"].astype(str) + " again (as entry " + first + ")"),
+        "fix": "nothing to do; the segment is counted once", "severity": "warning"}).to_dict("records"))
+    memo = codings.groupby(key, sort=False)["memo"].agg(lambda m: "\n\n".join(dict.fromkeys(t for t in m if t)))
+    return codings.loc[~dup].drop(columns="memo").merge(memo.rename("memo").reset_index(), on=key)
+
+
+def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codebook: Codebook,
+                          country: str) -> Checked:
+    """Turn a project's coded selections into codings of sparklearn segments.
+
+    Parameters
+    ----------
+    project
+        From :func:`read_qdpx`.
+    segments
+        The country's segments (segment_id, session_id, start, end, text), as read by
+        :func:`sparklearn.sessions.read_sessions` (pseudonymised or not).
+    codebook
+        Codes are matched by sparklearn's GUID, else by name (a codebook id or label,
+        ignoring case); near misses are suggested.
+    country
+        Country slug written in the ``country`` column.
+
+    Returns
+    -------
+    Checked
+        ``accepted``: codings with :data:`CODING_COLUMNS` (source_file is the
+        ``.qdpx``, source_row the selection's ``ordinal``), one per (segment, code,
+        coder), sorted; ``rejected``: selections that gave no coding (the project's
+        rejected ones too) with ``problem``; ``problems``: the project's plus the
+        mapping's (``row`` = line in ``project.qde``).
+    """
+    _require_columns(segments, _SEGMENT_COLUMNS, "segments")
+    found: list[dict] = []
+    sources = project.sources.assign(session_id=_match_sessions(project.sources["name"], segments["session_id"]))
+    matched = sources.loc[sources["session_id"].notna() & sources["text"].notna()]
+    positions = _segments_in_sources(segments, matched, file=project.path, found=found)
+
+    selections = project.selections.assign(session_id=project.selections["source_guid"].map(
+        sources.set_index("guid")["session_id"]))
+    pairs = selections[["ordinal", "source_guid", "start", "end"]].merge(positions, on="source_guid")
+    overlap = pairs.loc[(pairs["start"].to_numpy() < pairs["seg_end"].to_numpy())
+                        & (pairs["seg_start"].to_numpy() < pairs["end"].to_numpy())]
+
+    codes = project.codes.drop_duplicates("guid").reset_index(drop=True)
+    looked = _code_ids(codes, codebook).set_index(codes["guid"])
+    selections["code_id"] = selections["code_guid"].map(looked["code_id"])
+    selections["suggestion"] = selections["code_guid"].map(looked["suggestion"])
+    suggestion = " (did you mean '" + selections["suggestion"].astype("string") + "'?)"
+    checks = [
+        (selections["session_id"].isna(), "TextSource/@name", "source_name",
+         f"source is not a session of {country}",
+         "name the document in the QDA tool after its session id (e.g. GH-S01) or session file (GH-S01.md)"),
+        (selections["session_id"].notna() & ~selections["ordinal"].isin(overlap["ordinal"]),
+         "PlainTextSelection", "span", "selection covers no speaker turn (only a title, header or blank lines)",
+         "code the speakers' turns in the QDA tool, not the session header"),
+        (selections["code_id"].isna(), "CodeRef/@targetGUID", "code_name", "code is not in the codebook",
+         "rename the code in the QDA tool to a codebook id or label, or add it to codebook.yaml"
+         + suggestion.fillna("")),
+    ]
+    kept, rejected, problems = _split(selections.assign(span=selections["start"].astype(str) + "-"
+                                                        + selections["end"].astype(str)),
+                                      checks, file=project.path, row="line")
+    codings = kept.merge(overlap[["ordinal", "segment_id"]], on="ordinal").assign(
+        country=country, source_file=str(project.path), source_row=lambda t: t["ordinal"],
+        problem_row=lambda t: t["line"])
+    codings = _collapse_duplicates(codings, found=found)
+    codings = codings.sort_values(["session_id", "segment_id", "code_id", "coder"], kind="stable")
+    rejected = pd.concat([project.rejected, rejected.drop(columns=["session_id", "code_id", "suggestion", "span"])],
+                         ignore_index=True)
+    problems = pd.concat([project.problems, problems_frame(found), problems], ignore_index=True)
+    return Checked(codings[CODING_COLUMNS].reset_index(drop=True), rejected, problems)
+
+
+# --------------------------------------------------------------------------- Taguette
+
+
+def _search_key(text: pd.Series) -> pd.Series:
+    """Text as compared for Taguette: no Markdown asterisks (Taguette shows rendered text), single spaces."""
+    return text.astype("string").str.replace("*", "", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def read_taguette_highlights(path: str | Path, *, segments: pd.DataFrame, codebook: Codebook, country: str,
+                             coder: str = "taguette") -> Checked:
+    """Codings from a Taguette highlights export (CSV or XLSX: id, document, tag, content).
+
+    Each highlight's ``content`` is looked up in the turns of its document's session
+    (document name = session id or session file name): the content is split into lines,
+    speaker labels are dropped, and each line is searched as an exact substring of a
+    turn's text, comparing with Markdown asterisks removed and whitespace collapsed. A
+    highlight spanning turns codes each turn it covers; a line found in several turns
+    codes the first and adds a warning. Tags may be codebook ids, labels, or
+    Taguette paths ``group/tag`` (the last part is tried when the whole is unknown).
+
+    Parameters
+    ----------
+    path
+        The export, read with :func:`sparklearn.tables.read_table`.
+    segments
+        The country's segments (segment_id, session_id, start, end, text).
+    codebook, country
+        To check tags, and for the ``country`` column.
+    coder
+        Taguette's export does not say who highlighted; this is written as the coder.
+
+    Returns
+    -------
+    Checked
+        ``accepted``: codings with :data:`CODING_COLUMNS` (source_row = the sheet's
+        row); ``rejected``: highlights that gave no coding, as read, with ``problem``;
+        ``problems`` (rows as the spreadsheet numbers them).
+    """
+    _require_columns(segments, _SEGMENT_COLUMNS, "segments")
+    path = Path(path)
+    table = read_table(path)
+    missing = [c for c in ("document", "tag", "content") if c not in table.columns]
+    if missing:
+        header = int(table["source_row"].min()) - 1 if len(table) else 1
+        raise InputError(f"is not a Taguette highlights export: it has no column '{missing[0]}'", file=path,
+                         row=header, column=missing[0],
+                         fix="export the highlights from Taguette (columns id, document, tag, content)")
+    table["session_id"] = _match_sessions(table["document"], segments["session_id"])
+    tags = table["tag"].astype("string").str.strip()
+    looked = lookup_codes(tags, codebook)
+    retry = looked["code_id"].isna() & tags.str.contains("/", regex=False)
+    last = lookup_codes(tags[retry].str.rsplit("/", n=1).str[-1].str.strip(), codebook)
+    table["code_id"] = looked["code_id"].fillna(last["code_id"])
+    suggestion = last["suggestion"].reindex(table.index).fillna(looked["suggestion"])
+
+    content = table["content"].astype("string")
+    is_html = content.str.contains(_HTML_TAG, na=False)
+    content = content.mask(is_html, content[is_html].map(lambda c: html.fromstring(c).text_content()))
+    lines = (content.str.replace(_SPEAKER_LABEL, "\n", regex=True).str.split("\n")
+             .explode().pipe(_search_key))
+    lines = lines[lines.fillna("") != ""]
+    pieces = pd.DataFrame({"source_row": table.loc[lines.index, "source_row"].to_numpy(),
+                           "session_id": table.loc[lines.index, "session_id"].to_numpy(),
+                           "piece": lines.to_numpy()})
+    pieces["piece_no"] = np.arange(len(pieces))
+    turns = segments.sort_values(["session_id", "start"], kind="stable").assign(key=lambda s: _search_key(s["text"]))
+    candidates = pieces.merge(turns[["session_id", "segment_id", "key"]], on="session_id")
+    # Substring tests pair each line with each turn of its session; there is no vectorised "in" for pairs.
+    hits = candidates.loc[[p in t for p, t in zip(candidates["piece"], candidates["key"])]]
+    n_hits = hits.groupby("piece_no")["segment_id"].transform("size")
+    located = hits.drop_duplicates("piece_no")
+    ambiguous = located.loc[n_hits[located.index] > 1]
+    found = pd.DataFrame({
+        "file": str(path), "row": ambiguous["source_row"], "column": "content", "value": ambiguous["piece"],
+        "rule": ("text is found in " + n_hits[ambiguous.index].astype(str) + " turns; coded the first ("
+                 + ambiguous["segment_id"] + ")"),
+        "fix": "highlight a longer passage in Taguette if another turn was meant", "severity": "warning",
+    }).to_dict("records")
+
+    checks = [
+        (table["session_id"].isna(), "document", "document", f"document is not a session of {country}",
+         "name the document in Taguette after its session id (e.g. GH-S01) or session file (GH-S01.md)"),
+        (table["session_id"].notna() & ~table["source_row"].isin(located["source_row"]), "content", "content",
+         "highlighted text is not found in the session's turns",
+         "check the document is this session's current version; highlight within speakers' turns"),
+        (table["code_id"].isna(), "tag", "tag", "tag is not in the codebook",
+         "rename the tag in Taguette to a codebook id or label, or add it to codebook.yaml"
+         + (" (did you mean '" + suggestion.astype("string") + "'?)").fillna("")),
+    ]
+    kept, _, problems = _split(table, checks, file=path, row="source_row")
+    codings = (kept.drop(columns="session_id")
+               .merge(located[["source_row", "session_id", "segment_id"]], on="source_row")
+               .drop_duplicates(["source_row", "segment_id"])
+               .assign(country=country, coder=coder, memo="", problem_row=lambda t: t["source_row"]))
+    codings = _collapse_duplicates(codings, found=found)
+    problems = pd.concat([problems, problems_frame(found)], ignore_index=True)
+    checked = split_rejected(table.drop(columns=["session_id", "code_id"]), problems)
+    accepted = codings.sort_values(["session_id", "segment_id", "code_id"], kind="stable")
+    return Checked(accepted[CODING_COLUMNS].reset_index(drop=True), checked.rejected, problems)
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _qualified(namespace: str):
+    return lambda tag: f"{{{namespace}}}{tag}"
+
+
+def _codes_element(parent: etree._Element, codebook: Codebook, q) -> None:
+    """``Codes`` with one ``Code`` per codebook code, nested by parent, in codebook order."""
+    table = codebook_table(codebook).sort_values(["depth", "order"], kind="stable")
+    codes = etree.SubElement(parent, q("Codes"))
+    made: dict[str, etree._Element] = {}
+    # Parents come first (sorted by depth), so each code's element can hang under its parent's.
+    for code in table.itertuples():
+        holder = made.get(code.parent_id, codes) if pd.notna(code.parent_id) else codes
+        element = etree.SubElement(holder, q("Code"), guid=refi_guid("code", code.code_id), name=code.label,
+                                   isCodable="true")
+        if pd.notna(code.definition):
+            etree.SubElement(element, q("Description")).text = code.definition
+        made[code.code_id] = element
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _zip_bytes(members: Mapping[str, bytes]) -> bytes:
+    """A zip with fixed timestamps and member order, so the same project gives the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(members, key=lambda n: (n != "project.qde", n)):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, members[name])
+    return buffer.getvalue()
+
+
+def write_qdc(path: str | Path, codebook: Codebook, *, origin: str = "sparklearn") -> Path:
+    """Write the codebook alone as a REFI-QDA codebook (``.qdc``, namespace ``urn:QDA-XML:codebook:1.0``).
+
+    Codes are nested by parent, named by label, described by their definition, with
+    the same GUIDs as in :func:`write_qdpx` exports.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written (atomically).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sparklearn.codebook import codebook_from_dict
+    >>> cb = codebook_from_dict({"version": "1", "codes": [{"id": "BR", "label": "Barriers"},
+    ...     {"id": "BR-INFO", "label": "Lack of information", "parent": "BR"}]})
+    >>> out = write_qdc(pathlib.Path(tempfile.mkdtemp()) / "spark.qdc", cb)
+    >>> read_qdc(out, codebook=cb)[["code_id", "name", "depth"]].values.tolist()
+    [['BR', 'Barriers', 0], ['BR-INFO', 'Lack of information', 1]]
+    """
+    path = Path(path)
+    q = _qualified(CODEBOOK_NS)
+    root = etree.Element(q("CodeBook"), nsmap={None: CODEBOOK_NS}, origin=origin)
+    _codes_element(root, codebook, q)
+    write_atomic(path, _serialise(root))
+    return path
+
+
+def read_qdc(path: str | Path, *, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Read a REFI-QDA codebook (``.qdc``): nested codes flattened, each with its parent.
+
+    Parameters
+    ----------
+    path
+        The ``.qdc`` file. A ``project.qde`` is accepted too (its codebook is read).
+    codebook
+        Optional; fills ``code_id`` as in :func:`read_qdpx`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        guid, code_id, name, parent_guid, path (names joined by ``/``), depth, color,
+        description, is_codable, in document order. Tolerated quirks are listed in
+        ``frame.attrs["problems"]``.
+
+    Raises
+    ------
+    InputError
+        Missing or empty file, malformed XML (with line and column), no ``CodeBook``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=path, fix="check the path")
+    fix = "export the codebook again from the QDA tool (REFI-QDA codebook, .qdc)"
+    root = _parse_xml(path.read_bytes(), file=path, member=path.name, fix=fix)
+    found: list[dict] = []
+    _check_namespaces(root, expected=CODEBOOK_NS, schema="Codebook.xsd", file=path, found=found)
+    book = root if root.tag == "CodeBook" else root.find("CodeBook")
+    if book is None:
+        raise InputError(f"holds <{root.tag}>, not a REFI-QDA <CodeBook>", file=path, row=root.sourceline, fix=fix)
+    _check_ids(root, file=path, found=found)
+    codes = _read_codes(book.find("Codes"), file=path, found=found)
+    _read_sets(book, file=path, found=found, reference="guid")
+    if codebook is not None and len(codes):
+        codes["code_id"] = _code_ids(codes, codebook)["code_id"]
+    codes.attrs["problems"] = problems_frame(found)
+    return codes
+
+
+def _read_session_text(file: str | Path) -> str:
+    """A session file's text as sparklearn's offsets count it: no BOM, LF line ends."""
+    data = Path(file).read_bytes().decode("utf-8-sig")
+    return data.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _splice(text: str, turns: pd.DataFrame, *, file: object) -> str:
+    """``text`` with each turn's span replaced by the turn's (pseudonymised) text."""
+    starts, ends = turns["start"].to_numpy(), turns["end"].to_numpy()
+    if len(turns) and (starts.min() < 0 or ends.max() > len(text) or (starts[1:] < ends[:-1]).any()):
+        raise InputError("the segments' offsets do not fit this session's text", file=file,
+                         fix="pass the segments and texts read together from the same session files")
+    gaps = [text[a:b] for a, b in zip(np.r_[0, ends], np.r_[starts, len(text)])]
+    return "".join(chain.from_iterable(zip_longest(gaps, turns["text"].tolist(), fillvalue="")))
+
+
+def _check_names(texts: Mapping[str, str], names: Iterable[str], *, files: Mapping[str, object]) -> None:
+    """Refuse to export text that still holds a registered name (the register is the only place for names)."""
+    wanted = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
+    if not wanted:
+        return
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, wanted)) + r")\b", re.IGNORECASE)
+    for key, text in texts.items():
+        hit = pattern.search(text)
+        if hit:
+            # The name itself is not repeated in the message, which may end up in a log.
+            raise InputError(f"{key} still contains a registered participant's name (at character {hit.start()}); "
+                             "nothing was written", file=files.get(key),
+                             fix="export the pseudonymised segments the pipeline prepares, not the raw sessions")
+
+
+def _dt(value: datetime) -> str:
+    value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _variable_value(parent: etree._Element, q, name: str, kind: str, value: object) -> None:
+    holder = etree.SubElement(parent, q("VariableValue"))
+    etree.SubElement(holder, q("VariableRef"), targetGUID=refi_guid("variable", name))
+    etree.SubElement(holder, q(f"{kind}Value")).text = str(value)
+
+
+def write_qdpx(
+    path: str | Path,
+    *,
+    sessions: pd.DataFrame,
+    segments: pd.DataFrame,
+    codings: pd.DataFrame,
+    codebook: Codebook,
+    session_texts: Mapping[str, str] | None = None,
+    users: Iterable[str] = (),
+    names: Iterable[str] = (),
+    project_name: str | None = None,
+    created: datetime | None = None,
+) -> Path:
+    """Write sessions, codebook and codings as a REFI-QDA project (``.qdpx``) for NVivo & co.
+
+    Each session becomes a ``TextSource`` (``sources/<GUID>.txt``) holding the session
+    text with every turn replaced by its segment's text; each coded segment a
+    ``PlainTextSelection`` over the turn, with one ``Coding`` per (code, coder)
+    (``creatingUser`` = the coder's ``User``); memos become ``Notes``. Codes are nested
+    by parent, named by label and described by their definition. Sessions carry the
+    variables country, round and date; each campaign is a ``Case`` holding its
+    sessions. GUIDs come from :func:`refi_guid`, so the same input gives the same bytes.
+
+    **Privacy**: the project holds the sessions' full text. Pass the pipeline's
+    pseudonymised segments (their text is what is written for each turn) and the
+    register's ``names``: the export then fails if a name is left in any text.
+
+    Parameters
+    ----------
+    path
+        The ``.qdpx`` to write (atomically).
+    sessions
+        session_id, and optionally country, campaign_ids (``;``-joined), round, date,
+        title, source_file.
+    segments
+        segment_id, session_id, start, end, text: offsets into the session text.
+    codings
+        segment_id, code_id, coder, optionally memo; every segment and code must exist.
+    codebook
+        From :func:`sparklearn.codebook.load_codebook`.
+    session_texts
+        session_id -> the normalised session text the offsets refer to; by default each
+        session's ``source_file`` is read (BOM removed, LF line ends).
+    users
+        Coders to list besides those in ``codings`` (e.g. a second coder about to start).
+    names
+        Names from the participants register that must not appear in the export.
+    project_name, created
+        The project's name (default: the file's stem) and creation time (omitted by
+        default, to keep exports byte-stable).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        Codings for unknown segments or codes, segments that do not fit their session
+        text, or a registered name in the text.
+    """
+    path = Path(path)
+    _require_columns(sessions, ["session_id"], "sessions")
+    _require_columns(segments, _SEGMENT_COLUMNS, "segments")
+    _require_columns(codings, ["segment_id", "code_id", "coder"], "codings")
+    sessions = sessions.sort_values("session_id", kind="stable").reset_index(drop=True)
+    files = dict(zip(sessions["session_id"], sessions.get("source_file", sessions["session_id"])))
+    if session_texts is None:
+        _require_columns(sessions, ["source_file"], "sessions")
+        session_texts = {sid: _read_session_text(f) for sid, f in files.items()}
+    absent = sessions.loc[~sessions["session_id"].isin(list(session_texts)), "session_id"]
+    if len(absent):
+        raise InputError(f"no text given for session {absent.iloc[0]}", file=files.get(absent.iloc[0]),
+                         fix="pass session_texts for every session, or leave it out to read the session files")
+
+    turns = segments.loc[segments["session_id"].isin(sessions["session_id"])]
+    turns = turns.join(_pseudonymised_offsets(turns)).sort_values(["session_id", "start"], kind="stable")
+    table = codebook_table(codebook)
+    memo = codings["memo"] if "memo" in codings else pd.Series("", index=codings.index)
+    codings = codings.assign(memo=memo.fillna("").astype(str))
+    for column, known, what, fix in (
+        ("segment_id", turns["segment_id"], "segment of the exported sessions",
+         "export the sessions these codings belong to, or drop codings of deleted turns"),
+        ("code_id", table["code_id"], "codebook code", "fix the coding sheet's code (see sparklearn validate)"),
+    ):
+        unknown = codings.loc[~codings[column].isin(known)]
+        if len(unknown):
+            first = unknown.iloc[0]
+            raise InputError(f"{len(unknown)} coding(s) refer to a {column} that is not a {what}",
+                             file=first.get("source_file"), row=first.get("source_row"), column=column,
+                             value=first[column], fix=fix)
+
+    texts = {sid: _splice(session_texts[sid], group, file=files.get(sid))
+             for sid, group in turns.groupby("session_id", sort=True)}
+    texts.update({sid: session_texts[sid] for sid in sessions["session_id"] if sid not in texts})
+    _check_names({**{f"session {k}": v for k, v in texts.items()},
+                  **{f"title of session {k}": str(v) for k, v in zip(sessions["session_id"],
+                                                                     sessions.get("title", []))},
+                  **{f"a memo on {k}": v for k, v in zip(codings["segment_id"], codings["memo"])}},
+                 names, files={f"session {k}": v for k, v in files.items()})
+
+    q = _qualified(PROJECT_NS)
+    root = etree.Element(q("Project"), nsmap={None: PROJECT_NS}, name=project_name or path.stem, origin="sparklearn")
+    if created is not None:
+        root.set("creationDateTime", _dt(created))
+    coders = sorted(set(codings["coder"].astype(str)) | set(users))
+    users_element = etree.SubElement(root, q("Users")) if coders else None
+    for coder in coders:
+        etree.SubElement(users_element, q("User"), guid=refi_guid("user", coder), name=coder)
+    _codes_element(etree.SubElement(root, q("CodeBook")), codebook, q)
+
+    kinds = {"country": "Text", "round": "Integer", "date": "Date"}
+    described = [v for v in kinds if v in sessions and sessions[v].notna().any()]
+    if described:
+        variables = etree.SubElement(root, q("Variables"))
+        for name in described:
+            etree.SubElement(variables, q("Variable"), guid=refi_guid("variable", name), name=name,
+                             typeOfVariable=kinds[name])
+    if "campaign_ids" in sessions:
+        campaigns = (sessions.assign(campaign=sessions["campaign_ids"].fillna("").astype(str).str.split(";"))
+                     .explode("campaign").assign(campaign=lambda t: t["campaign"].str.strip()))
+        campaigns = campaigns.loc[campaigns["campaign"] != ""].sort_values(["campaign", "session_id"])
+        if len(campaigns):
+            cases = etree.SubElement(root, q("Cases"))
+            for campaign, group in campaigns.groupby("campaign", sort=True):
+                case = etree.SubElement(cases, q("Case"), guid=refi_guid("case", campaign), name=campaign)
+                if "country" in described:
+                    _variable_value(case, q, "country", "Text", group["country"].iloc[0])
+                for sid in group["session_id"]:
+                    etree.SubElement(case, q("SourceRef"), targetGUID=refi_guid("source", sid))
+
+    coded = (codings[["segment_id", "code_id", "coder", "memo"]]
+             .merge(turns[["segment_id", "session_id", "export_start", "export_end"]], on="segment_id")
+             .sort_values(["session_id", "export_start", "code_id", "coder"], kind="stable"))
+    coded["key"] = coded["segment_id"] + "|" + coded["code_id"] + "|" + coded["coder"].astype(str)
+    members = {}
+    sources_element = etree.SubElement(root, q("Sources"))
+    by_session = dict(tuple(coded.groupby("session_id", sort=False)))
+    # One element per session, selection and coding: building XML is inherently element by element.
+    for session in sessions.itertuples():
+        guid = refi_guid("source", session.session_id)
+        members[f"sources/{guid}.txt"] = texts[session.session_id].encode("utf-8")
+        source = etree.SubElement(sources_element, q("TextSource"), guid=guid, name=session.session_id,
+                                  plainTextPath=f"internal://{guid}.txt")
+        if pd.notna(getattr(session, "title", None)):
+            etree.SubElement(source, q("Description")).text = str(session.title)
+        for segment_id, selection_rows in by_session.get(session.session_id, coded.iloc[0:0]).groupby(
+                "segment_id", sort=False):
+            first = selection_rows.iloc[0]
+            selection = etree.SubElement(source, q("PlainTextSelection"), guid=refi_guid("selection", segment_id),
+                                         name=segment_id, startPosition=str(first["export_start"]),
+                                         endPosition=str(first["export_end"]))
+            for coding in selection_rows.itertuples():
+                element = etree.SubElement(selection, q("Coding"), guid=refi_guid("coding", coding.key),
+                                           creatingUser=refi_guid("user", str(coding.coder)))
+                etree.SubElement(element, q("CodeRef"), targetGUID=refi_guid("code", coding.code_id))
+                if coding.memo:
+                    etree.SubElement(element, q("NoteRef"), targetGUID=refi_guid("note", coding.key))
+        for name in described:
+            value = getattr(session, name)
+            if pd.notna(value):
+                if isinstance(value, datetime):
+                    value = value.date()
+                text = value.isoformat() if isinstance(value, date) else (
+                    int(value) if kinds[name] == "Integer" else value)
+                _variable_value(source, q, name, kinds[name], text)
+
+    memos = coded.loc[coded["memo"] != ""]
+    if len(memos):
+        notes = etree.SubElement(root, q("Notes"))
+        for coding in memos.itertuples():
+            note = etree.SubElement(notes, q("Note"), guid=refi_guid("note", coding.key),
+                                    name=f"Memo: {coding.segment_id} {coding.code_id}",
+                                    creatingUser=refi_guid("user", str(coding.coder)))
+            etree.SubElement(note, q("PlainTextContent")).text = coding.memo
+    description = f"{getattr(codebook, 'title', 'codebook')} {getattr(codebook, 'version', '')}".strip()
+    etree.SubElement(root, q("Description")).text = f"Exported by sparklearn; codebook: {description}"
+    members["project.qde"] = _serialise(root)
+    write_atomic(path, _zip_bytes(members))
+    return path
+
+
+# --------------------------------------------------------------------------- command-line steps
+
+
+def export_project(country: str, output: str | Path, *, paths: Paths | None = None) -> Path:
+    """Export a country's pseudonymised sessions, codebook and codings as ``.qdpx`` (``sparklearn export-qdpx``).
+
+    Prepares the country (as ``sparklearn run`` does: pseudonymised segments, checked
+    codings) and refuses to write if a name from its participants register is left.
+    """
+    from .prepare import prepare
+    from .privacy import read_register
+
+    paths = paths or resolve_paths()
+    codebook = load_codebook(paths.codebook_file)
+    tables = prepare(country, paths, codebook=codebook).tables
+    register = read_register(paths.country_raw(country) / "participants.csv")
+    return write_qdpx(output, sessions=tables["sessions"], segments=tables["segments"], codings=tables["codings"],
+                      codebook=codebook, names=register.accepted["name"],
+                      project_name=f"Learning with SPARK: {country}")
+
+
+def import_project(file: str | Path, *, country: str, paths: Paths | None = None,
+                   output: str | Path | None = None) -> Checked:
+    """Codings from a ``.qdpx`` or a Taguette highlights sheet, optionally saved as a coding sheet.
+
+    The sheet (``session_id, segment_id, code, coder, memo``) is what
+    :mod:`sparklearn.coding` reads from a country's ``codings/`` folder
+    (``sparklearn import-qdpx``).
+    """
+    from .prepare import prepare
+
+    paths = paths or resolve_paths()
+    codebook = load_codebook(paths.codebook_file)
+    segments = prepare(country, paths, codebook=codebook).tables["segments"]
+    file = Path(file)
+    if file.suffix.lower() in {".csv", ".xlsx", ".xlsm"}:
+        checked = read_taguette_highlights(file, segments=segments, codebook=codebook, country=country)
+    else:
+        checked = selections_to_codings(read_qdpx(file, codebook=codebook), segments, codebook=codebook,
+                                        country=country)
+    if output is not None:
+        sheet = checked.accepted.rename(columns={"code_id": "code"})[["session_id", "segment_id", "code", "coder",
+                                                                      "memo"]]
+        write_atomic(Path(output), sheet.to_csv(index=False))
+    return checked
