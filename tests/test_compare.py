@@ -1,0 +1,608 @@
+"""Tests of sparklearn.compare: each statistic against a direct statsmodels/scipy fit or a hand computation."""
+
+from __future__ import annotations
+
+import itertools
+from math import comb, log, sqrt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from sparklearn import compare, qca
+from sparklearn.countries import Registry, load_registry
+from sparklearn.exceptions import CodebookError, InputError, ParameterError
+
+
+def _registry(rows: list[tuple[str, str, str, str]]) -> Registry:
+    """A registry from (campaign_id, country, sector, start_date) rows."""
+    campaigns = pd.DataFrame(rows, columns=["campaign_id", "country", "sector", "start_date"])
+    campaigns["start_date"] = pd.to_datetime(campaigns["start_date"])
+    countries = pd.DataFrame({"slug": campaigns["country"].unique()})
+    return Registry(countries, campaigns, Path("countries.yaml"))
+
+
+def _exposure(months: dict[str, float], sector: dict[str, str], country: dict[str, str] | None = None) -> pd.DataFrame:
+    ids = list(months)
+    return pd.DataFrame({
+        "campaign_id": ids, "country": [(country or {}).get(c, c) for c in ids], "sector": [sector[c] for c in ids],
+        "start": pd.Timestamp("2020-01-01"), "end": pd.Timestamp("2030-01-01"),
+        "campaign_months": [months[c] for c in ids], "n_sessions": 1, "session_share": 1.0,
+    })
+
+
+def _outcomes_from_counts(counts: dict[str, int], date: str = "2021-06-01") -> pd.DataFrame:
+    ids = [c for c, k in counts.items() for _ in range(k)]
+    return pd.DataFrame({"outcome_id": [f"O{i:03d}" for i in range(len(ids))], "campaign_id": ids,
+                         "date": pd.Timestamp(date)})
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _write_country(folder: Path, slug: str, n: int) -> None:
+    (folder / slug).mkdir(parents=True)
+    tables = {
+        "sessions": pd.DataFrame({"session_id": [f"{slug}-S1"], "country": slug, "campaign_ids": f"{slug}-c",
+                                  "date": pd.to_datetime(["2021-01-01"]), "round": 1}),
+        "segments": pd.DataFrame({"segment_id": [f"{slug}-S1-T{i:03d}" for i in range(1, n + 1)],
+                                  "session_id": f"{slug}-S1", "country": slug, "turn": range(1, n + 1)}),
+        "codings": pd.DataFrame({"country": slug, "session_id": f"{slug}-S1", "segment_id": [f"{slug}-S1-T001"],
+                                 "code_id": "SC-AGENCY", "coder": "coder-a"}),
+        "outcomes": pd.DataFrame(),  # a country without a harvest writes an empty table
+    }
+    for name, table in tables.items():
+        table.to_parquet(folder / slug / f"{name}.parquet", index=False)
+
+
+def test_load_processed_stacks_countries_and_names_what_is_missing(tmp_path):
+    _write_country(tmp_path, "ghana", 2)
+    _write_country(tmp_path, "kenya", 3)
+    stacked = compare.load_processed(tmp_path)
+    assert stacked.countries == ("ghana", "kenya")
+    assert stacked.segments.groupby("country").size().to_dict() == {"ghana": 2, "kenya": 3}
+    assert len(stacked.outcomes) == 0 and "campaign_id" in stacked.outcomes.columns
+
+    with pytest.raises(InputError, match="senegal") as err:
+        compare.load_processed(tmp_path, ["ghana", "senegal"])
+    assert "sparklearn run" in str(err.value) and err.value.file == str(tmp_path / "senegal")
+
+    (tmp_path / "kenya" / "codings.parquet").unlink()
+    with pytest.raises(InputError, match="codings") as err:
+        compare.load_processed(tmp_path, ["kenya"])
+    assert err.value.file.endswith("kenya/codings.parquet") and "sparklearn run" in err.value.fix
+
+    with pytest.raises(InputError, match="no country folder"):
+        compare.load_processed(tmp_path / "ghana")
+
+
+def test_load_processed_keeps_the_period_asked_for(tmp_path):
+    _write_country(tmp_path, "ghana", 2)
+    _write_country(tmp_path, "kenya", 3)
+    outcomes = pd.DataFrame({"outcome_id": ["KE-O001", "KE-O002", "KE-O003"], "campaign_id": "kenya-c",
+                             "date": pd.to_datetime(["2020-05-01", "2021-03-01", None])})
+    outcomes.to_parquet(tmp_path / "kenya" / "outcomes.parquet", index=False)
+    early = compare.load_processed(tmp_path, period_end="2020-12-31")
+    assert early.sessions.empty and early.segments.empty and early.codings.empty
+    assert early.outcomes["outcome_id"].tolist() == ["KE-O001", "KE-O003"]  # undated outcomes stay
+    late = compare.load_processed(tmp_path, period_start="2021-01-01")
+    assert len(late.segments) == 5 and late.outcomes["outcome_id"].tolist() == ["KE-O002", "KE-O003"]
+
+
+# --------------------------------------------------------------------------- exposure and rates
+
+
+def test_exposure_counts_campaign_months_and_sessions_by_hand():
+    reg = _registry([("a1", "x", "health", "2020-01-01"), ("a2", "x", "water", "2020-07-01"),
+                     ("b1", "y", "health", "2021-06-01")])
+    sessions = pd.DataFrame({
+        "session_id": ["S1", "S2", "S3", "S4"],
+        "campaign_ids": ["a1;a2", "a1", "a2", "b1"],
+        "date": pd.to_datetime(["2020-08-01", "2020-03-01", "2020-12-31", "2020-09-01"]),
+    })
+    e = compare.exposure(reg, sessions, period_end="2021-01-01").set_index("campaign_id")
+    # 2020-01-01 -> 2021-01-01 is 366 days; 2020-07-01 -> 2021-01-01 is 184; b1 starts after the end.
+    assert e.loc["a1", "campaign_months"] == pytest.approx(366 / (365.25 / 12))
+    assert e.loc["a2", "campaign_months"] == pytest.approx(184 * 12 / 365.25)
+    assert e.loc["b1", "campaign_months"] == 0
+    # S1 covers both x campaigns (half a session each); S4 predates b1's start, so it does not count.
+    assert e["n_sessions"].to_dict() == {"a1": 2, "a2": 2, "b1": 0}
+    assert e["session_share"].to_dict() == {"a1": 1.5, "a2": 1.5, "b1": 0.0}
+
+    later = compare.exposure(reg, sessions, period_start="2020-06-01", period_end="2021-01-01").set_index(
+        "campaign_id")
+    assert later.loc["a1", "campaign_months"] == pytest.approx(214 * 12 / 365.25)
+    assert later.loc["a1", "n_sessions"] == 1  # S2 (March) is before the period
+
+    only_y = compare.exposure(reg, sessions, countries=["y"], period_end="2022-01-01")
+    assert only_y["campaign_id"].tolist() == ["b1"] and only_y["n_sessions"].item() == 0
+    assert compare.exposure(reg, sessions, sectors=["health"])["campaign_id"].tolist() == ["a1", "b1"]
+    with pytest.raises(ParameterError, match="'mining'"):
+        compare.exposure(reg, sessions, sectors=["mining"])
+
+    default_end = compare.exposure(reg, sessions)
+    assert (default_end["end"] == pd.Timestamp("2020-12-31")).all()
+    later_harvest = pd.DataFrame({"outcome_id": ["O1"], "date": pd.to_datetime(["2021-03-01"])})
+    assert (compare.exposure(reg, sessions, outcomes=later_harvest)["end"] == pd.Timestamp("2021-03-01")).all()
+
+    bad = sessions.assign(campaign_ids=["a1", "a1", "zz-unknown", "b1"])
+    with pytest.raises(InputError, match="S3") as err:
+        compare.exposure(reg, bad)
+    assert err.value.value == "zz-unknown"
+
+
+def test_outcome_rates_count_zeros_and_match_exact_poisson_interval():
+    e = _exposure({"a": 12.0, "b": 6.0, "c": 24.0}, {"a": "health", "b": "health", "c": "water"},
+                  {"a": "x", "b": "x", "c": "y"})
+    o = _outcomes_from_counts({"a": 3, "b": 1})
+    o.loc[len(o)] = ["O999", "a", pd.Timestamp("2019-01-01")]  # before the window: counted apart
+    rates = compare.outcome_rates(o, e, by="campaign_id").set_index("campaign_id")
+    assert rates["n_outcomes"].to_dict() == {"a": 3, "b": 1, "c": 0}
+    assert rates["n_outside"].to_dict() == {"a": 1, "b": 0, "c": 0}
+    assert rates.loc["a", "per_campaign_month"] == pytest.approx(3 / 12)
+    # Garwood's exact interval from chi-square quantiles, computed directly.
+    assert rates.loc["a", "ci_low"] == pytest.approx(stats.chi2.ppf(0.025, 6) / 2 / 12)
+    assert rates.loc["a", "ci_high"] == pytest.approx(stats.chi2.ppf(0.975, 8) / 2 / 12)
+    assert rates.loc["c", "ci_low"] == 0 and rates.loc["c", "ci_high"] == pytest.approx(
+        stats.chi2.ppf(0.975, 2) / 2 / 24)
+
+    by_country = compare.outcome_rates(o, e, by="country").set_index("country")
+    assert by_country.loc["x", "per_campaign_month"] == pytest.approx(4 / 18)
+    assert by_country.loc["x", "per_session"] == pytest.approx(2.0)
+    assert by_country["n_campaigns"].to_dict() == {"x": 2, "y": 1}
+
+    stray = pd.concat([o, _outcomes_from_counts({"zz": 1}).assign(outcome_id="O500")], ignore_index=True)
+    with pytest.raises(InputError, match="O500"):
+        compare.outcome_rates(stray, e)
+
+
+def test_sector_comparison_keeps_shared_sectors_only():
+    e = _exposure({"a": 10.0, "b": 20.0, "c": 5.0}, {"a": "health", "b": "health", "c": "water"},
+                  {"a": "x", "b": "y", "c": "y"})
+    table = compare.sector_comparison(_outcomes_from_counts({"a": 2, "b": 2, "c": 9}), e)
+    assert table["sector"].unique().tolist() == ["health"]
+    assert table["sector_rate"].iloc[0] == pytest.approx(4 / 30)
+    assert table.set_index("country")["ratio_to_sector"].to_dict() == pytest.approx({"x": 1.5, "y": 0.75})
+
+
+# --------------------------------------------------------------------------- rate ratios
+
+RR_COUNTS = {"h1": 4, "h2": 9, "h3": 2, "w1": 12, "w2": 20, "w3": 15, "e1": 3, "e2": 0}
+RR_MONTHS = {"h1": 20.0, "h2": 30.0, "h3": 12.0, "w1": 24.0, "w2": 36.0, "w3": 30.0, "e1": 18.0, "e2": 10.0}
+RR_SECTOR = {c: {"h": "health", "w": "water", "e": "education"}[c[0]] for c in RR_COUNTS}
+
+
+def _direct_frame() -> pd.DataFrame:
+    return pd.DataFrame({"y": list(RR_COUNTS.values()), "months": list(RR_MONTHS.values()),
+                         "sector": [RR_SECTOR[c] for c in RR_COUNTS]})
+
+
+def test_rate_ratios_equal_a_direct_poisson_glm_with_offset():
+    result = compare.rate_ratios(_outcomes_from_counts(RR_COUNTS), _exposure(RR_MONTHS, RR_SECTOR), by="sector")
+    assert result.reference == "water"  # most campaign-months
+    data = _direct_frame()
+    direct = smf.glm("y ~ C(sector, Treatment('water'))", data, family=sm.families.Poisson(),
+                     offset=np.log(data["months"])).fit()
+    table = result.table.set_index("term")
+    for level in ("education", "health"):
+        name = f"C(sector, Treatment('water'))[T.{level}]"
+        assert table.loc[level, "rate_ratio"] == pytest.approx(np.exp(direct.params[name]))
+        assert table.loc[level, "ci_low"] == pytest.approx(np.exp(direct.conf_int().loc[name, 0]))
+        assert table.loc[level, "ci_high"] == pytest.approx(np.exp(direct.conf_int().loc[name, 1]))
+        assert table.loc[level, "p_value"] == pytest.approx(direct.pvalues[name])
+    p = table.loc[["education", "health"], "p_value"].to_numpy()
+    assert table.loc[["education", "health"], "p_holm"].to_numpy() == pytest.approx(
+        multipletests(p, method="holm")[1])
+    assert table.loc["water", "rate_ratio"] == 1 and bool(table.loc["water", "reference"])
+    assert table["n"].to_dict() == {"education": 2, "health": 3, "water": 3}
+    assert result.dispersion == pytest.approx(direct.pearson_chi2 / direct.df_resid)
+
+
+def test_rate_ratios_negbin_equal_a_direct_negative_binomial_fit():
+    counts = {"h1": 1, "h2": 15, "h3": 4, "w1": 30, "w2": 8, "w3": 22, "e1": 2, "e2": 9}
+    result = compare.rate_ratios(_outcomes_from_counts(counts), _exposure(RR_MONTHS, RR_SECTOR), by="sector",
+                                 reference="health", family="negbin")
+    data = _direct_frame().assign(y=list(counts.values()))
+    direct = smf.negativebinomial("y ~ C(sector, Treatment('health'))", data,
+                                  offset=np.log(data["months"])).fit(disp=0, maxiter=200)
+    name = "C(sector, Treatment('health'))[T.water]"
+    water = result.table.set_index("term").loc["water"]
+    assert water["rate_ratio"] == pytest.approx(np.exp(direct.params[name]), rel=1e-4)
+    assert water["ci_high"] == pytest.approx(np.exp(direct.conf_int().loc[name, 1]), rel=1e-4)
+    assert result.alpha_nb == pytest.approx(direct.params["alpha"], rel=1e-3)
+
+
+def test_rate_ratios_warn_on_overdispersion_and_auto_switches_family():
+    counts = {"h1": 1, "h2": 30, "h3": 2, "h4": 25, "w1": 3, "w2": 40, "w3": 1, "w4": 35}
+    months = dict.fromkeys(counts, 20.0)
+    sectors = {c: "health" if c[0] == "h" else "water" for c in counts}
+    o, e = _outcomes_from_counts(counts), _exposure(months, sectors)
+    poisson = compare.rate_ratios(o, e)
+    assert poisson.dispersion > 10
+    assert any("negbin" in w for w in poisson.warnings)
+    auto = compare.rate_ratios(o, e, family="auto")
+    assert auto.family == "negbin" and any("negative-binomial model was used" in w for w in auto.warnings)
+
+    calm = compare.rate_ratios(_outcomes_from_counts({"h1": 10, "h2": 11, "w1": 10, "w2": 9}),
+                               _exposure({"h1": 20.0, "h2": 20.0, "w1": 20.0, "w2": 20.0},
+                                         {"h1": "health", "h2": "health", "w1": "water", "w2": "water"}),
+                               family="auto")
+    assert calm.family == "poisson" and not any("Poisson" in w for w in calm.warnings)
+
+
+def test_rate_ratios_report_levels_without_outcomes_and_refuse_a_bad_reference():
+    counts = {"h1": 4, "h2": 6, "w1": 0, "w2": 0, "e1": 5}
+    months = dict.fromkeys(counts, 10.0)
+    sectors = {"h1": "health", "h2": "health", "w1": "water", "w2": "water", "e1": "education"}
+    result = compare.rate_ratios(_outcomes_from_counts(counts), _exposure(months, sectors))
+    water = result.table.set_index("term").loc["water"]
+    assert water["rate_ratio"] == 0 and np.isnan(water["ci_low"])
+    assert any("no outcomes in water" in w for w in result.warnings)
+    assert any("single campaign" in w and "education" in w for w in result.warnings)
+    with pytest.raises(ParameterError, match="no outcomes"):
+        compare.rate_ratios(_outcomes_from_counts(counts), _exposure(months, sectors), reference="water")
+
+
+# --------------------------------------------------------------------------- contingency tables
+
+
+def _outcomes_from_table(table: list[list[int]], rows: list[str], cols: list[str], col: str = "level") -> pd.DataFrame:
+    records = [(r, c) for i, r in enumerate(rows) for j, c in enumerate(cols) for _ in range(table[i][j])]
+    return pd.DataFrame(records, columns=["country", col])
+
+
+def test_contingency_chi_square_cramers_v_and_residuals_by_hand():
+    observed = np.array([[20, 15, 10], [10, 25, 20]])
+    o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["local", "national", "subnational"])
+    result = compare.contingency(o, "country", "level")
+    direct = stats.chi2_contingency(observed, correction=False)
+    assert result.test == "chi-square"
+    assert result.statistic == pytest.approx(direct.statistic)
+    assert result.p_value == pytest.approx(direct.pvalue)
+    assert result.dof == 2 and result.n == 100
+    assert result.cramers_v == pytest.approx(sqrt(direct.statistic / (100 * 1)))
+    # Haberman's adjusted residual: (O - E) / sqrt(E (1 - row/n) (1 - col/n)).
+    rows, cols = observed.sum(axis=1), observed.sum(axis=0)
+    e = np.outer(rows, cols) / 100
+    adjusted = (observed - e) / np.sqrt(e * (1 - rows[:, None] / 100) * (1 - cols[None, :] / 100))
+    cell = result.cells.set_index(["country", "level"])
+    assert cell.loc[("ghana", "local"), "adjusted_residual"] == pytest.approx(adjusted[0, 0])
+    assert cell["adjusted_residual"].to_numpy() == pytest.approx(adjusted.ravel())
+    assert cell["p_holm"].to_numpy() == pytest.approx(
+        multipletests(2 * stats.norm.sf(np.abs(adjusted.ravel())), method="holm")[1])
+    assert result.table.loc["kenya", "national"] == 25
+    assert not result.warnings
+
+
+def test_contingency_uses_fisher_for_a_small_2x2_table_and_warns():
+    observed = [[7, 1], [2, 6]]
+    o = _outcomes_from_table(observed, ["ghana", "kenya"], ["local", "national"])
+    result = compare.contingency(o, "country", "level")
+    assert result.test == "fisher exact"
+    assert result.p_value == pytest.approx(stats.fisher_exact(observed).pvalue)
+    assert result.odds_ratio == pytest.approx(stats.contingency.odds_ratio(observed).statistic)
+    assert any("expected counts below 5" in w and "Fisher" in w for w in result.warnings)
+    assert any(w.startswith("n = 16: too few") for w in result.warnings)
+
+
+def _exact_permutation_p(observed: np.ndarray) -> float:
+    """Exact p of Pearson's chi-square over every 2 x c table with the same margins (hypergeometric)."""
+    rows, cols = observed.sum(axis=1), observed.sum(axis=0)
+    n = observed.sum()
+    expected = np.outer(rows, cols) / n
+    chi = lambda t: ((t - expected) ** 2 / expected).sum()  # noqa: E731
+    target, p = chi(observed), 0.0
+    for first in itertools.product(*(range(c + 1) for c in cols)):
+        if sum(first) != rows[0]:
+            continue
+        table = np.array([first, cols - np.array(first)])
+        prob = np.prod([comb(int(c), int(a)) for c, a in zip(cols, first)]) / comb(int(n), int(rows[0]))
+        if chi(table) >= target - 1e-9:
+            p += prob
+    return p
+
+
+def test_contingency_monte_carlo_test_agrees_with_full_enumeration():
+    observed = np.array([[5, 1, 0, 2], [1, 4, 3, 0]])
+    o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["a", "b", "c", "d"], col="type_of_change")
+    result = compare.contingency(o, "country", "type_of_change", n_resamples=20000, seed=7)
+    assert result.test == "monte-carlo exact" and result.seed == 7
+    exact = _exact_permutation_p(observed)
+    assert abs(result.p_value - exact) < 4 * sqrt(exact * (1 - exact) / 20000)
+    assert any("8 of 8 cells have expected counts below 5: an exact (Monte-Carlo) test" in w
+               for w in result.warnings)
+    rows, cols = observed.sum(axis=1), observed.sum(axis=0)
+    e = np.outer(rows, cols) / 16
+    adjusted = (observed - e) / np.sqrt(e * (1 - rows[:, None] / 16) * (1 - cols[None, :] / 16))
+    assert result.cells["adjusted_residual"].to_numpy() == pytest.approx(adjusted.ravel())  # zeros not shifted
+    again = compare.contingency(o, "country", "type_of_change", n_resamples=20000, seed=7)
+    assert again.p_value == result.p_value  # a fixed seed makes the report reproducible
+
+
+def test_contingency_counts_rows_left_out_and_refuses_nothing_to_compare():
+    o = pd.DataFrame({"country": ["ghana"] * 5 + ["kenya"] * 5, "level": ["local", None, "", "local", "national"] * 2})
+    result = compare.contingency(o, "country", "level")
+    assert result.n == 6
+    assert any("4 outcome(s) without a country or level were left out" in w for w in result.warnings)
+    single = compare.contingency(o.assign(country="ghana"), "country", "level")
+    assert single.test == "none" and np.isnan(single.p_value)
+    assert any("nothing to compare" in w for w in single.warnings)
+
+
+def test_contingency_summary_corrects_across_tables():
+    observed = np.array([[20, 15, 10], [10, 25, 20]])
+    o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["local", "national", "subnational"])
+    o["valence"] = np.where(np.arange(len(o)) % 3, "positive", "negative")
+    results = [compare.contingency(o, "country", "level"), compare.contingency(o, "country", "valence")]
+    summary = compare.contingency_summary(results)
+    assert summary["p_value"].tolist() == [r.p_value for r in results]
+    assert summary["p_holm"].to_numpy() == pytest.approx(multipletests(summary["p_value"], method="holm")[1])
+
+
+def test_describe_contingency_gives_effect_size_and_caveats_not_a_bare_p_value():
+    observed = np.array([[5, 1, 0, 2], [1, 4, 3, 0]])
+    o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["a", "b", "c", "d"], col="type_of_change")
+    text = compare.describe_contingency(compare.contingency(o, "country", "type_of_change"))
+    assert "Cramér's V = 0.7" in text and "Monte-Carlo exact test" in text
+    assert "n = 16: too few" in text and "does not show why" in text
+
+
+# --------------------------------------------------------------------------- substantiation and Holm
+
+
+def test_substantiation_by_uses_wilson_intervals():
+    o = pd.DataFrame({"country": ["ghana"] * 10 + ["kenya"] * 4,
+                      "substantiation": ["fully"] * 3 + ["partially"] + ["disagree"] + ["not-yet"] * 5
+                      + ["not-yet"] * 4})
+    table = compare.substantiation_by(o).set_index("country")
+    assert table.loc["ghana", ["n_checked", "n_fully", "n_partially", "n_disagree"]].tolist() == [5, 3, 1, 1]
+
+    def wilson(k: int, n: int, z: float = stats.norm.ppf(0.975)) -> tuple[float, float]:
+        centre = (k + z * z / 2) / (n + z * z)
+        half = z * sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
+        return centre - half, centre + half
+
+    assert table.loc["ghana", "share_confirmed"] == pytest.approx(0.8)
+    assert (table.loc["ghana", "confirmed_low"], table.loc["ghana", "confirmed_high"]) == pytest.approx(wilson(4, 5))
+    assert (table.loc["ghana", "checked_low"], table.loc["ghana", "checked_high"]) == pytest.approx(wilson(5, 10))
+    assert np.isnan(table.loc["kenya", "share_confirmed"]) and table.loc["kenya", "share_checked"] == 0
+    text = compare.describe_substantiation(table.reset_index())
+    assert "4 confirmed (80%, 95% CI 38% to 96%)" in text and "kenya 0 of 4 checked" in text
+
+
+def test_holm_matches_multipletests_and_keeps_nan():
+    p = np.array([0.001, 0.2, np.nan, 0.03, 0.04])
+    expected = multipletests(p[~np.isnan(p)], method="holm")[1]
+    adjusted = compare.holm(p)
+    assert np.isnan(adjusted[2])
+    assert adjusted[~np.isnan(p)] == pytest.approx(expected)
+
+
+def test_holm_by_group_matches_multipletests_per_group():
+    rng = np.random.default_rng(5)
+    p = np.round(rng.beta(0.5, 3, size=300), 3)  # rounded: ties too
+    p[rng.integers(0, 300, 20)] = np.nan
+    groups = rng.choice(["ghana", "kenya", "india", "senegal"], size=300)
+    adjusted = compare.holm(p, groups=groups)
+    for group in np.unique(groups):
+        mine = (groups == group) & ~np.isnan(p)
+        assert adjusted[mine] == pytest.approx(multipletests(p[mine], method="holm")[1])
+    assert np.isnan(adjusted[np.isnan(p)]).all()
+
+
+# --------------------------------------------------------------------------- themes
+
+
+SEGMENTS = pd.DataFrame({
+    "segment_id": [f"s{i}" for i in range(1, 9)],
+    "session_id": ["A", "A", "A", "B", "C", "C", "C", "C"],
+    "country": ["ghana"] * 4 + ["kenya"] * 4,
+})
+SESSIONS = pd.DataFrame({"session_id": ["A", "B", "C"], "round": [1, 2, 1],
+                         "campaign_ids": ["g1;g2", "g2", "k1"]})
+CODINGS = pd.DataFrame({
+    "segment_id": ["s1", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s8"],
+    "code_id": ["SC-AGENCY", "SC-AGENCY", "SC-AGENCY", "BR-REPRESSION", "SC-AGENCY", "BR-REPRESSION",
+                "BR-REPRESSION", "BR-REPRESSION", "SC-AGENCY", "BR-INFORMATION"],
+    "coder": ["a", "b", "a", "a", "a", "a", "a", "a", "a", "b"],
+})
+
+
+def test_theme_matrix_counts_segments_once_and_by_campaign():
+    m = compare.theme_matrix(CODINGS, SEGMENTS).set_index(["country", "code_id"])
+    assert m.loc[("ghana", "SC-AGENCY"), "n_coded"] == 3  # s1 coded by two coders counts once
+    assert m.loc[("ghana", "SC-AGENCY"), "coverage"] == pytest.approx(3 / 4)
+    assert m.loc[("ghana", "BR-INFORMATION"), "n_coded"] == 0  # zeros are listed
+    only_a = compare.theme_matrix(CODINGS, SEGMENTS, coders=["a"]).set_index(["country", "code_id"])
+    assert "BR-INFORMATION" not in set(only_a.index.get_level_values("code_id"))  # only coder b used it
+    by_campaign = compare.theme_matrix(CODINGS, SEGMENTS, "campaign_id", sessions=SESSIONS).set_index(
+        ["campaign_id", "code_id"])
+    # Session A covers g1 and g2, so its three segments count for both.
+    assert by_campaign.loc[("g2", "SC-AGENCY"), ["n_coded", "n_segments"]].tolist() == [3, 4]
+    assert by_campaign.loc[("g1", "SC-AGENCY"), ["n_coded", "n_segments"]].tolist() == [2, 3]
+    with pytest.raises(ParameterError, match="sessions"):
+        compare.theme_matrix(CODINGS, SEGMENTS, "round")
+    with pytest.raises(InputError, match="s99"):
+        compare.theme_matrix(pd.concat([CODINGS, CODINGS.iloc[:1].assign(segment_id="s99")]), SEGMENTS)
+
+
+def test_theme_matrix_rolls_codes_up_to_groups():
+    from sparklearn.codebook import load_codebook
+
+    m = compare.theme_matrix(CODINGS, SEGMENTS, codebook=load_codebook(), level="group").set_index(
+        ["country", "code_id"])
+    assert m.loc[("kenya", "BR"), "n_coded"] == 4  # s5-s7's BR-REPRESSION and s8's BR-INFORMATION
+    with pytest.raises(ParameterError, match="codebook"):
+        compare.theme_matrix(CODINGS, SEGMENTS, level="group")
+
+
+def test_distinctive_themes_match_fightin_words_by_hand():
+    d = compare.distinctive_themes(CODINGS, SEGMENTS, prior_strength=10).set_index(["country", "code_id"])
+    # (segment, code) pairs: ghana SC-AGENCY 3 (s1 once), BR-REPRESSION 1 (n = 4); kenya SC-AGENCY 1,
+    # BR-REPRESSION 3, BR-INFORMATION 1 (n = 5). SC-AGENCY's pooled share is 4/9, so a_w = 40/9 with a_0 = 10.
+    a = 40 / 9
+    delta = log((3 + a) / (4 + 10 - 3 - a)) - log((1 + a) / (5 + 10 - 1 - a))
+    se = sqrt(1 / (3 + a) + 1 / (1 + a))
+    row = d.loc[("ghana", "SC-AGENCY")]
+    assert row["log_odds_ratio"] == pytest.approx(delta)
+    assert row["se"] == pytest.approx(se)
+    assert row["z"] == pytest.approx(delta / se)
+    assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(delta / se)))
+    ghana_p = d.loc["ghana", "p_value"].to_numpy()
+    assert d.loc["ghana", "p_holm"].to_numpy() == pytest.approx(multipletests(ghana_p, method="holm")[1])
+    assert row["coverage"] == pytest.approx(3 / 4) and row["coverage_rest"] == pytest.approx(1 / 4)
+    assert d.loc[("kenya", "BR-INFORMATION"), "n_coded_rest"] == 0
+
+
+def test_distinctive_themes_find_a_designed_difference():
+    rng = np.random.default_rng(3)
+    n = 400
+    segments = pd.DataFrame({"segment_id": [f"s{i}" for i in range(2 * n)], "session_id": "S",
+                             "country": ["ghana"] * n + ["kenya"] * n})
+    p_ghana, p_kenya = [0.4, 0.3, 0.3], [0.1, 0.45, 0.45]
+    codes = np.concatenate([rng.choice(["X", "Y", "Z"], n, p=p_ghana), rng.choice(["X", "Y", "Z"], n, p=p_kenya)])
+    codings = pd.DataFrame({"segment_id": segments["segment_id"], "code_id": codes, "coder": "a"})
+    d = compare.distinctive_themes(codings, segments).set_index(["country", "code_id"])
+    assert d.loc[("ghana", "X"), "direction"] == "more" and d.loc[("kenya", "X"), "direction"] == "less"
+    text = compare.describe_distinctive(d.reset_index(), labels={"X": "Code X"})
+    assert text.startswith("ghana uses more Code X (")
+
+
+def test_themes_over_rounds_are_side_by_side_per_country():
+    t = compare.themes_over_rounds(CODINGS, SEGMENTS, SESSIONS).set_index(["country", "round", "code_id"])
+    assert t.loc[("ghana", 1, "SC-AGENCY"), ["n_coded", "n_segments"]].tolist() == [2, 3]
+    assert t.loc[("ghana", 2, "SC-AGENCY"), "coverage"] == 1.0
+    assert ("kenya", 2, "SC-AGENCY") not in t.index  # kenya held no round-2 session
+
+
+# --------------------------------------------------------------------------- case comparison
+
+
+def _case_fixture() -> tuple[compare.Stacked, Registry]:
+    reg = _registry([(c, "x" if c < "c" else "y", "health", "2020-01-01") for c in ("a1", "a2", "b1", "c1", "c2")])
+    outcome = {"strategic_components": "SC-AGENCY", "valence": "positive", "substantiation": "not-yet",
+               "type_of_change": "action", "actor_type": "community"}
+    rows = [
+        # a1: a CSO with coalition work, the legislature, a new executive relationship, media, a confirmed budget win
+        {"campaign_id": "a1", "actor_type": "cso", "strategic_components": "SC-COALITION;SC-AGENCY"},
+        {"campaign_id": "a1", "actor_type": "legislature"},
+        {"campaign_id": "a1", "actor_type": "executive", "type_of_change": "relationship"},
+        {"campaign_id": "a1", "actor_type": "media"},
+        {"campaign_id": "a1", "actor_type": "executive", "type_of_change": "budget", "substantiation": "partially"},
+        # a2: a CSO without coalition work, an executive action (not a relationship), a win not yet confirmed,
+        # a confirmed negative budget change, and 1 community outcome in 8 (12.5 % < 15 %)
+        {"campaign_id": "a2", "actor_type": "cso"},
+        {"campaign_id": "a2", "actor_type": "executive"},
+        {"campaign_id": "a2", "actor_type": "executive", "type_of_change": "policy"},
+        {"campaign_id": "a2", "actor_type": "executive", "type_of_change": "budget", "valence": "negative",
+         "substantiation": "fully"},
+        *[{"campaign_id": "a2", "actor_type": "local-government"}] * 3,
+        {"campaign_id": "a2"},
+        # b1: community groups in 2 of 2 outcomes; c1: none; c2: no outcomes at all
+        {"campaign_id": "b1"}, {"campaign_id": "b1"},
+        {"campaign_id": "c1", "actor_type": "audit-institution", "type_of_change": "policy",
+         "substantiation": "fully"},
+    ]
+    outcomes = pd.DataFrame([{**outcome, **r} for r in rows])
+    outcomes.insert(0, "outcome_id", [f"O{i:02d}" for i in range(len(outcomes))])
+    sessions = pd.DataFrame({"session_id": ["S1", "S2"], "campaign_ids": ["c1", "c1;c2"],
+                             "date": pd.Timestamp("2021-01-01"), "country": "y"})
+    segments = pd.DataFrame({"segment_id": [f"S1-{i}" for i in range(20)] + [f"S2-{i}" for i in range(20)],
+                             "session_id": ["S1"] * 20 + ["S2"] * 20, "country": "y"})
+    # c1 has 40 segments: 6 coded ARC-SANDWICH (15 %: in); c2 has S2's 20: 2 sandwich (10 %: out), 3 AE-MEDIA (15 %).
+    codes = {**{f"S1-{i}": "ARC-SANDWICH" for i in range(4)}, **{f"S2-{i}": "ARC-SANDWICH" for i in range(2)},
+             **{f"S2-{i}": "AE-MEDIA" for i in range(10, 13)}, "S1-10": "AE-MEDIA"}
+    codings = pd.DataFrame({"segment_id": list(codes), "code_id": list(codes.values()), "coder": "coder-a",
+                            "session_id": [s.split("-")[0] for s in codes]})
+    return compare.Stacked(("x", "y"), sessions, segments, codings, outcomes), reg
+
+
+def test_campaign_conditions_are_calibrated_as_documented():
+    from sparklearn.codebook import load_codebook
+
+    stacked, reg = _case_fixture()
+    c = compare.campaign_conditions(stacked, reg, load_codebook()).set_index("campaign_id")
+    assert c["BROAD_COALITION"].to_dict() == {"a1": 1, "a2": 0, "b1": 0, "c1": 0, "c2": 0}
+    assert c["AUDIT_OR_PARLIAMENT"].to_dict() == {"a1": 1, "a2": 0, "b1": 0, "c1": 1, "c2": 0}
+    assert c["INSIDE_ALLIES"].to_dict() == {"a1": 1, "a2": 0, "b1": 0, "c1": 1, "c2": 0}
+    assert c["MEMBERSHIP_BASE"].to_dict() == {"a1": 0, "a2": 0, "b1": 1, "c1": 0, "c2": 0}
+    assert c["MEDIA"].to_dict() == {"a1": 1, "a2": 0, "b1": 0, "c1": 0, "c2": 1}
+    assert c["POLICY_BUDGET_CHANGE"].to_dict() == {"a1": 1, "a2": 0, "b1": 0, "c1": 1, "c2": 0}
+    assert c.loc["c1", "INSIDE_ALLIES_coverage"] == pytest.approx(6 / 40)
+    assert c.loc["c2", "INSIDE_ALLIES_coverage"] == pytest.approx(2 / 20)
+    assert c.loc["a2", "MEMBERSHIP_BASE_share"] == pytest.approx(1 / 8)
+    assert np.isnan(c.loc["c2", "MEMBERSHIP_BASE_share"]) and np.isnan(c.loc["a1", "MEDIA_coverage"])
+    assert c.loc["a1", ["country", "sector"]].tolist() == ["x", "health"]
+    assert compare.campaign_conditions(stacked, reg, sectors=["water"]).empty
+
+
+def test_campaign_conditions_check_rules_against_the_codebook():
+    from dataclasses import replace
+
+    from sparklearn.codebook import load_codebook
+
+    stacked, reg = _case_fixture()
+    renamed = [replace(compare.CONDITION_RULES[0], codes=("CO-NO-SUCH-CODE",))]
+    with pytest.raises(CodebookError, match="CO-NO-SUCH-CODE"):
+        compare.campaign_conditions(stacked, reg, load_codebook(), rules=renamed)
+    stricter = [replace(compare.CONDITION_RULES[1], min_outcomes=2, min_coverage=None)]
+    c = compare.campaign_conditions(stacked, reg, rules=stricter).set_index("campaign_id")
+    assert c["AUDIT_OR_PARLIAMENT"].sum() == 0 and "AUDIT_OR_PARLIAMENT_coverage" not in c
+
+
+def test_case_comparison_wraps_qca_and_warns_in_words():
+    cases = pd.DataFrame({
+        "campaign_id": [f"c{i}" for i in range(8)],
+        "A": [1, 1, 1, 0, 0, 0, 1, 1], "B": [1, 1, 0, 1, 0, 0, 0, 1], "C": [0, 1, 0, 0, 1, 0, 0, 1],
+        "Y": [1, 1, 0, 0, 0, 0, 1, 0],
+    })
+    result = compare.case_comparison(cases, ["A", "B", "C"], "Y")
+    direct_tt = qca.truth_table(cases, ["A", "B", "C"], "Y", case="campaign_id", incl_cut=1.0)
+    pd.testing.assert_frame_equal(result.truth_table, direct_tt)
+    complex_ = qca.minimise(direct_tt, ["A", "B", "C"], include="complex").solutions
+    parsimonious = qca.minimise(direct_tt, ["A", "B", "C"], include="parsimonious")
+    assert result.solutions.loc[result.solutions["kind"] == "complex", "expression"].tolist() == \
+        complex_["expression"].tolist()
+    assert result.solutions.loc[result.solutions["kind"] == "parsimonious", "term"].tolist() == \
+        parsimonious.solutions["term"].tolist()
+    pd.testing.assert_frame_equal(result.simplifying_assumptions, parsimonious.simplifying_assumptions)
+    assert any("contradictions" in w and "c1;c7" in w for w in result.warnings)
+    assert any("logical remainders" in w for w in result.warnings)
+    text = compare.describe_case_comparison(result, labels={"Y": "a win"})
+    assert "a win where A and B and not C" in text and "Caveats:" in text
+
+    none = compare.case_comparison(cases.assign(Y=0), ["A", "B", "C"], "Y")
+    assert none.solutions.empty and any("no complex solution" in w for w in none.warnings)
+    assert "No configuration" in compare.describe_case_comparison(none)
+
+
+def test_condition_rules_table_lists_every_rule():
+    rules = compare.condition_rules()
+    assert rules["name"].tolist() == [r.name for r in compare.CONDITION_RULES] + ["POLICY_BUDGET_CHANGE"]
+    assert rules.loc[rules["name"] == "MEMBERSHIP_BASE", "harvest"].item().endswith(
+        "making up at least 15% of the campaign's outcomes")
+    assert rules.loc[rules["name"] == "POLICY_BUDGET_CHANGE", "sessions"].item() == ""
+
+
+@pytest.mark.slow
+def test_demo_batch_calibration_recovers_the_designed_conditions(demo_batch):
+    """End to end: the demo's processed tables give back the conditions designed into the demo."""
+    from sparklearn.codebook import load_codebook
+    from sparklearn.demo import demo_campaign_conditions
+
+    registry = load_registry(demo_batch.paths.countries_file)
+    stacked = compare.load_processed(demo_batch.paths.processed, registry.slugs)
+    calibrated = compare.campaign_conditions(stacked, registry, load_codebook(demo_batch.paths.codebook_file))
+    designed = demo_campaign_conditions(registry)
+    names = dict(zip([r.name for r in compare.CONDITION_RULES] + ["POLICY_BUDGET_CHANGE"],
+                     ["broad_coalition", "oversight_engagement", "inside_allies", "membership_base", "media_work",
+                      "policy_win"]))
+    for ours, theirs in names.items():
+        assert calibrated[ours].tolist() == designed[theirs].tolist(), ours
+    parsimonious = compare.case_comparison(calibrated).solutions.query("kind == 'parsimonious'")
+    assert "BROAD_COALITION*AUDIT_OR_PARLIAMENT + BROAD_COALITION*INSIDE_ALLIES" in set(parsimonious["expression"])
