@@ -1,0 +1,215 @@
+"""Prepare one country's processed tables from its raw files.
+
+The first step of the one-way pipeline (``data/raw`` -> ``data/processed/<country>``):
+read the participants register, the reflection sessions, the coding sheets and the
+outcome harvest; check them; pseudonymise the speakers; write tidy Parquet tables,
+the rejected rows, every problem found, and a manifest with the hashes of the inputs.
+Raw files are only ever read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .codebook import Codebook, load_codebook
+from .config import Paths, resolve_paths
+from .countries import Registry, load_registry
+from .exceptions import InputError
+from .validation import Checked, problems_frame, save_quarantine
+
+#: Tables written per country, in the order the notebooks read them.
+TABLES = ("sessions", "segments", "codings", "outcomes")
+
+_SESSION_GLOB = "sessions/*.md"
+_CODING_GLOBS = ("codings/*.csv", "codings/*.xlsx")
+_HARVEST_NAMES = ("outcomes.xlsx", "outcomes.csv")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_files(slug: str, paths: Paths) -> list[Path]:
+    """Every raw file a country's tables depend on, sorted (the cache key's inputs).
+
+    Examples
+    --------
+    >>> names = [p.name for p in input_files("kenya", resolve_paths())]
+    >>> names[:2]
+    ['codebook.yaml', 'countries.yaml']
+    """
+    folder = paths.country_raw(slug)
+    files = [paths.codebook_file, paths.countries_file]
+    for pattern in ("participants.csv", "salt.txt", _SESSION_GLOB, *_CODING_GLOBS, *_HARVEST_NAMES):
+        files.extend(sorted(folder.glob(pattern)))
+    salt = paths.raw / "salt.txt"
+    if salt.exists():
+        files.append(salt)
+    return [f for f in files if f.is_file()]
+
+
+def _harvest_file(folder: Path) -> Path | None:
+    return next((folder / n for n in _HARVEST_NAMES if (folder / n).exists()), None)
+
+
+def _write_parquet(table: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    table.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _write_text(text: str, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What :func:`prepare_country` produced: the tables, the problems and the manifest."""
+
+    tables: dict[str, pd.DataFrame]
+    problems: pd.DataFrame
+    manifest: dict
+
+
+def prepare_country(
+    slug: str,
+    paths: Paths | None = None,
+    *,
+    registry: Registry | None = None,
+    codebook: Codebook | None = None,
+) -> dict:
+    """Read, check and pseudonymise one country's raw files; write its processed tables.
+
+    Returns the manifest (also written to ``manifest.json``): ``country``, ``inputs``
+    (relative path -> sha256), ``tables`` (name -> read / accepted / rejected),
+    ``n_errors``, ``n_warnings``, ``sparklearn_version``.
+    """
+    return prepare(slug, paths, registry=registry, codebook=codebook).manifest
+
+
+def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None = None,
+            codebook: Codebook | None = None) -> Prepared:
+    """Like :func:`prepare_country`, also returning the tables and problems."""
+    from .coding import read_codings
+    from .outcomes import read_harvest
+    from .privacy import find_names, pseudonymise_segments, read_register, salt_for
+    from .sessions import read_sessions
+
+    paths = paths or resolve_paths()
+    registry = registry or load_registry(paths.countries_file)
+    codebook = codebook or load_codebook(paths.codebook_file)
+    registry.country(slug)
+    raw = paths.country_raw(slug)
+    if not raw.is_dir():
+        raise InputError(f"no folder for country '{slug}'", file=raw,
+                         fix=f"create {raw} with participants.csv, sessions/, codings/ and outcomes.xlsx")
+    out = paths.country_processed(slug)
+    out.mkdir(parents=True, exist_ok=True)
+
+    register = read_register(raw / "participants.csv")
+    sessions_read = read_sessions(raw / "sessions", registry=registry)
+    segments = pseudonymise_segments(sessions_read.segments, register.accepted, salt_for(paths.raw))
+    codings = read_codings(sorted(p for g in _CODING_GLOBS for p in raw.glob(g)), codebook=codebook,
+                           segments=segments, sessions=sessions_read.sessions)
+    harvest_path = _harvest_file(raw)
+    if harvest_path is not None:
+        outcomes = read_harvest(harvest_path, country=slug, registry=registry, codebook=codebook)
+    else:
+        outcomes = Checked(pd.DataFrame(), pd.DataFrame(), problems_frame([{
+            "file": str(raw / "outcomes.xlsx"), "row": None, "column": "", "value": "",
+            "rule": "no outcome harvest found", "severity": "warning",
+            "fix": "add outcomes.xlsx (sparklearn template outcomes --country " + slug + ")"}]))
+
+    tables = {"sessions": sessions_read.sessions, "segments": segments,
+              "codings": codings.accepted, "outcomes": outcomes.accepted}
+    leaks = pd.concat([find_names(t, register.accepted) for t in tables.values() if len(t)], ignore_index=True) \
+        if any(len(t) for t in tables.values()) else pd.DataFrame()
+    if len(leaks):
+        # A registered name in a derived table is a privacy failure, not a data problem: stop.
+        raise InputError(f"{len(leaks)} registered name(s) would be written to processed tables",
+                         file=out, fix="report this as a bug; nothing was written")
+
+    problems = pd.concat([register.problems, sessions_read.problems, codings.problems, outcomes.problems],
+                         ignore_index=True)
+    problems.insert(0, "country", slug)
+    for name, table in tables.items():
+        _write_parquet(table, out / f"{name}.parquet")
+    save_quarantine(out, "participants", register)
+    save_quarantine(out, "codings", codings)
+    save_quarantine(out, "outcomes", outcomes)
+    _write_text(problems.to_csv(index=False), out / "problems.csv")
+
+    counts = {
+        "participants": register, "codings": codings, "outcomes": outcomes,
+    }
+    manifest = {
+        "country": slug,
+        "sparklearn_version": __version__,
+        "inputs": {str(f.relative_to(paths.raw)): sha256_file(f) for f in input_files(slug, paths)},
+        "tables": {
+            **{name: {"read": c.n_read, "accepted": len(c.accepted), "rejected": len(c.rejected)}
+               for name, c in counts.items()},
+            "sessions": {"read": len(sessions_read.sessions), "accepted": len(sessions_read.sessions), "rejected": 0},
+            "segments": {"read": len(segments), "accepted": len(segments), "rejected": 0},
+        },
+        "n_errors": int((problems["severity"] == "error").sum()),
+        "n_warnings": int((problems["severity"] == "warning").sum()),
+    }
+    _write_text(json.dumps(manifest, indent=2, sort_keys=True), out / "manifest.json")
+    return Prepared(tables, problems, manifest)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Problems across countries plus a per-country, per-table row count summary."""
+
+    problems: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def validate_countries(countries: list[str] | None = None, paths: Paths | None = None) -> Validation:
+    """Prepare the given countries (default: all) and collect every problem.
+
+    Country folders in the data folder that the registry does not know are reported
+    as errors, so a misspelt folder is never silently ignored.
+
+    Returns
+    -------
+    Validation
+        ``problems``: country + the problem columns. ``summary``: country, table, read,
+        accepted, rejected.
+    """
+    paths = paths or resolve_paths()
+    registry = load_registry(paths.countries_file)
+    codebook = load_codebook(paths.codebook_file)
+    slugs = countries or registry.slugs
+    for slug in slugs:
+        registry.country(slug)
+    stray = sorted(p.name for p in paths.raw.iterdir() if p.is_dir() and p.name not in registry.slugs
+                   and not p.name.startswith("."))
+    problems = [problems_frame([{
+        "file": str(paths.raw / name), "row": None, "column": "", "value": name,
+        "rule": "folder for an unknown country", "severity": "error",
+        "fix": f"rename the folder to one of {', '.join(registry.slugs)} or add the country to countries.yaml",
+    } for name in stray]).assign(country="")]
+    summary = []
+    for slug in slugs:
+        prepared = prepare(slug, paths, registry=registry, codebook=codebook)
+        problems.append(prepared.problems)
+        summary.extend({"country": slug, "table": t, **c} for t, c in prepared.manifest["tables"].items())
+    table = pd.concat(problems, ignore_index=True)
+    table = table[["country", *[c for c in table.columns if c != "country"]]]
+    return Validation(table, pd.DataFrame(summary))

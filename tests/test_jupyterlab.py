@@ -1,0 +1,93 @@
+"""A lead's view: a Jupyter server serves notebooks/country.py as a notebook (jupytext's
+contents manager at work) and a kernel runs it for one country."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _request(url: str, token: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        text = resp.read().decode()
+        return resp.status, json.loads(text) if text else {}
+
+
+@pytest.fixture(scope="module")
+def jupyter_server(tmp_path_factory):
+    port, token = _free_port(), secrets.token_hex(16)
+    runtime = tmp_path_factory.mktemp("jupyter-runtime")
+    log = (runtime / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+         "--ServerApp.contents_manager_class=jupytext.TextFileContentsManager"],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _request(f"{base}/api/status", token)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"jupyter server did not start:\n{(runtime / 'server.log').read_text()}")
+                time.sleep(0.2)
+        yield base, token
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.mark.slow
+def test_server_opens_country_py_as_a_notebook_and_a_kernel_runs_it(jupyter_server, demo_batch):
+    import papermill
+
+    base, token = jupyter_server
+    status, model = _request(f"{base}/api/contents/notebooks/country.py?type=notebook&content=1", token)
+    assert status == 200 and model["type"] == "notebook"
+    nb = nbformat.from_dict(model["content"])
+    assert len(nb.cells) > 10
+    assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+    status, kernel = _request(f"{base}/api/kernels", token, "POST", {"name": "python3"})
+    assert status == 201 and kernel["name"] == "python3"
+    _request(f"{base}/api/kernels/{kernel['id']}", token, "DELETE")
+
+    # The notebook exactly as the server gave it, run for one country by a kernel.
+    paths = demo_batch.paths
+    executed = papermill.execute_notebook(
+        nb, None, kernel_name="python3", progress_bar=False,
+        parameters={"country": "senegal", "data_dir": str(paths.raw), "processed_dir": str(paths.processed)},
+    )
+    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    shown = json.dumps([c.get("outputs", []) for c in executed.cells])
+    assert "sn-" in shown  # Senegal's campaigns (ids sn-...) are listed
+    assert "image/png" in shown
