@@ -1,0 +1,580 @@
+"""Inter-coder agreement on double-coded reflection sessions.
+
+Country leads have a sample of sessions coded by two (or more) coders. This module
+says how far the coders agree, code by code and over all codes, and lists the
+disagreements for the coders' reconciliation meeting.
+
+Decisions (read these before quoting a number)
+----------------------------------------------
+**Unit = segment.** For each code, every segment is a unit and each coder gives it a
+value: 1 (the coder applied the code), 0 (the coder coded the session but not this
+code on this segment) or missing (NaN: the coder did not code that session).
+
+**Which coder saw what.** A coding sheet lists only the codes a coder applied, not
+the segments the coder read and left alone. We take a coder to have coded a *whole
+session* when the coder applied at least one code anywhere in it; every segment of
+that session then gets 0 or 1 from that coder. A session with no coding at all from
+a coder is missing for that coder.
+
+**Double-coded material.** The segments of sessions coded by at least two of the
+compared coders (``coders``, by default every coder in the table). Krippendorff's
+alpha and percent agreement use all of them (with three or more coders a unit may
+miss one coder: alpha handles missing data). Cohen's and Fleiss' kappa need every
+compared coder on every unit, so they use the *complete* units, coded by all compared
+coders (``n_complete``); with two coders that is the same set.
+
+**Which segments exist.** With the ``segments`` table every segment of a double-coded
+session is a unit, including segments to which no coder applied any code (*uncoded*
+segments, e.g. a facilitator's question). Without it only segments that appear in
+the codings are known, so uncoded segments cannot be counted (the ``note`` says so).
+``include_uncoded=False`` drops segments to which none of the compared coders applied
+any code; ``"both"`` returns both versions (column ``with_uncoded``). Uncoded segments
+are agreements on "not this code" for every code, so including them raises percent
+agreement; chance-corrected coefficients move less.
+
+**Overall ("all codes").** Pooled over segment x code units: every (segment, code)
+pair of the double-coded material is one binary unit, and the coefficients are
+computed once on the stacked matrix (``unit = "segment x code"``). Only codes that at
+least one compared coder applied in that material are stacked; codebook codes nobody
+used would add only agreements on absence and inflate the figure. The mean of the
+per-code coefficients can be taken from the per-code rows if wanted.
+
+**Percent agreement** is the share (in percent, 0-100) of units on which all coders
+present gave the same value.
+
+**Rare codes.** A code applied on fewer than ``FEW_APPLIED`` (5) segments gets a
+note: one stray coding then decides the coefficient (a code one coder applied once
+has kappa 0 or below however well the coders agree otherwise).
+
+**Undefined values.** Kappa and alpha are undefined when all values are the same (no
+variation: e.g. a code nobody applied, or applied everywhere) or when fewer than two
+units can be compared. Such cells are NaN and the ``note`` column says why in words;
+no warning is raised. Cohen's kappa is NaN with a note unless exactly two coders are
+compared.
+
+Libraries: Krippendorff's alpha from the ``krippendorff`` package (nominal, missing
+values as NaN); Cohen's and Fleiss' kappa from :mod:`statsmodels.stats.inter_rater`.
+The subjects x categories table for Fleiss' kappa is the one
+:func:`statsmodels.stats.inter_rater.aggregate_raters` returns; for 0/1 data it is
+``[coders - k, k]`` per unit (k = coders who applied the code), which we build
+vectorised because ``aggregate_raters`` loops over rows in Python (seconds for a
+million units); a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import krippendorff
+import numpy as np
+import pandas as pd
+from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
+
+from .exceptions import InputError, ParameterError
+
+#: ``code_id`` of the pooled row of :func:`agreement`.
+ALL_CODES = "all codes"
+
+#: Columns of :func:`agreement`.
+AGREEMENT_COLUMNS = [
+    "code_id", "unit", "with_uncoded", "n_units", "n_complete", "n_uncoded", "n_applied",
+    "n_coders", "coders", "percent_agreement", "cohen_kappa", "fleiss_kappa",
+    "krippendorff_alpha", "note",
+]
+
+#: Columns of :func:`disagreements`.
+DISAGREEMENT_COLUMNS = [
+    "country", "session_id", "segment_id", "code_id", "applied_by", "not_applied_by",
+    "n_applied", "n_coders", "memos", "text",
+]
+
+#: Columns of :func:`coder_summary`.
+CODER_SUMMARY_COLUMNS = [
+    "coder", "n_sessions", "n_segments", "n_codings", "n_codes", "n_double_coded_sessions",
+]
+
+#: Below this many segments with the code, a per-code row gets a "rests on few cases" note.
+FEW_APPLIED = 5
+
+#: Krippendorff's (2004) thresholds for alpha: tentative conclusions, reliable data.
+ALPHA_TENTATIVE = 0.667
+ALPHA_RELIABLE = 0.800
+
+_CODING_COLUMNS = ["session_id", "segment_id", "code_id", "coder"]
+_SEGMENT_COLUMNS = ["segment_id", "session_id"]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"the {what} table has no '{missing[0]}' column", column=missing[0],
+                         fix=f"pass a {what} table with columns {', '.join(columns)} "
+                             f"(as sparklearn.prepare writes it)")
+
+
+def _clean_codings(codings: pd.DataFrame) -> pd.DataFrame:
+    _require(codings, _CODING_COLUMNS, "codings")
+    keep = codings[_CODING_COLUMNS].notna().all(axis=1)
+    out = codings.loc[keep].copy()
+    for c in _CODING_COLUMNS:
+        out[c] = out[c].astype(str)
+    if "memo" not in out.columns:
+        out["memo"] = pd.NA
+    if "country" not in out.columns:
+        out["country"] = pd.NA
+    return out
+
+
+def _pick_coders(codings: pd.DataFrame, coders: Sequence[str] | None) -> list[str]:
+    present = sorted(codings["coder"].unique())
+    if coders is None:
+        return present
+    if isinstance(coders, str):
+        coders = [coders]
+    chosen = list(dict.fromkeys(str(c) for c in coders))
+    unknown = [c for c in chosen if c not in present]
+    if unknown:
+        raise ParameterError(
+            f"coder {unknown[0]!r} has no codings in the table; coders present: "
+            f"{', '.join(present) or 'none'}. Fix: spell the coder as in the coding sheets' "
+            f"'coder' column")
+    if len(chosen) < 2:
+        raise ParameterError(
+            f"agreement compares at least two coders, got only {chosen!r}. Fix: name two or "
+            f"more of {', '.join(present)} (or leave coders=None to compare them all)")
+    return chosen
+
+
+class _Material:
+    """The double-coded material: units (segments), coders, who saw what, what was applied."""
+
+    def __init__(self, codings: pd.DataFrame, segments: pd.DataFrame | None,
+                 coders: Sequence[str] | None) -> None:
+        codings = _clean_codings(codings)
+        self.coders = _pick_coders(codings, coders)
+        self.segments_given = segments is not None
+        codings = codings.loc[codings["coder"].isin(self.coders)]
+        seen = codings[["session_id", "coder"]].drop_duplicates()
+        n_seen = seen.groupby("session_id")["coder"].size()
+        double = n_seen.index[n_seen >= 2]
+        self.codings = codings.loc[codings["session_id"].isin(double)]
+        units = self.codings[["segment_id", "session_id"]]
+        if segments is not None:
+            _require(segments, _SEGMENT_COLUMNS, "segments")
+            extra = segments.loc[segments["session_id"].astype(str).isin(double), _SEGMENT_COLUMNS]
+            units = pd.concat([units, extra.astype(str)], ignore_index=True)
+        # A segment id names its session, so the first session seen for it is the one.
+        units = units.drop_duplicates("segment_id").sort_values(["session_id", "segment_id"])
+        self.units = units.reset_index(drop=True)
+        unit_ix = pd.Series(np.arange(len(self.units)), index=self.units["segment_id"])
+        coder_ix = pd.Series(np.arange(len(self.coders)), index=self.coders)
+
+        # Who coded the unit's session: 0, everyone else missing.
+        self.available = np.full((len(self.units), len(self.coders)), np.nan)
+        saw = self.units.reset_index().merge(seen, on="session_id")
+        self.available[saw["index"].to_numpy(), coder_ix[saw["coder"]].to_numpy()] = 0.0
+
+        applied = self.codings[["segment_id", "coder", "code_id"]].drop_duplicates()
+        self.applied = pd.DataFrame({
+            "unit": unit_ix[applied["segment_id"]].to_numpy(),
+            "coder": coder_ix[applied["coder"]].to_numpy(),
+            "code_id": applied["code_id"].to_numpy(),
+        })
+        self.coded = np.zeros(len(self.units), dtype=bool)
+        self.coded[self.applied["unit"].to_numpy()] = True
+
+    def codes(self, keep: np.ndarray) -> list[str]:
+        """Codes applied at least once on the kept units."""
+        return sorted(self.applied.loc[keep[self.applied["unit"].to_numpy()], "code_id"].unique())
+
+    def matrix(self, code_id: str) -> np.ndarray:
+        """Units x coders: 1 applied, 0 not applied, NaN coder did not code the session."""
+        m = self.available.copy()
+        rows = self.applied.loc[self.applied["code_id"] == code_id]
+        m[rows["unit"].to_numpy(), rows["coder"].to_numpy()] = 1.0
+        return m
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+#: Columns of :func:`coefficients`.
+COEFFICIENT_COLUMNS = ["n_units", "n_complete", "percent_agreement", "cohen_kappa", "fleiss_kappa",
+                       "krippendorff_alpha", "note"]
+
+
+def _as_matrix(ratings) -> np.ndarray:
+    """Units x coders as floats with NaN for missing; text categories become numbers."""
+    frame = pd.DataFrame(ratings)
+    try:
+        return frame.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        codes, _ = pd.factorize(frame.to_numpy(dtype=object).ravel(), use_na_sentinel=True)
+        return np.where(codes < 0, np.nan, codes).astype(float).reshape(frame.shape)
+
+
+def coefficients(ratings) -> dict:
+    """Percent agreement, Cohen's and Fleiss' kappa and Krippendorff's alpha (nominal).
+
+    Parameters
+    ----------
+    ratings
+        A units x coders array or DataFrame of nominal values (numbers or text),
+        NaN/None where a coder did not code the unit.
+
+    Returns
+    -------
+    dict
+        n_units (units with two or more values: percent agreement and alpha),
+        n_complete (units every coder coded: Cohen's and Fleiss' kappa),
+        percent_agreement (0-100, share of units on which all their coders agree),
+        cohen_kappa (NaN unless exactly two coders), fleiss_kappa, krippendorff_alpha,
+        note (why a value is undefined, in words; "" if none).
+
+    Examples
+    --------
+    Krippendorff (2011), binary example: two coders, ten units.
+
+    >>> a = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
+    >>> b = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]
+    >>> round(coefficients(np.column_stack([a, b]))["krippendorff_alpha"], 3)
+    0.095
+    """
+    m = _as_matrix(ratings)
+    out = {"percent_agreement": np.nan, "cohen_kappa": np.nan, "fleiss_kappa": np.nan,
+           "krippendorff_alpha": np.nan}
+    notes: list[str] = []
+    n_present = (~np.isnan(m)).sum(axis=1)
+    pairable = m[n_present >= 2]
+    complete = m[n_present == m.shape[1]] if m.shape[1] >= 2 else m[:0]
+    out["n_units"], out["n_complete"] = len(pairable), len(complete)
+    if m.shape[1] < 2:
+        out["note"] = "agreement needs at least two coders"
+        return out
+    if len(pairable) == 0:
+        out["note"] = "no segment was coded by two or more of these coders"
+        return out
+    out["percent_agreement"] = 100.0 * float(
+        np.mean(np.nanmin(pairable, axis=1) == np.nanmax(pairable, axis=1)))
+    values = np.unique(pairable[~np.isnan(pairable)])
+    if len(values) < 2:
+        notes.append(f"no variation (every value is {values[0]:g}): kappa and alpha are undefined")
+    elif len(pairable) < 2:
+        notes.append("only one unit to compare: kappa and alpha are undefined")
+    else:
+        out["krippendorff_alpha"] = float(krippendorff.alpha(
+            pairable.T, level_of_measurement="nominal", value_domain=values))
+        if len(complete) < 2 or complete.min() == complete.max():
+            notes.append("fewer than two units coded by all coders, or no variation among "
+                         "them: Cohen's and Fleiss' kappa are undefined")
+        else:
+            # The subjects x categories table aggregate_raters builds, without its row loop.
+            index = np.searchsorted(values, complete).astype(int)
+            counts = (index[:, :, None] == np.arange(len(values))).sum(axis=1)
+            out["fleiss_kappa"] = float(fleiss_kappa(counts))
+            if m.shape[1] == 2:
+                cells = np.bincount(index[:, 0] * len(values) + index[:, 1],
+                                    minlength=len(values) ** 2)
+                out["cohen_kappa"] = float(cohens_kappa(cells.reshape(len(values), -1),
+                                                        return_results=False))
+    if m.shape[1] != 2:
+        notes.append("Cohen's kappa compares exactly two coders; see Fleiss' kappa and alpha")
+    out["note"] = "; ".join(notes)
+    return out
+
+
+def _binary_agreement(m: np.ndarray) -> dict:
+    """:func:`coefficients` plus n_applied (units where some coder applied the code)."""
+    out = coefficients(m)
+    out["note"] = out["note"].replace(
+        "every value is 1", "every coder applied it to every segment").replace(
+        "every value is 0", "no coder applied it to any of these segments")
+    pairable = m[(~np.isnan(m)).sum(axis=1) >= 2]
+    out["n_applied"] = int((np.nan_to_num(pairable) > 0).any(axis=1).sum())
+    return out
+
+
+def agreement(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *,
+              coders: Sequence[str] | None = None,
+              include_uncoded: bool | Literal["both"] = True) -> pd.DataFrame:
+    """Agreement between coders per code and over all codes, on double-coded segments.
+
+    Parameters
+    ----------
+    codings
+        Codings table (session_id, segment_id, code_id, coder; other columns ignored).
+    segments
+        Segments table (segment_id, session_id); when given, segments no coder coded
+        are units too. See the module docstring for every decision.
+    coders
+        The coders to compare (at least two); default every coder in ``codings``.
+    include_uncoded
+        Keep segments to which no compared coder applied any code (True), drop them
+        (False), or return both versions (``"both"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per code, then the pooled ``"all codes"`` row (per ``with_uncoded``):
+        code_id, unit ("segment" or "segment x code"), with_uncoded, n_units (units
+        coded by two or more coders: percent agreement, alpha), n_complete (units coded
+        by all coders: Cohen's and Fleiss' kappa), n_uncoded (units no coder coded),
+        n_applied (units where at least one coder applied the code), n_coders, coders
+        (";"-joined), percent_agreement (0-100), cohen_kappa, fleiss_kappa,
+        krippendorff_alpha, note (why a value is undefined, in words; "" if none).
+
+    Raises
+    ------
+    ParameterError
+        ``coders`` names a coder without codings, or fewer than two coders.
+    InputError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> codings = pd.DataFrame({
+    ...     "session_id": ["S1"] * 5,
+    ...     "segment_id": ["S1-T001", "S1-T002", "S1-T003", "S1-T001", "S1-T003"],
+    ...     "code_id": ["A", "A", "B", "A", "A"],
+    ...     "coder": ["ann", "ann", "ann", "bo", "bo"]})
+    >>> t = agreement(codings)
+    >>> t[["code_id", "n_units", "percent_agreement"]]
+         code_id  n_units  percent_agreement
+    0          A        3          33.333333
+    1          B        3          66.666667
+    2  all codes        6          50.000000
+    """
+    if include_uncoded == "both":
+        return pd.concat([agreement(codings, segments, coders=coders, include_uncoded=flag)
+                          for flag in (True, False)], ignore_index=True)
+    if include_uncoded not in (True, False):
+        raise ParameterError(f"include_uncoded must be True, False or 'both', got {include_uncoded!r}")
+    codings = _clean_codings(codings)
+    present = sorted(codings["coder"].unique())
+    base = {"with_uncoded": bool(include_uncoded)}
+    if coders is None and len(present) < 2:
+        who = f"only one coder ({present[0]})" if present else "no codings"
+        row = {**_binary_agreement(np.empty((0, 2))), **base, "code_id": ALL_CODES,
+               "unit": "segment x code", "n_uncoded": 0, "n_coders": len(present),
+               "coders": ";".join(present),
+               "note": f"{who} in the codings: agreement needs at least two coders coding "
+                       f"the same sessions"}
+        return _tidy([row])
+    material = _Material(codings, segments, coders)
+    keep = np.ones(len(material.units), dtype=bool) if include_uncoded else material.coded
+    base |= {"n_coders": len(material.coders), "coders": ";".join(material.coders)}
+    caveat = ("no segments table: segments no coder coded are unknown and not counted"
+              if include_uncoded and not material.segments_given else "")
+    rows, stacked = [], []
+    n_uncoded = int((~material.coded[keep]).sum())
+    for code in material.codes(keep):
+        m = material.matrix(code)[keep]
+        stacked.append(m)
+        row = {**_binary_agreement(m), **base, "code_id": code, "unit": "segment",
+               "n_uncoded": n_uncoded}
+        if row["n_applied"] < FEW_APPLIED:
+            # One stray coding gives kappa 0 or below however well the coders agree otherwise.
+            few = (f"applied on only {row['n_applied']} segment(s): "
+                   f"the coefficients rest on very few cases")
+            row["note"] = "; ".join(n for n in (few, row["note"]) if n)
+        rows.append(row)
+    pooled = np.vstack(stacked) if stacked else np.empty((0, len(material.coders)))
+    row = {**_binary_agreement(pooled), **base, "code_id": ALL_CODES, "unit": "segment x code",
+           "n_uncoded": n_uncoded * len(stacked)}
+    if not stacked:
+        row["note"] = "no session was coded by two or more of these coders"
+    rows.append(row)
+    for r in rows:
+        r["note"] = "; ".join(n for n in (r["note"], caveat) if n)
+    return _tidy(rows)
+
+
+def _tidy(rows: list[dict]) -> pd.DataFrame:
+    out = pd.DataFrame(rows).reindex(columns=AGREEMENT_COLUMNS)
+    for c in ("n_units", "n_complete", "n_uncoded", "n_applied", "n_coders"):
+        out[c] = out[c].astype(int)
+    for c in ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha"):
+        out[c] = out[c].astype(float)
+    out["with_uncoded"] = out["with_uncoded"].astype(bool)
+    return out
+
+
+def reliability_matrix(codings: pd.DataFrame, code_id: str, segments: pd.DataFrame | None = None,
+                       *, coders: Sequence[str] | None = None) -> pd.DataFrame:
+    """The segment x coder presence matrix of one code on the double-coded material.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index segment_id, one column per coder: 1.0 applied, 0.0 not applied, NaN the
+        coder did not code that session.
+
+    Examples
+    --------
+    >>> codings = pd.DataFrame({"session_id": ["S1", "S1", "S2"],
+    ...     "segment_id": ["S1-T001", "S1-T002", "S2-T001"], "code_id": ["A", "B", "A"],
+    ...     "coder": ["ann", "bo", "ann"]})
+    >>> reliability_matrix(codings, "A")
+                 ann   bo
+    segment_id
+    S1-T001      1.0  0.0
+    S1-T002      0.0  0.0
+    """
+    material = _Material(codings, segments, coders)
+    return pd.DataFrame(material.matrix(str(code_id)), columns=material.coders,
+                        index=pd.Index(material.units["segment_id"], name="segment_id"))
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+def disagreements(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *,
+                  coders: Sequence[str] | None = None, excerpt_chars: int = 200) -> pd.DataFrame:
+    """Every segment and code on which the coders disagree, for the reconciliation meeting.
+
+    A disagreement is a code that some, but not all, of the coders who coded the
+    segment's session applied to the segment.
+
+    Parameters
+    ----------
+    codings, segments, coders
+        As for :func:`agreement`. With ``segments`` the (pseudonymised) segment text
+        is shown, cut to at most ``excerpt_chars`` characters at a word boundary.
+
+    Returns
+    -------
+    pandas.DataFrame
+        country, session_id, segment_id, code_id, applied_by and not_applied_by
+        (";"-joined coders), n_applied, n_coders (coders who coded the session), memos
+        ("coder: memo" of the coders who applied it, " | "-joined), text (the excerpt;
+        missing without ``segments``); sorted by session, segment and code.
+
+    Examples
+    --------
+    >>> codings = pd.DataFrame({"session_id": ["S1"] * 3,
+    ...     "segment_id": ["S1-T001", "S1-T001", "S1-T002"], "code_id": ["A", "A", "B"],
+    ...     "coder": ["ann", "bo", "bo"], "memo": [None, None, "unsure"]})
+    >>> disagreements(codings)[["segment_id", "code_id", "applied_by", "not_applied_by", "memos"]]
+      segment_id code_id applied_by not_applied_by       memos
+    0    S1-T002       B         bo            ann  bo: unsure
+    """
+    codings = _clean_codings(codings)
+    if coders is None and codings["coder"].nunique() < 2:
+        return pd.DataFrame(columns=DISAGREEMENT_COLUMNS)
+    material = _Material(codings, segments, coders)
+    names = np.asarray(material.coders, dtype=object)
+    applied = material.applied.assign(coder=names[material.applied["coder"].to_numpy()])
+    n_present = (~np.isnan(material.available)).sum(axis=1)
+    per = applied.groupby(["unit", "code_id"], sort=False).agg(
+        applied_by=("coder", lambda s: ";".join(sorted(s))), n_applied=("coder", "size"))
+    per = per.reset_index()
+    per["n_coders"] = n_present[per["unit"].to_numpy()]
+    per = per.loc[per["n_applied"] < per["n_coders"]]
+
+    # Coders who saw the session but did not apply the code: present pairs minus applied.
+    units, coder_ix = np.nonzero(~np.isnan(material.available))
+    saw = pd.DataFrame({"unit": units, "coder": names[coder_ix]})
+    absent = per[["unit", "code_id"]].merge(saw, on="unit").merge(
+        applied, on=["unit", "code_id", "coder"], how="left", indicator=True)
+    absent = absent.loc[absent["_merge"] == "left_only"]
+    not_by = absent.groupby(["unit", "code_id"])["coder"].agg(lambda s: ";".join(sorted(s)))
+    per = per.merge(not_by.rename("not_applied_by").reset_index(), on=["unit", "code_id"], how="left")
+
+    memo = material.codings.loc[material.codings["memo"].notna()
+                                & (material.codings["memo"].astype(str).str.strip() != "")]
+    memo = memo.assign(line=memo["coder"] + ": " + memo["memo"].astype(str))
+    memo = memo.groupby(["segment_id", "code_id"])["line"].agg(" | ".join).rename("memos")
+
+    per = per.assign(segment_id=material.units["segment_id"].to_numpy()[per["unit"].to_numpy()],
+                     session_id=material.units["session_id"].to_numpy()[per["unit"].to_numpy()])
+    per = per.merge(memo.reset_index(), on=["segment_id", "code_id"], how="left")
+    country = material.codings.drop_duplicates("segment_id").set_index("segment_id")["country"]
+    per["country"] = per["segment_id"].map(country)
+    if segments is not None and "text" in segments.columns:
+        text = segments.assign(segment_id=segments["segment_id"].astype(str)) \
+            .drop_duplicates("segment_id").set_index("segment_id")["text"].astype(str)
+        cut = text.str.slice(0, excerpt_chars)
+        # Cut at a word boundary so the excerpt does not end in half a word.
+        text = cut.where(text.str.len() <= excerpt_chars,
+                         cut.str.replace(r"\s+\S*$", "", regex=True) + "…")
+        per["text"] = per["segment_id"].map(text)
+    else:
+        per["text"] = pd.NA
+    per = per.sort_values(["session_id", "segment_id", "code_id"]).reset_index(drop=True)
+    return per.reindex(columns=DISAGREEMENT_COLUMNS)
+
+
+def coder_summary(codings: pd.DataFrame, *, coders: Sequence[str] | None = None) -> pd.DataFrame:
+    """How much each coder coded, and how much of it another coder also coded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        coder, n_sessions, n_segments, n_codings (distinct segment-code pairs), n_codes
+        (distinct codes), n_double_coded_sessions (sessions also coded by another of
+        the coders); sorted by coder.
+
+    Examples
+    --------
+    >>> codings = pd.DataFrame({"session_id": ["S1", "S1", "S2"],
+    ...     "segment_id": ["S1-T001", "S1-T001", "S2-T001"], "code_id": ["A", "A", "B"],
+    ...     "coder": ["ann", "bo", "ann"]})
+    >>> coder_summary(codings)[["coder", "n_sessions", "n_double_coded_sessions"]]
+      coder  n_sessions  n_double_coded_sessions
+    0   ann           2                        1
+    1    bo           1                        1
+    """
+    codings = _clean_codings(codings)
+    if coders is not None:
+        codings = codings.loc[codings["coder"].isin(_pick_coders(codings, coders))]
+    pairs = codings[["coder", "segment_id", "code_id"]].drop_duplicates()
+    seen = codings[["session_id", "coder"]].drop_duplicates()
+    double = seen.groupby("session_id")["coder"].transform("size") >= 2
+    out = pd.DataFrame({
+        "n_sessions": seen.groupby("coder").size(),
+        "n_segments": codings.groupby("coder")["segment_id"].nunique(),
+        "n_codings": pairs.groupby("coder").size(),
+        "n_codes": codings.groupby("coder")["code_id"].nunique(),
+        "n_double_coded_sessions": seen.loc[double].groupby("coder").size(),
+    }).fillna(0).astype(int)
+    return out.rename_axis("coder").reset_index().reindex(columns=CODER_SUMMARY_COLUMNS)
+
+
+# --------------------------------------------------------------------------- words
+
+
+def interpret_kappa(value: float | None) -> str:
+    """Landis & Koch (1977) words for a kappa.
+
+    Examples
+    --------
+    >>> interpret_kappa(0.43), interpret_kappa(0.85), interpret_kappa(-0.1), interpret_kappa(None)
+    ('moderate', 'almost perfect', 'poor (less than chance)', 'undefined')
+    """
+    if value is None or pd.isna(value):
+        return "undefined"
+    if value < 0:
+        return "poor (less than chance)"
+    bands = [(0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial")]
+    return next((word for top, word in bands if value <= top), "almost perfect")
+
+
+def interpret_alpha(value: float | None) -> str:
+    """Krippendorff's (2004) reading of alpha: 0.800 reliable, 0.667 the lowest for tentative use.
+
+    Examples
+    --------
+    >>> interpret_alpha(0.743)
+    'acceptable for tentative conclusions only (0.667 <= alpha < 0.800)'
+    """
+    if value is None or pd.isna(value):
+        return "undefined"
+    if value >= ALPHA_RELIABLE:
+        return "reliable (alpha >= 0.800)"
+    if value >= ALPHA_TENTATIVE:
+        return "acceptable for tentative conclusions only (0.667 <= alpha < 0.800)"
+    return "unreliable (alpha < 0.667): do not draw conclusions from this code"
