@@ -1,0 +1,499 @@
+"""Reflection-session files -> a sessions table and a segments table.
+
+A session file is Markdown with YAML front matter (see ``data/raw/README.md``)::
+
+    ---
+    session_id: KE-S01
+    title: "Round 1 reflection: working with legislators"
+    date: 2020-12-02
+    round: 1
+    country: kenya
+    campaigns: [ke-primary-health]
+    facilitator: research lead
+    language: en
+    participants:
+      - {participant_id: KE-P01, role: "research lead"}
+    ---
+    # Round 1 reflection: working with legislators
+
+    **KE-P01:** Welcome, everyone.
+
+    **KE-P04 [sw]:** A turn in another language carries a language tag.
+
+How the text is cut into segments
+    One segment per speaker turn. A turn starts at a line ``**ID:**`` (also accepted:
+    ``**ID**:``, and a language tag ``[fr]`` either inside the bold, ``**ID [fr]:**``,
+    or at the start of the text, ``**ID:** [fr] ...``) and runs to the next turn, the
+    next heading or the end of the file. Paragraphs without a speaker tag belong to
+    the turn above them: note-takers and the demo generator write a long turn as
+    several paragraphs with only the first tagged, and the data contract numbers
+    segments by speaker turns (``{session_id}-T{turn:03d}``), so an untagged paragraph
+    cannot be a turn of its own without renumbering every later segment (and the
+    codings that point at them). Text that no turn can own (before the first turn,
+    or after a heading other than the title) is kept as a *note* segment, never
+    dropped: speaker ``""``, speaker_role ``"note"``, turn ``0``, id
+    ``{session_id}-N{k:03d}``, with a warning in case a speaker tag was forgotten.
+    Headings are structure, not speech: they are in no segment.
+
+Offsets
+    ``start`` and ``end`` are character offsets into the file's text after removing
+    a UTF-8 byte-order mark and turning CRLF (and lone CR) into LF, which is what
+    :func:`session_text` returns; ``session_text(f)[start:end] == text``. So the same
+    session saved with or without a BOM, with LF or CRLF, gives the same segments.
+    A segment's text excludes the speaker tag, the language tag and trailing blank
+    space; inner blank lines between paragraphs of one turn are kept.
+
+What is checked
+    Every problem has :data:`~sparklearn.validation.PROBLEM_COLUMNS`; ``row`` is the
+    line in the file as an editor numbers it, ``column`` the front-matter key (or
+    ``turn`` / ``file``). Errors reject the whole session (it goes to ``rejected``
+    and none of its segments is kept: a session with an unknown campaign or date
+    would put wrong numbers in every table downstream): empty file, not UTF-8, no or
+    invalid front matter, missing ``session_id``, ``date``, ``round`` or ``country``,
+    a date that is not YYYY-MM-DD, a round that is not a whole number >= 1, an
+    unknown country or campaign (when a registry is given), a country other than the
+    folder's (when ``country=`` is given), the same ``session_id`` in two files (both
+    rejected: codings could not tell them apart). Warnings keep the session: a
+    speaker not in the front-matter participants list, unattributed text read as a
+    note, no speaker turns, a missing title (the ``#`` heading is used), language,
+    facilitator or campaigns, a file name other than ``<session_id>.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .countries import Registry
+from .exceptions import InputError
+from .validation import problems_frame
+
+#: Columns of the sessions table, in order (the data contract).
+SESSION_COLUMNS = ["session_id", "country", "campaign_ids", "date", "round", "title", "facilitator_role",
+                   "language", "n_participants", "source_file"]
+
+#: Columns of the segments table, in order (the data contract).
+SEGMENT_COLUMNS = ["segment_id", "session_id", "country", "turn", "speaker", "speaker_role", "text", "start", "end",
+                   "language"]
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL | re.MULTILINE)
+_LANG = r"\[(?P<{name}>[A-Za-z]{{2,3}}(?:-[A-Za-z]{{2,4}})?)\]"
+# A turn's first line: **ID:** or **ID**: with an optional [xx] tag inside the bold or
+# at the start of the text. The speaker id cannot hold '*', ':' or '[' .
+_TURN = re.compile(
+    r"^\*\*[ \t]*(?P<speaker>[^*:\[\n]+?)[ \t]*(?:" + _LANG.format(name="tag") + r"[ \t]*)?(?::\*\*|\*\*[ \t]*:)"
+    r"[ \t]*(?:" + _LANG.format(name="lead") + r"[ \t]*)?",
+    re.MULTILINE,
+)
+_HEADING = re.compile(r"^#{1,6}(?:[ \t]+(?P<heading>.*?))?[ \t]*#*[ \t]*$", re.MULTILINE)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Loader(yaml.SafeLoader):
+    """``yaml.safe_load`` without implicit dates: a date like 2020-13-45 must reach our
+    check as text (PyYAML would raise a bare ValueError), and every date is checked the same way."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class SessionsRead:
+    """What :func:`read_sessions` read.
+
+    ``sessions`` and ``segments`` have :data:`SESSION_COLUMNS` and
+    :data:`SEGMENT_COLUMNS`; ``problems`` has
+    :data:`~sparklearn.validation.PROBLEM_COLUMNS`; ``rejected`` has one row per
+    session file left out because of an error: :data:`SESSION_COLUMNS` as read (text)
+    plus ``problem`` (the rules broken, ``"; "``-joined). Files read = ``n_read`` =
+    sessions + rejected.
+    """
+
+    sessions: pd.DataFrame
+    segments: pd.DataFrame
+    problems: pd.DataFrame
+    rejected: pd.DataFrame = field(default_factory=lambda: _empty_rejected())
+
+    @property
+    def n_read(self) -> int:
+        return len(self.sessions) + len(self.rejected)
+
+
+def _empty_rejected() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*SESSION_COLUMNS, "problem"], dtype="string")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """Bytes -> text as offsets count it (no BOM, LF line ends); raises InputError if not UTF-8."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError(f"is not UTF-8 text (byte {err.start} on line {line} cannot be read)", file=path,
+                         row=line, fix="open it in a text editor and save as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def session_text(path: str | Path) -> str:
+    """A session file's text as segment offsets count it: no byte-order mark, LF line ends.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "GH-S01.md"
+    >>> _ = p.write_bytes(b"\\xef\\xbb\\xbf---\\r\\nsession_id: GH-S01\\r\\n---\\r\\n")
+    >>> session_text(p)
+    '---\\nsession_id: GH-S01\\n---\\n'
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("session file not found", file=path, fix="check the path and the --data folder")
+    return _decode(path.read_bytes(), path)
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _key_lines(block: str, first_line: int) -> dict[str, int]:
+    """Front-matter key -> its line in the file (top-level keys only)."""
+    return {m.group(1): first_line + block.count("\n", 0, m.start())
+            for m in re.finditer(r"^([A-Za-z_][\w-]*)[ \t]*:", block, re.MULTILINE)}
+
+
+class _Problems:
+    """Collects one file's problems, each at a line of the file."""
+
+    def __init__(self, file: str) -> None:
+        self.file, self.records = file, []
+
+    def add(self, row: int | None, column: str, value: object, rule: str, fix: str,
+            severity: str = "error") -> None:
+        self.records.append({"file": self.file, "row": row, "column": column, "value": value, "rule": rule,
+                             "fix": fix, "severity": severity})
+
+    @property
+    def errors(self) -> list[str]:
+        return [r["rule"] for r in self.records if r["severity"] == "error"]
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in re.split(r"[;,]", value) if v.strip()]
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    return [str(value).strip()]
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _parse_date(value: object) -> pd.Timestamp | None:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return pd.Timestamp(value)
+    text = _text(value)
+    if not _DATE.match(text):
+        return None
+    stamp = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    return None if pd.isna(stamp) else stamp
+
+
+def _parse_round(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 1 else None
+    text = _text(value)
+    return int(text) if text.isdigit() and int(text) >= 1 else None
+
+
+def _check_front(meta: dict, lines: dict[str, int], heading: str, path: Path, found: _Problems, *,
+                 registry: Registry | None, country: str | None) -> dict:
+    """The sessions row (as typed values) from the front matter, reporting what is wrong."""
+    def where(key: str) -> int:
+        return lines.get(key, 1)
+
+    row = {"session_id": _text(meta.get("session_id")), "country": _text(meta.get("country")),
+           "campaign_ids": ";".join(_as_list(meta.get("campaigns"))), "title": _text(meta.get("title")),
+           "facilitator_role": _text(meta.get("facilitator")), "language": _text(meta.get("language")).lower(),
+           "source_file": str(path)}
+    for key, fix in (("session_id", "add a line 'session_id: GH-S01' (the file name without .md)"),
+                     ("country", "add a line 'country: <slug>' (the country folder's name)")):
+        if not row[key]:
+            found.add(1, key, "", f"front matter has no {key}", fix)
+    if row["session_id"] and path.stem != row["session_id"]:
+        found.add(where("session_id"), "session_id", row["session_id"], "file name differs from session_id",
+                  f"rename the file to {row['session_id']}.md, so tools that match by file name find it",
+                  "warning")
+    row["date"] = _parse_date(meta.get("date"))
+    if row["date"] is None:
+        found.add(where("date"), "date", _text(meta.get("date")), "date must be a real date written YYYY-MM-DD",
+                  "write the session's date as YYYY-MM-DD, e.g. date: 2020-12-02")
+    row["round"] = _parse_round(meta.get("round"))
+    if row["round"] is None:
+        found.add(where("round"), "round", _text(meta.get("round")), "round must be a whole number >= 1",
+                  "write the action-learning round as a number, e.g. round: 2")
+    if not row["title"]:
+        row["title"] = heading
+        found.add(1, "title", "", "front matter has no title" + (" (the # heading is used)" if heading else ""),
+                  "add a line 'title: ...'", "warning")
+    for key, fix in (("language", "add 'language: en' (or fr, id, ...): the language of untagged turns"),
+                     ("facilitator", "add 'facilitator: <role>' (a role, never a name)")):
+        if not _text(meta.get(key)):
+            found.add(1, key, "", f"front matter has no {key}", fix, "warning")
+    if not row["campaign_ids"]:
+        found.add(where("campaigns"), "campaigns", "", "session lists no campaign",
+                  "add 'campaigns: [<campaign id>, ...]' (ids from countries.yaml)", "warning")
+    if country is not None and row["country"] and row["country"] != country:
+        found.add(where("country"), "country", row["country"], f"session is in the folder of '{country}'",
+                  f"set 'country: {country}' or move the file to its country's folder")
+    if registry is not None and row["country"]:
+        if row["country"] not in registry.slugs:
+            found.add(where("country"), "country", row["country"], "unknown country",
+                      f"use one of: {', '.join(registry.slugs)}")
+        else:
+            known = registry.campaigns.loc[registry.campaigns["country"] == row["country"], "campaign_id"].tolist()
+            for camp in _as_list(meta.get("campaigns")):
+                if camp not in known:
+                    found.add(where("campaigns"), "campaigns", camp, f"unknown campaign for {row['country']}",
+                              f"use one of: {', '.join(known)}")
+    return row
+
+
+def _participants(value: object, line: int, found: _Problems) -> dict[str, str]:
+    """participant_id -> role from the front-matter participants list."""
+    if value is None:
+        found.add(line, "participants", "", "front matter has no participants list",
+                  "add 'participants:' with one '- {participant_id: ..., role: ...}' per person", "warning")
+        return {}
+    entries = value if isinstance(value, list) else [value]
+    roles = {}
+    for entry in entries:
+        if isinstance(entry, Mapping) and _text(entry.get("participant_id")):
+            roles.setdefault(_text(entry["participant_id"]), _text(entry.get("role")))
+        elif isinstance(entry, str) and entry.strip():
+            roles.setdefault(entry.strip(), "")
+        else:
+            found.add(line, "participants", _text(entry), "participant entry has no participant_id",
+                      "write each participant as '- {participant_id: KE-P01, role: research lead}'", "warning")
+    return roles
+
+
+def _segments(text: str, body_start: int, session: dict, roles: Mapping[str, str], found: _Problems) -> list[dict]:
+    """One dict per segment (speaker turn or note) of the body text."""
+    # Boundaries: turn starts and headings; each piece runs to the next boundary.
+    marks = sorted([(m.start(), "turn", m) for m in _TURN.finditer(text, body_start)]
+                   + [(m.start(), "heading", m) for m in _HEADING.finditer(text, body_start)],
+                   key=lambda t: t[0])
+    pieces = [(body_start, "gap", None)] + marks
+    bounds = [p[0] for p in pieces[1:]] + [len(text)]
+    out, turn, note = [], 0, 0
+    sid, language = session["session_id"], session["language"]
+    for (pos, kind, match), stop in zip(pieces, bounds):
+        if kind == "heading":
+            pos = match.end()
+        begin = match.end() if kind == "turn" else pos
+        body = text[begin:stop]
+        stripped = body.rstrip()
+        if kind != "turn":
+            lead = len(body) - len(body.lstrip())
+            if not stripped.strip():
+                continue
+            note += 1
+            start = begin + lead
+            found.add(_line_of(text, start), "turn", stripped.strip()[:40],
+                      "text with no speaker tag before any turn is read as a note (speaker left blank)",
+                      "if someone said it, start the paragraph with **<participant_id>:**", "warning")
+            out.append({"segment_id": f"{sid}-N{note:03d}", "turn": 0, "speaker": "", "speaker_role": "note",
+                        "start": start, "end": begin + len(stripped), "language": language})
+            continue
+        turn += 1
+        speaker = match.group("speaker").strip()
+        if speaker not in roles:
+            found.add(_line_of(text, pos), "turn", speaker, "speaker is not in the session's participants list",
+                      f"add '- {{participant_id: {speaker}, role: ...}}' to participants, or correct the id",
+                      "warning")
+        out.append({"segment_id": f"{sid}-T{turn:03d}", "turn": turn, "speaker": speaker,
+                    "speaker_role": roles.get(speaker, ""), "start": begin, "end": begin + len(stripped),
+                    "language": (match.group("tag") or match.group("lead") or language).lower()})
+    if turn == 0:
+        found.add(_line_of(text, body_start), "turn", "", "session has no speaker turns",
+                  "start each turn with **<participant_id>:** at the beginning of a line", "warning")
+    for seg in out:
+        seg["text"] = text[seg["start"]:seg["end"]]
+    return out
+
+
+def _read_one(path: Path, *, registry: Registry | None, country: str | None) -> tuple[dict, list[dict], _Problems]:
+    """One file -> (sessions row, segment rows, problems); a row with errors is rejected by the caller."""
+    found = _Problems(str(path))
+    row: dict = {"session_id": path.stem, "source_file": str(path)}
+    data = path.read_bytes()
+    if not data.strip().lstrip(b"\xef\xbb\xbf").strip():
+        found.add(None, "file", "", "session file is empty", "write the session notes into it, or delete it")
+        return row, [], found
+    try:
+        text = _decode(data, path)
+    except InputError as err:
+        found.add(err.row, "file", "", err.message, "open it in a text editor and save as UTF-8")
+        return row, [], found
+    head = _FRONT_MATTER.match(text)
+    if head is None:
+        found.add(1, "file", text.split("\n", 1)[0][:40], "no YAML front matter at the top of the file",
+                  "start the file with a line '---', the session's keys (session_id, date, ...), then '---'")
+        return row, [], found
+    try:
+        meta = yaml.load(head.group("yaml"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as err:
+        # The context mark is where the broken construct began (an unclosed bracket or quote);
+        # the problem mark is often the end of the front matter, which helps nobody.
+        mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
+        line = 2 + mark.line if mark is not None else 1
+        found.add(line, "file", "", f"front matter is not valid YAML ({getattr(err, 'problem', 'unreadable')})",
+                  "check that line: 'key: value', quote values holding ':' or '#'")
+        return row, [], found
+    if not isinstance(meta, dict):
+        found.add(1, "file", "", "front matter is not a list of 'key: value' lines",
+                  "write the front matter as 'key: value' lines between two '---' lines")
+        return row, [], found
+    lines = _key_lines(head.group("yaml"), 2)
+    body_start = head.end()
+    title = _HEADING.search(text, body_start)
+    row = _check_front(meta, lines, (title.group("heading") or "").strip() if title else "", path, found,
+                       registry=registry, country=country)
+    roles = _participants(meta.get("participants"), lines.get("participants", 1), found)
+    row["n_participants"] = len(roles)
+    # The title heading is skipped when it comes before any turn; later headings split the text.
+    first_turn = _TURN.search(text, body_start)
+    if title and (first_turn is None or title.start() < first_turn.start()) \
+            and not text[body_start:title.start()].strip():
+        body_start = title.end()
+    return row, _segments(text, body_start, row, roles, found), found
+
+
+def _frames(rows: list[dict], segments: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sessions = pd.DataFrame(rows, columns=SESSION_COLUMNS)
+    sessions = sessions.astype({c: "str" for c in ("session_id", "country", "campaign_ids", "title",
+                                                   "facilitator_role", "language", "source_file")})
+    sessions["date"] = pd.to_datetime(sessions["date"]).astype("datetime64[ns]")
+    sessions = sessions.astype({"round": "int64", "n_participants": "int64"})
+    segs = pd.DataFrame(segments, columns=SEGMENT_COLUMNS)
+    segs = segs.astype({"turn": "int64", "start": "int64", "end": "int64",
+                        **{c: "str" for c in ("segment_id", "session_id", "country", "speaker", "speaker_role",
+                                              "text", "language")}})
+    return sessions.reset_index(drop=True), segs.reset_index(drop=True)
+
+
+def _rejected_row(row: dict, rules: list[str]) -> dict:
+    return {**{c: "" if row.get(c) is None else str(row.get(c).date() if isinstance(row.get(c), pd.Timestamp)
+                                                     else row.get(c)) for c in SESSION_COLUMNS},
+            "problem": "; ".join(dict.fromkeys(rules))}
+
+
+def _read_files(files: list[Path], *, registry: Registry | None, country: str | None) -> SessionsRead:
+    read = [(_read_one(f, registry=registry, country=country)) for f in files]
+    found = [f for _, _, f in read]
+    ids = pd.Series([r.get("session_id", "") for r, _, f in read if not f.errors], dtype="str")
+    twice = set(ids[ids.duplicated(keep=False) & (ids != "")])
+    for (row, _, f) in read:
+        if not f.errors and row.get("session_id") in twice:
+            others = [str(p.name) for (r, _, g), p in zip(read, files)
+                      if r.get("session_id") == row["session_id"] and g is not f]
+            f.add(None, "session_id", row["session_id"], "the same session_id is in another file",
+                  f"give each session its own id (also in: {', '.join(others)})")
+    good = [(r, s) for r, s, f in read if not f.errors]
+    sessions, segments = _frames([r for r, _ in good], [dict(seg, session_id=r["session_id"], country=r["country"])
+                                                        for r, s in good for seg in s])
+    rejected = pd.DataFrame([_rejected_row(r, f.errors) for r, _, f in read if f.errors],
+                            columns=[*SESSION_COLUMNS, "problem"], dtype="string")
+    problems = problems_frame([rec for f in found for rec in f.records])
+    return SessionsRead(sessions, segments, problems, rejected if len(rejected) else _empty_rejected())
+
+
+def read_session_file(path: str | Path, *, registry: Registry | None = None,
+                      country: str | None = None) -> SessionsRead:
+    """Read one session file; see :func:`read_sessions` (same checks, same tables).
+
+    Examples
+    --------
+    >>> from sparklearn.config import DEMO_DATA
+    >>> f = DEMO_DATA / "kenya" / "sessions" / "KE-S01.md"
+    >>> r = read_session_file(f)
+    >>> r.sessions[["session_id", "round", "n_participants"]].values.tolist()
+    [['KE-S01', 1, 6]]
+    >>> seg = r.segments.iloc[0]
+    >>> seg["segment_id"], seg["speaker"], seg["speaker_role"]
+    ('KE-S01-T001', 'KE-P01', 'research lead')
+    >>> session_text(f)[seg["start"]:seg["end"]] == seg["text"]
+    True
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("session file not found", file=path, fix="check the path and the --data folder")
+    return _read_files([path], registry=registry, country=country)
+
+
+def read_sessions(folder: str | Path, *, registry: Registry | None = None,
+                  country: str | None = None) -> SessionsRead:
+    """Read every ``*.md`` session file in ``folder`` (sorted by name).
+
+    Parameters
+    ----------
+    folder
+        A country's ``sessions/`` folder.
+    registry
+        The country registry; when given, each session's ``country`` and
+        ``campaigns`` must be in it.
+    country
+        The folder's country slug; when given, each session's ``country`` must be it.
+
+    Returns
+    -------
+    SessionsRead
+        ``sessions``: session_id, country, campaign_ids (``;``-joined), date
+        (datetime64), round (int), title, facilitator_role, language,
+        n_participants, source_file. ``segments``: segment_id, session_id, country,
+        turn, speaker (the participant_id as written), speaker_role (from the
+        front-matter participants list), text, start, end (offsets into
+        :func:`session_text`), language (the turn's tag, else the session's).
+        ``problems`` (:data:`~sparklearn.validation.PROBLEM_COLUMNS`) and
+        ``rejected`` (session files left out, with ``problem``).
+
+    Raises
+    ------
+    InputError
+        If ``folder`` does not exist.
+
+    Examples
+    --------
+    >>> from sparklearn.config import DEMO_DATA
+    >>> r = read_sessions(DEMO_DATA / "indonesia" / "sessions")
+    >>> len(r.sessions), len(r.rejected), r.segments["language"].value_counts().sort_index().to_dict()
+    (13, 0, {'en': 28, 'id': 171})
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("sessions folder not found", file=folder,
+                         fix="create it and put one <session_id>.md file per reflection session in it")
+    files = sorted(p for p in folder.glob("*.md") if p.is_file())
+    result = _read_files(files, registry=registry, country=country)
+    if not files:
+        none = problems_frame([{"file": str(folder), "row": None, "column": "file", "value": "",
+                                "rule": "no session files (*.md) in the folder", "severity": "warning",
+                                "fix": "add the reflection sessions as <session_id>.md files"}])
+        return SessionsRead(result.sessions, result.segments, none, result.rejected)
+    return result

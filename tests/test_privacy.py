@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import shutil
+
+import pandas as pd
+import pytest
+
+from sparklearn.config import DEMO_DATA
+from sparklearn.exceptions import InputError, ParameterError
+from sparklearn.privacy import (AMBIGUOUS, DEMO_SALT, find_names, pseudonym, pseudonymise_segments,
+                                pseudonymise_text, read_register, salt_for)
+from sparklearn.sessions import read_sessions
+from sparklearn.validation import PROBLEM_COLUMNS
+
+COUNTRIES = sorted(p.parent.name for p in DEMO_DATA.glob("*/participants.csv"))
+
+REGISTER = pd.DataFrame({
+    "participant_id": ["KE-P01", "KE-P04", "KE-P06", "SN-P04", "SN-P10"],
+    "name": ["Omondi Barasa", "Kiptoo Lekishon", "Nashipae Lekishon", "Aïssatou Diop", "Moussa Sy"],
+    "role": ["research lead", "partner staff", "community monitor", "community monitor", "community monitor"],
+})
+
+
+def _expected(pid, role, salt="s"):
+    # An independent computation of the documented recipe: role + first 4 hex of HMAC-SHA256(salt, id).
+    return f"{role} {hmac.new(salt.encode(), pid.encode(), hashlib.sha256).hexdigest()[:4]}"
+
+
+def _segments(rows):
+    return pd.DataFrame(rows, columns=["segment_id", "session_id", "speaker", "speaker_role", "text"])
+
+
+def test_pseudonym_follows_the_documented_recipe_and_hides_name_and_id():
+    p = pseudonym("KE-P04", "partner staff", "s")
+    assert p == _expected("KE-P04", "partner staff")
+    assert "KE-P04" not in p and "Kiptoo" not in p
+    assert pseudonym("KE-P04", "partner staff", "s") == p  # same call, same answer
+    assert pseudonym("KE-P04", "partner staff", "other salt") != p
+    assert pseudonym("KE-P05", "partner staff", "s") != p
+
+
+def test_same_person_same_pseudonym_across_sessions_and_calls():
+    seg = _segments([["S1-T001", "S1", "KE-P04", "partner staff", "a"],
+                     ["S2-T001", "S2", "KE-P04", "partner staff", "b"],
+                     ["S2-T002", "S2", "KE-P06", "community monitor", "c"]])
+    one = pseudonymise_segments(seg, REGISTER, "s")
+    two = pseudonymise_segments(seg.iloc[::-1], REGISTER, "s")
+    assert one["speaker"].tolist() == [_expected("KE-P04", "partner staff")] * 2 + [
+        _expected("KE-P06", "community monitor")]
+    assert two.loc[one.index, "speaker"].tolist() == one["speaker"].tolist()
+    other = pseudonymise_segments(seg, REGISTER, "t")
+    assert not set(other["speaker"]) & set(one["speaker"])
+
+
+def test_pseudonym_role_comes_from_the_register_and_unregistered_speakers_get_one():
+    seg = _segments([["S1-T001", "S1", "KE-P04", "facilitator", "x"],
+                     ["S1-T002", "S1", "KE-P99", "visitor", "y"],
+                     ["S1-N001", "S1", "", "note", "z"]])
+    out = pseudonymise_segments(seg, REGISTER, "s")
+    assert out["speaker"].tolist() == [_expected("KE-P04", "partner staff"), _expected("KE-P99", "visitor"), ""]
+    assert out["speaker_role"].tolist() == ["facilitator", "visitor", "note"]
+
+
+def test_names_in_text_are_replaced_by_the_persons_pseudonym():
+    texts = pd.Series([
+        "Omondi's report went to the clerk.",
+        "OMONDI BARASA and omondi  barasa agreed.",
+        "Aïssatou est venue ; Aissatou aussi, et AÏSSATOU DIOP.",
+        "Ai\u0308ssatou (decomposed) and Diop.",
+        "Kiptoo said Lekishon would come.",
+        "Moussa Sy spoke; Sy is too short to match alone.",
+        "As KE-P01 said, nothing else.",
+        "Barasat is a longer word; Omondiland too.",
+    ])
+    got = pseudonymise_text(texts, REGISTER, "s").tolist()
+    omondi = f"[{_expected('KE-P01', 'research lead')}]"
+    aissatou = f"[{_expected('SN-P04', 'community monitor')}]"
+    assert got == [
+        f"{omondi}'s report went to the clerk.",
+        f"{omondi} and {omondi} agreed.",
+        f"{aissatou} est venue ; {aissatou} aussi, et {aissatou}.",
+        f"{aissatou} (decomposed) and {aissatou}.",
+        f"[{_expected('KE-P04', 'partner staff')}] said {AMBIGUOUS} would come.",
+        f"[{_expected('SN-P10', 'community monitor')}] spoke; Sy is too short to match alone.",
+        f"As {omondi} said, nothing else.",
+        "Barasat is a longer word; Omondiland too.",
+    ]
+
+
+def test_a_lowercase_word_that_is_also_a_name_part_is_left_alone():
+    reg = pd.DataFrame({"participant_id": ["ID-P05"], "name": ["Made Daeng"], "role": ["leader"]})
+    got = pseudonymise_text(pd.Series(["The office made a promise to Made.", "made daeng"]), reg, "s").tolist()
+    tag = f"[{_expected('ID-P05', 'leader')}]"
+    assert got == [f"The office made a promise to {tag}.", tag]
+
+
+def test_pseudonymise_segments_does_not_mutate_its_input():
+    seg = _segments([["S1-T001", "S1", "KE-P04", "partner staff", "Omondi Barasa spoke"]])
+    before = seg.copy()
+    out = pseudonymise_segments(seg, REGISTER, "s")
+    pd.testing.assert_frame_equal(seg, before)
+    assert list(out.columns) == list(seg.columns) and out is not seg
+    with pytest.raises(ParameterError, match="speaker"):
+        pseudonymise_segments(seg.drop(columns="speaker"), REGISTER, "s")
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_no_registered_name_survives_in_any_demo_country(country):
+    register = read_register(DEMO_DATA / country / "participants.csv")
+    read = read_sessions(DEMO_DATA / country / "sessions")
+    # The guard must see names in the raw text (the demo mentions people), or the test proves nothing.
+    assert len(find_names(read.segments, register)) > 5
+    out = pseudonymise_segments(read.segments, register, salt_for(DEMO_DATA))
+    assert find_names(out, register).empty
+    assert find_names(read.sessions, register).empty
+    # A second, plainer check: no full name and no participant id in any text.
+    names = register.accepted["name"].str.lower()
+    text = out["text"].str.lower()
+    assert not any(text.str.contains(n, regex=False).any() for n in names)
+    ids = register.accepted["participant_id"]
+    assert not any(out["text"].str.contains(i, regex=False).any() for i in ids)
+    assert not out["speaker"].isin(register.accepted["participant_id"]).any()
+    # One pseudonym per person, different people never merged.
+    assert out.groupby(read.segments["speaker"])["speaker"].nunique().eq(1).all()
+    assert out["speaker"].nunique() == read.segments["speaker"].nunique()
+
+
+def test_find_names_finds_a_planted_name_and_says_where():
+    register = read_register(DEMO_DATA / "kenya" / "participants.csv")
+    table = pd.DataFrame({"outcome": ["The clerk replied.", "Thanks to achieng tanui, the ward met.", "ok"],
+                          "note": ["", "", "see Chebet"], "n": [1, 2, 3]}, index=[10, 11, 12])
+    hits = find_names(table, register)
+    assert hits.values.tolist() == [["outcome", 11, "KE-P05", 10], ["note", 12, "KE-P03", 4]]
+    assert find_names(table.iloc[[0]], register).empty
+
+
+def test_read_register_checks_rows_and_keeps_the_rejected(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_text("# SYNTHETIC DEMO DATA\nparticipant_id,name,role,organisation\n"
+                    "KE-P01,Omondi Barasa,research lead,team\nKE-P02,,budget analyst,IBP\n"
+                    "KE-P03,Chebet Chelimo,,IBP\nKE-P03,Chebet Other,analyst,IBP\n,No Id,analyst,IBP\n",
+                    encoding="utf-8")
+    reg = read_register(path)
+    assert reg.n_read == 5 and reg.accepted["participant_id"].tolist() == ["KE-P01"]
+    assert list(reg.problems.columns) == PROBLEM_COLUMNS
+    assert reg.problems[["row", "column", "severity"]].values.tolist() == [
+        [4, "name", "error"], [5, "participant_id", "error"], [5, "role", "warning"],
+        [6, "participant_id", "error"], [7, "participant_id", "error"]]
+    # Names of rejected rows are still hidden when the whole result is passed.
+    text = pd.Series(["Chebet Other and No Id came"])
+    assert "Chebet" not in pseudonymise_text(text, reg, "s").iloc[0]
+    assert "No Id" not in pseudonymise_text(text, reg, "s").iloc[0]
+    assert len(find_names(pd.DataFrame({"t": text}), reg)) == 2
+
+
+def test_read_register_missing_column_rejects_every_row(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_text("participant_id,full name,role\nKE-P01,Omondi Barasa,lead\n", encoding="utf-8")
+    reg = read_register(path)
+    assert reg.accepted.empty and len(reg.rejected) == 1
+    assert reg.problems[["row", "column"]].values.tolist() == [[1, "name"]]
+
+
+def test_salt_rules(tmp_path):
+    assert salt_for(DEMO_DATA) == DEMO_SALT
+    real = tmp_path / "real"
+    (real / "kenya").mkdir(parents=True)
+    (real / "kenya" / "participants.csv").write_text("participant_id,name,role\nKE-P01,A B,lead\n")
+    with pytest.raises(InputError) as err:
+        salt_for(real)
+    assert "secrets.token_hex(16)" in err.value.fix and str(real / "salt.txt") in err.value.fix
+    (real / "salt.txt").write_text("# my salt\n\n  0f1e2d3c  \n")
+    assert salt_for(real) == "0f1e2d3c"
+    (real / "salt.txt").write_text("\n")
+    with pytest.raises(InputError, match="holds no salt"):
+        salt_for(real)
+    with pytest.raises(InputError):
+        salt_for(tmp_path / "empty")
+    # A copy of the synthetic demo data (every register marked) uses the demo salt.
+    copy = tmp_path / "copy"
+    for country in COUNTRIES[:2]:
+        (copy / country).mkdir(parents=True)
+        shutil.copy(DEMO_DATA / country / "participants.csv", copy / country / "participants.csv")
+    assert salt_for(copy) == DEMO_SALT
+    shutil.copy(real / "kenya" / "participants.csv", copy / COUNTRIES[0] / "participants.csv")
+    with pytest.raises(InputError):
+        salt_for(copy)
+
+
+def test_without_a_salt_names_become_a_generic_placeholder_and_missing_text_stays_missing():
+    got = pseudonymise_text(pd.Series(["Omondi came with KE-P04", None, "a"], dtype=object), REGISTER, None)
+    assert got.iloc[0] == f"{AMBIGUOUS} came with {AMBIGUOUS}"
+    assert got.iloc[1] is None and got.iloc[2] == "a"
