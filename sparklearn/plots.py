@@ -792,7 +792,7 @@ def plot_outcome_counts(counts: pd.DataFrame, column: str, *, title: str | None 
     Examples
     --------
     >>> fig = plot_outcome_counts(pd.DataFrame({"level": ["local", "national"], "n_outcomes": [3, 1]}), "level")
-    >>> [p.get_width() for p in fig.axes[0].patches]
+    >>> [float(p.get_width()) for p in fig.axes[0].patches]
     [3.0, 1.0]
     """
     names = counts["label"] if "label" in counts.columns else counts[column]
@@ -842,7 +842,7 @@ def plot_substantiation(rates: pd.DataFrame, by: str, *, title: str | None = Non
     --------
     >>> r = pd.DataFrame({"level": ["local"], "n_checked": [5], "share_confirmed": [0.8],
     ...                   "confirmed_low": [0.38], "confirmed_high": [0.96]})
-    >>> plot_substantiation(r, "level").axes[0].get_xlim()
+    >>> tuple(map(float, plot_substantiation(r, "level").axes[0].get_xlim()))
     (0.0, 1.0)
     """
     fig, ax = new_figure(7.5, 0.45 * len(rates) + 1.4)

@@ -75,6 +75,27 @@ def _write_text(text: str, path: Path) -> None:
     os.replace(tmp, path)
 
 
+#: Free-text columns that may mention a participant by name.
+_FREE_TEXT = ("memo", "social_actor", "outcome", "significance", "contribution", "other_contributors", "sources",
+              "substantiator_role", "text")
+
+
+def _redacted(checked: Checked, register, salt: str) -> Checked:
+    """``checked`` with registered names replaced in free text, rejected rows and problem values."""
+    from .privacy import pseudonymise_text
+
+    def clean(frame: pd.DataFrame, columns) -> pd.DataFrame:
+        frame = frame.copy()
+        for column in columns:
+            if column in frame.columns and len(frame):
+                frame[column] = pseudonymise_text(frame[column].astype("string"), register, salt)
+        return frame
+
+    rejected_text = [c for c in checked.rejected.columns if not c.endswith("_id") and c not in ("source_file", "source_row")]
+    return Checked(clean(checked.accepted, _FREE_TEXT), clean(checked.rejected, rejected_text),
+                   clean(checked.problems, ["value"]))
+
+
 @dataclass(frozen=True)
 class Prepared:
     """What :func:`prepare_country` produced: the tables, the problems and the manifest."""
@@ -120,8 +141,8 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
     out.mkdir(parents=True, exist_ok=True)
 
     register = read_register(raw / "participants.csv")
-    sessions_read = read_sessions(raw / "sessions", registry=registry)
-    segments = pseudonymise_segments(sessions_read.segments, register.accepted, salt_for(paths.raw))
+    sessions_read = read_sessions(raw / "sessions", registry=registry, country=slug)
+    segments = pseudonymise_segments(sessions_read.segments, register, salt_for(paths.raw))
     codings = read_codings(sorted(p for g in _CODING_GLOBS for p in raw.glob(g)), codebook=codebook,
                            segments=segments, sessions=sessions_read.sessions)
     harvest_path = _harvest_file(raw)
@@ -133,21 +154,31 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
             "rule": "no outcome harvest found", "severity": "warning",
             "fix": "add outcomes.xlsx (sparklearn template outcomes --country " + slug + ")"}]))
 
+    # Outcome descriptions, memos and rejected rows are free text that may name people.
+    salt = salt_for(paths.raw)
+    codings = _redacted(codings, register, salt)
+    outcomes = _redacted(outcomes, register, salt)
     tables = {"sessions": sessions_read.sessions, "segments": segments,
               "codings": codings.accepted, "outcomes": outcomes.accepted}
-    leaks = pd.concat([find_names(t, register.accepted) for t in tables.values() if len(t)], ignore_index=True) \
+    leaks = pd.concat([find_names(t, register) for t in tables.values() if len(t)], ignore_index=True) \
         if any(len(t) for t in tables.values()) else pd.DataFrame()
     if len(leaks):
         # A registered name in a derived table is a privacy failure, not a data problem: stop.
         raise InputError(f"{len(leaks)} registered name(s) would be written to processed tables",
                          file=out, fix="report this as a bug; nothing was written")
 
-    problems = pd.concat([register.problems, sessions_read.problems, codings.problems, outcomes.problems],
+    # The register's problems and rejected rows are reported, but never with a name in them.
+    public_register = Checked(register.accepted.drop(columns="name", errors="ignore"),
+                              register.rejected.drop(columns="name", errors="ignore"),
+                              register.problems.assign(value=register.problems["value"].where(
+                                  register.problems["column"] != "name", "(name withheld)")))
+    problems = pd.concat([public_register.problems, sessions_read.problems, codings.problems, outcomes.problems],
                          ignore_index=True)
     problems.insert(0, "country", slug)
     for name, table in tables.items():
         _write_parquet(table, out / f"{name}.parquet")
-    save_quarantine(out, "participants", register)
+    save_quarantine(out, "participants", public_register)
+    _write_text(sessions_read.rejected.to_csv(index=False), out / "rejected_sessions.csv")
     save_quarantine(out, "codings", codings)
     save_quarantine(out, "outcomes", outcomes)
     _write_text(problems.to_csv(index=False), out / "problems.csv")
@@ -162,7 +193,8 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
         "tables": {
             **{name: {"read": c.n_read, "accepted": len(c.accepted), "rejected": len(c.rejected)}
                for name, c in counts.items()},
-            "sessions": {"read": len(sessions_read.sessions), "accepted": len(sessions_read.sessions), "rejected": 0},
+            "sessions": {"read": sessions_read.n_read, "accepted": len(sessions_read.sessions),
+                         "rejected": len(sessions_read.rejected)},
             "segments": {"read": len(segments), "accepted": len(segments), "rejected": 0},
         },
         "n_errors": int((problems["severity"] == "error").sum()),

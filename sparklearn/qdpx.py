@@ -1248,7 +1248,8 @@ def export_project(country: str, output: str | Path, *, paths: Paths | None = No
     tables = prepare(country, paths, codebook=codebook).tables
     register = read_register(paths.country_raw(country) / "participants.csv")
     return write_qdpx(output, sessions=tables["sessions"], segments=tables["segments"], codings=tables["codings"],
-                      codebook=codebook, names=register.accepted["name"],
+                      codebook=codebook,
+                      names=pd.concat([register.accepted["name"], register.rejected.get("name", pd.Series(dtype=str))]),
                       project_name=f"Learning with SPARK: {country}")
 
 
