@@ -10,11 +10,15 @@
 # One country's Learning with SPARK report: campaigns, reflection themes, coder agreement, outcome harvest and data quality.
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
-from sparklearn.codebook import load_codebook
+from sparklearn import coding, outcomes, plots, reliability
+from sparklearn.codebook import code_labels, load_codebook
 from sparklearn.countries import load_registry
 from sparklearn.pipeline import country_tables, notebook_paths, report_setup
+from sparklearn.reliability import describe_agreement
+from sparklearn.sessions import describe_sessions, session_overview
+from sparklearn.validation import data_quality_summary
 
 report_setup()
 
@@ -39,3 +43,164 @@ tables = country_tables(country, paths, period_start=period_start, period_end=pe
 
 # %%
 registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point", "partners", "start_date"]]
+
+# %% [markdown]
+# ## Reflection sessions
+#
+# Each reflection session brings the campaign team together to look back on what they did and what changed.
+# Speakers appear only as pseudonyms by role.
+
+# %%
+display(Markdown(describe_sessions(tables.sessions, tables.segments, tables.codings)))
+session_overview(tables.sessions, tables.segments, tables.codings)
+
+# %% [markdown]
+# ## Themes
+#
+# How often each theme of the SPARK codebook came up: the number of speaker turns (segments) coded with it,
+# by any coder. Coverage is the share of all turns in the sessions.
+
+# %%
+labels = code_labels(codebook)
+frequencies = coding.code_frequencies(tables.codings, by=["country"], segments=tables.segments)
+plots.plot_code_frequencies(frequencies, top=options["top_codes"], labels=labels,
+                            colours={country: registry.colours()[country]},
+                            title="The themes that came up most often");
+
+# %% [markdown]
+# ### Themes that come up together
+#
+# Pairs of themes coded on the same turn. The Jaccard index is the share of turns with either theme that have both
+# (1: always together; 0: never).
+
+# %%
+pairs = coding.cooccurrence(tables.codings, segments=tables.segments)
+top_codes = frequencies.nlargest(options["top_codes"], "n_segments")["code_id"].tolist()
+plots.plot_cooccurrence(pairs, codes=top_codes, labels=labels, title="Themes that come up together");
+
+# %% [markdown]
+# ### Themes across rounds
+#
+# The share of each round's turns coded with the themes that came up most.
+
+# %%
+rounds = coding.themes_over_rounds(tables.codings, tables.segments, tables.sessions)
+plots.plot_themes_over_rounds(rounds, codes=top_codes[:6], labels=labels, title="The main themes round by round");
+
+# %% [markdown]
+# ## Agreement between coders
+#
+# Where two coders coded the same sessions, how far they agree on which themes apply to which turns.
+# Krippendorff's alpha is 1 for perfect agreement and 0 for agreement no better than chance;
+# 0.8 or more is usually taken as reliable, 0.667 to 0.8 as enough for tentative conclusions.
+
+# %%
+agreement = reliability.agreement(tables.codings, tables.segments)
+display(Markdown(describe_agreement(agreement)))
+if agreement["n_units"].gt(0).any():
+    plots.agreement_dots(agreement.loc[agreement["code_id"].isin(top_codes + ["all codes"])],
+                         title="Agreement on the main themes");
+
+# %% [markdown]
+# ### Disagreements to talk through
+#
+# The turns where one coder applied a theme and the other did not: the agenda for the coders' reconciliation
+# meeting (the first of them; the full list is in the executed notebook).
+
+# %%
+reliability.disagreements(tables.codings, tables.segments).head(options.get("disagreements_shown", 12))[
+    ["session_id", "segment_id", "code_id", "applied_by", "not_applied_by", "text"]]
+
+# %% [markdown]
+# ## Framework matrix
+#
+# Campaigns by the main themes: how many turns of each campaign's sessions were coded with each theme, with one
+# representative quote per cell (the turn most coders agreed on, then the longest).
+
+# %%
+matrix = coding.framework_matrix(tables.codings, tables.segments, case="campaign_id", sessions=tables.sessions,
+                                 codes=top_codes[: options["matrix_codes"]],
+                                 quotes_per_cell=options["quotes_per_cell"])
+plots.plot_framework_matrix(matrix, labels=labels, title="Main themes by campaign (turns coded)");
+
+# %%
+framework_quotes = matrix.loc[matrix["quotes"].fillna("") != "", ["campaign_id", "code_id", "n_segments", "quotes"]]
+framework_quotes.assign(theme=framework_quotes["code_id"].map(labels))[["campaign_id", "theme", "n_segments", "quotes"]]
+
+# %% [markdown]
+# ## Outcome harvest
+#
+# The changes the campaign contributed to, as harvested (Wilson-Grau): who changed what, why it matters, and how the
+# campaign contributed.
+
+# %%
+display(Markdown(outcomes.describe_harvest(tables.outcomes, codebook)))
+
+# %% [markdown]
+# ### What kinds of change
+
+# %%
+if len(tables.outcomes):
+    for column in ("outcome_area", "type_of_change", "level", "actor_type"):
+        plots.plot_outcome_counts(outcomes.counts_by(tables.outcomes, column, codebook=codebook), column);
+
+# %% [markdown]
+# ### When
+
+# %%
+if len(tables.outcomes):
+    plots.plot_outcome_timeline(outcomes.timeline(tables.outcomes, "Q"));
+
+# %% [markdown]
+# ### How well substantiated
+#
+# The share of outcomes put to an independent informant, and of those, the share the informant confirmed
+# (fully or partly), with 95% intervals. Small numbers give wide intervals.
+
+# %%
+if len(tables.outcomes):
+    substantiation = outcomes.substantiation_rates(tables.outcomes, "outcome_area")
+    plots.plot_substantiation(substantiation, "outcome_area");
+
+# %% [markdown]
+# ### Which strategies contributed to which outcomes
+#
+# The contribution matrix: the number of outcomes each strategic component contributed to, by outcome area.
+
+# %%
+if len(tables.outcomes):
+    plots.plot_contribution_matrix(outcomes.contribution_matrix(tables.outcomes, codebook));
+
+# %% [markdown]
+# ### Outcome chains
+#
+# Outcomes that built on earlier ones, from the first step to the last: how long the pathways are, whether they climb
+# from local to higher levels of government, and whether they reach a policy or budget change.
+
+# %%
+if len(tables.outcomes):
+    chains = outcomes.outcome_chains(tables.outcomes)
+    plots.plot_outcome_chains(outcomes.outcome_graph(tables.outcomes));
+    display(chains[["pathway", "campaign_id", "length", "level_path", "climbs", "reaches_policy_budget",
+                    "outcome_ids"]])
+
+# %% [markdown]
+# ### The outcomes in full
+
+# %%
+if len(tables.outcomes):
+    display(HTML(outcomes.to_html(outcomes.outcomes_for_readers(tables.outcomes, codebook=codebook))))
+
+# %% [markdown]
+# ## Data quality
+#
+# What sparklearn found wrong or doubtful in the country's files. Errors kept a row out of the analysis (it is in
+# the rejected files of the processed folder); warnings kept it in. Rows read = rows accepted + rows rejected.
+
+# %%
+quality = data_quality_summary(tables.manifest, tables.problems)
+display(Markdown(quality.sentence))
+quality.table
+
+# %%
+tables.problems.drop(columns=["country"], errors="ignore").head(options.get("problems_shown", 50))

@@ -548,6 +548,18 @@ def codebook_table(codebook: Codebook) -> pd.DataFrame:
     return codebook.codes.copy()
 
 
+def code_labels(codebook: Codebook) -> dict[str, str]:
+    """Code id -> label, for figures and tables readers see.
+
+    Examples
+    --------
+    >>> code_labels(load_codebook())["OA-SPACES"]
+    'Democratised fiscal governance spaces'
+    """
+    table = codebook_table(codebook)
+    return dict(zip(table["code_id"], table["label"]))
+
+
 def vocabulary(codebook: Codebook, name: str) -> pd.DataFrame:
     """One controlled list of the codebook (e.g. ``actor_type`` for outcome harvests).
 

@@ -578,3 +578,32 @@ def interpret_alpha(value: float | None) -> str:
     if value >= ALPHA_TENTATIVE:
         return "acceptable for tentative conclusions only (0.667 <= alpha < 0.800)"
     return "unreliable (alpha < 0.667): do not draw conclusions from this code"
+
+
+def describe_agreement(table: pd.DataFrame) -> str:
+    """A plain-words paragraph on :func:`agreement`'s pooled row: alpha, kappa, what they mean, on what n.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"code_id": ["all codes"], "with_uncoded": [True], "n_units": [120],
+    ...                   "krippendorff_alpha": [0.74], "cohen_kappa": [0.73], "percent_agreement": [97.5],
+    ...                   "coders": ["coder-a;coder-b"], "note": [""]})
+    >>> print(describe_agreement(t))
+    Over 120 segment-by-code decisions of coder-a and coder-b, Krippendorff's alpha is 0.74 (acceptable for tentative conclusions only (0.667 <= alpha < 0.800)) and Cohen's kappa 0.73 (substantial). The coders gave the same answer 97.5% of the time, but most of that is agreeing that a theme does not apply; alpha and kappa discount such chance agreement.
+    """
+    pooled = table.loc[table["code_id"] == "all codes"]
+    if "with_uncoded" in pooled and pooled["with_uncoded"].any():
+        pooled = pooled.loc[pooled["with_uncoded"].astype(bool)]
+    if pooled.empty or not (pooled["n_units"] > 0).any():
+        note = pooled["note"].iloc[0] if len(pooled) and pooled["note"].iloc[0] else "no session was coded by two coders"
+        return f"Agreement between coders cannot be measured yet: {note}."
+    row = pooled.iloc[0]
+    coders = " and ".join(str(row["coders"]).split(";"))
+    alpha, kappa = row["krippendorff_alpha"], row.get("cohen_kappa", float("nan"))
+    text = (f"Over {int(row['n_units'])} segment-by-code decisions of {coders}, Krippendorff's alpha is "
+            f"{alpha:.2f} ({interpret_alpha(alpha)})")
+    if pd.notna(kappa):
+        text += f" and Cohen's kappa {kappa:.2f} ({interpret_kappa(kappa)})"
+    text += (f". The coders gave the same answer {row['percent_agreement']:.1f}% of the time, but most of that is "
+             "agreeing that a theme does not apply; alpha and kappa discount such chance agreement.")
+    return text

@@ -497,3 +497,53 @@ def read_sessions(folder: str | Path, *, registry: Registry | None = None,
                                 "fix": "add the reflection sessions as <session_id>.md files"}])
         return SessionsRead(result.sessions, result.segments, none, result.rejected)
     return result
+
+
+def session_overview(sessions: pd.DataFrame, segments: pd.DataFrame, codings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per session for a report: date, round, campaigns, title, language, people, turns, coders.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"session_id": ["KE-S01"], "date": pd.to_datetime(["2021-03-02"]), "round": [1],
+    ...                   "campaign_ids": ["ke-health"], "title": ["Round 1"], "language": ["en"],
+    ...                   "n_participants": [5]})
+    >>> g = pd.DataFrame({"session_id": ["KE-S01", "KE-S01"], "segment_id": ["KE-S01-T001", "KE-S01-T002"]})
+    >>> c = pd.DataFrame({"session_id": ["KE-S01"], "coder": ["coder-a"]})
+    >>> session_overview(s, g, c)[["session_id", "turns", "coders"]].values.tolist()
+    [['KE-S01', 2, 'coder-a']]
+    """
+    turns = segments.groupby("session_id").size().rename("turns")
+    table = sessions[["session_id", "date", "round", "campaign_ids", "title", "language", "n_participants"]].merge(
+        turns, left_on="session_id", right_index=True, how="left")
+    table["turns"] = table["turns"].fillna(0).astype(int)
+    if codings is not None and len(codings):
+        coders = codings.groupby("session_id")["coder"].agg(lambda c: ", ".join(sorted(set(c)))).rename("coders")
+        table = table.merge(coders, left_on="session_id", right_index=True, how="left")
+        table["coders"] = table["coders"].fillna("not coded yet")
+    table["date"] = pd.to_datetime(table["date"]).dt.strftime("%d %b %Y")
+    return table.rename(columns={"campaign_ids": "campaigns", "n_participants": "people"}).sort_values(
+        ["round", "session_id"]).reset_index(drop=True)
+
+
+def describe_sessions(sessions: pd.DataFrame, segments: pd.DataFrame, codings: pd.DataFrame | None = None) -> str:
+    """A sentence on a country's reflection sessions: how many, when, in how many rounds, how many coded.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"session_id": ["A", "B"], "date": pd.to_datetime(["2020-05-01", "2022-11-30"]),
+    ...                   "round": [1, 2]})
+    >>> g = pd.DataFrame({"session_id": ["A", "A", "B"]})
+    >>> c = pd.DataFrame({"session_id": ["A", "A", "B"], "coder": ["x", "y", "x"]})
+    >>> describe_sessions(s, g, c)
+    '2 reflection sessions in 2 rounds, from May 2020 to Nov 2022, with 3 speaker turns; 2 sessions coded, 1 of them by two or more coders.'
+    """
+    if sessions.empty:
+        return "No reflection sessions have been recorded for this country (or none in the period chosen)."
+    dates = pd.to_datetime(sessions["date"])
+    text = (f"{len(sessions)} reflection session{'s' if len(sessions) != 1 else ''} in "
+            f"{sessions['round'].nunique()} round{'s' if sessions['round'].nunique() != 1 else ''}, "
+            f"from {dates.min():%b %Y} to {dates.max():%b %Y}, with {len(segments)} speaker turns")
+    if codings is None or codings.empty:
+        return text + "; none coded yet."
+    per = codings.groupby("session_id")["coder"].nunique()
+    return text + f"; {len(per)} sessions coded, {int((per >= 2).sum())} of them by two or more coders."

@@ -214,6 +214,38 @@ _DTYPE_WORDS = {"int64": "whole number", "Int64": "whole number", "float64": "nu
                 "datetime64[ns]": "date", "bool": "yes/no value"}
 
 
+#: What makes Excel or LibreOffice read a cell as a formula (OWASP's CSV-injection list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def protect_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy where text cells starting with ``= + - @`` (or tab, CR) get a leading apostrophe.
+
+    Use on anything exported to Excel or CSV, so a cell such as ``=HYPERLINK(...)``
+    is shown as text instead of being run as a formula. Numbers and dates are left
+    alone.
+
+    Examples
+    --------
+    >>> protect_formulas(pd.DataFrame({"t": ["=1+1", "ok", "@SUM(A1)", None], "n": [-1, 2, 3, 4]}))
+            t  n
+    0   '=1+1 -1
+    1      ok  2
+    2  '@SUM(A1)  3
+    3    <NA>  4
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("string")
+        risky = text.str.startswith(FORMULA_START).fillna(False)
+        if risky.any():
+            out[column] = text.where(~risky, "'" + text)
+    return out
+
+
 def save_quarantine(folder: str | Path, name: str, checked: Checked) -> dict[str, Path]:
     """Write rejected rows and problems under ``folder`` (a processed country folder).
 
@@ -225,6 +257,49 @@ def save_quarantine(folder: str | Path, name: str, checked: Checked) -> dict[str
     out = {"rejected": folder / f"rejected_{name}.csv", "problems": folder / f"problems_{name}.csv"}
     for key, table in (("rejected", checked.rejected), ("problems", checked.problems)):
         tmp = out[key].with_suffix(".csv.tmp")
-        table.to_csv(tmp, index=False)
+        # Rejected rows are opened in Excel to be fixed: a cell like "=HYPERLINK(...)" must not run.
+        protect_formulas(table).to_csv(tmp, index=False)
         tmp.replace(out[key])
     return out
+
+
+@dataclass(frozen=True)
+class QualitySummary:
+    """What a report says about a country's data quality: one sentence and a table per input."""
+
+    sentence: str
+    table: pd.DataFrame
+
+
+def data_quality_summary(manifest: Mapping, problems: pd.DataFrame) -> QualitySummary:
+    """Rows read, accepted and rejected per table, errors and warnings, in words and as a table.
+
+    Parameters
+    ----------
+    manifest
+        A processed country's ``manifest.json`` (``tables``: name -> read/accepted/rejected).
+    problems
+        Its problem table (``severity`` column).
+
+    Examples
+    --------
+    >>> m = {"tables": {"codings": {"read": 10, "accepted": 9, "rejected": 1},
+    ...                 "outcomes": {"read": 5, "accepted": 5, "rejected": 0}}}
+    >>> p = pd.DataFrame({"severity": ["error", "warning", "warning"]})
+    >>> q = data_quality_summary(m, p)
+    >>> q.sentence
+    '15 rows read: 14 accepted, 1 kept out by an error (see the rejected files); 1 error and 2 warnings in all.'
+    >>> q.table["rejected"].tolist()
+    [1, 0]
+    """
+    table = pd.DataFrame([{"table": name, **counts} for name, counts in manifest.get("tables", {}).items()],
+                         columns=["table", "read", "accepted", "rejected"])
+    severity = problems["severity"] if "severity" in problems.columns else pd.Series(dtype=str)
+    errors, warnings = int((severity == "error").sum()), int((severity == "warning").sum())
+    read, accepted, rejected = (int(table[c].sum()) for c in ("read", "accepted", "rejected"))
+    if not errors and not warnings:
+        sentence = f"{read} rows read, all accepted; no problems found."
+    else:
+        sentence = (f"{read} rows read: {accepted} accepted, {rejected} kept out by an error (see the rejected files); "
+                    f"{errors} error{'s' if errors != 1 else ''} and {warnings} warning{'s' if warnings != 1 else ''} in all.")
+    return QualitySummary(sentence, table)

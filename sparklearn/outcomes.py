@@ -1,0 +1,1586 @@
+"""Outcome harvests (Wilson-Grau and Britt 2012): schema, Excel template, reading, summaries.
+
+An **outcome** is an observed change in the behaviour of a **social actor** that the
+campaign plausibly influenced. Each row of a harvest describes one: the outcome (who
+changed what, when and where), its **significance**, the **contribution** of the
+change agents, how it is classified (outcome area, type of change, actor type, level,
+strategic components, intended or not, positive or negative), whether an independent
+informant **substantiated** it, and the earlier outcomes it **builds on**.
+
+Reading (:func:`read_harvest`) is lenient about form and strict about meaning:
+
+- ``.xlsx`` (sheet "Outcomes", else the first sheet whose header row looks like a
+  harvest; other sheets are ignored) and ``.csv`` (UTF-8 with or without a byte-order
+  mark; Windows-1252 read with a warning). The header row may sit below a few title
+  rows; headers are matched ignoring case, spaces and punctuation, with a few common
+  synonyms ("Outcome description", "Level of governance"...), so columns may be
+  renamed within reason and reordered.
+- Rows are numbered as the user sees them in Excel. **Blank rows are not outcomes**:
+  they are skipped and not counted in ``n_read``; every other row is either accepted
+  or rejected (rows read = accepted + rejected).
+- Cells merged down a column give their value to every row of the range (warning);
+  cells merged across columns keep the value in the first column (warning). Formula
+  cells give the result Excel saved; a formula without a saved result is an error.
+- Dates: Excel date cells, ``2023-03-15``, ``15/03/2023`` (day first; month first
+  only when the day-first reading is impossible, with a warning), ``15 March 2023``,
+  ``March 15, 2023``, and month-precision ``March 2023``, ``2023-03``, ``03/2023``
+  (English, French or Indonesian month names). ``date`` holds the first day of the
+  month when ``date_precision`` is ``month``.
+- Controlled columns accept the vocabulary id or label, ignoring case, spaces,
+  hyphens and underscores; near misses get a suggestion. Multi-value cells
+  (``strategic_components``, ``builds_on``) are split on ``;`` (or a line break),
+  then on ``,``, and stored ``;``-joined (components in codebook order).
+
+What rejects a row (errors) and what only warns follows Wilson-Grau practice: an
+outcome must be identifiable (a unique id), attributable (a known campaign of the
+country) and described (the outcome text); its classification must use the codebook;
+its links must point at outcomes of the harvest without going round in circles.
+Significance and contribution are the other two parts of a full description, but
+harvesters draft and complete them with the change agents, so a missing one only
+warns, as do a missing social actor, date or classification, a substantiation
+without the informant's role, an outcome dated before its campaign started or
+before an outcome it builds on.
+
+Empty optional values are missing (NA) in the accepted table. ``substantiated`` in the
+summaries means an independent informant agreed **fully or partially**
+(:data:`sparklearn.compare.CONFIRMED`), counted among the outcomes put to an
+informant (substantiation other than ``not-yet``).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from rapidfuzz import fuzz, process, utils
+
+from .codebook import Codebook, load_codebook, vocabulary
+from .config import Paths, resolve_paths
+from .countries import Registry, load_registry
+from .exceptions import InputError, ParameterError
+from .tables import normalise_header, read_table
+from .validation import protect_formulas  # noqa: F401  (re-exported: outcomes.protect_formulas)
+from .validation import Checked, check_schema, problems_frame
+
+#: Name of the harvest sheet in a workbook.
+SHEET = "Outcomes"
+
+#: Columns of a harvest sheet, in order (what :func:`write_harvest` writes).
+HARVEST_COLUMNS = [
+    "outcome_id", "country", "campaign_id", "date", "social_actor", "actor_type", "outcome",
+    "significance", "contribution", "other_contributors", "outcome_area", "type_of_change",
+    "level", "strategic_components", "intended", "valence", "substantiation",
+    "substantiator_role", "sources", "builds_on",
+]
+
+#: Columns of the outcomes table (the data contract), in order.
+OUTCOME_COLUMNS = [
+    "outcome_id", "country", "campaign_id", "date", "date_precision", "social_actor", "actor_type",
+    "outcome", "significance", "contribution", "other_contributors", "outcome_area", "type_of_change",
+    "level", "strategic_components", "intended", "valence", "substantiation", "substantiator_role",
+    "sources", "builds_on", "source_file", "source_row",
+]
+
+#: Single-value columns checked against the codebook vocabulary of the same name.
+CONTROLLED = ("actor_type", "outcome_area", "type_of_change", "level", "intended", "valence", "substantiation")
+
+#: Multi-value column -> the vocabulary its parts come from.
+MULTI_VALUE = {"strategic_components": "strategic_component"}
+
+#: Columns a harvest cannot do without: a row without them is rejected.
+REQUIRED = ("outcome_id", "campaign_id", "outcome")
+
+#: Header the template writes for each column (``read_table`` normalises it back).
+HEADERS = {c: c.replace("_", " ").capitalize().replace(" id", " ID") for c in HARVEST_COLUMNS}
+
+_TEXT = ("social_actor", "outcome", "significance", "contribution", "other_contributors",
+         "substantiator_role", "sources")
+
+#: What to write in each column (the Guidance sheet and the cell prompts).
+GUIDANCE = {
+    "outcome_id": "A short unique id, e.g. KE-O001. Other outcomes refer to it in 'Builds on'.",
+    "country": "The country's slug (one choice in the list).",
+    "campaign_id": "The campaign whose change agents contributed (choose from the list).",
+    "date": "When the change happened: a date (2023-03-15) or a month (2023-03 or March 2023).",
+    "social_actor": "WHO changed: the person's role or the organisation, never a private name.",
+    "actor_type": "The kind of social actor (choose from the list).",
+    "outcome": "The outcome: who changed what, when and where. One observable change in behaviour, "
+               "relationships, actions, policies or practices.",
+    "significance": "Why the change matters for the people the campaign works with.",
+    "contribution": "How the campaign's change agents contributed, directly or indirectly, "
+                    "partially or wholly.",
+    "other_contributors": "Other actors or factors that also contributed.",
+    "outcome_area": "The SPARK outcome area the change belongs to (choose from the list).",
+    "type_of_change": "What kind of change it is (choose from the list).",
+    "level": "The level of governance at which the change happened (choose from the list).",
+    "strategic_components": "The SPARK strategic components that contributed: one or more ids "
+                            "separated by ';', e.g. SC-AGENCY;SC-COALITION (see the Lists sheet).",
+    "intended": "Was the change intended by the campaign? (choose from the list)",
+    "valence": "Is the change positive or negative for the campaign's goals? (choose from the list)",
+    "substantiation": "Did an independent informant confirm the description? Not yet, fully, "
+                      "partially, or disagrees (choose from the list).",
+    "substantiator_role": "The informant's role (not their name) when substantiated.",
+    "sources": "Where the evidence is: documents, reflection sessions, media.",
+    "builds_on": "Ids of the earlier outcomes this one grew from, separated by ';' (e.g. KE-O003;KE-O007).",
+}
+
+#: Common spellings of headers besides the column names (normalised, see ``normalise_header``).
+HEADER_SYNONYMS = {
+    "id": "outcome_id", "outcome_no": "outcome_id", "outcome_number": "outcome_id", "outcome_ref": "outcome_id",
+    "campaign": "campaign_id", "campaign_name": "campaign_id",
+    "outcome_date": "date", "date_of_outcome": "date", "when": "date", "date_of_change": "date",
+    "actor": "social_actor", "who": "social_actor", "social_actors": "social_actor",
+    "type_of_actor": "actor_type", "actor_category": "actor_type", "kind_of_actor": "actor_type",
+    "type_of_social_actor": "actor_type", "social_actor_type": "actor_type",
+    "outcome_description": "outcome", "description": "outcome", "outcome_statement": "outcome",
+    "what_changed": "outcome",
+    "why_it_matters": "significance", "contribution_of_change_agents": "contribution",
+    "how_the_campaign_contributed": "contribution", "other_actors": "other_contributors",
+    "other_contributing_actors": "other_contributors",
+    "spark_outcome_area": "outcome_area", "area": "outcome_area",
+    "change_type": "type_of_change", "kind_of_change": "type_of_change",
+    "level_of_governance": "level", "governance_level": "level",
+    "strategic_component": "strategic_components", "components": "strategic_components",
+    "spark_strategic_components": "strategic_components", "strategies": "strategic_components",
+    "intended_or_unintended": "intended", "intended_unintended": "intended",
+    "positive_or_negative": "valence", "positive_negative": "valence",
+    "substantiated": "substantiation", "substantiation_status": "substantiation",
+    "substantiator": "substantiator_role", "substantiated_by": "substantiator_role",
+    "source": "sources", "evidence": "sources", "built_on": "builds_on", "links": "builds_on",
+    "linked_outcomes": "builds_on", "earlier_outcomes": "builds_on", "previous_outcomes": "builds_on",
+}
+
+_EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+from .validation import FORMULA_START as _FORMULA_START  # noqa: E402
+_SUGGEST_CUTOFF = 75
+_HEADER_CUTOFF = 88
+_TEMPLATE_ROWS = 1000
+_EXCEL_CELL_LIMIT = 32_767
+_WIDTHS = {"outcome_id": 12, "country": 12, "campaign_id": 20, "date": 12, "social_actor": 28,
+           "actor_type": 18, "outcome": 60, "significance": 45, "contribution": 45, "other_contributors": 30,
+           "outcome_area": 14, "type_of_change": 14, "level": 13, "strategic_components": 26, "intended": 12,
+           "valence": 11, "substantiation": 15, "substantiator_role": 22, "sources": 30, "builds_on": 18}
+_MONTHS = {  # French and Indonesian month names -> English, for dates typed as text
+    "janvier": "January", "février": "February", "fevrier": "February", "mars": "March", "avril": "April",
+    "mai": "May", "juin": "June", "juillet": "July", "août": "August", "aout": "August",
+    "septembre": "September", "octobre": "October", "novembre": "November", "décembre": "December",
+    "decembre": "December", "januari": "January", "februari": "February", "maret": "March", "mei": "May",
+    "juni": "June", "juli": "July", "agustus": "August", "oktober": "October", "desember": "December",
+}
+_MONTH_RE = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+# (format, precision), tried in order on the values not yet read.
+_DATE_FORMATS = [
+    ("%Y-%m-%d", "day"), ("%Y-%m-%d %H:%M:%S", "day"), ("%Y/%m/%d", "day"), ("%d/%m/%Y", "day"),
+    ("%d.%m.%Y", "day"), ("%d-%m-%Y", "day"), ("%d/%m/%y", "day"), ("%d %B %Y", "day"), ("%d %b %Y", "day"),
+    ("%B %d, %Y", "day"), ("%b %d, %Y", "day"), ("%B %d %Y", "day"), ("%b %d %Y", "day"),
+    ("%Y-%m", "month"), ("%Y/%m", "month"), ("%m/%Y", "month"), ("%m-%Y", "month"), ("%B %Y", "month"),
+    ("%b %Y", "month"), ("%b-%Y", "month"), ("%b-%y", "month"), ("%B, %Y", "month"),
+]
+_MONTH_FIRST = [("%m/%d/%Y", "day"), ("%m-%d-%Y", "day"), ("%m/%d/%y", "day")]
+
+
+# ------------------------------------------------------------------------- schema
+
+
+def _parts_in(allowed: Sequence[str]) -> pa.Check:
+    allowed = set(allowed)
+
+    def check(s: pd.Series) -> pd.Series:
+        codes, uniques = pd.factorize(s.astype("string"))  # check each distinct cell once
+        parts = pd.Series(uniques, dtype="string").str.split(";").explode()
+        ok = (parts.isna() | parts.isin(allowed)).groupby(level=0).all().reindex(range(len(uniques)), fill_value=True)
+        return pd.Series(np.where(codes >= 0, ok.to_numpy(dtype=bool)[np.maximum(codes, 0)], True), index=s.index)
+
+    return pa.Check(check, name="parts_in_vocabulary", error=f"each ';'-separated part is one of {sorted(allowed)}")
+
+
+def outcome_schema(codebook: Codebook | None = None, *, registry: Registry | None = None,
+                   country: str | None = None) -> pa.DataFrameSchema:
+    """The pandera schema of the outcomes table, with vocabularies from the codebook.
+
+    Parameters
+    ----------
+    codebook
+        Supplies the vocabularies of :data:`CONTROLLED` and ``strategic_component``;
+        default the codebook of the data folder.
+    registry, country
+        When both are given, ``country`` must be that slug and ``campaign_id`` one of
+        its campaigns.
+
+    Examples
+    --------
+    >>> schema = outcome_schema()
+    >>> list(schema.columns) == OUTCOME_COLUMNS
+    True
+    >>> schema.columns["level"].metadata["fix"]
+    'use one of: local, subnational, national, international'
+    """
+    codebook = codebook or load_codebook()
+    text = {"dtype": "string", "nullable": True, "coerce": True}
+    columns: dict[str, pa.Column] = {
+        "outcome_id": pa.Column("string", pa.Check.str_length(min_value=1), unique=True, coerce=True,
+                                metadata={"fix": "give every outcome its own id"}),
+        "country": pa.Column("string", coerce=True),
+        "campaign_id": pa.Column("string", coerce=True, metadata={"fix": "use a campaign id of the country"}),
+        "date": pa.Column("datetime64[ns]", nullable=True, coerce=True),
+        "date_precision": pa.Column("string", pa.Check.isin(["day", "month"]), nullable=True, coerce=True),
+    }
+    for name in OUTCOME_COLUMNS[5:-2]:
+        if name in CONTROLLED:
+            ids = vocabulary(codebook, name)["id"].tolist()
+            columns[name] = pa.Column("string", pa.Check.isin(ids), nullable=True, coerce=True,
+                                      metadata={"fix": "use one of: " + ", ".join(ids)})
+        elif name in MULTI_VALUE:
+            ids = vocabulary(codebook, MULTI_VALUE[name])["id"].tolist()
+            columns[name] = pa.Column("string", _parts_in(ids), nullable=True, coerce=True,
+                                      metadata={"fix": "separate ids of " + ", ".join(ids) + " with ';'"})
+        elif name == "outcome":
+            columns[name] = pa.Column("string", pa.Check.str_length(min_value=1), coerce=True,
+                                      metadata={"fix": "describe who changed what, when and where"})
+        elif name == "builds_on":
+            columns[name] = pa.Column("string", pa.Check.str_matches(r"^[^;\s]+(;[^;\s]+)*$"), nullable=True,
+                                      coerce=True, metadata={"fix": "separate outcome ids with ';'"})
+        else:
+            columns[name] = pa.Column(**text)
+    columns["source_file"] = pa.Column("string", coerce=True)
+    columns["source_row"] = pa.Column("int64", pa.Check.ge(1), coerce=True)
+    if registry is not None and country is not None:
+        campaigns = registry.campaigns_of(country)["campaign_id"].tolist()
+        columns["country"] = pa.Column("string", pa.Check.isin([country]), coerce=True,
+                                       metadata={"fix": f"keep only outcomes of {country} in this harvest"})
+        columns["campaign_id"] = pa.Column("string", pa.Check.isin(campaigns), coerce=True,
+                                           metadata={"fix": "use one of: " + ", ".join(campaigns)})
+    return pa.DataFrameSchema(columns, strict=True, ordered=True, name="outcomes")
+
+
+@cache
+def _default_schema() -> pa.DataFrameSchema:
+    return outcome_schema(load_codebook())
+
+
+def __getattr__(name: str) -> object:
+    # OUTCOME_SCHEMA needs the codebook, which is only read on first use (not at import).
+    if name == "OUTCOME_SCHEMA":
+        return _default_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# -------------------------------------------------------------------- writing
+
+
+def _load(paths: Paths | None, data: str | Path | None, registry: Registry | None,
+          codebook: Codebook | None) -> tuple[Registry, Codebook]:
+    paths = paths or resolve_paths(data)
+    return (registry or load_registry(paths.countries_file), codebook or load_codebook(paths.codebook_file))
+
+
+def _lists(country: str, registry: Registry, codebook: Codebook) -> dict[str, pd.DataFrame]:
+    """Column -> id/label table of its dropdown (and of the multi-value columns' guidance)."""
+    campaigns = registry.campaigns_of(country)
+    lists = {
+        "country": pd.DataFrame({"id": [country], "label": [str(registry.country(country)["name"])]}),
+        "campaign_id": pd.DataFrame({"id": campaigns["campaign_id"], "label": campaigns["name"]}),
+    }
+    for name in (*CONTROLLED, *MULTI_VALUE):
+        table = vocabulary(codebook, MULTI_VALUE.get(name, name))
+        lists[name] = table[["id", "label"]].astype(str).reset_index(drop=True)
+    return {c: lists[c] for c in HARVEST_COLUMNS if c in lists}
+
+
+def _prompt(text: str) -> str:
+    # Excel refuses input messages longer than 255 characters.
+    return text if len(text) <= 255 else text[:252].rsplit(" ", 1)[0] + "..."
+
+
+def write_harvest(
+    outcomes: pd.DataFrame,
+    path: str | Path,
+    *,
+    country: str,
+    registry: Registry,
+    codebook: Codebook,
+    synthetic_note: str | None = None,
+) -> Path:
+    """Write outcomes to a harvest workbook with dropdowns, guidance and the house layout.
+
+    The workbook has the sheet "Outcomes" (headers of :data:`HEADERS` in row 1, frozen
+    with the id column; wrapped text; widths per column; dates as ``yyyy-mm-dd``,
+    month-precision dates as ``YYYY-MM`` text), a "Guidance" sheet (what to write in
+    each column, the allowed values, and ``synthetic_note`` if given) and a hidden
+    "Lists" sheet holding the dropdown lists. Every controlled column and the country
+    and campaign columns get a strict dropdown (a list data validation referring to a
+    range of "Lists", so long lists are not cut at Excel's 255 characters); the
+    multi-value columns and free text get an input message instead. Text starting with
+    ``=`` is stored as text, never as a formula. The same input gives the same
+    workbook except for the document timestamps (see ``sparklearn.demo._freeze_xlsx``).
+
+    Parameters
+    ----------
+    outcomes
+        Columns of :data:`HARVEST_COLUMNS` (missing ones are left empty), e.g. the
+        accepted table of :func:`read_harvest` or the demo generator's; an optional
+        ``date_precision`` column says which dates are months. May be empty.
+    path
+        The ``.xlsx`` file to write.
+    country, registry, codebook
+        Give the country's campaigns and the vocabularies of the dropdowns.
+    synthetic_note
+        Written at the top of the Guidance sheet (for demo data).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ParameterError
+        A cell longer than Excel's 32,767 characters.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    registry.country(country)
+    path = Path(path)
+    lists = _lists(country, registry, codebook)
+    sheet_values = _sheet_values(outcomes)
+    too_long = sheet_values.apply(lambda col: col.map(lambda v: isinstance(v, str) and len(v) > _EXCEL_CELL_LIMIT))
+    if too_long.to_numpy().any():
+        r, c = np.argwhere(too_long.to_numpy())[0]
+        raise ParameterError(f"outcome row {r + 1}, column '{sheet_values.columns[c]}' is longer than Excel's "
+                             f"{_EXCEL_CELL_LIMIT:,} characters per cell; shorten it or move the detail to 'Sources'")
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet.append([HEADERS[c] for c in HARVEST_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    illegal = ILLEGAL_CHARACTERS_RE
+    for row in sheet_values.itertuples(index=False):
+        sheet.append([illegal.sub("", v) if isinstance(v, str) else v for v in row])
+    date_col = HARVEST_COLUMNS.index("date") + 1
+    for r, row in enumerate(sheet.iter_rows(min_row=2, max_row=len(sheet_values) + 1), start=2):
+        for cell in row:
+            cell.alignment = wrap
+            if cell.data_type == "f":  # text that starts with '=' is data, not a formula
+                cell.data_type = "s"
+        row[date_col - 1].number_format = "yyyy-mm-dd"
+    n_rows = max(_TEMPLATE_ROWS, len(sheet_values) + _TEMPLATE_ROWS)
+    for i, column in enumerate(HARVEST_COLUMNS, start=1):
+        letter = get_column_letter(i)
+        dims = sheet.column_dimensions[letter]
+        dims.width = _WIDTHS[column]
+        dims.alignment = wrap
+        if column == "date":
+            dims.number_format = "yyyy-mm-dd"
+    sheet.row_dimensions[1].height = 30
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HARVEST_COLUMNS))}{max(len(sheet_values) + 1, 2)}"
+
+    lists_sheet = book.create_sheet("Lists")
+    for k, (column, table) in enumerate(lists.items()):
+        id_col, label_col = 2 * k + 1, 2 * k + 2
+        lists_sheet.cell(1, id_col, column)
+        lists_sheet.cell(1, label_col, f"{column} (label)")
+        for r, (ident, label) in enumerate(zip(table["id"], table["label"]), start=2):
+            lists_sheet.cell(r, id_col, ident)
+            lists_sheet.cell(r, label_col, label)
+        letter = get_column_letter(id_col)
+        if column in MULTI_VALUE:
+            continue
+        i = HARVEST_COLUMNS.index(column) + 1
+        dv = DataValidation(
+            type="list", formula1=f"=Lists!${letter}$2:${letter}${len(table) + 1}", allow_blank=True,
+            showErrorMessage=True, errorTitle="Not in the list",
+            error="Choose a value from the list; see the Guidance sheet for what each means.",
+            showInputMessage=True, promptTitle=HEADERS[column][:32], prompt=_prompt(GUIDANCE[column]),
+        )
+        dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
+        sheet.add_data_validation(dv)
+    lists_sheet.sheet_state = "hidden"
+    for i, column in enumerate(HARVEST_COLUMNS, start=1):
+        if column in lists and column not in MULTI_VALUE:
+            continue
+        # No strict list: free text, dates that may be months, and multi-value cells.
+        dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=HEADERS[column][:32],
+                            prompt=_prompt(GUIDANCE[column]))
+        dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
+        sheet.add_data_validation(dv)
+
+    _write_guidance(book.create_sheet("Guidance", 1), lists, country, registry, codebook, synthetic_note)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    book.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def _sheet_values(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The cell values to write: dates as ``date`` (or ``YYYY-MM`` text for months), NA as None."""
+    frame = pd.DataFrame(index=outcomes.index)
+    for column in HARVEST_COLUMNS:
+        if column not in outcomes.columns:
+            frame[column] = pd.Series([None] * len(outcomes), index=outcomes.index, dtype=object)
+            continue
+        values = outcomes[column]
+        if column == "date":
+            stamps = pd.to_datetime(values, errors="coerce")
+            month = (outcomes["date_precision"].astype("string") == "month").fillna(False) \
+                if "date_precision" in outcomes.columns else pd.Series(False, index=outcomes.index)
+            days = pd.Series([d.date() if pd.notna(d) else None for d in stamps], index=outcomes.index, dtype=object)
+            values = days.where(~month.to_numpy(), stamps.dt.strftime("%Y-%m").astype(object))
+            frame[column] = values.where(stamps.notna().to_numpy(), None)
+        else:
+            values = values.astype(object)
+            frame[column] = values.where(values.notna() & (values.astype(str) != ""), None)
+    return frame.reset_index(drop=True)
+
+
+def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], country: str, registry: Registry,
+                    codebook: Codebook, synthetic_note: str | None) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    name = str(registry.country(country)["name"])
+    lines = [
+        *([synthetic_note] if synthetic_note else []),
+        f"Outcome harvest: {name}",
+        "One row per outcome (Wilson-Grau and Britt 2012). Each description has three parts: the OUTCOME "
+        "(who changed what, when and where), its SIGNIFICANCE (why it matters) and the CONTRIBUTION of the "
+        "campaign's change agents. A sample is then SUBSTANTIATED by independent informants.",
+        "Use the dropdowns; headers may be renamed or reordered, but keep one header row. Never write a "
+        "private person's name: describe social actors by role or organisation.",
+        f"Vocabularies from the codebook {codebook.title} version {codebook.version}.",
+        "",
+    ]
+    for line in lines:
+        sheet.append([line])
+    sheet.cell(1 if not synthetic_note else 2, 1).font = Font(bold=True, size=13)
+    header_row = sheet.max_row + 1
+    sheet.append(["Column", "Required", "What to write", "Allowed values (id = label)"])
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+    for column in HARVEST_COLUMNS:
+        required = "yes" if column in REQUIRED else ("recommended" if column in (
+            "date", "social_actor", "significance", "contribution", *CONTROLLED, *MULTI_VALUE) else "no")
+        allowed = "\n".join(f"{i} = {lab}" for i, lab in zip(lists[column]["id"], lists[column]["label"])) \
+            if column in lists else ""
+        sheet.append([HEADERS[column], required, GUIDANCE[column], allowed])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in sheet.iter_rows(min_row=header_row + 1):
+        for cell in row:
+            cell.alignment = wrap
+    for letter, width in zip("ABCD", (22, 12, 70, 70)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = f"A{header_row + 1}"
+
+
+def harvest_template(
+    country: str,
+    out: str | Path,
+    *,
+    data: str | Path | None = None,
+    paths: Paths | None = None,
+    registry: Registry | None = None,
+    codebook: Codebook | None = None,
+) -> Path:
+    """Write an empty harvest workbook for one country (``sparklearn template outcomes``).
+
+    Parameters
+    ----------
+    country
+        Country slug; its campaigns fill the campaign dropdown.
+    out
+        The ``.xlsx`` file to write (folders are created).
+    data, paths
+        Where ``countries.yaml`` and ``codebook.yaml`` are (default: the data folder).
+    registry, codebook
+        Already loaded ones, instead of reading them.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> p = harvest_template("kenya", Path(tempfile.mkdtemp()) / "harvest.xlsx")
+    >>> book = openpyxl.load_workbook(p)
+    >>> book.sheetnames, book["Lists"].sheet_state, book["Outcomes"]["C1"].value
+    (['Outcomes', 'Guidance', 'Lists'], 'hidden', 'Campaign ID')
+    """
+    registry, codebook = _load(paths, data, registry, codebook)
+    registry.country(country)
+    return write_harvest(pd.DataFrame(columns=HARVEST_COLUMNS), out, country=country, registry=registry,
+                         codebook=codebook)
+
+
+# -------------------------------------------------------------------- reading
+
+
+def _problem(file: str, row: int | None, column: str, value: object, rule: str, fix: str,
+             severity: str = "error") -> dict:
+    return {"file": file, "row": row, "column": column, "value": value, "rule": rule, "fix": fix,
+            "severity": severity}
+
+
+def _flag(frame: pd.DataFrame, mask: pd.Series, column: str, rule: str, fix: str | pd.Series,
+          severity: str = "error", value: pd.Series | None = None) -> pd.DataFrame:
+    """Problems for the rows where ``mask`` holds; ``fix`` and ``value`` may vary by row."""
+    mask = mask.fillna(False).astype(bool).to_numpy()
+    if not mask.any():
+        return problems_frame()
+    hit = frame.loc[mask]
+    values = (value if value is not None else frame[column] if column in frame else pd.Series("", index=frame.index))
+    fixes = fix.loc[hit.index] if isinstance(fix, pd.Series) else fix
+    return problems_frame(pd.DataFrame({
+        "file": hit["source_file"], "row": hit["source_row"], "column": column,
+        "value": values.loc[hit.index].astype(object), "rule": rule, "fix": fixes, "severity": severity,
+    }).to_dict("records"))
+
+
+def _header_map(names: Sequence[str], *, fuzzy: bool = True) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Normalised header -> column, and (header, column) pairs matched only by fuzzy matching."""
+    known = {c: c for c in HARVEST_COLUMNS} | HEADER_SYNONYMS
+    out: dict[str, str] = {}
+    fuzzy_hits: list[tuple[str, str]] = []
+    for name in names:
+        if not name:
+            continue
+        target = known.get(name)
+        if target is None:
+            # "Date (YYYY-MM-DD)" -> date_yyyy_mm_dd: the longest known name it starts with.
+            prefixes = [k for k in known if name.startswith(k + "_")]
+            target = known[max(prefixes, key=len)] if prefixes else None
+        if target is None and fuzzy:
+            hit = process.extractOne(name, list(known), scorer=fuzz.ratio, score_cutoff=_HEADER_CUTOFF)
+            if hit:
+                target = known[hit[0]]
+                fuzzy_hits.append((name, target))
+        if target is not None and target not in out.values():
+            out[name] = target
+    return out, fuzzy_hits
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _find_sheet(book, path: Path):
+    """(sheet, header row) of the harvest, or (None, 0) when the workbook holds no value at all."""
+    candidates = []
+    non_empty = []
+    for ws in book.worksheets:
+        top = [tuple(r) for r in ws.iter_rows(min_row=1, max_row=10, values_only=True)]
+        if not any(v not in (None, "") for r in top for v in r):
+            if not any(v not in (None, "") for r in ws.iter_rows(values_only=True) for v in r):
+                continue
+        non_empty.append(ws)
+        scores = [len(set(_header_map([normalise_header(v) for v in r if v not in (None, "")],
+                                      fuzzy=False)[0].values())) for r in top]
+        best = int(np.argmax(scores)) if scores else 0
+        named = normalise_header(ws.title) == normalise_header(SHEET)
+        if scores and scores[best] >= 2 or named:
+            first = next((i for i, r in enumerate(top) if any(v not in (None, "") for v in r)), 0)
+            row = best + 1 if scores and scores[best] >= 2 else first + 1
+            candidates.append((not named, ws.title != book.worksheets[0].title, ws, row))
+    if not non_empty:
+        return None, 0
+    if not candidates:
+        raise InputError(f"no sheet looks like an outcome harvest (sheets: {', '.join(book.sheetnames)})",
+                         file=path, fix=f"name the harvest sheet '{SHEET}' and keep a header row with "
+                                        "'Outcome ID', 'Campaign ID', 'Outcome'...")
+    _, _, ws, row = min(candidates, key=lambda c: (c[0], c[1]))
+    return ws, row
+
+
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
+    """Raw text cells of the harvest sheet, its header row, and problems with cells (merges, formulas)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as err:  # openpyxl raises many unrelated types for broken files
+        raise InputError(f"cannot be opened as an Excel workbook ({type(err).__name__}: {err})", file=path,
+                         fix="open it in Excel and save it again as .xlsx") from err
+    ws, header_row = _find_sheet(book, path)
+    if ws is None:
+        return None
+    file = str(path)
+    rows = list(ws.iter_rows(min_row=header_row, values_only=True))
+    width = max((len(r) for r in rows), default=0)
+    header = [_cell_text(v) for v in rows[0]] + [""] * (width - len(rows[0]))
+    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows[1:]], columns=range(width),
+                         dtype=object)
+    frame = frame.map(_cell_text) if len(frame) else frame.astype(str)
+    problems: list[dict] = []
+    names = [normalise_header(h) for h in header]
+    canonical = _header_map(names)[0]
+    dates = [i for i, n in enumerate(names) if canonical.get(n) == "date"]
+    if dates and len(frame):
+        # A date cell shown without its day (e.g. "mmm yyyy") is a month.
+        formats = [c.number_format for (c,) in ws.iter_rows(min_row=header_row + 1, min_col=dates[0] + 1,
+                                                           max_col=dates[0] + 1)]
+        values = [r[dates[0]] if dates[0] < len(r) else None for r in rows[1:]]
+        month = [isinstance(v, datetime) and "d" not in str(f).lower() for v, f in zip(values, formats)]
+        frame.loc[month, dates[0]] = frame.loc[month, dates[0]].str[:7]
+    for merged in ws.merged_cells.ranges:
+        if merged.max_row <= header_row:
+            continue
+        top = max(merged.min_row, header_row + 1)
+        col = merged.min_col - 1
+        column = canonical.get(names[col], names[col]) if col < len(names) else ""
+        if merged.min_col == merged.max_col:
+            frame.loc[top - header_row - 1:merged.max_row - header_row - 1, col] = frame.at[top - header_row - 1, col]
+            problems.append(_problem(file, top, column, merged.coord, "merged cells",
+                                     f"unmerge {merged.coord}; its value was copied to rows {top}-{merged.max_row}",
+                                     "warning"))
+        else:
+            problems.append(_problem(file, top, column, merged.coord, "cells merged across columns",
+                                     f"unmerge {merged.coord}; only the value in its first column was read",
+                                     "warning"))
+    problems += _formula_problems(path, ws.title, header_row, frame, [canonical.get(n, n) for n in names])
+    book.close()
+    frame.columns = [n or f"unnamed_{i}" for i, n in enumerate(names)]
+    frame["source_row"] = range(header_row + 1, header_row + 1 + len(frame))
+    return frame, header_row, problems
+
+
+def _formula_problems(path: Path, title: str, header_row: int, frame: pd.DataFrame,
+                      names: Sequence[str]) -> list[dict]:
+    """Formula cells without a result saved by Excel (openpyxl cannot calculate them)."""
+    import openpyxl
+
+    with zipfile.ZipFile(path) as archive:
+        has_formula = any(re.search(rb"<f[ >/]", archive.read(n)) for n in archive.namelist()
+                          if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    if not has_formula:
+        return []
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    found = []
+    for r, row in enumerate(book[title].iter_rows(min_row=header_row + 1), start=header_row + 1):
+        for cell in row:
+            col = getattr(cell, "column", None)
+            if getattr(cell, "data_type", None) == "f" and col and col - 1 < frame.shape[1] \
+                    and frame.iat[r - header_row - 1, col - 1] == "":
+                found.append(_problem(str(path), r, names[col - 1] if col - 1 < len(names) else "", str(cell.value),
+                                      "formula without a saved result",
+                                      "open the file in Excel and save it (Excel stores formula results), "
+                                      "or type the value instead of the formula"))
+    book.close()
+    return found
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
+    raw = path.read_bytes()
+    if not raw.strip(b"\xef\xbb\xbf \r\n\t,;"):
+        return None
+    problems = []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+        problems.append(_problem(str(path), None, "", "", "not UTF-8: read as Windows-1252",
+                                 "check accented letters; save from Excel as 'CSV UTF-8' next time", "warning"))
+    comments = 0
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        comments += 1
+    frame = read_table(path)
+    return frame.drop(columns=["source_file"]), comments + 1, problems
+
+
+def _empty_result(path: Path, rule: str, fix: str) -> Checked:
+    return Checked(_empty_outcomes(), pd.DataFrame(columns=[*HARVEST_COLUMNS, "source_file", "source_row", "problem"]),
+                   problems_frame([_problem(str(path), None, "", "", rule, fix)]))
+
+
+def _empty_outcomes() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="string") for c in OUTCOME_COLUMNS})
+    return frame.astype({"date": "datetime64[ns]", "source_row": "int64"})
+
+
+def read_harvest(
+    path: str | Path,
+    *,
+    country: str,
+    registry: Registry | None = None,
+    codebook: Codebook | None = None,
+) -> Checked:
+    """Read and check one country's outcome harvest (``.xlsx`` or ``.csv``).
+
+    See the module docstring for what is accepted, what warns and what rejects.
+
+    Parameters
+    ----------
+    path
+        The harvest file.
+    country
+        Slug of the country the harvest belongs to; an empty ``Country`` cell means it.
+    registry
+        To check campaigns (ids of the country's campaigns; a campaign name is also
+        understood). Without it, any non-empty campaign is accepted.
+    codebook
+        Vocabularies; default the codebook of the data folder.
+
+    Returns
+    -------
+    Checked
+        ``accepted``: the outcomes table (:data:`OUTCOME_COLUMNS`, checked by
+        :func:`outcome_schema`); ``rejected``: the rejected rows as read (harvest
+        columns, source_file, source_row, problem); ``problems``: every problem, rows
+        numbered as in Excel. ``n_read`` counts the non-blank rows.
+
+    Raises
+    ------
+    InputError
+        The file is missing, of another type, not a workbook, or has no sheet that
+        looks like a harvest.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "h.csv"
+    >>> _ = p.write_text("Outcome ID,Campaign ID,Date,Outcome,Level\\n"
+    ...                  "KE-O1,ke-primary-health,March 2023,The county health office published its budget.,Local\\n"
+    ...                  "KE-O2,ke-primary-health,2023-04-31,The assembly held a hearing.,County\\n")
+    >>> c = read_harvest(p, country="kenya", registry=load_registry())
+    >>> c.accepted[["outcome_id", "date", "date_precision", "level"]].values.tolist()
+    [['KE-O1', Timestamp('2023-03-01 00:00:00'), 'month', 'local']]
+    >>> c.problems.query("severity == 'error'")[["row", "column", "rule"]].values.tolist()
+    [[3, 'date', 'not a date'], [3, 'level', 'not in the codebook list']]
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=path, fix="check the path and the --data folder")
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        read = _read_xlsx(path)
+    elif suffix == ".csv":
+        read = _read_csv(path)
+    else:
+        raise InputError(f"unsupported file type '{suffix}'", file=path, fix="save the harvest as .xlsx or .csv")
+    if read is None:
+        return _empty_result(path, "the harvest is empty",
+                             f"fill in the template (sparklearn template outcomes --country {country})")
+    raw, header_row, problems = read
+    codebook = codebook or load_codebook()
+    if registry is not None:
+        registry.country(country)
+    return _check(raw, header_row, problems, path=path, country=country, registry=registry, codebook=codebook)
+
+
+def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, path: Path, country: str,
+           registry: Registry | None, codebook: Codebook) -> Checked:
+    file = str(path)
+    found: list[pd.DataFrame] = [problems_frame(cell_problems)]
+    mapping, fuzzy_hits = _header_map(list(raw.columns.drop("source_row")))
+    for name, target in fuzzy_hits:
+        found.append(problems_frame([_problem(file, header_row, target, name, f"header read as '{HEADERS[target]}'",
+                                              f"rename the header to '{HEADERS[target]}'", "warning")]))
+    ignored = [c for c in raw.columns if c not in mapping and c != "source_row"]
+    data_cols = [c for c in raw.columns if c != "source_row"]
+    blank = (raw[data_cols] == "").all(axis=1) if data_cols else pd.Series(True, index=raw.index)
+    raw = raw.loc[~blank].reset_index(drop=True)
+    for name in ignored:
+        if name.startswith("unnamed") and (raw[name] == "").all():
+            continue
+        found.append(problems_frame([_problem(file, header_row, name, name, "column not used",
+                                              "rename it to a harvest column if it holds one; otherwise ignore this",
+                                              "warning")]))
+    frame = raw.rename(columns=mapping)[list(mapping.values()) + ["source_row"]].copy()
+    frame["source_file"] = file
+    missing = [c for c in HARVEST_COLUMNS if c not in frame.columns]
+    for column in missing:
+        frame[column] = ""
+    rejected_view = frame[[*HARVEST_COLUMNS, "source_file", "source_row"]].copy()
+    required_missing = [c for c in REQUIRED if c in missing]
+    if required_missing:
+        problems = problems_frame([_problem(
+            file, header_row, c, "", f"required column '{HEADERS[c]}' is missing",
+            f"add a column headed '{HEADERS[c]}' (headers are matched ignoring case and spaces)")
+            for c in required_missing])
+        rejected = rejected_view.assign(problem="; ".join(problems["rule"]))
+        return Checked(_empty_outcomes(), rejected, pd.concat([*found, problems], ignore_index=True))
+    for column in missing:
+        if column != "country":
+            found.append(problems_frame([_problem(file, header_row, column, "", f"no '{HEADERS[column]}' column",
+                                                  f"add a column headed '{HEADERS[column]}'", "warning")]))
+
+    clean, rule_problems = _clean(frame, country=country, registry=registry, codebook=codebook)
+    found += rule_problems
+    problems = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) \
+        else problems_frame()
+    problems = problems.sort_values(["row", "column"], kind="stable", na_position="first").reset_index(drop=True)
+    errors = problems.loc[problems["severity"] == "error"]
+    bad_rows = set(errors["row"].dropna().astype(int))
+    is_bad = frame["source_row"].isin(bad_rows).to_numpy()
+    reasons = errors.dropna(subset=["row"]).groupby(errors["row"].dropna().astype(int))["rule"].agg(
+        lambda r: "; ".join(dict.fromkeys(r)))
+    rejected = rejected_view.loc[is_bad].reset_index(drop=True)
+    rejected["problem"] = rejected["source_row"].map(reasons).astype("string")
+    accepted = clean.loc[~is_bad, OUTCOME_COLUMNS].reset_index(drop=True)
+    schema = outcome_schema(codebook, registry=registry, country=country if registry is not None else None)
+    checked = check_schema(accepted, schema, file=file)
+    if len(checked.rejected):  # a rule above missed something the contract catches: keep the row
+        rejected = pd.concat([rejected, checked.rejected.assign(problem=checked.rejected["problem"])],
+                             ignore_index=True)
+        problems = pd.concat([problems, checked.problems], ignore_index=True)
+    accepted = checked.accepted if len(checked.accepted) else _empty_outcomes()
+    text = [c for c in OUTCOME_COLUMNS if c not in ("date", "source_row")]
+    return Checked(accepted.astype({c: "string" for c in text}), rejected, problems)
+
+
+def _key(values: pd.Series) -> pd.Series:
+    """Matching key: case folded, runs of spaces, hyphens and underscores as one space."""
+    return values.astype("string").str.casefold().str.replace(r"[\s_\-–]+", " ", regex=True).str.strip()
+
+
+def _match(values: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(id or NA, suggested id or NA) for each value, matching ids and labels leniently."""
+    uniq = pd.Series(pd.unique(values.astype("string").dropna()), dtype="string")
+    ids = table["id"].astype(str).tolist()
+    lookup = dict(zip(_key(pd.Series(table["label"], dtype="string")), ids)) | dict(zip(_key(pd.Series(ids, dtype="string")), ids))
+    matched = pd.Series(_key(uniq).map(lookup).to_numpy(), index=uniq.to_numpy(), dtype="string")
+    suggestion = pd.Series(pd.NA, index=uniq.to_numpy(), dtype="string")
+    unmatched = matched.isna().to_numpy() & (uniq != "").to_numpy()
+    if unmatched.any():
+        choices = list(lookup)
+        for value in uniq[unmatched]:
+            hit = process.extractOne(str(value), choices, scorer=fuzz.token_set_ratio,
+                                     processor=utils.default_process, score_cutoff=_SUGGEST_CUTOFF)
+            if hit:
+                suggestion[value] = lookup[hit[0]]
+    return (values.map(matched).astype("string"), values.map(suggestion).astype("string"))
+
+
+def _did_you_mean(suggestion: pd.Series, allowed: Sequence[str]) -> pd.Series:
+    listing = ", ".join(allowed)
+    return ("did you mean '" + suggestion + "'? Allowed: " + listing).fillna("use one of: " + listing)
+
+
+def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
+           codebook: Codebook) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Typed outcomes plus the problems of each rule (vectorised over columns)."""
+    found: list[pd.DataFrame] = []
+    out = pd.DataFrame({"source_file": frame["source_file"].astype("string"),
+                        "source_row": frame["source_row"].astype("int64")})
+
+    def add(*args, **kwargs) -> None:
+        found.append(_flag(frame, *args, **kwargs))
+
+    cells = frame[HARVEST_COLUMNS]
+    for column in HARVEST_COLUMNS:
+        add(cells[column].isin(_EXCEL_ERRORS), column, "Excel error value",
+            "correct the formula or type the value")
+
+    # outcome id: present and unique
+    ids = frame["outcome_id"]
+    add(ids == "", "outcome_id", "no outcome id", "give the outcome a unique id, e.g. KE-O012")
+    repeated = ids.duplicated(keep=False) & (ids != "")
+    rows_of = frame.loc[repeated].groupby("outcome_id")["source_row"].agg(lambda r: ", ".join(map(str, r)))
+    dup_rows = ids.map(rows_of).astype("string").fillna("")
+    add(dup_rows != "", "outcome_id", "outcome id used more than once",
+        "give each outcome its own id (rows " + dup_rows + ")")
+    out["outcome_id"] = ids.replace("", pd.NA).astype("string")
+
+    # country: empty means this harvest's country
+    names = {country: country}
+    if registry is not None:
+        names |= {str(registry.country(country)["name"]): country}
+    given = frame["country"].replace("", country)
+    key_names = {k: v for k, v in zip(_key(pd.Series(list(names), dtype="string")), names.values())}
+    resolved = _key(given).map(key_names)
+    add(resolved.isna(), "country", "outcome of another country",
+        f"move the row to that country's harvest, or write '{country}'")
+    out["country"] = resolved.fillna(given).astype("string")
+
+    # campaign: one of the country's
+    campaign = frame["campaign_id"]
+    add(campaign == "", "campaign_id", "no campaign", "choose the campaign from the dropdown")
+    if registry is not None:
+        camps = registry.campaigns_of(country)
+        table = pd.DataFrame({"id": camps["campaign_id"], "label": camps["name"]})
+        cid, suggestion = _match(campaign, table)
+        elsewhere = campaign.map(dict(zip(registry.campaigns["campaign_id"], registry.campaigns["country"])))
+        fix = ("that is a campaign of " + elsewhere + "; use one of: " + ", ".join(table["id"])).fillna(
+            _did_you_mean(suggestion, table["id"].tolist()))
+        add(cid.isna() & (campaign != ""), "campaign_id", "unknown campaign", fix)
+        out["campaign_id"] = cid.fillna(campaign.replace("", pd.NA)).astype("string")
+    else:
+        out["campaign_id"] = campaign.replace("", pd.NA).astype("string")
+
+    # date
+    stamp, precision, month_first = _parse_dates(frame["date"])
+    add((frame["date"] != "") & stamp.isna(), "date", "not a date",
+        "write a date as 2023-03-15 or 15/03/2023, or a month as 2023-03 or March 2023")
+    add(frame["date"] == "", "date", "no date", "add when the change happened (at least the month)", "warning")
+    add(month_first, "date", "read as month/day/year",
+        "check the date; write it as YYYY-MM-DD to avoid doubt", "warning")
+    out["date"] = stamp
+    out["date_precision"] = precision
+    if registry is not None:
+        start = out["campaign_id"].map(dict(zip(registry.campaigns["campaign_id"], registry.campaigns["start_date"])))
+        start = pd.to_datetime(start)
+        month_start = start.dt.to_period("M").dt.start_time
+        early = (stamp < start.where(precision != "month", month_start)).fillna(False)
+        add(early, "date", "dated before the campaign started",
+            "check the date or the campaign (started " + start.dt.strftime("%Y-%m-%d").fillna("") + ")", "warning")
+
+    # free text: the outcome is required, the other parts of a description recommended
+    for column in _TEXT:
+        out[column] = frame[column].replace("", pd.NA).astype("string")
+    add(frame["outcome"] == "", "outcome", "no outcome description",
+        "describe who changed what, when and where")
+    add(frame["social_actor"] == "", "social_actor", "no social actor",
+        "say who changed (a role or an organisation)", "warning")
+    add(frame["significance"] == "", "significance", "no significance",
+        "say why the change matters", "warning")
+    add(frame["contribution"] == "", "contribution", "no contribution",
+        "say how the campaign's change agents contributed", "warning")
+
+    # controlled vocabularies
+    for column in CONTROLLED:
+        table = vocabulary(codebook, column)
+        value, suggestion = _match(frame[column], table)
+        add(value.isna() & (frame[column] != ""), column, "not in the codebook list",
+            _did_you_mean(suggestion, table["id"].astype(str).tolist()))
+        add(frame[column] == "", column, "not classified", "choose a value from the dropdown", "warning")
+        out[column] = value
+    substantiated = out["substantiation"].notna() & (out["substantiation"] != _first_id(codebook, "substantiation"))
+    add(substantiated & out["substantiator_role"].isna(), "substantiator_role", "no substantiator role",
+        "say which kind of informant substantiated the outcome (a role, not a name)", "warning")
+    add((out["substantiation"] == _first_id(codebook, "substantiation")) & out["substantiator_role"].notna(),
+        "substantiation", "substantiator named but not yet substantiated",
+        "update the substantiation or clear the role", "warning")
+
+    # strategic components (several per cell)
+    for column, vocab in MULTI_VALUE.items():
+        joined, unknown = _split_vocabulary(frame[column], vocabulary(codebook, vocab))
+        table = vocabulary(codebook, vocab)
+        if len(unknown):
+            part, suggestion = unknown["part"], unknown["suggestion"]
+            found.append(problems_frame(pd.DataFrame({
+                "file": frame.loc[unknown.index, "source_file"].to_numpy(),
+                "row": frame.loc[unknown.index, "source_row"].to_numpy(),
+                "column": column, "value": part.to_numpy(), "rule": "not in the codebook list",
+                "fix": _did_you_mean(suggestion, table["id"].astype(str).tolist()).to_numpy(),
+                "severity": "error"}).to_dict("records")))
+        add(frame[column] == "", column, "no strategic component",
+            "name the strategic components that contributed", "warning")
+        out[column] = joined
+
+    # links to earlier outcomes
+    out["builds_on"], link_problems = _links(frame, out)
+    found += link_problems
+    return out[OUTCOME_COLUMNS], found
+
+
+def _first_id(codebook: Codebook, name: str) -> str:
+    # The substantiation vocabulary starts with its "not yet" entry.
+    return str(vocabulary(codebook, name)["id"].iloc[0])
+
+
+def _parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(date, precision, read month-first) for each value; parsing happens once per distinct value."""
+    uniq = pd.Series(pd.unique(values[values != ""]), dtype="string")
+    if uniq.empty:
+        return (pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"),
+                pd.Series(pd.NA, index=values.index, dtype="string"), pd.Series(False, index=values.index))
+    text = uniq.str.replace(r"\s+", " ", regex=True).str.strip()
+    text = text.str.replace(_MONTH_RE, lambda m: _MONTHS[m.group(0).lower()], regex=True)
+    stamp = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
+    precision = pd.Series(pd.NA, index=uniq.index, dtype="string")
+    month_first = pd.Series(False, index=uniq.index)
+    for formats, flag in ((_DATE_FORMATS, False), (_MONTH_FIRST, True)):
+        for fmt, prec in formats:
+            todo = stamp.isna()
+            if not todo.any():
+                break
+            parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            hit = parsed.notna()
+            stamp.loc[hit[hit].index] = parsed[hit].astype("datetime64[ns]")
+            precision.loc[hit[hit].index] = prec
+            month_first.loc[hit[hit].index] = flag
+    keys = uniq.to_numpy(dtype=object)
+    date_out = values.map(pd.Series(stamp.to_numpy(), index=keys)).astype("datetime64[ns]")
+    prec_out = values.map(pd.Series(precision.to_numpy(dtype=object, na_value=None), index=keys)).astype("string")
+    first_out = values.map(pd.Series(month_first.to_numpy(), index=keys)).fillna(False).astype(bool)
+    return date_out, prec_out, first_out
+
+
+def _split_vocabulary(values: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Multi-value cells -> ``;``-joined ids in codebook order, and the unknown parts (row index, part, suggestion).
+
+    Works on the distinct cells (a harvest repeats a few combinations many times).
+    """
+    codes, uniques = pd.factorize(values.astype("string"))
+    cells = pd.Series(uniques, dtype="string")
+    parts = cells.str.split(r"\s*[;\n]\s*", regex=True).explode().str.strip()
+    parts = parts[parts.notna() & (parts != "")]
+    ids, _ = _match(parts, table)
+    # A part that matches nothing may be several joined with commas (labels have none).
+    retry = parts[ids.isna()].str.split(r"\s*,\s*", regex=True).explode().str.strip()
+    retry = retry[retry != ""]
+    retry_ids, suggestion = _match(retry, table)
+    matched = pd.concat([ids.dropna(), retry_ids.dropna()])
+    names = table["id"].astype(str).tolist()
+    position = matched.map({v: i for i, v in enumerate(names)}).astype("int64")
+    mask = pd.Series(np.left_shift(np.int64(1), position.to_numpy()), index=position.index).groupby(level=0).agg(
+        np.bitwise_or.reduce)
+    joined_cells = mask.map(lambda m: ";".join(n for i, n in enumerate(names) if m >> i & 1))
+    joined_cells = joined_cells.reindex(range(len(cells))).astype("string")
+    joined = pd.Series(joined_cells.to_numpy()[np.where(codes >= 0, codes, 0)], index=values.index,
+                       dtype="string").where(codes >= 0)
+    bad = pd.DataFrame({"code": retry[retry_ids.isna()].index, "part": retry[retry_ids.isna()].to_numpy(),
+                        "suggestion": suggestion[retry_ids.isna()].to_numpy()})
+    rows = pd.DataFrame({"code": codes, "row": values.index}).merge(bad, on="code")
+    unknown = pd.DataFrame({"part": rows["part"].to_numpy(), "suggestion": rows["suggestion"].astype("string").to_numpy()},
+                           index=pd.Index(rows["row"].to_numpy()))
+    return joined, unknown
+
+
+def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """``builds_on`` as ``;``-joined ids as spelt in the harvest, and the problems of the links."""
+    found = []
+    raw = frame["builds_on"]
+    parts = raw.str.split(r"[;,\s]+", regex=True).explode()
+    parts = parts[parts.notna() & (parts != "")]
+    if parts.empty:
+        return pd.Series(pd.NA, index=frame.index, dtype="string"), found
+    known_ids = out["outcome_id"].dropna()
+    canonical = dict(zip(_key(known_ids), known_ids))
+    target = pd.Series(_key(parts).map(canonical).to_numpy(), index=parts.index, dtype="string")
+    rows = frame["source_row"]
+
+    def flag(mask: pd.Series, rule: str, fix: str | pd.Series, severity: str = "error", value=None) -> None:
+        hit = mask.fillna(False).to_numpy()
+        if hit.any():
+            idx = mask.index[hit]
+            found.append(problems_frame(pd.DataFrame({
+                "file": frame.loc[idx, "source_file"].to_numpy(), "row": rows.loc[idx].to_numpy(),
+                "column": "builds_on", "value": (value if value is not None else parts)[hit].to_numpy(),
+                "rule": rule, "fix": fix[hit].to_numpy() if isinstance(fix, pd.Series) else fix,
+                "severity": severity}).to_dict("records")))
+
+    flag(target.isna(), "links to an outcome not in the harvest",
+         "use the id of an earlier outcome of this harvest (or remove the link)")
+    own = out.loc[parts.index, "outcome_id"]
+    flag((target == own.to_numpy()), "links to itself", "remove the outcome's own id from 'Builds on'")
+    linked = target.notna() & (target != own.to_numpy()).fillna(True)
+    graph = nx.DiGraph()
+    graph.add_edges_from(zip(target[linked], own[linked]))
+    if not nx.is_directed_acyclic_graph(graph):
+        circular = {n for c in nx.strongly_connected_components(graph) if len(c) > 1 for n in c}
+        flag(own.isin(circular) & target.isin(circular), "links go round in a circle",
+             "an outcome can only build on earlier ones: remove one link of the circle")
+    date_of = out.drop_duplicates("outcome_id").set_index("outcome_id")["date"]
+    # A month-precision outcome may have happened on any day of its month.
+    month = (out["date_precision"] == "month").fillna(False).to_numpy(dtype=bool)
+    latest = out["date"].where(~month, out["date"] + pd.offsets.MonthEnd(0))
+    later = target.map(date_of) > latest.loc[parts.index].to_numpy()
+    flag(later & linked, "builds on a later outcome",
+         "check the dates: an outcome builds on outcomes that happened before it", "warning")
+    spelled = target.where(target.notna(), parts).astype("string")
+    spelled = spelled[~pd.DataFrame({"row": spelled.index, "id": spelled.to_numpy()}).duplicated().to_numpy()]
+    # Most outcomes build on one earlier outcome; only the others need joining.
+    several = spelled.index.duplicated(keep=False)
+    joined = pd.concat([spelled[~several], spelled[several].groupby(level=0).agg(";".join)])
+    return joined.reindex(frame.index).astype("string"), found
+
+
+# ------------------------------------------------------------------- summaries
+
+
+def _require(outcomes: pd.DataFrame, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in outcomes.columns]
+    if missing:
+        raise ParameterError(f"the outcomes table lacks column(s) {', '.join(missing)}; "
+                             "pass the accepted table of read_harvest (or a processed outcomes.parquet)")
+
+
+def _explode(outcomes: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One row per value of ``column`` (multi-value columns split on ';')."""
+    if column not in MULTI_VALUE and column != "builds_on":
+        return outcomes
+    # Split each distinct cell once, then join the parts back to the rows by code.
+    codes, uniques = pd.factorize(outcomes[column].astype("string"))
+    parts = pd.Series(uniques, dtype="string").str.split(";").explode().str.strip()
+    parts = parts[parts.notna() & (parts != "")]
+    pairs = pd.DataFrame({"code": codes, "pos": np.arange(len(codes))}).merge(
+        pd.DataFrame({"code": parts.index.to_numpy(), "value": parts.to_numpy()}), on="code", how="left")
+    pairs = pairs.sort_values("pos", kind="stable")
+    exploded = outcomes.iloc[pairs["pos"].to_numpy()].copy()
+    exploded[column] = pd.array(pairs["value"].to_numpy(), dtype="string")
+    return exploded
+
+
+def counts_by(
+    outcomes: pd.DataFrame,
+    column: str,
+    *,
+    by: str | None = None,
+    codebook: Codebook | None = None,
+) -> pd.DataFrame:
+    """How many outcomes fall in each category of ``column`` (optionally per ``by`` group).
+
+    An outcome counts once per value; for ``strategic_components`` an outcome crediting
+    two components counts for both. ``share`` is of all outcomes in the group, so the
+    shares of a multi-value column may sum to more than 1 and unclassified outcomes
+    (not counted) make them sum to less.
+
+    Parameters
+    ----------
+    outcomes
+        The accepted outcomes table.
+    column
+        e.g. ``outcome_area``, ``type_of_change``, ``actor_type``, ``level``,
+        ``strategic_components``.
+    by
+        Optional grouping column (``country``, ``campaign_id``...).
+    codebook
+        If given, every vocabulary value appears (0 when unused), in codebook order,
+        with its ``label``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        [by,] ``column``, [label,] n_outcomes, share.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"level": ["local", "local", "national", None]})
+    >>> counts_by(o, "level")
+          level  n_outcomes  share
+    0     local           2   0.50
+    1  national           1   0.25
+    """
+    _require(outcomes, [column, *([by] if by else [])])
+    keys = [by] if by else []
+    exploded = _explode(outcomes[[*keys, column]], column)
+    totals = outcomes.groupby(keys).size() if by else len(outcomes)
+    counts = exploded.dropna(subset=[column]).groupby([*keys, column]).size().rename("n_outcomes")
+    if codebook is not None and (column in CONTROLLED or column in MULTI_VALUE):
+        table = vocabulary(codebook, MULTI_VALUE.get(column, column))
+        groups = pd.unique(outcomes[by].dropna()) if by else None
+        index = pd.MultiIndex.from_product([groups, table["id"]], names=[by, column]) if by \
+            else pd.Index(table["id"], name=column)
+        extra = counts.index.difference(index) if not by else None
+        counts = counts.reindex(index.append(extra) if extra is not None and len(extra) else index, fill_value=0)
+    table_out = counts.reset_index()
+    denominator = table_out[by].map(totals) if by else totals
+    table_out["share"] = (table_out["n_outcomes"] / denominator).astype(float) if len(table_out) else pd.Series(dtype=float)
+    table_out["n_outcomes"] = table_out["n_outcomes"].astype("int64")
+    if codebook is not None and (column in CONTROLLED or column in MULTI_VALUE):
+        labels = vocabulary(codebook, MULTI_VALUE.get(column, column)).set_index("id")["label"]
+        table_out.insert(len(keys) + 1, "label", table_out[column].map(labels).astype("string"))
+    return table_out
+
+
+def timeline(
+    outcomes: pd.DataFrame,
+    freq: Literal["M", "Q", "Y"] = "Q",
+    *,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Outcomes per period (quarter by default), with empty periods as 0.
+
+    Month-precision dates fall in their month's period. Undated outcomes are not
+    placed; their number is in ``attrs["undated"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        [by,] period (e.g. ``2023Q1``), start (first day), n_outcomes, cumulative.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"date": pd.to_datetime(["2023-01-05", "2023-02-01", "2023-07-30", None])})
+    >>> t = timeline(o)
+    >>> t[["period", "n_outcomes", "cumulative"]].values.tolist()
+    [['2023Q1', 2, 2], ['2023Q2', 0, 2], ['2023Q3', 1, 3]]
+    >>> t.attrs["undated"]
+    1
+    """
+    if freq not in ("M", "Q", "Y"):
+        raise ParameterError(f"freq must be 'M', 'Q' or 'Y', not {freq!r}")
+    _require(outcomes, ["date", *([by] if by else [])])
+    dates = pd.to_datetime(outcomes["date"], errors="coerce")
+    dated = outcomes.loc[dates.notna()].assign(_period=dates[dates.notna()].dt.to_period(freq))
+    columns = [*([by] if by else []), "period", "start", "n_outcomes", "cumulative"]
+    if dated.empty:
+        out = pd.DataFrame(columns=columns)
+    else:
+        periods = pd.period_range(dated["_period"].min(), dated["_period"].max(), freq=freq)
+        keys = [by] if by else []
+        counts = dated.groupby([*keys, "_period"]).size()
+        index = pd.MultiIndex.from_product([sorted(pd.unique(dated[by].dropna())), periods], names=[by, "_period"]) \
+            if by else pd.Index(periods, name="_period")
+        counts = counts.reindex(index, fill_value=0).rename("n_outcomes").reset_index()
+        counts["cumulative"] = counts.groupby(keys)["n_outcomes"].cumsum() if by else counts["n_outcomes"].cumsum()
+        out = counts.assign(period=counts["_period"].astype(str), start=counts["_period"].dt.start_time)
+        out = out[columns].astype({"n_outcomes": "int64", "cumulative": "int64"})
+    out.attrs["undated"] = int(dates.isna().sum())
+    return out
+
+
+def substantiation_rates(
+    outcomes: pd.DataFrame,
+    by: str | None = "outcome_area",
+    *,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Share of outcomes put to an informant, and the share of those substantiated, with Wilson intervals.
+
+    **Substantiated** means the informant agreed fully or partially
+    (:data:`sparklearn.compare.CONFIRMED`); a disagreement is checked but not
+    substantiated. Intervals are statsmodels ``proportion_confint(method="wilson")``
+    (via :func:`sparklearn.compare.substantiation_by`). A multi-value ``by``
+    (``strategic_components``) counts an outcome once in each of its groups.
+
+    Parameters
+    ----------
+    by
+        Grouping column; ``None`` for the whole harvest (one row, ``by`` = "all").
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by``, n_outcomes, n_checked, n_fully, n_partially, n_disagree,
+        share_checked, checked_low, checked_high, share_confirmed (substantiated
+        among those checked; NaN when none), confirmed_low, confirmed_high.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"substantiation": ["fully", "partially", "disagree", "not-yet"]})
+    >>> substantiation_rates(o, by=None)[["all", "n_checked", "share_confirmed"]].round(3)
+       all  n_checked  share_confirmed
+    0  all          3            0.667
+    """
+    from .compare import substantiation_by
+
+    _require(outcomes, ["substantiation", *([by] if by else [])])
+    if by is None:
+        return substantiation_by(outcomes.assign(all="all"), "all", alpha=alpha)
+    return substantiation_by(_explode(outcomes, by), by, alpha=alpha)
+
+
+def contribution_matrix(outcomes: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Strategic components by outcome areas: how many outcomes each component contributed to.
+
+    An outcome crediting several components counts once for each. ``share_of_area``
+    is the share of the area's outcomes that credit the component.
+
+    Parameters
+    ----------
+    codebook
+        If given, the full grid in codebook order (zeros included).
+
+    Returns
+    -------
+    pandas.DataFrame
+        strategic_component, outcome_area, n_outcomes, share_of_area (long; pivot for a heat map).
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"strategic_components": ["SC-AGENCY;SC-COALITION", "SC-AGENCY"],
+    ...                   "outcome_area": ["OA-POWER", "OA-POWER"]})
+    >>> contribution_matrix(o).values.tolist()
+    [['SC-AGENCY', 'OA-POWER', 2, 1.0], ['SC-COALITION', 'OA-POWER', 1, 0.5]]
+    """
+    _require(outcomes, ["strategic_components", "outcome_area"])
+    exploded = _explode(outcomes[["strategic_components", "outcome_area"]], "strategic_components").dropna(
+        subset=["strategic_components", "outcome_area"])
+    counts = exploded.groupby(["strategic_components", "outcome_area"]).size()
+    if codebook is not None:
+        index = pd.MultiIndex.from_product([vocabulary(codebook, "strategic_component")["id"],
+                                            vocabulary(codebook, "outcome_area")["id"]],
+                                           names=["strategic_components", "outcome_area"])
+        counts = counts.reindex(index, fill_value=0)
+    table = counts.rename("n_outcomes").reset_index().rename(columns={"strategic_components": "strategic_component"})
+    per_area = outcomes.groupby("outcome_area").size()
+    table["n_outcomes"] = table["n_outcomes"].astype("int64")
+    table["share_of_area"] = (table["n_outcomes"] / table["outcome_area"].map(per_area)).astype(float)
+    return table
+
+
+_NODE_ATTRS = ("campaign_id", "date", "level", "type_of_change", "outcome_area", "actor_type", "valence")
+
+
+def outcome_graph(outcomes: pd.DataFrame) -> nx.DiGraph:
+    """The outcomes as a directed graph: an edge from each earlier outcome to the one that built on it.
+
+    Nodes are outcome ids with the attributes campaign_id, date, level,
+    type_of_change, outcome_area, actor_type, valence (those present). Links to ids
+    not in ``outcomes`` are left out; their number is ``graph.graph["missing_links"]``.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"outcome_id": ["A", "B", "C"], "builds_on": [None, "A", "A;X"]})
+    >>> g = outcome_graph(o)
+    >>> sorted(g.edges), g.graph["missing_links"]
+    ([('A', 'B'), ('A', 'C')], 1)
+    """
+    _require(outcomes, ["outcome_id", "builds_on"])
+    graph = nx.DiGraph()
+    attrs = [c for c in _NODE_ATTRS if c in outcomes.columns]
+    nodes = outcomes[["outcome_id", *attrs]].drop_duplicates("outcome_id")
+    graph.add_nodes_from(zip(nodes["outcome_id"], nodes[attrs].to_dict("records")))
+    links = _explode(outcomes[["outcome_id", "builds_on"]], "builds_on").dropna(subset=["builds_on"])
+    links = links[links["builds_on"] != ""]
+    present = links["builds_on"].isin(nodes["outcome_id"])
+    graph.add_edges_from(zip(links.loc[present, "builds_on"], links.loc[present, "outcome_id"]))
+    graph.graph["missing_links"] = int((~present).sum())
+    return graph
+
+
+def outcome_chains(
+    outcomes: pd.DataFrame,
+    *,
+    levels: Sequence[str] | None = None,
+    policy_types: Sequence[str] = ("policy", "budget"),
+    min_length: int = 2,
+) -> pd.DataFrame:
+    """Pathways of outcomes that built on each other, from a first outcome to a last one.
+
+    A pathway runs from a root (an outcome that built on none in the table) to a leaf
+    (one nothing built on) along the ``builds_on`` links; an outcome that built on two
+    earlier ones lies on two pathways.
+
+    Parameters
+    ----------
+    levels
+        The levels of governance from lowest to highest; default the codebook's
+        ``level`` vocabulary order (local, subnational, national, international).
+    policy_types
+        Types of change that count as policy or budget change.
+    min_length
+        Shortest pathway listed (2: single outcomes are not chains).
+
+    Returns
+    -------
+    pandas.DataFrame
+        pathway (1, 2...), campaign_id (of the root), root, leaf, length (outcomes),
+        outcome_ids (``;``-joined, in order), levels (``;``-joined), level_path (the
+        levels with repeats collapsed, e.g. ``local → national``), start_level,
+        top_level, climbs (the pathway reaches a higher level than it started at),
+        reaches_policy_budget (a positive outcome of ``policy_types`` on the pathway),
+        start_date, end_date.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"outcome_id": ["A", "B", "C"], "builds_on": [None, "A", "B"],
+    ...                   "level": ["local", "local", "national"], "campaign_id": "x",
+    ...                   "type_of_change": ["action", "agenda", "budget"], "valence": "positive",
+    ...                   "date": pd.to_datetime(["2021-01-01", "2021-06-01", "2022-01-01"])})
+    >>> outcome_chains(o, levels=["local", "subnational", "national"])[
+    ...     ["outcome_ids", "length", "level_path", "climbs", "reaches_policy_budget"]].values.tolist()
+    [['A;B;C', 3, 'local → national', True, True]]
+    """
+    _require(outcomes, ["outcome_id", "builds_on"])
+    if levels is None:
+        levels = vocabulary(load_codebook(), "level")["id"].tolist()
+    rank = {lev: i for i, lev in enumerate(levels)}
+    graph = outcome_graph(outcomes)
+    columns = ["pathway", "campaign_id", "root", "leaf", "length", "outcome_ids", "levels", "level_path",
+               "start_level", "top_level", "climbs", "reaches_policy_budget", "start_date", "end_date"]
+    if not nx.is_directed_acyclic_graph(graph):
+        raise ParameterError("the builds_on links go round in a circle; read the harvest with read_harvest, "
+                             "which rejects such rows")
+    # Paths ending at each node, built in topological order (each node once).
+    ends: dict[str, list[tuple[str, ...]]] = {}
+    for node in nx.topological_sort(graph):
+        parents = list(graph.predecessors(node))
+        ends[node] = [p + (node,) for parent in parents for p in ends[parent]] if parents else [(node,)]
+    paths = [p for node, deg in graph.out_degree() if deg == 0 for p in ends[node] if len(p) >= min_length]
+    if not paths:
+        return pd.DataFrame(columns=columns)
+    paths.sort(key=lambda p: (p[0], p))
+    flat = pd.DataFrame({"pathway": np.repeat(np.arange(1, len(paths) + 1), [len(p) for p in paths]),
+                         "outcome_id": [n for p in paths for n in p]})
+    info = outcomes.drop_duplicates("outcome_id").set_index("outcome_id")
+    get = lambda c: flat["outcome_id"].map(info[c]) if c in info.columns else pd.Series(pd.NA, index=flat.index)  # noqa: E731
+    flat["level"] = get("level").astype("string")
+    flat["rank"] = flat["level"].map(rank).astype("Float64")
+    flat["date"] = pd.to_datetime(get("date"), errors="coerce")
+    policy = get("type_of_change").isin(list(policy_types)) & (get("valence").astype("string") != "negative")
+    flat["policy"] = policy.fillna(False).to_numpy()
+    flat["campaign_id"] = get("campaign_id").astype("string")
+    level_text = flat["level"].fillna("?")
+    previous = level_text.groupby(flat["pathway"]).shift()
+    collapsed = flat.loc[(previous.isna() | (level_text != previous)).to_numpy(dtype=bool)]
+    grouped = flat.groupby("pathway")
+    start_rank = grouped["rank"].first()
+    table = pd.DataFrame({
+        "campaign_id": grouped["campaign_id"].first(),
+        "root": grouped["outcome_id"].first(),
+        "leaf": grouped["outcome_id"].last(),
+        "length": grouped.size().astype("int64"),
+        "outcome_ids": grouped["outcome_id"].agg(";".join),
+        "levels": level_text.groupby(flat["pathway"]).agg(";".join),
+        "level_path": collapsed.assign(level=collapsed["level"].fillna("?")).groupby("pathway")["level"].agg(
+            " → ".join),
+        "start_level": grouped["level"].first(),
+        "top_level": flat.loc[flat["rank"].notna()].sort_values("rank", kind="stable").groupby("pathway")[
+            "level"].last(),
+        "climbs": (grouped["rank"].max() > start_rank).fillna(False).astype(bool),
+        "reaches_policy_budget": grouped["policy"].any().astype(bool),
+        "start_date": grouped["date"].min(),
+        "end_date": grouped["date"].max(),
+    }).reset_index()
+    return table[columns]
+
+
+# ------------------------------------------------------------- export for readers
+
+
+#: Columns of :func:`outcomes_for_readers`.
+READER_COLUMNS = ["outcome_id", "date", "campaign", "social_actor", "actor_type", "outcome", "significance",
+                  "contribution", "outcome_area", "type_of_change", "level", "substantiation", "builds_on"]
+
+_FREE_TEXT = ("social_actor", "outcome", "significance", "contribution")
+
+
+def outcomes_for_readers(
+    outcomes: pd.DataFrame,
+    register: pd.DataFrame | None = None,
+    salt: str | None = None,
+    *,
+    codebook: Codebook | None = None,
+) -> pd.DataFrame:
+    """The outcomes as readers of the HTML report see them: in full, labelled, pseudonymised.
+
+    Description, significance and contribution are kept whole (no truncation).
+    Vocabulary ids become labels when ``codebook`` is given; dates are shown as
+    ``15 Mar 2023`` or ``Mar 2023`` according to their precision. Names of the
+    participants ``register`` in the free-text columns are replaced with
+    ``sparklearn.privacy.pseudonymise_text`` (role pseudonyms with ``salt``,
+    ``[participant]`` without). The text is plain: render with :func:`to_html`, which escapes
+    it, or protect it with :func:`protect_formulas` before writing a spreadsheet.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`READER_COLUMNS`, sorted by date then id.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"outcome_id": ["KE-O1"], "date": pd.to_datetime(["2023-03-01"]),
+    ...                   "date_precision": ["month"], "campaign_id": ["ke-phc"], "social_actor": ["Ward office"],
+    ...                   "outcome": ["Amina Otieno's ward <b>published</b> its budget."],
+    ...                   "significance": ["First time."], "contribution": ["Budget training."]})
+    >>> reg = pd.DataFrame({"participant_id": ["KE-P03"], "name": ["Amina Otieno"], "role": ["partner staff"]})
+    >>> r = outcomes_for_readers(o, register=reg)
+    >>> r.loc[0, "date"], "Amina" in r.loc[0, "outcome"]
+    ('Mar 2023', False)
+    """
+    _require(outcomes, ["outcome_id", "outcome"])
+    frame = outcomes.copy()
+    for column in READER_COLUMNS:
+        if column not in frame.columns and column != "campaign":
+            frame[column] = pd.NA
+    dates = pd.to_datetime(frame["date"], errors="coerce")
+    month = (frame["date_precision"].astype("string") == "month").fillna(False) \
+        if "date_precision" in frame.columns else pd.Series(False, index=frame.index)
+    shown = dates.dt.strftime("%d %b %Y").str.lstrip("0").where(~month, dates.dt.strftime("%b %Y"))
+    table = pd.DataFrame({"outcome_id": frame["outcome_id"].astype("string"), "date": shown.astype("string"),
+                          "campaign": frame.get("campaign_id", pd.Series(pd.NA, index=frame.index)).astype("string")})
+    for column in READER_COLUMNS[3:]:
+        table[column] = frame[column].astype("string")
+    if codebook is not None:
+        for column in ("actor_type", "outcome_area", "type_of_change", "level", "substantiation"):
+            labels = vocabulary(codebook, column).set_index("id")["label"]
+            table[column] = table[column].map(labels).fillna(table[column]).astype("string")
+    if register is not None:
+        from .privacy import pseudonymise_text
+
+        for column in _FREE_TEXT:
+            table[column] = pseudonymise_text(table[column], register, salt).astype("string")
+    order = pd.DataFrame({"d": dates, "i": table["outcome_id"]}).sort_values(["d", "i"], na_position="last").index
+    return table.loc[order, READER_COLUMNS].reset_index(drop=True)
+
+
+def to_html(frame: pd.DataFrame, **kwargs) -> str:
+    """An HTML table of ``frame`` with every cell escaped (``<``, ``>``, ``&``), missing values blank.
+
+    Examples
+    --------
+    >>> "&lt;script&gt;" in to_html(pd.DataFrame({"outcome": ["<script>x</script>"]}))
+    True
+    """
+    options = {"index": False, "na_rep": "", "border": 0, "classes": "outcomes"} | kwargs
+    options["escape"] = True
+    return frame.to_html(**options)
+
+
+def describe_harvest(outcomes: pd.DataFrame, codebook: Codebook | None = None) -> str:
+    """A plain-words paragraph on a harvest: how many outcomes, when, where they cluster, how well checked.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"outcome_id": ["A", "B", "C", "D"], "campaign_id": ["x", "x", "y", "y"],
+    ...                   "date": pd.to_datetime(["2021-01-05", "2021-06-01", "2022-03-01", "2023-02-01"]),
+    ...                   "outcome_area": ["OA-POWER", "OA-POWER", "OA-EQUITY", "OA-POWER"],
+    ...                   "type_of_change": ["action", "agenda", "budget", "policy"],
+    ...                   "level": ["local", "local", "national", "subnational"],
+    ...                   "valence": ["positive", "positive", "positive", "negative"],
+    ...                   "intended": ["intended", "unintended", "intended", "intended"],
+    ...                   "substantiation": ["fully", "not-yet", "disagree", "partially"]})
+    >>> print(describe_harvest(o))
+    4 outcomes harvested for 2 campaigns, dated Jan 2021 to Feb 2023. The most frequent outcome area is OA-POWER (3 of 4). 2 are changes in policy or budgets; 2 are above the local level. 1 was not intended and 1 is negative (a change for the worse). 3 were put to an independent informant, who agreed fully or partly on 2.
+    """
+    if outcomes.empty:
+        return "No outcomes have been harvested for this country yet (or none in the period chosen)."
+    n = len(outcomes)
+    dates = pd.to_datetime(outcomes["date"], errors="coerce").dropna()
+    labels = {}
+    if codebook is not None:
+        labels = vocabulary(codebook, "outcome_area").set_index("id")["label"].to_dict()
+    areas = outcomes["outcome_area"].value_counts()
+    top = areas.index[0] if len(areas) else None
+    text = (f"{n} outcome{'s' if n != 1 else ''} harvested for {outcomes['campaign_id'].nunique()} campaign"
+            f"{'s' if outcomes['campaign_id'].nunique() != 1 else ''}")
+    if len(dates):
+        text += f", dated {dates.min():%b %Y} to {dates.max():%b %Y}"
+    text += "."
+    if top is not None:
+        text += f" The most frequent outcome area is {labels.get(top, top)} ({areas.iloc[0]} of {n})."
+    policy = int(outcomes["type_of_change"].isin(["policy", "budget"]).sum())
+    above = int(outcomes["level"].isin(["subnational", "national", "international"]).sum())
+    text += f" {policy} are changes in policy or budgets; {above} are above the local level."
+    unintended = int((outcomes.get("intended") == "unintended").sum())
+    negative = int((outcomes.get("valence") == "negative").sum())
+    text += (f" {unintended} {'was' if unintended == 1 else 'were'} not intended and {negative} "
+             f"{'is' if negative == 1 else 'are'} negative (a change for the worse).")
+    checked = outcomes["substantiation"].notna() & (outcomes["substantiation"] != "not-yet")
+    agreed = outcomes["substantiation"].isin(["fully", "partially"])
+    text += (f" {int(checked.sum())} {'was' if checked.sum() == 1 else 'were'} put to an independent informant, "
+             f"who agreed fully or partly on {int(agreed.sum())}.")
+    return text

@@ -1,0 +1,459 @@
+"""Outcome harvests: template, reading and validation rules, summaries, export for readers."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils import column_index_from_string, range_boundaries
+
+from sparklearn import plots
+from sparklearn.codebook import codebook_from_dict, load_codebook, vocabulary
+from sparklearn.config import DEMO_DATA
+from sparklearn.countries import load_registry
+from sparklearn.exceptions import InputError
+from sparklearn.outcomes import (
+    CONTROLLED, HARVEST_COLUMNS, HEADERS, OUTCOME_COLUMNS, contribution_matrix, counts_by, harvest_template,
+    outcome_chains, outcome_graph, outcome_schema, outcomes_for_readers, protect_formulas, read_harvest,
+    substantiation_rates, timeline, to_html, write_harvest,
+)
+
+matplotlib.use("Agg")
+
+FIXTURES = Path(__file__).parent / "fixtures" / "outcomes"
+REGISTRY = load_registry(DEMO_DATA / "countries.yaml")
+CODEBOOK = load_codebook(DEMO_DATA / "codebook.yaml")
+KENYA_CAMPAIGNS = REGISTRY.campaigns_of("kenya")["campaign_id"].tolist()
+
+
+def _read(path: Path, country: str = "kenya"):
+    return read_harvest(path, country=country, registry=REGISTRY, codebook=CODEBOOK)
+
+
+def _small() -> pd.DataFrame:
+    frame = pd.read_csv(FIXTURES / "small.csv", dtype="string")
+    return frame.assign(date=pd.to_datetime(frame["date"]))
+
+
+def _rules(checked) -> set[tuple]:
+    return set(checked.problems[["row", "column", "rule", "severity"]].itertuples(index=False, name=None))
+
+
+def _workbook(path: Path, header: list[str], rows: list[list], *, title: str = "Outcomes") -> openpyxl.Workbook:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    return book
+
+
+# ------------------------------------------------------------------ template
+
+
+def _list_values(book: openpyxl.Workbook, formula: str) -> list[str]:
+    sheet_name, ref = formula.lstrip("=").split("!")
+    min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    sheet = book[sheet_name]
+    return [sheet.cell(r, min_col).value for r in range(min_row, max_row + 1)]
+
+
+def test_template_has_a_dropdown_covering_the_vocabulary_for_every_controlled_column(tmp_path):
+    path = harvest_template("kenya", tmp_path / "t.xlsx", registry=REGISTRY, codebook=CODEBOOK)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Outcomes"]
+    assert [c.value for c in sheet[1]] == [HEADERS[c] for c in HARVEST_COLUMNS]
+    assert sheet.freeze_panes == "B2" and book["Lists"].sheet_state == "hidden"
+    lists = {}
+    for dv in sheet.data_validations.dataValidation:
+        if dv.type != "list":
+            continue
+        for ref in str(dv.sqref).split():
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+            assert min_col == max_col and min_row == 2 and max_row >= 1000
+            lists[HARVEST_COLUMNS[min_col - 1]] = _list_values(book, dv.formula1)
+    expected = {c: vocabulary(CODEBOOK, c)["id"].tolist() for c in CONTROLLED}
+    expected |= {"country": ["kenya"], "campaign_id": KENYA_CAMPAIGNS}
+    assert lists == expected
+    # Multi-value columns get guidance, not a strict list.
+    prompts = {HARVEST_COLUMNS[range_boundaries(str(dv.sqref))[0] - 1]: dv.prompt
+               for dv in sheet.data_validations.dataValidation if dv.type is None}
+    assert "';'" in prompts["strategic_components"] and "';'" in prompts["builds_on"]
+    assert all(len(p) <= 255 for p in prompts.values())
+    guidance = [str(v) for row in book["Guidance"].iter_rows(values_only=True) for v in row if v]
+    assert any("who changed what, when and where" in g for g in guidance)
+    assert sheet.column_dimensions["G"].width == 60
+
+
+def test_template_reads_back_as_an_empty_harvest(tmp_path):
+    path = harvest_template("kenya", tmp_path / "t.xlsx", data=DEMO_DATA)
+    checked = _read(path)
+    assert checked.n_read == 0 and list(checked.accepted.columns) == OUTCOME_COLUMNS
+    assert not (checked.problems["severity"] == "error").any()
+
+
+def test_write_then_read_round_trips(tmp_path):
+    original = _read(DEMO_DATA / "kenya" / "outcomes.xlsx").accepted
+    assert len(original) >= 25
+    # Month precision, a formula-looking text and a very long text survive too.
+    original.loc[0, ["date", "date_precision"]] = [original.loc[0, "date"].to_period("M").start_time, "month"]
+    original.loc[1, "significance"] = "=1+1 is not a formula here"
+    original.loc[2, "contribution"] = "long " * 5000 + "end"
+    path = write_harvest(original, tmp_path / "h.xlsx", country="kenya", registry=REGISTRY, codebook=CODEBOOK)
+    again = _read(path)
+    assert len(again.problems) == 0 and again.n_read == len(original)
+    columns = OUTCOME_COLUMNS[:-2]
+    pd.testing.assert_frame_equal(again.accepted[columns], original[columns])
+    assert openpyxl.load_workbook(path)["Outcomes"]["H3"].data_type == "s"
+
+
+def test_generated_demo_harvest_is_accepted_in_full(tmp_path):
+    from sparklearn.demo import generate_demo
+
+    generate_demo(tmp_path, countries=["kenya"])
+    checked = _read(tmp_path / "kenya" / "outcomes.xlsx")
+    assert len(checked.problems) == 0 and len(checked.rejected) == 0 and len(checked.accepted) >= 25
+    book = openpyxl.load_workbook(tmp_path / "kenya" / "outcomes.xlsx")
+    assert book.sheetnames[0] == "Outcomes" and len(book["Outcomes"].data_validations.dataValidation) >= 9
+
+
+# ------------------------------------------------------------------ validation
+
+
+def test_each_rule_of_the_messy_harvest_is_reported_at_the_excel_row():
+    checked = _read(FIXTURES / "messy.csv")
+    # Line 1 is a comment, line 2 the header, so outcome KE-O01 is row 3.
+    assert checked.n_read == 9 and len(checked.accepted) == 3 and len(checked.rejected) == 6
+    assert _rules(checked) == {
+        (2, "notes", "column not used", "warning"),
+        (5, "date", "not a date", "error"),
+        (5, "outcome_id", "outcome id used more than once", "error"),
+        (6, "outcome_id", "outcome id used more than once", "error"),
+        (7, "builds_on", "links to an outcome not in the harvest", "error"),
+        (7, "campaign_id", "unknown campaign", "error"),
+        (8, "outcome", "no outcome description", "error"),
+        (9, "actor_type", "not in the codebook list", "error"),
+        (9, "level", "not in the codebook list", "error"),
+        (9, "outcome_area", "not in the codebook list", "error"),
+        (9, "strategic_components", "not in the codebook list", "error"),
+        (9, "type_of_change", "not in the codebook list", "error"),
+        (10, "contribution", "no contribution", "warning"),
+        (10, "date", "no date", "warning"),
+        (10, "intended", "not classified", "warning"),
+        (10, "significance", "no significance", "warning"),
+        (10, "social_actor", "no social actor", "warning"),
+        (10, "strategic_components", "no strategic component", "warning"),
+        (10, "substantiation", "not classified", "warning"),
+        (10, "valence", "not classified", "warning"),
+        (11, "builds_on", "links to itself", "error"),
+        (11, "substantiator_role", "no substantiator role", "warning"),
+    }
+    fixes = checked.problems.set_index(["row", "column"])["fix"]
+    assert fixes[(7, "campaign_id")].startswith("did you mean 'ke-primary-health'?")
+    assert fixes[(9, "actor_type")].startswith("did you mean 'community'?")
+    assert fixes[(9, "type_of_change")].startswith("did you mean 'action'?")
+    assert "rows 5, 6" in fixes[(5, "outcome_id")]
+    assert set(checked.rejected["source_row"]) == {5, 6, 7, 8, 9, 11}
+    assert checked.rejected.set_index("source_row").loc[9, "outcome_area"] == "OA-POWR"  # as read
+
+
+def test_lenient_values_become_codebook_ids():
+    a = _read(FIXTURES / "messy.csv").accepted.set_index("outcome_id")
+    assert a.loc["KE-O01", "actor_type"] == "local-government"  # "Local Government"
+    assert a.loc["KE-O01", "outcome_area"] == "OA-POWER"  # "oa power"
+    assert a.loc["KE-O01", "strategic_components"] == "SC-AGENCY;SC-ROOTCAUSE"  # "SC-AGENCY, SC-ROOTCAUSE"
+    assert a.loc["KE-O02", "campaign_id"] == "ke-primary-health"  # the campaign's name
+    assert a.loc["KE-O02", "substantiation"] == "not-yet"  # "not yet"
+    assert (a.loc["KE-O01", "date"], a.loc["KE-O01", "date_precision"]) == (pd.Timestamp("2023-03-15"), "day")
+    assert (a.loc["KE-O02", "date"], a.loc["KE-O02", "date_precision"]) == (pd.Timestamp("2023-03-01"), "month")
+    assert a.loc["KE-O02", "builds_on"] == "KE-O01"
+    assert pd.isna(a.loc["KE-O08", "intended"]) and a.loc["KE-O08", "country"] == "kenya"
+
+
+@pytest.mark.parametrize("text, expected, precision", [
+    ("2023-03-15", "2023-03-15", "day"), ("15/03/2023", "2023-03-15", "day"), ("15.03.2023", "2023-03-15", "day"),
+    ("15 March 2023", "2023-03-15", "day"), ("March 15, 2023", "2023-03-15", "day"),
+    ("March 2023", "2023-03-01", "month"), ("Mar 2023", "2023-03-01", "month"), ("2023-03", "2023-03-01", "month"),
+    ("03/2023", "2023-03-01", "month"), ("mars 2023", "2023-03-01", "month"), ("Agustus 2022", "2022-08-01", "month"),
+    ("12 août 2021", "2021-08-12", "day"), ("03/25/2023", "2023-03-25", "day"),
+])
+def test_dates_in_common_spellings(tmp_path, text, expected, precision):
+    path = tmp_path / "d.csv"
+    path.write_text(f'Outcome ID,Campaign ID,Date,Outcome\nO1,ke-primary-health,"{text}",Something changed.\n',
+                    encoding="utf-8")
+    checked = _read(path)
+    row = checked.accepted.iloc[0]
+    assert (row["date"], row["date_precision"]) == (pd.Timestamp(expected), precision)
+    month_first = ("date", "read as month/day/year") in set(zip(checked.problems["column"], checked.problems["rule"]))
+    assert month_first == (text == "03/25/2023")
+
+
+@pytest.mark.parametrize("text", ["2023", "31/02/2023", "soon", "2023-13"])
+def test_impossible_dates_reject_the_row(tmp_path, text):
+    path = tmp_path / "d.csv"
+    path.write_text(f"Outcome ID,Campaign ID,Date,Outcome\nO1,ke-primary-health,{text},Something changed.\n")
+    checked = _read(path)
+    assert len(checked.rejected) == 1 and _rules(checked) >= {(2, "date", "not a date", "error")}
+
+
+def test_csv_in_cp1252_and_with_a_byte_order_mark(tmp_path):
+    text = "Outcome ID,Campaign ID,Outcome,Social actor\nO1,ke-primary-health,Le comité a publié le budget.,Comité\n"
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (tmp_path / "win.csv").write_bytes(text.encode("cp1252"))
+    bom, win = _read(tmp_path / "bom.csv"), _read(tmp_path / "win.csv")
+    assert bom.accepted.loc[0, "outcome"] == win.accepted.loc[0, "outcome"] == "Le comité a publié le budget."
+    assert "not UTF-8: read as Windows-1252" in set(win.problems["rule"])
+    assert "not UTF-8: read as Windows-1252" not in set(bom.problems["rule"])
+
+
+def test_links_in_a_circle_and_to_later_outcomes(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("Outcome ID,Campaign ID,Date,Outcome,Builds on\n"
+                    "A,ke-primary-health,2022-01-01,x,B\nB,ke-primary-health,2022-02-01,y,A\n"
+                    "C,ke-primary-health,2022-03-01,z,D\nD,ke-primary-health,2022-04-01,w,\n")
+    checked = _read(path)
+    rules = _rules(checked)
+    assert {(2, "builds_on", "links go round in a circle", "error"),
+            (3, "builds_on", "links go round in a circle", "error"),
+            (4, "builds_on", "builds on a later outcome", "warning")} <= rules
+    assert checked.accepted["outcome_id"].tolist() == ["C", "D"]
+
+
+def test_missing_required_column_rejects_every_row(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("Outcome ID,Outcome\nO1,x\nO2,y\n")
+    checked = _read(path)
+    assert len(checked.accepted) == 0 and len(checked.rejected) == 2
+    assert _rules(checked) == {(1, "campaign_id", "required column 'Campaign ID' is missing", "error")}
+
+
+def test_outcome_of_another_country_and_campaign_of_another_country(tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_text("Outcome ID,Country,Campaign ID,Outcome\nO1,Kenya,ke-primary-health,x\n"
+                    "O2,ghana,ke-primary-health,y\nO3,kenya,za-sanitation,z\n")
+    checked = _read(path)
+    assert checked.accepted["outcome_id"].tolist() == ["O1"]
+    assert {(3, "country", "outcome of another country", "error"),
+            (4, "campaign_id", "unknown campaign", "error")} <= _rules(checked)
+    assert "campaign of south-africa" in checked.problems.set_index(["row", "column"]).loc[(4, "campaign_id"), "fix"]
+
+
+def test_workbook_with_title_rows_merged_cells_formulas_blank_rows_and_extra_sheets(tmp_path):
+    path = tmp_path / "w.xlsx"
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Read me"
+    notes.append(["Notes about this harvest"])
+    sheet = book.create_sheet("Harvest 2023")
+    sheet.append(["Kenya harvest, second half of 2023"])
+    sheet.append([])
+    sheet.append(["Outcome description", "outcome id", "CAMPAIGN", "Date", "Level of governance", "Significance"])
+    sheet.append(["The ward office posted drug lists.", "K1", "ke-primary-health", datetime(2023, 7, 1),
+                  "local", "Transparency."])
+    sheet.append(["The county assembly held a hearing.", "K2", None, datetime(2023, 8, 14), "subnational",
+                  "Oversight."])
+    sheet.append([None] * 6)
+    sheet.append(["The ministry released funds.", "K3", "ke-primary-health", "=DATE(2023,9,1)", "national",
+                  "=A4"])
+    sheet.append(["Merged across.", "K4", "ke-primary-health", "2023-10", "national", None])
+    sheet.merge_cells("C4:C5")
+    sheet.merge_cells("E8:F8")
+    sheet["D4"].number_format = "mmm yyyy"
+    sheet["D5"].number_format = "dd/mm/yyyy"
+    book.save(path)
+    checked = _read(path)
+    # Header on row 3; row 6 is blank: not an outcome, not counted.
+    assert checked.n_read == 4
+    a = checked.accepted.set_index("outcome_id")
+    assert a.loc["K2", "campaign_id"] == "ke-primary-health"  # from the merged C4:C5
+    assert (a.loc["K1", "date"], a.loc["K1", "date_precision"]) == (pd.Timestamp("2023-07-01"), "month")
+    assert (a.loc["K2", "date"], a.loc["K2", "date_precision"]) == (pd.Timestamp("2023-08-14"), "day")
+    rules = _rules(checked)
+    assert {(4, "campaign_id", "merged cells", "warning"),
+            (8, "level", "cells merged across columns", "warning"),
+            (7, "significance", "formula without a saved result", "error"),
+            (7, "date", "formula without a saved result", "error")} <= rules
+    assert checked.rejected["source_row"].tolist() == [7]
+
+
+def test_excel_error_values_are_errors(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("Outcome ID,Campaign ID,Outcome,Level\nO1,ke-primary-health,x,#N/A\n")
+    assert (2, "level", "Excel error value", "error") in _rules(_read(path))
+
+
+def test_empty_files_give_a_problem_not_a_crash(tmp_path):
+    openpyxl.Workbook().save(tmp_path / "empty.xlsx")
+    (tmp_path / "empty.csv").write_text("\n")
+    for name in ("empty.xlsx", "empty.csv"):
+        checked = _read(tmp_path / name)
+        assert checked.n_read == 0 and checked.problems["rule"].tolist() == ["the harvest is empty"]
+        assert list(checked.accepted.columns) == OUTCOME_COLUMNS
+
+
+def test_unreadable_files_raise_input_errors_naming_the_file(tmp_path):
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
+    _workbook(tmp_path / "other.xlsx", ["Name", "Budget"], [["a", 1]], title="Budget").save(tmp_path / "other.xlsx")
+    for name, words in (("broken.xlsx", "cannot be opened"), ("other.xlsx", "no sheet looks like"),
+                        ("missing.csv", "file not found")):
+        with pytest.raises(InputError, match=words) as err:
+            _read(tmp_path / name)
+        assert name in str(err.value)
+
+
+def test_very_long_text_is_read_whole(tmp_path):
+    long = "word " * 20_000
+    pd.DataFrame({"Outcome ID": ["O1"], "Campaign ID": ["ke-primary-health"], "Outcome": [long]}).to_csv(
+        tmp_path / "l.csv", index=False)
+    assert _read(tmp_path / "l.csv").accepted.loc[0, "outcome"] == long.strip()
+
+
+def test_schema_takes_its_vocabularies_from_the_codebook():
+    extra = codebook_from_dict({"version": "1", "codes": [{"id": "OA", "label": "Areas"},
+                                                         {"id": "OA-X", "label": "X", "parent": "OA"}],
+                                "vocabularies": {**{name: [{"id": f"{name.replace('_', '-')}-1", "label": f"{name} one"}]
+                                                    for name in ("actor_type", "type_of_change", "level",
+                                                                 "substantiation", "intended", "valence",
+                                                                 "strategic_component")},
+                                                 "outcome_area": {"codes_under": "OA"}}})
+    schema = outcome_schema(extra)
+    row = pd.DataFrame({c: [None] for c in OUTCOME_COLUMNS}).assign(
+        outcome_id="O1", country="kenya", campaign_id="c", outcome="x", level="level-1", source_file="f",
+        source_row=2, outcome_area="OA-X", strategic_components="strategic-component-1")
+    assert len(schema.validate(row)) == 1
+    with pytest.raises(Exception):
+        schema.validate(row.assign(level="local"))
+    import sparklearn.outcomes as outcomes
+
+    assert set(outcomes.OUTCOME_SCHEMA.columns) == set(OUTCOME_COLUMNS)
+
+
+# ------------------------------------------------------------------ summaries (small.csv, by hand)
+
+
+def test_counts_by_area_level_and_exploded_components():
+    o = _small()
+    area = counts_by(o, "outcome_area")
+    assert dict(zip(area["outcome_area"], area["n_outcomes"])) == {
+        "OA-POWER": 2, "OA-SPACES": 1, "OA-ACCOUNT": 2, "OA-EQUITY": 3}
+    assert area.set_index("outcome_area").loc["OA-EQUITY", "share"] == 3 / 8
+    level = counts_by(o, "level", codebook=CODEBOOK)
+    assert level[["level", "label", "n_outcomes"]].values.tolist() == [
+        ["local", "Local", 4], ["subnational", "Subnational", 1], ["national", "National", 3],
+        ["international", "International", 0]]
+    sc = counts_by(o, "strategic_components", codebook=CODEBOOK).set_index("strategic_components")["n_outcomes"]
+    assert sc.to_dict() == {"SC-AGENCY": 4, "SC-COALITION": 1, "SC-ROOTCAUSE": 2, "SC-ECOSYSTEM": 2,
+                            "SC-ENABLING": 0, "SC-DISCOURSE": 1}
+    by = counts_by(o, "type_of_change", by="campaign_id")
+    assert by.query("campaign_id == 'c2'").set_index("type_of_change")["share"].to_dict() == {
+        "action": 1 / 3, "discourse": 1 / 3, "policy": 1 / 3}
+
+
+def test_timeline_by_quarter_with_empty_quarters():
+    t = timeline(_small())
+    assert t[["period", "n_outcomes", "cumulative"]].values.tolist() == [
+        ["2022Q1", 3, 3], ["2022Q2", 1, 4], ["2022Q3", 2, 6], ["2022Q4", 0, 6], ["2023Q1", 2, 8]]
+    assert t["start"].iloc[3] == pd.Timestamp("2022-10-01")
+    assert timeline(_small(), "Y")["n_outcomes"].tolist() == [6, 2]
+
+
+def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval written out (Wilson 1927), independent of statsmodels."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def test_substantiation_rates_with_wilson_intervals():
+    overall = substantiation_rates(_small(), by=None).iloc[0]
+    # Checked: S1 fully, S2 partially, S4 fully, S5 disagree, S8 partially -> 5 of 8; 4 of 5 substantiated.
+    assert (overall["n_checked"], overall["n_fully"], overall["n_partially"], overall["n_disagree"]) == (5, 2, 2, 1)
+    assert overall["share_confirmed"] == pytest.approx(0.8)
+    assert (overall["confirmed_low"], overall["confirmed_high"]) == pytest.approx(_wilson(4, 5))
+    assert (overall["checked_low"], overall["checked_high"]) == pytest.approx(_wilson(5, 8))
+    area = substantiation_rates(_small(), by="outcome_area").set_index("outcome_area")
+    assert area.loc["OA-EQUITY", ["n_outcomes", "n_checked"]].tolist() == [3, 2]
+    assert area.loc["OA-EQUITY", "share_confirmed"] == 1.0
+    assert area.loc["OA-SPACES", ["n_checked", "share_confirmed"]].tolist() == [1, 1.0]  # S2 partially
+    components = substantiation_rates(_small(), by="strategic_components").set_index("strategic_components")
+    # SC-AGENCY: S1 fully, S2 partially, S5 disagree, S7 not-yet.
+    assert components.loc["SC-AGENCY", ["n_outcomes", "n_checked", "n_disagree"]].tolist() == [4, 3, 1]
+
+
+def test_contribution_matrix_counts_component_area_pairs():
+    m = contribution_matrix(_small())
+    cells = {(r.strategic_component, r.outcome_area): (r.n_outcomes, r.share_of_area) for r in m.itertuples()}
+    assert cells[("SC-AGENCY", "OA-POWER")] == (2, 1.0)
+    assert cells[("SC-ROOTCAUSE", "OA-EQUITY")] == (2, pytest.approx(2 / 3))
+    assert cells[("SC-ECOSYSTEM", "OA-ACCOUNT")] == (1, 0.5)
+    assert m["n_outcomes"].sum() == 10 and len(m) == 8
+    full = contribution_matrix(_small(), CODEBOOK)
+    assert len(full) == 24 and full["n_outcomes"].sum() == 10
+
+
+def test_outcome_chains_from_roots_to_leaves():
+    chains = outcome_chains(_small())
+    assert chains[["outcome_ids", "length", "level_path", "climbs", "reaches_policy_budget"]].values.tolist() == [
+        ["S1;S2;S3;S4", 4, "local → subnational → national", True, True],
+        ["S1;S2;S8", 3, "local → national", True, True],
+        ["S5;S6;S8", 3, "local → national", True, True],
+        ["S5;S7", 2, "local", False, False],  # S7 is a policy change, but a negative one
+    ]
+    assert chains["top_level"].tolist() == ["national", "national", "national", "local"]
+    assert chains.loc[0, "end_date"] == pd.Timestamp("2023-01-15")
+    graph = outcome_graph(_small())
+    assert graph.number_of_edges() == 7 and graph.nodes["S4"]["type_of_change"] == "budget"
+    assert outcome_chains(_small(), min_length=1)["length"].min() == 2  # every outcome here is linked
+
+
+# ------------------------------------------------------------------ export
+
+
+def test_protect_formulas_prefixes_risky_text_only():
+    frame = pd.DataFrame({"t": ["=SUM(A1)", "+1", "-x", "@a", "fine", None], "n": [-1, 2, 3, 4, 5, 6]})
+    out = protect_formulas(frame)
+    assert out["t"].tolist()[:5] == ["'=SUM(A1)", "'+1", "'-x", "'@a", "fine"] and pd.isna(out["t"].iloc[5])
+    assert out["n"].tolist() == frame["n"].tolist() and frame["t"].iloc[0] == "=SUM(A1)"
+
+
+def test_outcomes_for_readers_are_whole_labelled_pseudonymous_and_escaped():
+    register = pd.DataFrame({"participant_id": ["KE-P02"], "name": ["Wanjiru Kamau"], "role": ["partner staff"]})
+    long = "It matters because " + "very " * 300 + "much."
+    o = _small().assign(outcome="Wanjiru Kamau saw the <clinic> open & staffed.", significance=long,
+                        contribution="Training by Kamau.", social_actor="Ward office",
+                        date_precision=["day"] * 7 + ["month"])
+    readers = outcomes_for_readers(o, register, salt="pepper", codebook=CODEBOOK)
+    assert readers["significance"].iloc[0] == long
+    assert not readers.astype(str).apply(lambda c: c.str.contains("Wanjiru|Kamau")).to_numpy().any()
+    assert readers.set_index("outcome_id").loc["S8", "date"] == "Feb 2023"
+    assert readers.set_index("outcome_id").loc["S1", "date"] == "10 Jan 2022"
+    assert readers.set_index("outcome_id").loc["S4", "type_of_change"] == "Budget"
+    html = to_html(readers)
+    assert "&lt;clinic&gt;" in html and "<clinic>" not in html and "&amp; staffed" in html
+
+
+# ------------------------------------------------------------------ figures
+
+
+def test_outcome_figures_draw_the_tables():
+    o = _small()
+    fig = plots.plot_outcome_counts(counts_by(o, "level", codebook=CODEBOOK), "level")
+    assert [float(p.get_width()) for p in fig.axes[0].patches] == [4.0, 1.0, 3.0, 0.0]
+    fig = plots.plot_outcome_timeline(timeline(o))
+    assert [float(p.get_height()) for p in fig.axes[0].patches] == [3.0, 1.0, 2.0, 0.0, 2.0]
+    fig = plots.plot_substantiation(substantiation_rates(o, "level"), "level")
+    assert len(fig.axes[0].get_yticklabels()) == 3
+    fig = plots.plot_contribution_matrix(contribution_matrix(o, CODEBOOK))
+    assert fig.axes[0].images[0].get_array().shape == (6, 4)
+    fig = plots.plot_outcome_chains(outcome_graph(o), levels=["local", "subnational", "national"])
+    offsets = np.concatenate([c.get_offsets() for c in fig.axes[0].collections if len(c.get_offsets())])
+    assert len(offsets) == 8
+    matplotlib.pyplot.close("all")
