@@ -13,7 +13,7 @@
 from IPython.display import HTML, Markdown, display
 
 from sparklearn import coding, outcomes, plots, reliability
-from sparklearn.codebook import code_labels, load_codebook
+from sparklearn.codebook import code_labels, load_codebook, vocabulary
 from sparklearn.countries import load_registry
 from sparklearn.pipeline import country_tables, notebook_paths, report_setup
 from sparklearn.reliability import describe_agreement
@@ -98,7 +98,8 @@ plots.plot_themes_over_rounds(rounds, codes=top_codes[:6], labels=labels, title=
 agreement = reliability.agreement(tables.codings, tables.segments)
 display(Markdown(describe_agreement(agreement)))
 if agreement["n_units"].gt(0).any():
-    plots.agreement_dots(agreement.loc[agreement["code_id"].isin(top_codes + ["all codes"])],
+    plots.agreement_dots(agreement.loc[agreement["code_id"].isin(top_codes + ["all codes"])].assign(
+                             code_id=lambda t: t["code_id"].map(labels).fillna(t["code_id"])),
                          title="Agreement on the main themes");
 
 # %% [markdown]
@@ -160,7 +161,8 @@ if len(tables.outcomes):
 # %%
 if len(tables.outcomes):
     substantiation = outcomes.substantiation_rates(tables.outcomes, "outcome_area")
-    plots.plot_substantiation(substantiation, "outcome_area");
+    plots.plot_substantiation(substantiation.assign(outcome_area=substantiation["outcome_area"].map(labels)),
+                              "outcome_area", title="Substantiated outcomes by outcome area");
 
 # %% [markdown]
 # ### Which strategies contributed to which outcomes
@@ -169,7 +171,10 @@ if len(tables.outcomes):
 
 # %%
 if len(tables.outcomes):
-    plots.plot_contribution_matrix(outcomes.contribution_matrix(tables.outcomes, codebook));
+    contribution = outcomes.contribution_matrix(tables.outcomes, codebook)
+    plots.plot_contribution_matrix(contribution.assign(
+        strategic_component=contribution["strategic_component"].map(labels),
+        outcome_area=contribution["outcome_area"].map(labels)));
 
 # %% [markdown]
 # ### Outcome chains
@@ -180,7 +185,7 @@ if len(tables.outcomes):
 # %%
 if len(tables.outcomes):
     chains = outcomes.outcome_chains(tables.outcomes)
-    plots.plot_outcome_chains(outcomes.outcome_graph(tables.outcomes));
+    plots.plot_outcome_chains(outcomes.outcome_graph(tables.outcomes), levels=vocabulary(codebook, "level")["id"]);
     display(chains[["pathway", "campaign_id", "length", "level_path", "climbs", "reaches_policy_budget",
                     "outcome_ids"]])
 

@@ -60,7 +60,9 @@ def cmd_template(args: argparse.Namespace) -> int:
         from .coding import coding_templates
 
         out = Path(args.output or f"coding-sheets-{args.country}")
-        written = coding_templates(args.country, out, paths=paths, sessions=args.session or None)
+        sheets = coding_templates(args.country, out, paths=paths, sessions=args.session or None)
+        print(f"wrote {len(sheets)} coding sheet(s) to {out}")
+        return 0
     print(f"wrote {written}")
     return 0
 

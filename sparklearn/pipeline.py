@@ -488,7 +488,9 @@ def render_index(records: Sequence[Mapping[str, Any]], *, title: str = "Learning
         title=title, rows=rows, colours=dict(colours or {}), names=dict(names or {}),
         manifests=dict(manifests or {}), failed_anchor=FAILED_ANCHOR,
         provenance={"version": __version__, "commit": git_commit()},
-        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        # The latest report's time, not "now": a rerun that changed nothing leaves the index as it was.
+        generated=max((str(r.get("finished") or "") for r in rows), default="")
+        or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 

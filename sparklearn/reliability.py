@@ -497,6 +497,8 @@ def disagreements(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *
     if segments is not None and "text" in segments.columns:
         text = segments.assign(segment_id=segments["segment_id"].astype(str)) \
             .drop_duplicates("segment_id").set_index("segment_id")["text"].astype(str)
+        # An excerpt is read in a table cell: paragraph breaks become spaces.
+        text = text.str.replace(r"\s+", " ", regex=True).str.strip()
         cut = text.str.slice(0, excerpt_chars)
         # Cut at a word boundary so the excerpt does not end in half a word.
         text = cut.where(text.str.len() <= excerpt_chars,

@@ -43,7 +43,9 @@ def jupyter_server(tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
-         "--ServerApp.contents_manager_class=jupytext.TextFileContentsManager"],
+         "--ServerApp.contents_manager_class=jupytext.TextFileContentsManager",
+         # CI machines run as root; Jupyter refuses that unless told.
+         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)},
     )
     base = f"http://127.0.0.1:{port}"

@@ -10,7 +10,8 @@
 # Kenya's own question: do the health and the Baringo water campaigns' reflection sessions dwell on different themes?
 
 # %%
-from sparklearn.codebook import load_codebook
+from sparklearn import coding, plots
+from sparklearn.codebook import code_labels, load_codebook
 from sparklearn.countries import load_registry
 from sparklearn.pipeline import country_tables, notebook_paths, report_setup
 
@@ -35,3 +36,27 @@ tables = country_tables(country, paths, period_start=period_start, period_end=pe
 
 # %%
 registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point"]]
+
+# %% [markdown]
+# ## Themes by campaign
+#
+# The themes coded most often in each campaign's reflection sessions, as a share of the campaign's speaker turns
+# (coverage), so that the campaign with more sessions does not look bigger for that alone.
+
+# %%
+by_campaign = coding.code_frequencies(tables.codings, by=["campaign_id"], segments=tables.segments,
+                                      sessions=tables.sessions)
+plots.plot_code_frequencies(by_campaign, value="coverage", top=options["top_codes"], labels=code_labels(codebook),
+                            title="Themes by campaign (share of the campaign's turns)");
+
+# %% [markdown]
+# ### Where the campaigns differ most
+#
+# The themes whose coverage differs most between the two campaigns (in percentage points).
+
+# %%
+wide = by_campaign.pivot_table(index="code_id", columns="campaign_id", values="coverage", fill_value=0)
+wide.insert(0, "theme", wide.index.map(code_labels(codebook)))
+difference = (wide.iloc[:, 1] - wide.iloc[:, 2]).abs()
+(wide.assign(difference=difference).nlargest(8, "difference").drop(columns="difference")
+ .set_index("theme").mul(100).round(1))
