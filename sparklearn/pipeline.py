@@ -829,10 +829,29 @@ def report_setup(dpi: int = 96) -> None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:
         return
-    if get_ipython() is None:
+    shell = get_ipython()
+    if shell is None:
         return
     # PNG only (no SVG/PDF duplicates) keeps each report under 1 MB and every image decodable.
     set_matplotlib_formats("png", bbox_inches="tight")
+    # Readers have no use for a 0, 1, 2... row number: show the index only when it means something.
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
+
+
+def table_html(frame: pd.DataFrame) -> str:
+    """A DataFrame as report HTML: escaped, at most ``display.max_rows`` rows, no meaningless 0, 1, 2 index.
+
+    Examples
+    --------
+    >>> "<th>0</th>" in table_html(pd.DataFrame({"a": [1]}))
+    False
+    >>> "<th>x</th>" in table_html(pd.DataFrame({"a": [1]}, index=["x"]))
+    True
+    """
+    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    limit = pd.get_option("display.max_rows")
+    return frame.to_html(index=not plain, max_rows=limit, escape=True, border=0,
+                         classes="dataframe", na_rep="", show_dimensions=len(frame) > limit)
 
 
 @dataclass(frozen=True)
