@@ -135,7 +135,7 @@ framework_quotes.assign(theme=framework_quotes["code_id"].map(labels))[["campaig
 # campaign contributed.
 
 # %%
-display(Markdown(outcomes.describe_harvest(tables.outcomes, codebook)))
+display(Markdown(outcomes.describe_harvest(tables.outcomes, codebook, tables.problems)))
 
 # %% [markdown]
 # ### What kinds of change

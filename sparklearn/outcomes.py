@@ -1540,8 +1540,12 @@ def to_html(frame: pd.DataFrame, **kwargs) -> str:
     return frame.to_html(**options)
 
 
-def describe_harvest(outcomes: pd.DataFrame, codebook: Codebook | None = None) -> str:
+def describe_harvest(outcomes: pd.DataFrame, codebook: Codebook | None = None,
+                     problems: pd.DataFrame | None = None) -> str:
     """A plain-words paragraph on a harvest: how many outcomes, when, where they cluster, how well checked.
+
+    With the country's ``problems``, an empty harvest that could not be read is said to be
+    unreadable rather than empty.
 
     Examples
     --------
@@ -1557,6 +1561,12 @@ def describe_harvest(outcomes: pd.DataFrame, codebook: Codebook | None = None) -
     4 outcomes harvested for 2 campaigns, dated Jan 2021 to Feb 2023. The most frequent outcome area is OA-POWER (3 of 4). 2 are changes in policy or budgets; 2 are above the local level. 1 was not intended and 1 is negative (a change for the worse). 3 were put to an independent informant, who agreed fully or partly on 2.
     """
     if outcomes.empty:
+        if problems is not None and len(problems):
+            unreadable = problems.loc[(problems["severity"] == "error") & problems["row"].astype("string").fillna("").eq("")
+                                      & problems["file"].astype(str).str.contains(r"outcomes\.(?:xlsx|csv)$")]
+            if len(unreadable):
+                return (f"The outcome harvest could not be read ({unreadable['rule'].iloc[0]}); "
+                        "the Data quality section below says how to fix it.")
         return "No outcomes have been harvested for this country yet (or none in the period chosen)."
     n = len(outcomes)
     dates = pd.to_datetime(outcomes["date"], errors="coerce").dropna()

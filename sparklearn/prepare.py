@@ -147,7 +147,15 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
                            segments=segments, sessions=sessions_read.sessions)
     harvest_path = _harvest_file(raw)
     if harvest_path is not None:
-        outcomes = read_harvest(harvest_path, country=slug, registry=registry, codebook=codebook)
+        try:
+            outcomes = read_harvest(harvest_path, country=slug, registry=registry, codebook=codebook)
+        except InputError as err:
+            # An unreadable workbook costs the country its harvest, not its sessions and themes:
+            # the report still runs and its data-quality section says what to fix.
+            outcomes = Checked(pd.DataFrame(), pd.DataFrame(), problems_frame([{
+                "file": err.file or str(harvest_path), "row": err.row, "column": err.column or "",
+                "value": "" if err.value is None else err.value, "rule": err.message, "severity": "error",
+                "fix": err.fix or "open the file in Excel, check it, and save it again as .xlsx"}]))
     else:
         outcomes = Checked(pd.DataFrame(), pd.DataFrame(), problems_frame([{
             "file": str(raw / "outcomes.xlsx"), "row": None, "column": "", "value": "",

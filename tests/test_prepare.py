@@ -1,0 +1,118 @@
+"""The prepare step: raw files in, tidy processed tables out, nothing lost, no names, raw untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from sparklearn.config import DEMO_DATA, resolve_paths
+from sparklearn.prepare import TABLES, prepare, validate_countries
+from sparklearn.tables import read_table
+
+CONTRACT = {
+    "sessions": ["session_id", "country", "campaign_ids", "date", "round", "title", "facilitator_role", "language",
+                 "n_participants", "source_file"],
+    "segments": ["segment_id", "session_id", "country", "turn", "speaker", "speaker_role", "text", "start", "end",
+                 "language"],
+    "codings": ["country", "session_id", "segment_id", "code_id", "coder", "memo", "source_file", "source_row"],
+}
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def kenya(tmp_path):
+    """A copy of the demo data holding only Kenya (plus the registry and codebook)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("countries.yaml", "codebook.yaml"):
+        shutil.copy(DEMO_DATA / name, data / name)
+    shutil.copytree(DEMO_DATA / "kenya", data / "kenya")
+    return resolve_paths(data=data, out=tmp_path / "out")
+
+
+def _names(paths) -> list[str]:
+    return read_table(paths.country_raw("kenya") / "participants.csv")["name"].tolist()
+
+
+def test_demo_country_gives_the_contract_tables_and_counts_add_up(kenya):
+    before = _digest(kenya.raw)
+    prepared = prepare("kenya", kenya)
+    folder = kenya.country_processed("kenya")
+    for name in TABLES:
+        assert (folder / f"{name}.parquet").exists()
+    for name, columns in CONTRACT.items():
+        assert list(pd.read_parquet(folder / f"{name}.parquet").columns) == columns, name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest == prepared.manifest
+    for table, counts in manifest["tables"].items():
+        assert counts["read"] == counts["accepted"] + counts["rejected"], table
+    # Every coding row of both sheets is accounted for (the sheets' data rows, '#' line and header excluded).
+    sheet_rows = sum(len(read_table(p)) for p in (kenya.raw / "kenya" / "codings").glob("*.csv"))
+    assert manifest["tables"]["codings"]["read"] == sheet_rows
+    assert set(manifest["inputs"]) >= {"countries.yaml", "codebook.yaml", "kenya/participants.csv",
+                                       "kenya/outcomes.xlsx"}
+    assert _digest(kenya.raw) == before  # raw data is never written
+
+
+def test_no_registered_name_reaches_any_processed_file_even_from_free_text(kenya):
+    names = _names(kenya)
+    raw = kenya.country_raw("kenya")
+    # A lead writes a participant's name into an outcome description and a coding memo.
+    book = openpyxl.load_workbook(raw / "outcomes.xlsx")
+    sheet = book["Outcomes"]
+    column = [c.value for c in sheet[1]].index("Outcome") + 1
+    sheet.cell(row=2, column=column).value = f"After {names[2]} spoke at the hearing, the committee agreed."
+    book.save(raw / "outcomes.xlsx")
+    with open(raw / "codings" / "coder-a.csv", "a", encoding="utf-8") as handle:
+        handle.write(f"KE-S01,KE-S01-T003,OA-POWER,coder-a,{names[0]} said this first\n")
+        handle.write(f"KE-S01,KE-S01-T999,OA-POWER,coder-a,{names[1]} in a row that is rejected\n")
+
+    prepare("kenya", kenya)
+    folder = kenya.country_processed("kenya")
+    texts = [p.read_bytes().decode("utf-8", "replace") for p in folder.iterdir() if p.suffix == ".csv"]
+    texts += [pd.read_parquet(p).to_csv() for p in folder.glob("*.parquet")]
+    for name in names:
+        for part in [name, *[w for w in name.split() if len(w) >= 4]]:
+            assert not any(part in text for text in texts), part
+    outcomes = pd.read_parquet(folder / "outcomes.parquet")
+    assert outcomes.loc[0, "outcome"].startswith("After [")  # replaced by a pseudonym, sentence kept
+    rejected = pd.read_csv(folder / "rejected_codings.csv")
+    assert rejected["segment_id"].tolist() == ["KE-S01-T999"]
+
+
+def test_an_unreadable_harvest_costs_the_harvest_not_the_country(kenya):
+    (kenya.country_raw("kenya") / "outcomes.xlsx").write_bytes(b"not a workbook")
+    prepared = prepare("kenya", kenya)
+    assert prepared.tables["outcomes"].empty
+    assert len(prepared.tables["segments"]) > 100  # sessions and codings still prepared
+    errors = prepared.problems.loc[prepared.problems["severity"] == "error"]
+    assert len(errors) == 1
+    assert errors["file"].iloc[0].endswith("outcomes.xlsx")
+    assert "Excel" in errors["fix"].iloc[0]
+
+
+def test_rejected_rows_written_for_excel_cannot_run_as_formulas(kenya):
+    with open(kenya.country_raw("kenya") / "codings" / "coder-a.csv", "a", encoding="utf-8") as handle:
+        handle.write('KE-S01,KE-S01-T999,OA-POWER,coder-a,"=HYPERLINK(""http://x"",""y"")"\n')
+    prepare("kenya", kenya)
+    rejected = pd.read_csv(kenya.country_processed("kenya") / "rejected_codings.csv")
+    assert rejected["memo"].tolist() == ["'=HYPERLINK(\"http://x\",\"y\")"]
+
+
+def test_validate_reports_a_misspelt_country_folder(kenya):
+    (kenya.raw / "kenia").mkdir()
+    result = validate_countries(["kenya"], kenya)
+    stray = result.problems.loc[result.problems["value"] == "kenia"]
+    assert len(stray) == 1 and stray["severity"].iloc[0] == "error"
+    assert "kenya" in stray["fix"].iloc[0]
+    assert set(result.summary["table"]) == {"participants", "codings", "outcomes", "sessions", "segments"}
