@@ -90,6 +90,31 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .codebook import load_codebook
+    from .pipeline import country_tables
+
+    paths = _paths(args)
+    tables = country_tables(args.country, paths)
+    out = Path(args.output or f"{args.kind}-{args.country}.xlsx")
+    if args.kind == "framework-matrix":
+        from .coding import code_frequencies, framework_matrix, framework_matrix_to_excel
+
+        codebook = load_codebook(paths.codebook_file)
+        top = code_frequencies(tables.codings).nlargest(args.top, "n_segments")["code_id"].tolist()
+        matrix = framework_matrix(tables.codings, tables.segments, case=args.case, sessions=tables.sessions,
+                                  codes=top, quotes_per_cell=args.quotes)
+        framework_matrix_to_excel(matrix, out, codebook=codebook)
+        print(f"wrote {out}: {matrix.iloc[:, 0].nunique()} {args.case.replace('_id', '')}(s) by {len(top)} themes")
+    else:
+        from .reliability import disagreements, disagreements_to_excel
+
+        table = disagreements(tables.codings, tables.segments)
+        disagreements_to_excel(table, out)
+        print(f"wrote {out}: {len(table)} disagreement(s) to talk through")
+    return 0
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from .demo import generate_demo
 
@@ -145,6 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codebook-only", action="store_true", help="write the codebook alone as .qdc")
     p.add_argument("--data", help=data_help)
     p.set_defaults(func=cmd_export_qdpx)
+
+    p = sub.add_parser("export", help="write a country's framework matrix (with quotes) or the coders' disagreements to Excel")
+    p.add_argument("kind", choices=["framework-matrix", "disagreements"])
+    p.add_argument("--country", required=True, metavar="SLUG")
+    p.add_argument("--case", default="campaign_id", choices=["country", "campaign_id", "session_id"],
+                   help="framework matrix rows (default: campaign_id)")
+    p.add_argument("--top", type=int, default=12, help="framework matrix: the N themes coded most (default 12)")
+    p.add_argument("--quotes", type=int, default=2, help="framework matrix: quotes per cell (default 2)")
+    p.add_argument("--output", "-o", help="workbook to write (default: <kind>-<country>.xlsx)")
+    p.add_argument("--data", help=data_help)
+    p.add_argument("--out", help=out_help)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo-data", help="regenerate the synthetic demo data (same seed, same bytes)")
     p.add_argument("--out", required=True, help="folder to write (use a new folder; compare with data/raw)")

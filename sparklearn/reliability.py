@@ -63,7 +63,9 @@ million units); a test checks the two agree.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 import krippendorff
@@ -609,3 +611,47 @@ def describe_agreement(table: pd.DataFrame) -> str:
     text += (f". The coders gave the same answer {row['percent_agreement']:.1f}% of the time, but most of that is "
              "agreeing that a theme does not apply; alpha and kappa discount such chance agreement.")
     return text
+
+
+def disagreements_to_excel(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write :func:`disagreements` as a workbook for the coders' reconciliation meeting.
+
+    One row per segment and code the coders disagreed on, with the excerpt, who applied
+    the code and who did not, and an empty **decision** column to fill in at the meeting.
+    Text that Excel could run as a formula starts with ``'``.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> t = pd.DataFrame({"session_id": ["KE-S01"], "segment_id": ["KE-S01-T002"], "code_id": ["OA-POWER"],
+    ...                   "applied_by": ["coder-a"], "not_applied_by": ["coder-b"], "text": ["=cmd|' /C calc'!A0"]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     book = openpyxl.load_workbook(disagreements_to_excel(t, Path(d) / "x.xlsx"))
+    ...     [c.value for c in book["Disagreements"][2]][-2:]
+    ["'=cmd|' /C calc'!A0", None]
+    """
+    from openpyxl.styles import Alignment, Font
+
+    from .pipeline import write_atomic
+    from .validation import protect_formulas
+
+    columns = [c for c in ("session_id", "segment_id", "code_id", "applied_by", "not_applied_by", "memos", "text")
+               if c in table.columns]
+    sheet = protect_formulas(table[columns]).assign(decision="")
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        sheet.to_excel(writer, sheet_name="Disagreements", index=False)
+        ws = writer.sheets["Disagreements"]
+        widths = {"session_id": 10, "segment_id": 14, "code_id": 18, "applied_by": 14, "not_applied_by": 14,
+                  "memos": 30, "text": 70, "decision": 30}
+        for i, name in enumerate(sheet.columns, start=1):
+            letter = ws.cell(row=1, column=i).column_letter
+            ws.column_dimensions[letter].width = widths.get(name, 14)
+            ws.cell(row=1, column=i).font = Font(bold=True)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+    path = Path(path)
+    write_atomic(path, buffer.getvalue())
+    return path
