@@ -97,7 +97,7 @@ rates.assign(country=rates["country"].map(names))[[
 # %%
 if exposure["country"].nunique() > 1:
     by_country = compare.rate_ratios(outcomes, exposure, by="country", family=rate_family)
-    display(Markdown(compare.describe_rate_ratios(by_country)))
+    display(Markdown(compare.describe_rate_ratios(by_country, names=names, labels=labels)))
     figure = plots.plot_rate_ratios(by_country.table, colours, names=names)
 else:
     display(Markdown("Only one country is compared, so there is no rate to compare it with."))
@@ -126,7 +126,7 @@ else:
 # %%
 if exposure.loc[exposure["campaign_months"] > 0, "sector"].nunique() > 1:
     sector_ratios = compare.rate_ratios(outcomes, exposure, by="sector", family=rate_family)
-    display(Markdown(compare.describe_rate_ratios(sector_ratios)))
+    display(Markdown(compare.describe_rate_ratios(sector_ratios, names=names, labels=labels)))
     figure = plots.plot_rate_ratios(sector_ratios.table, title="Outcome rates of each sector against the reference "
                                     "sector (rate ratio, 95% interval)")
 else:
@@ -145,7 +145,7 @@ areas = compare.contingency(outcomes, "country", "outcome_area")
 if len(areas.cells):
     figure = plots.plot_country_shares(areas.cells, colours, labels=labels, names=names,
                                        title="Outcome areas: share of each country's outcomes")
-display(Markdown(compare.describe_contingency(areas)))
+display(Markdown(compare.describe_contingency(areas, names=names, labels=labels)))
 areas.table.rename(index=names, columns=labels)
 
 # %% [markdown]
@@ -154,12 +154,12 @@ areas.table.rename(index=names, columns=labels)
 
 # %%
 change = compare.contingency(outcomes, "country", "type_of_change")
-display(Markdown(compare.describe_contingency(change)))
+display(Markdown(compare.describe_contingency(change, names=names, labels=labels)))
 levels = compare.contingency(outcomes, "sector", "level")
 if len(levels.cells):
     figure = plots.plot_country_shares(levels.cells, row="sector", col="level", ncols=4,
                                        title="Level of governance: share of each sector's outcomes")
-display(Markdown(compare.describe_contingency(levels)))
+display(Markdown(compare.describe_contingency(levels, names=names, labels=labels)))
 
 # %% [markdown]
 # Looking at several tables makes it likelier that one shows a pattern by chance. The
@@ -183,7 +183,7 @@ summary.assign(row=summary["row"].str.replace("_", " "), col=summary["col"].str.
 
 # %%
 substantiation = compare.substantiation_by(outcomes)
-display(Markdown(compare.describe_substantiation(substantiation)))
+display(Markdown(compare.describe_substantiation(substantiation, names=names, labels=labels)))
 figure = plots.plot_substantiation_by(substantiation, colours, names=names)
 
 # %% [markdown]
@@ -213,7 +213,7 @@ figure = plots.plot_country_themes(themes, colours, labels=labels, names=names, 
 
 # %%
 distinctive = compare.distinctive_themes(stacked.codings, stacked.segments)
-display(Markdown(compare.describe_distinctive(distinctive, labels=labels)))
+display(Markdown(compare.describe_distinctive(distinctive, names=names, labels=labels)))
 shown = distinctive.loc[distinctive["direction"] != ""].reset_index(drop=True)
 shown.assign(country=shown["country"].map(names), theme=shown["code_id"].map(labels))[[
     "country", "theme", "direction", "coverage", "coverage_rest", "z"]].rename(columns={
@@ -259,7 +259,7 @@ conditions.assign(country=conditions["country"].map(names))[[
 
 # %%
 cases = compare.case_comparison(conditions)
-display(Markdown(compare.describe_case_comparison(cases, labels=case_words)))
+display(Markdown(compare.describe_case_comparison(cases, names=names, labels=case_words)))
 plots.style_truth_table(cases.truth_table, cases.conditions, labels=case_words, outcome_label="policy or budget win")
 
 # %% [markdown]

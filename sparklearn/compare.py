@@ -25,8 +25,9 @@ Every function takes tidy tables and returns new ones; none plots or rounds
 
 from __future__ import annotations
 
+import re
 import warnings as _warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -1620,6 +1621,27 @@ def _words(name: str) -> str:
     return name.replace("_", " ")
 
 
+def _shown(value: object, names: Mapping[str, str] | None, labels: Mapping[str, str] | None) -> str:
+    """A value as readers know it: its country name, else its label, else itself."""
+    names, labels = names or {}, labels or {}
+    return str(names.get(value, labels.get(value, value)))
+
+
+def _relabel(text: str, names: Mapping[str, str] | None, labels: Mapping[str, str] | None) -> str:
+    """``text`` with every whole-word slug or id in ``names`` / ``labels`` replaced by its name or label.
+
+    The caveats are written by the analysis functions, which list values as they are in
+    the data (``south-africa``, ``OA-ACCOUNT``); a slug counts as a word only if no
+    letter, digit, ``_`` or ``-`` touches it, so ``india`` is not found in ``indonesia``.
+    """
+    mapping = {str(k): str(v) for k, v in {**(labels or {}), **(names or {})}.items() if str(k)}
+    if not mapping:
+        return text
+    keys = sorted(mapping, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+    return pattern.sub(lambda m: mapping[m.group(1)], text)
+
+
 def _strength(v: float, rows: int, cols: int) -> str:
     """Cohen's (1988) benchmarks for Cramér's V, scaled by the table's smaller dimension."""
     scale = np.sqrt(max(min(rows, cols) - 1, 1))
@@ -1631,11 +1653,25 @@ _TEST_NAMES = {"chi-square": "chi-square test", "fisher exact": "Fisher's exact 
                "monte-carlo exact": "Monte-Carlo exact test"}
 
 
-def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_cells: int = 3) -> str:
+def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_cells: int = 3,
+                         names: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None) -> str:
     """A careful plain-language account of :func:`contingency`: effect size, test, notable cells, caveats.
 
     The strength of Cramér's V is worded with Cohen's (1988) benchmarks for the
     table's smaller dimension; a 2 x 2 table is described by its odds ratio.
+
+    Parameters
+    ----------
+    result
+        From :func:`contingency`.
+    alpha
+        Level the test's p-value is read against.
+    max_cells
+        Most cells that stand out named.
+    names, labels
+        Country slug -> name and code or vocabulary id -> label: every value named
+        (cells that stand out, values in the caveats) is looked up in ``names``,
+        then ``labels``, and shown as it is if in neither.
 
     Examples
     --------
@@ -1647,7 +1683,7 @@ def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_
     An association describes these harvests; it does not show why they differ.
     """
     row, col = _words(result.row), _words(result.col)
-    caveats = " ".join(f"Caveat: {w}." for w in result.warnings)
+    caveats = " ".join(f"Caveat: {_relabel(w, names, labels)}." for w in result.warnings)
     if result.test == "none":
         return f"No test of {row} against {col} was possible. {caveats}".strip()
     strength = _strength(result.cramers_v, *result.table.shape)
@@ -1669,7 +1705,8 @@ def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_
         notable = notable.reindex(notable["adjusted_residual"].abs().sort_values(ascending=False).index)
         if len(notable):
             described = [
-                f"{r[result.row]} has {'more' if r['adjusted_residual'] > 0 else 'fewer'} {r[result.col]} outcomes "
+                f"{_shown(r[result.row], names, labels)} has {'more' if r['adjusted_residual'] > 0 else 'fewer'} "
+                f"{_shown(r[result.col], names, labels)} outcomes "
                 f"than independence predicts ({r['observed']} observed, {r['expected']:.1f} expected; adjusted "
                 f"residual {r['adjusted_residual']:+.1f})" for r in notable.head(max_cells).to_dict("records")]
             text += (f" Cells that stand out (after Holm correction over {len(result.cells)} cells): "
@@ -1680,10 +1717,22 @@ def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_
     return f"{text} {caveats}".strip()
 
 
-def describe_rate_ratios(result: RateRatios, *, max_terms: int = 5) -> str:
+def describe_rate_ratios(result: RateRatios, *, max_terms: int = 5, names: Mapping[str, str] | None = None,
+                         labels: Mapping[str, str] | None = None) -> str:
     """A careful plain-language account of :func:`rate_ratios`: ratios with intervals and caveats.
 
     Levels whose interval excludes 1 come first (at most ``max_terms`` are named).
+
+    Parameters
+    ----------
+    result
+        From :func:`rate_ratios`.
+    max_terms
+        Most levels described one by one; the others are listed.
+    names, labels
+        Country slug -> name and id -> label: every level named (the reference,
+        each term, levels in the caveats) is looked up in ``names``, then
+        ``labels``, and shown as it is if in neither.
 
     Examples
     --------
@@ -1702,28 +1751,41 @@ def describe_rate_ratios(result: RateRatios, *, max_terms: int = 5) -> str:
     ref = result.table.loc[result.table["reference"]].iloc[0]
     model = "Poisson model" if result.family == "poisson" else "negative-binomial model"
     sentences = [f"Outcomes per campaign-month by {_words(result.by)}, compared with a {model} over {result.n} "
-                 f"campaigns; the reference is {ref['term']} ({ref['rate']:.2f} outcomes per campaign-month)."]
+                 f"campaigns; the reference is {_shown(ref['term'], names, labels)} ({ref['rate']:.2f} outcomes per "
+                 "campaign-month)."]
     terms = result.table.loc[~result.table["reference"] & result.table["ci_low"].notna()].assign(
         excludes=lambda t: (t["ci_low"] > 1) | (t["ci_high"] < 1))
     terms = terms.sort_values(["excludes", "rate_ratio"], ascending=[False, False])
     if len(terms) and not terms["excludes"].any():
         sentences.append(f"None of the {len(terms)} intervals excludes 1.")
     shown, rest = terms.head(max_terms), terms.iloc[max_terms:]
-    sentences += [f"{r['term']}: {r['rate_ratio']:.2f} times the reference rate (95% CI {r['ci_low']:.2f} to "
-                  f"{r['ci_high']:.2f}; Holm-adjusted {_p(r['p_holm'])})." for r in shown.to_dict("records")]
+    sentences += [f"{_shown(r['term'], names, labels)}: {r['rate_ratio']:.2f} times the reference rate (95% CI "
+                  f"{r['ci_low']:.2f} to {r['ci_high']:.2f}; Holm-adjusted {_p(r['p_holm'])})."
+                  for r in shown.to_dict("records")]
     if len(rest):
-        excluding = rest.loc[rest["excludes"], "term"].tolist()
-        sentences.append(f"Not listed ({_listing(rest['term'])}): "
+        excluding = [_shown(t, names, labels) for t in rest.loc[rest["excludes"], "term"]]
+        sentences.append(f"Not listed ({_listing([_shown(t, names, labels) for t in rest['term']])}): "
                          + (f"the interval excludes 1 for {_listing(excluding)}." if excluding
                             else "every interval includes 1."))
     sentences.append("An interval that excludes 1 means the data are hard to reconcile with equal rates; one that "
                      "includes 1 means they are compatible with no difference (and with a sizeable one).")
-    sentences += [f"Caveat: {w}." for w in result.warnings]
+    sentences += [f"Caveat: {_relabel(w, names, labels)}." for w in result.warnings]
     return " ".join(sentences)
 
 
-def describe_substantiation(table: pd.DataFrame, by: str = "country") -> str:
+def describe_substantiation(table: pd.DataFrame, by: str = "country", *, names: Mapping[str, str] | None = None,
+                            labels: Mapping[str, str] | None = None) -> str:
     """A plain-language account of :func:`substantiation_by`, group by group.
+
+    Parameters
+    ----------
+    table
+        From :func:`substantiation_by`.
+    by
+        Its grouping column.
+    names, labels
+        Country slug -> name and id -> label: each group is looked up in
+        ``names``, then ``labels``, and shown as it is if in neither.
 
     Examples
     --------
@@ -1739,7 +1801,7 @@ def describe_substantiation(table: pd.DataFrame, by: str = "country") -> str:
     confirmed = int((table["n_fully"] + table["n_partially"]).sum())
     parts = []
     for r in table.to_dict("records"):
-        part = f"{r[by]} {r['n_checked']} of {r['n_outcomes']} checked"
+        part = f"{_shown(r[by], names, labels)} {r['n_checked']} of {r['n_outcomes']} checked"
         if r["n_checked"]:
             part += (f", {r['n_fully'] + r['n_partially']} confirmed ({r['share_confirmed']:.0%}, 95% CI "
                      f"{r['confirmed_low']:.0%} to {r['confirmed_high']:.0%})")
@@ -1750,9 +1812,23 @@ def describe_substantiation(table: pd.DataFrame, by: str = "country") -> str:
             "as much as how sound the harvest is.")
 
 
-def describe_distinctive(table: pd.DataFrame, by: str = "country", *, labels: dict[str, str] | None = None,
-                         top: int = 3) -> str:
+def describe_distinctive(table: pd.DataFrame, by: str = "country", *, labels: Mapping[str, str] | None = None,
+                         top: int = 3, names: Mapping[str, str] | None = None) -> str:
     """A plain-language account of :func:`distinctive_themes`: each group's most distinctive codes.
+
+    Parameters
+    ----------
+    table
+        From :func:`distinctive_themes`.
+    by
+        Its grouping column.
+    labels
+        Code id -> label, for the codes named.
+    top
+        Most codes named per group and direction.
+    names
+        Country slug -> name, for the groups; a group not in it is looked up in
+        ``labels``, then shown as it is.
 
     Examples
     --------
@@ -1767,6 +1843,7 @@ def describe_distinctive(table: pd.DataFrame, by: str = "country", *, labels: di
     labels = labels or {}
     sentences = []
     for group, part in table.groupby(by, sort=True):
+        group = _shown(group, names, labels)
         def listed(rows: pd.DataFrame, first: bool) -> str:
             items = [f"{labels.get(r['code_id'], r['code_id'])} ({r['coverage']:.0%}"
                      + (" of segments against " if first and i == 0 else " against ")
@@ -1788,7 +1865,7 @@ def describe_distinctive(table: pd.DataFrame, by: str = "country", *, labels: di
         "independent, so read this as a ranking.")
 
 
-def _boolean_words(expression: str, labels: dict[str, str]) -> str:
+def _boolean_words(expression: str, labels: Mapping[str, str]) -> str:
     """QCA notation in words: ``A*~B + C`` -> ``A and not B, or C``."""
     def literal(lit: str) -> str:
         name = lit.lstrip("~")
@@ -1797,8 +1874,20 @@ def _boolean_words(expression: str, labels: dict[str, str]) -> str:
     return ", or ".join(" and ".join(literal(x) for x in term.split("*")) for term in expression.split(" + "))
 
 
-def describe_case_comparison(result: CaseComparison, *, labels: dict[str, str] | None = None) -> str:
+def describe_case_comparison(result: CaseComparison, *, labels: Mapping[str, str] | None = None,
+                             names: Mapping[str, str] | None = None) -> str:
     """A plain-language account of :func:`case_comparison`: solutions, their fit and the caveats.
+
+    Parameters
+    ----------
+    result
+        From :func:`case_comparison`.
+    labels
+        Condition or outcome name -> words (``{"MEDIA": "media work"}``).
+    names
+        Case (campaign) id or country slug -> name, for the cases listed (looked up in
+        ``names``, then ``labels``) and the values named in the caveats; a case in
+        neither mapping is shown as it is.
 
     Examples
     --------
@@ -1824,7 +1913,8 @@ def describe_case_comparison(result: CaseComparison, *, labels: dict[str, str] |
         first = part.loc[part["solution"] == 1].iloc[0]
         fit = f"consistency {first['solution_consistency']:.2f}, coverage {first['solution_coverage']:.2f}"
         if kind == "complex":
-            cases = ", ".join(dict.fromkeys(";".join(part.loc[part["solution"] == 1, "cases"]).split(";")))
+            cases = ", ".join(_shown(c, names, labels) for c in dict.fromkeys(
+                ";".join(part.loc[part["solution"] == 1, "cases"]).split(";")))
             text.append(f"Complex solution (no assumptions about configurations no case has): {outcome} where "
                         f"{_boolean_words(first['expression'], labels)} ({fit}; cases {cases}).")
         else:
@@ -1838,4 +1928,6 @@ def describe_case_comparison(result: CaseComparison, *, labels: dict[str, str] |
                         f"{assumed}).")
     if not text:
         text.append(f"No configuration of conditions is consistently linked to {outcome}.")
-    return " ".join(text) + " Caveats: " + " ".join(f"{w[:1].upper()}{w[1:]}." for w in result.warnings)
+    # Caveats name cases, not conditions; short condition names ("A") could match ordinary words.
+    caveats = [_relabel(w, names, None) for w in result.warnings]
+    return " ".join(text) + " Caveats: " + " ".join(f"{w[:1].upper()}{w[1:]}." for w in caveats)

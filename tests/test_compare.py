@@ -352,6 +352,80 @@ def test_describe_contingency_gives_effect_size_and_caveats_not_a_bare_p_value()
     assert "n = 16: too few" in text and "does not show why" in text
 
 
+NAMES = {"south-africa": "South Africa", "kenya": "Kenya", "india": "India"}
+LABELS = {"OA-ACCOUNT": "More meaningful accountability", "OA-POWER": "Shifts in power",
+          "OA-SPACES": "Democratised fiscal governance spaces"}
+
+
+def test_describe_contingency_names_countries_and_codes_as_readers_know_them():
+    o = _outcomes_from_table([[40, 5, 5], [5, 25, 10], [10, 10, 20]], ["south-africa", "kenya", "ghana"],
+                             ["OA-ACCOUNT", "OA-POWER", "OA-SPACES"], col="outcome_area")
+    result = compare.contingency(o, "country", "outcome_area")
+    text = compare.describe_contingency(result, names=NAMES, labels=LABELS)
+    # The largest residual: 40 observed against 50 * 55 / 130 = 21.15 expected.
+    assert ("South Africa has more More meaningful accountability outcomes than independence predicts "
+            "(40 observed, 21.2 expected") in text
+    assert "Kenya has more Shifts in power outcomes" in text
+    assert "south-africa" not in text and "kenya" not in text and "OA-" not in text
+    # Without the mappings the sentence keeps the values as they are in the data.
+    assert "south-africa has more OA-ACCOUNT outcomes" in compare.describe_contingency(result)
+
+
+def test_describe_rate_ratios_names_reference_terms_and_caveats():
+    counts = {"za1": 30, "ke1": 10, "ke2": 12, "in1": 8, "in2": 9, "id1": 11}
+    months = {"za1": 20.0, "ke1": 30.0, "ke2": 30.0, "in1": 25.0, "in2": 25.0, "id1": 20.0}
+    country = {"za1": "south-africa", "ke1": "kenya", "ke2": "kenya", "in1": "india", "in2": "india",
+               "id1": "indonesia"}
+    result = compare.rate_ratios(_outcomes_from_counts(counts), _exposure(months, dict.fromkeys(counts, "health"),
+                                                                          country), by="country")
+    assert result.reference == "kenya"  # 60 campaign-months
+    assert any("south-africa" in w for w in result.warnings)  # single campaign
+    text = compare.describe_rate_ratios(result, max_terms=1, names=NAMES)
+    # South Africa: 30 / 20 against 22 / 60 outcomes per campaign-month.
+    assert "the reference is Kenya (0.37 outcomes per campaign-month)" in text
+    assert f"South Africa: {(30 / 20) / (22 / 60):.2f} times the reference rate" in text
+    assert "Not listed (" in text and "India" in text.split("Not listed (")[1].split(")")[0]
+    # A country without a name stays as it is, and "india" is not replaced inside "indonesia".
+    assert "one campaign's: indonesia, South Africa" in text
+    assert "south-africa" not in text and "kenya" not in text and "Indiaonesia" not in text
+
+
+def test_describe_substantiation_and_distinctive_use_country_names_and_code_labels():
+    o = pd.DataFrame({"country": ["south-africa"] * 5 + ["kenya"] * 2,
+                      "substantiation": ["fully", "partially", "disagree", "not-yet", "not-yet", "fully", "not-yet"]})
+    text = compare.describe_substantiation(compare.substantiation_by(o), names=NAMES)
+    assert "By country: Kenya 1 of 2 checked" in text and "South Africa 3 of 5 checked, 2 confirmed (67%" in text
+    assert "south-africa" not in text and "kenya" not in text
+
+    t = pd.DataFrame({"country": ["south-africa", "south-africa", "ghana"], "code_id": ["OA-ACCOUNT", "OA-POWER", "X"],
+                      "z": [3.2, -2.9, 0.1], "coverage": [0.3, 0.01, 0.2], "coverage_rest": [0.1, 0.08, 0.2],
+                      "direction": ["more", "less", ""]})
+    text = compare.describe_distinctive(t, labels=LABELS, names=NAMES)
+    assert text.startswith("ghana has no code that stands out beyond chance. South Africa uses more More "
+                           "meaningful accountability (30% of segments against 10% elsewhere, z = +3.2) and less "
+                           "Shifts in power (1% against 8%, z = -2.9).")
+    assert "south-africa" not in text and "OA-" not in text
+
+
+def test_describe_case_comparison_names_the_cases_listed_and_in_caveats():
+    cases = pd.DataFrame({
+        "campaign_id": ["za-sanitation", "ke-water", "gh-fertiliser", "in-scholarships", "ng-health", "sn-water"],
+        "A": [1, 1, 0, 1, 1, 0], "B": [1, 0, 1, 0, 1, 1], "Y": [1, 0, 0, 0, 1, 0]})
+    campaigns = {"za-sanitation": "Sanitation budgets", "ng-health": "Primary health care"}
+    words = {"Y": "a win", "A": "a coalition", "B": "media work"}
+    text = compare.describe_case_comparison(compare.case_comparison(cases, ["A", "B"], "Y"), labels=words,
+                                            names=campaigns)
+    assert ("a win where a coalition and media work (consistency 1.00, coverage 1.00; cases Sanitation budgets, "
+            "Primary health care)") in text
+    assert "za-sanitation" not in text and "ng-health" not in text
+
+    # A*B now holds a win and a loss: the contradiction caveat lists the cases by name too.
+    mixed = compare.case_comparison(cases.assign(Y=[1, 0, 0, 0, 0, 0]), ["A", "B"], "Y")
+    assert any("za-sanitation;ng-health" in w for w in mixed.warnings)
+    text = compare.describe_case_comparison(mixed, labels=words, names=campaigns)
+    assert "Sanitation budgets;Primary health care" in text and "za-sanitation" not in text
+    assert "No configuration of conditions is consistently linked to a win." in text
+
 # --------------------------------------------------------------------------- substantiation and Holm
 
 
