@@ -878,7 +878,9 @@ def rate_ratios(
         notes.append(f"no outcomes in {_listing(zero)}: rate ratio 0, no interval can be estimated")
     modelled = counts.loc[~counts[by].isin(zero)]
     others = [lvl for lvl in levels.index if lvl != reference and lvl not in zero]
-    exog = pd.DataFrame({lvl: (modelled[by] == lvl).astype(float).to_numpy() for lvl in others})
+    # The explicit index keeps the constant's rows when every other level had no outcomes.
+    exog = pd.DataFrame({lvl: (modelled[by] == lvl).astype(float).to_numpy() for lvl in others},
+                        index=pd.RangeIndex(len(modelled)))
     exog.insert(0, "const", 1.0)
     endog = modelled["n_outcomes"].to_numpy(dtype=float)
     offset = np.log(modelled["campaign_months"].to_numpy(dtype=float))

@@ -680,3 +680,17 @@ def test_demo_batch_calibration_recovers_the_designed_conditions(demo_batch):
         assert calibrated[ours].tolist() == designed[theirs].tolist(), ours
     parsimonious = compare.case_comparison(calibrated).solutions.query("kind == 'parsimonious'")
     assert "BROAD_COALITION*AUDIT_OR_PARLIAMENT + BROAD_COALITION*INSIDE_ALLIES" in set(parsimonious["expression"])
+
+
+def test_rate_ratios_when_every_other_country_has_no_outcomes():
+    # A country whose harvest could not be read has campaign-months but no outcomes.
+    e = pd.DataFrame({"campaign_id": ["a", "b", "c"], "country": ["ghana", "ghana", "kenya"],
+                      "sector": "health", "start": pd.Timestamp("2020-01-01"), "end": pd.Timestamp("2024-01-01"),
+                      "campaign_months": [10.0, 30.0, 20.0], "n_sessions": 1, "session_share": 1.0})
+    o = pd.DataFrame({"campaign_id": ["a"] * 4 + ["b"] * 8, "date": pd.Timestamp("2021-01-01")})
+    rr = compare.rate_ratios(o, e, by="country", family="poisson")
+    table = rr.table.set_index("term")
+    assert rr.reference == "ghana"
+    assert table.loc["kenya", "rate_ratio"] == 0.0 and np.isnan(table.loc["kenya", "ci_low"])
+    assert table.loc["ghana", "rate"] == pytest.approx(12 / 40)
+    assert any("no outcomes in kenya" in note for note in rr.warnings)
