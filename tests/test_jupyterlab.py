@@ -1,5 +1,5 @@
 """A lead's view: a Jupyter server serves notebooks/country.py as a notebook (jupytext's
-contents manager at work) and a kernel runs it for one country."""
+contents manager at work) and a kernel the server started runs it, cell by cell, for one country."""
 
 from __future__ import annotations
 
@@ -35,6 +35,14 @@ def _request(url: str, token: str, method: str = "GET", body: dict | None = None
         return resp.status, json.loads(text) if text else {}
 
 
+_RUNTIME: dict[str, Path] = {}
+
+
+def runtime_dir(base: str) -> Path:
+    """The runtime folder of the server at ``base``: it holds each kernel's connection file."""
+    return _RUNTIME[base]
+
+
 @pytest.fixture(scope="module")
 def jupyter_server(tmp_path_factory):
     port, token = _free_port(), secrets.token_hex(16)
@@ -59,6 +67,7 @@ def jupyter_server(tmp_path_factory):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"jupyter server did not start:\n{(runtime / 'server.log').read_text()}")
                 time.sleep(0.2)
+        _RUNTIME[base] = runtime
         yield base, token
     finally:
         proc.terminate()
@@ -68,8 +77,6 @@ def jupyter_server(tmp_path_factory):
 
 @pytest.mark.slow
 def test_server_opens_country_py_as_a_notebook_and_a_kernel_runs_it(jupyter_server, demo_batch):
-    import papermill
-
     base, token = jupyter_server
     status, model = _request(f"{base}/api/contents/notebooks/country.py?type=notebook&content=1", token)
     assert status == 200 and model["type"] == "notebook"
@@ -78,18 +85,36 @@ def test_server_opens_country_py_as_a_notebook_and_a_kernel_runs_it(jupyter_serv
     assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
+    # A kernel the server starts (as JupyterLab does when the lead opens the notebook) runs it,
+    # cell by cell, for one country: through the kernel's own connection file in the server's runtime.
+    from jupyter_client import BlockingKernelClient
+
     status, kernel = _request(f"{base}/api/kernels", token, "POST", {"name": "python3"})
     assert status == 201 and kernel["name"] == "python3"
-    _request(f"{base}/api/kernels/{kernel['id']}", token, "DELETE")
-
-    # The notebook exactly as the server gave it, run for one country by a kernel.
     paths = demo_batch.paths
-    executed = papermill.execute_notebook(
-        nb, None, kernel_name="python3", progress_bar=False,
-        parameters={"country": "senegal", "data_dir": str(paths.raw), "processed_dir": str(paths.processed)},
-    )
-    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
-    shown = json.dumps([c.get("outputs", []) for c in executed.cells])
-    assert "sn-" in shown  # Senegal's campaigns (ids sn-...) are listed
-    assert "image/png" in shown
+    # As papermill does: the new values go in a cell right after the tagged parameters cell.
+    at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(
+        f'country = "senegal"\ndata_dir = {str(paths.raw)!r}\nprocessed_dir = {str(paths.processed)!r}'))
+    connection = runtime_dir(base) / f"kernel-{kernel['id']}.json"
+    client = BlockingKernelClient(connection_file=str(connection))
+    client.load_connection_file()
+    client.start_channels()
+    outputs: list[dict] = []
+    try:
+        client.wait_for_ready(timeout=60)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            reply = client.execute_interactive(
+                cell.source, timeout=120,
+                output_hook=lambda msg: outputs.append(msg) if msg["msg_type"] in (
+                    "display_data", "execute_result", "error", "stream") else None)
+            assert reply["content"]["status"] == "ok", (cell.source[:200], reply["content"].get("evalue"))
+    finally:
+        client.stop_channels()
+        _request(f"{base}/api/kernels/{kernel['id']}", token, "DELETE")
+    shown = json.dumps([m["content"] for m in outputs])
+    assert not [m for m in outputs if m["msg_type"] == "error"]
+    assert "sn-sanitation" in shown and "sn-disability" in shown  # Senegal's campaigns are listed
+    assert sum("image/png" in m["content"].get("data", {}) for m in outputs) >= 8  # its figures were drawn
