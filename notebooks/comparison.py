@@ -241,7 +241,7 @@ figure = plots.plot_country_themes_over_rounds(rounds, colours, labels=labels, n
 # conditions that the campaigns with the outcome share and the others lack.
 
 # %%
-compare.condition_rules()[["name", "role", "meaning", "harvest", "sessions"]].rename(columns={
+compare.condition_rules(labels=labels)[["name", "role", "meaning", "harvest", "sessions"]].rename(columns={
     "harvest": "from the outcome harvest", "sessions": "or from the reflection sessions"})
 
 # %%

@@ -1458,9 +1458,13 @@ def campaign_conditions(
 
 
 def condition_rules(
-    rules: Sequence[ConditionRule] = CONDITION_RULES, outcome: ConditionRule = OUTCOME_RULE
+    rules: Sequence[ConditionRule] = CONDITION_RULES, outcome: ConditionRule = OUTCOME_RULE,
+    *, labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The calibration rules as a table for the report.
+
+    ``labels`` (code or vocabulary id -> label) shows codes and components as readers know
+    them ("Bolster agency from the bottom up" rather than ``SC-AGENCY``).
 
     Returns
     -------
@@ -1474,8 +1478,13 @@ def condition_rules(
     ['AUDIT_OR_PARLIAMENT', 'at least 1 outcome(s) with actor_type audit-institution or legislature']
     """
 
+    shown = dict(labels or {})
+
+    def words(values) -> str:
+        return " or ".join(shown.get(v, v) for v in values)
+
     def harvest(rule: ConditionRule) -> str:
-        filters = [f"{label} {' or '.join(values)}" for label, values in (
+        filters = [f"{label} {words(values)}" for label, values in (
             ("actor_type", rule.actor_types), ("type_of_change", rule.types_of_change),
             ("strategic component", rule.components), ("valence", rule.valence),
             ("substantiation", rule.substantiation)) if values]
@@ -1487,7 +1496,7 @@ def condition_rules(
     def sessions(rule: ConditionRule) -> str:
         if rule.min_coverage is None or not rule.codes:
             return ""
-        return f"or at least {rule.min_coverage:.0%} of the campaign's session segments coded {' or '.join(rule.codes)}"
+        return f"or at least {rule.min_coverage:.0%} of the campaign's session segments coded {words(rule.codes)}"
 
     all_rules = [*rules, outcome]
     return pd.DataFrame({

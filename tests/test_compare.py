@@ -694,3 +694,13 @@ def test_rate_ratios_when_every_other_country_has_no_outcomes():
     assert table.loc["kenya", "rate_ratio"] == 0.0 and np.isnan(table.loc["kenya", "ci_low"])
     assert table.loc["ghana", "rate"] == pytest.approx(12 / 40)
     assert any("no outcomes in kenya" in note for note in rr.warnings)
+
+
+def test_condition_rules_speak_in_labels_when_given():
+    plain = compare.condition_rules()
+    worded = compare.condition_rules(labels={"SC-AGENCY": "Bolster agency from the bottom up"})
+    assert plain["sessions"].str.contains("SC-AGENCY").any()
+    assert not worded["sessions"].str.contains("SC-AGENCY").any()
+    assert worded["sessions"].str.contains("Bolster agency from the bottom up").any()
+    untouched = ~plain["harvest"].str.contains("SC-AGENCY")
+    assert (plain.loc[untouched, "harvest"] == worded.loc[untouched, "harvest"]).all()
