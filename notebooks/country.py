@@ -63,9 +63,26 @@ session_overview(tables.sessions, tables.segments, tables.codings)
 # %%
 labels = code_labels(codebook)
 frequencies = coding.code_frequencies(tables.codings, by=["country"], segments=tables.segments)
-plots.plot_code_frequencies(frequencies, top=options["top_codes"], labels=labels,
-                            colours={country: registry.colours()[country]},
+top_codes = frequencies.nlargest(options["top_codes"], "n_segments")["code_id"].tolist()
+country_name = registry.countries.set_index("slug").at[country, "name"]
+plots.plot_code_frequencies(frequencies.assign(country=country_name), top=options["top_codes"], labels=labels,
+                            colours={country_name: registry.colours()[country]},
                             title="The themes that came up most often");
+
+# %% [markdown]
+# ### In their words
+#
+# What was said under the three themes that came up most: the turns both coders agreed on first, then the latest,
+# with the turn before for context. Speakers are pseudonyms.
+
+# %%
+for code in top_codes[:3]:
+    said = coding.quotes(code, tables.codings, tables.segments, sessions=tables.sessions)
+    said = said.sort_values(["n_coders", "date"], ascending=False).head(options.get("quotes_per_theme", 2))
+    display(Markdown(f"**{labels.get(code, code)}** ({len(coding.quotes(code, tables.codings, tables.segments))} turns)"))
+    display(said.assign(date=said["date"].dt.strftime("%d %b %Y"))[
+        ["date", "session_id", "speaker", "text", "context_before"]].rename(
+            columns={"context_before": "just before"}).reset_index(drop=True))
 
 # %% [markdown]
 # ### Themes that come up together
@@ -75,7 +92,6 @@ plots.plot_code_frequencies(frequencies, top=options["top_codes"], labels=labels
 
 # %%
 pairs = coding.cooccurrence(tables.codings, segments=tables.segments)
-top_codes = frequencies.nlargest(options["top_codes"], "n_segments")["code_id"].tolist()
 plots.plot_cooccurrence(pairs, codes=top_codes, labels=labels, title="Themes that come up together");
 
 # %% [markdown]

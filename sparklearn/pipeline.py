@@ -847,9 +847,16 @@ def table_html(frame: pd.DataFrame) -> str:
     False
     >>> "<th>x</th>" in table_html(pd.DataFrame({"a": [1]}, index=["x"]))
     True
+    >>> "one two" in table_html(pd.DataFrame({"t": ["one\\n\\ntwo"]}))
+    True
     """
     plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
     limit = pd.get_option("display.max_rows")
+    # pandas shows a line break inside a cell as a literal "\n"; in a table cell a space reads better.
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object]
+    if text:
+        frame = frame.assign(**{str(c): frame[c].map(lambda v: " ".join(v.split()) if isinstance(v, str) else v)
+                                for c in text if isinstance(c, str)})
     return frame.to_html(index=not plain, max_rows=limit, escape=True, border=0,
                          classes="dataframe", na_rep="", show_dimensions=len(frame) > limit)
 
