@@ -375,6 +375,9 @@ def _execute(job: Job, workdir: Path) -> tuple[Any, dict[str, Any] | None]:
             executed = papermill.execute_notebook(
                 nb, str(scratch), parameters=job.parameters, kernel_name=KERNEL,
                 progress_bar=False, start_timeout=60,
+                # Saving the whole notebook (figures included) after every cell costs ~0.5 s a
+                # notebook; papermill still saves it at the start, on an error and at the end.
+                request_save_on_cell_execute=False,
                 # The kernel's own log (plain-TCP notice, "KeyboardInterrupt caught") would
                 # scramble the progress lines; its errors reach us as cell errors anyway.
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
