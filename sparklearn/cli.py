@@ -60,7 +60,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         from .coding import coding_templates
 
         out = Path(args.output or f"coding-sheets-{args.country}")
-        sheets = coding_templates(args.country, out, paths=paths, sessions=args.session or None)
+        sheets = coding_templates(args.country, out, paths=paths, sessions=args.session or None, coder=args.coder)
         print(f"wrote {len(sheets)} coding sheet(s) to {out}")
         return 0
     print(f"wrote {written}")
@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["outcomes", "coding"])
     p.add_argument("--country", required=True, metavar="SLUG")
     p.add_argument("--session", nargs="+", help="coding: only these session ids")
+    p.add_argument("--coder", help="coding: your name or initials, filled into every row's coder column")
     p.add_argument("--output", "-o", help="file (outcomes) or folder (coding) to write")
     p.add_argument("--data", help=data_help)
     p.set_defaults(func=cmd_template)

@@ -89,6 +89,10 @@ def _file_problem(file: object, rule: str, fix: str, *, row: int | None = None, 
             "severity": severity}
 
 
+#: File names of sheets written by :func:`coding_templates` (``coding-<session_id>``).
+_TEMPLATE_NAME = re.compile(r"coding-.+")
+
+
 def _read_sheet(path: Path, found: list[dict]) -> pd.DataFrame | None:
     """One sheet with session_id, segment_id, code, coder, memo filled in, or None if unusable."""
     try:
@@ -113,8 +117,13 @@ def _read_sheet(path: Path, found: list[dict]) -> pd.DataFrame | None:
     for column in ("session_id", "coder", "memo"):
         if column not in frame.columns:
             frame[column] = ""
-    # A sheet kept per coder (codings/<coder>.csv) need not repeat the coder's name.
-    frame["coder"] = frame["coder"].where(frame["coder"] != "", path.stem)
+    # A sheet kept per coder (codings/<coder>.csv) need not repeat the coder's name. A sheet
+    # made by coding_templates is named after its session, not its coder: there the coder
+    # must be written (else every session would count as a coder of its own).
+    if _TEMPLATE_NAME.fullmatch(path.stem):
+        frame["_nocoder"] = frame["coder"].fillna("").astype(str).str.strip() == ""
+    else:
+        frame["coder"] = frame["coder"].where(frame["coder"] != "", path.stem)
     return frame
 
 
@@ -151,7 +160,9 @@ def read_codings(
     Rules:
 
     - ``coder`` empty or missing: the file name without extension is the coder (a
-      sheet kept as ``codings/coder-a.csv`` need not repeat the name).
+      sheet kept as ``codings/coder-a.csv`` need not repeat the name), except in a
+      sheet written by :func:`coding_templates` (``coding-<session_id>.xlsx``), which is
+      named after its session: there a coded row without a coder is an error.
     - ``session_id`` empty or missing: taken from the segment.
     - A row with neither a code nor a memo is a segment left uncoded (templates have
       one row per segment): it is not a coding, and each file with such rows gets one
@@ -254,6 +265,11 @@ def read_codings(
             checks.append((has_segment & session_id.notna() & ~session_id.isin(sessions["session_id"]),
                            "session_id", "unknown session", "use the id of a session file (its session_id)",
                            session_id))
+    nocoder = raw["_nocoder"].fillna(False).astype(bool) if "_nocoder" in raw.columns \
+        else pd.Series(False, index=raw.index)
+    checks.append((nocoder & ~missing_column, "coder", "no coder",
+                   "write your name or initials in the coder column of every row you code (the same in every "
+                   "sheet); `sparklearn template coding --coder NAME` fills it in for you", text["coder"]))
     mismatch = (text["session_id"] != "") & owner.notna() & (text["session_id"] != owner)
     checks.append((mismatch.fillna(False), "session_id", "the segment belongs to another session",
                    "segment " + text["segment_id"] + " is in session " + owner.fillna("")
@@ -296,7 +312,7 @@ def read_codings(
                                                                .to_dict("records"))], ignore_index=True)
 
     reasons = row_problems.groupby(["file", "row"], sort=False)["rule"].agg("; ".join)
-    rejected = raw.loc[rejected_mask].drop(columns=["_file_order", "_missing"])
+    rejected = raw.loc[rejected_mask].drop(columns=["_file_order", "_missing", "_nocoder"], errors="ignore")
     rejected["problem"] = [reasons.get((f, r), "") for f, r in zip(rejected["source_file"], rejected["source_row"])]
 
     good = ~rejected_mask
@@ -389,6 +405,7 @@ def coding_templates(
     sessions: Sequence[str] | pd.DataFrame | str | None = None,
     segments: pd.DataFrame | None = None,
     codebook: Codebook | None = None,
+    coder: str | None = None,
 ) -> list[Path]:
     """Write one blank coding sheet per session (``coding-<session_id>.xlsx``), for coding in Excel.
 
@@ -420,6 +437,9 @@ def coding_templates(
         (:func:`sparklearn.prepare.prepare`), so the text is never the raw text.
     codebook
         Default: the data folder's codebook.
+    coder
+        The coder's name or initials, written in every row's coder column (a coder
+        must be named in these sheets: they are named after the session, not the coder).
 
     Returns
     -------
@@ -467,11 +487,13 @@ def coding_templates(
         for i, record in enumerate(rows.itertuples(index=False), start=2):
             for j, value in enumerate(record, start=1):
                 _put(sheet, i, j, value).alignment = wrap
+            if coder:
+                _put(sheet, i, TEMPLATE_COLUMNS.index("coder") + 1, coder)
         last = len(rows) + 1 + _SPARE_ROWS
         sheet["E1"].comment = Comment("Choose a code from the list (the Codebook sheet explains each). To give a "
                                       "turn a second code, copy its row below and choose another code.", "sparklearn")
-        sheet["F1"].comment = Comment("Your name or initials as coder, e.g. coder-a. If empty, the file name is "
-                                      "taken as the coder.", "sparklearn")
+        sheet["F1"].comment = Comment("Your name or initials as coder, e.g. coder-a, in every row you code (the "
+                                      "same in every sheet). A coded row without a coder is not read.", "sparklearn")
         sheet.auto_filter.ref = f"A1:G{len(rows) + 1}"
 
         book_sheet = book.create_sheet("Codebook")

@@ -224,10 +224,19 @@ def test_coding_template_round_trip_with_dropdown_from_the_codebook(tmp_path):
     sheet.append(["GH-S01", "GH-S01-T001", None, None, "X-1", "a", "copied row for a second code"])
     book.save(written[0])
     result = read_codings(written, codebook=CB, segments=SEGMENTS, sessions=SESSIONS)
+    # A template is named after its session: a coded row without a coder is refused, never
+    # credited to a "coder" called coding-GH-S01.
     assert result.accepted[["segment_id", "code_id", "coder", "source_row"]].values.tolist() == [
-        ["GH-S01-T001", "T-A", "a", 2], ["GH-S01-T002", "T-B", "coding-GH-S01", 3], ["GH-S01-T001", "X-1", "a", 6]]
-    assert result.rejected.empty
-    assert result.problems[["row", "severity"]].values.tolist() == [[4, "warning"]]  # T003, T004 left uncoded
+        ["GH-S01-T001", "T-A", "a", 2], ["GH-S01-T001", "X-1", "a", 6]]
+    assert result.rejected["source_row"].tolist() == [3]
+    assert result.problems[["row", "column", "rule", "severity"]].values.tolist() == [
+        [4, "code", "2 row(s) without a code were skipped as uncoded segments", "warning"],  # T003, T004
+        [3, "coder", "no coder", "error"]]
+
+    prefilled = coding_templates("ghana", tmp_path / "kofi", sessions=["GH-S01"], segments=SEGMENTS, codebook=CB,
+                                 coder="kofi")
+    sheet = openpyxl.load_workbook(prefilled[0])["Coding"]
+    assert [sheet.cell(r, 6).value for r in range(2, 6)] == ["kofi"] * 4
 
 
 def test_coding_templates_every_session_and_unknown_session(tmp_path):
