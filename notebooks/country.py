@@ -42,7 +42,8 @@ tables = country_tables(country, paths, period_start=period_start, period_end=pe
 # The campaigns the country's partners run in SPARK, as listed in the registry.
 
 # %%
-registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point", "partners", "start_date"]]
+registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point", "partners", "start_date"]].rename(
+    columns={"campaign_id": "campaign", "entry_point": "entry point", "start_date": "started"})
 
 # %% [markdown]
 # ## Reflection sessions
@@ -113,20 +114,34 @@ plots.plot_themes_over_rounds(rounds, codes=top_codes[:6], labels=labels, title=
 # %%
 agreement = reliability.agreement(tables.codings, tables.segments)
 display(Markdown(describe_agreement(agreement)))
+# A theme applied on fewer than 5 turns gives an agreement figure that one stray coding can swing to 0: not drawn.
+few = options.get("min_turns_for_agreement", 5)
+shown = agreement.loc[agreement["code_id"].isin(top_codes + ["all codes"])
+                      & ((agreement["n_applied"] >= few) | (agreement["code_id"] == "all codes"))]
+left_out = agreement.loc[agreement["code_id"].isin(top_codes) & (agreement["n_applied"] < few), "code_id"]
 if agreement["n_units"].gt(0).any():
-    plots.agreement_dots(agreement.loc[agreement["code_id"].isin(top_codes + ["all codes"])].assign(
-                             code_id=lambda t: t["code_id"].map(labels).fillna(t["code_id"])),
+    plots.agreement_dots(shown.assign(code_id=lambda t: t["code_id"].map(labels).fillna(t["code_id"])),
                          title="Agreement on the main themes");
+
+# %%
+if agreement["n_units"].gt(0).any():
+    if len(left_out):
+        display(Markdown(f"Not drawn, because the coders applied them on fewer than {few} turns (too few to say "
+                         f"how far they agree): {', '.join(labels.get(c, c) for c in left_out)}."))
 
 # %% [markdown]
 # ### Disagreements to talk through
 #
 # The turns where one coder applied a theme and the other did not: the agenda for the coders' reconciliation
-# meeting (the first of them; the full list is in the executed notebook).
+# meeting. The first few are shown; the country team can write the full list to Excel with
+# `sparklearn export disagreements`.
 
 # %%
-reliability.disagreements(tables.codings, tables.segments).head(options.get("disagreements_shown", 12))[
-    ["session_id", "segment_id", "code_id", "applied_by", "not_applied_by", "text"]]
+disagreeing = reliability.disagreements(tables.codings, tables.segments).head(options.get("disagreements_shown", 12))
+disagreeing.assign(theme=disagreeing["code_id"].map(labels).fillna(disagreeing["code_id"]))[
+    ["session_id", "segment_id", "theme", "applied_by", "not_applied_by", "text"]].rename(columns={
+        "session_id": "session", "segment_id": "turn", "applied_by": "applied by", "not_applied_by": "not applied by",
+        "text": "what was said"})
 
 # %% [markdown]
 # ## Framework matrix
@@ -142,7 +157,8 @@ plots.plot_framework_matrix(matrix, labels=labels, title="Main themes by campaig
 
 # %%
 framework_quotes = matrix.loc[matrix["quotes"].fillna("") != "", ["campaign_id", "code_id", "n_segments", "quotes"]]
-framework_quotes.assign(theme=framework_quotes["code_id"].map(labels))[["campaign_id", "theme", "n_segments", "quotes"]]
+framework_quotes.assign(theme=framework_quotes["code_id"].map(labels))[["campaign_id", "theme", "n_segments", "quotes"]].rename(
+    columns={"campaign_id": "campaign", "n_segments": "turns coded", "quotes": "quote"})
 
 # %% [markdown]
 # ## Outcome harvest
@@ -202,8 +218,13 @@ if len(tables.outcomes):
 if len(tables.outcomes):
     chains = outcomes.outcome_chains(tables.outcomes)
     plots.plot_outcome_chains(outcomes.outcome_graph(tables.outcomes), levels=vocabulary(codebook, "level")["id"]);
-    display(chains[["pathway", "campaign_id", "length", "level_path", "climbs", "reaches_policy_budget",
-                    "outcome_ids"]])
+    yes_no = {True: "yes", False: "no"}
+    display(chains.assign(climbs=chains["climbs"].map(yes_no),
+                          reaches_policy_budget=chains["reaches_policy_budget"].map(yes_no),
+                          outcome_ids=chains["outcome_ids"].str.replace(";", " → "))[
+        ["pathway", "campaign_id", "length", "level_path", "climbs", "reaches_policy_budget", "outcome_ids"]].rename(
+        columns={"campaign_id": "campaign", "length": "outcomes", "level_path": "levels", "climbs": "climbs a level",
+                 "reaches_policy_budget": "reaches policy or budget change", "outcome_ids": "the outcomes, in order"}))
 
 # %% [markdown]
 # ### The outcomes in full
@@ -215,13 +236,13 @@ if len(tables.outcomes):
 # %% [markdown]
 # ## Data quality
 #
-# What sparklearn found wrong or doubtful in the country's files. Errors kept a row out of the analysis (it is in
-# the rejected files of the processed folder); warnings kept it in. Rows read = rows accepted + rows rejected.
+# What sparklearn found wrong or doubtful in the country's files. Errors kept a row out of the analysis (the
+# country team has it in a rejected-rows file to fix); warnings kept it in. Rows read = rows accepted + rows rejected.
 
 # %%
 quality = data_quality_summary(tables.manifest, tables.problems)
 display(Markdown(quality.sentence))
-quality.table
-
-# %%
-tables.problems.drop(columns=["country"], errors="ignore").head(options.get("problems_shown", 50))
+display(quality.table.rename(columns={"table": "what was read", "read": "rows read", "accepted": "rows accepted",
+                                      "rejected": "rows rejected"}))
+if len(tables.problems):
+    display(tables.problems.drop(columns=["country"], errors="ignore").head(options.get("problems_shown", 50)))

@@ -174,6 +174,19 @@ def read_notebook(path: str | Path):
     return copy.deepcopy(_read_notebook_cached(path.resolve(), path.stat().st_mtime_ns))
 
 
+def note_title(stem: str, slug: str, name: str) -> str:
+    """The title of an optional country notebook: ``kenya`` -> "Kenya: country note",
+    ``south-africa-water_budget`` -> "South Africa: water budget".
+
+    Examples
+    --------
+    >>> note_title("kenya", "kenya", "Kenya"), note_title("south-africa-water_budget", "south-africa", "South Africa")
+    ('Kenya: country note', 'South Africa: water budget')
+    """
+    topic = stem[len(slug):].lstrip("-_").replace("-", " ").replace("_", " ").strip()
+    return f"{name}: {topic or 'country note'}"
+
+
 def purpose_line(path: str | Path) -> str:
     """The one-line purpose a notebook opens with (its first markdown cell's first line)."""
     first = next((c for c in read_notebook(path).cells if c.cell_type == "markdown"), None)
@@ -450,6 +463,10 @@ def render_report(
     nb = copy.deepcopy(nb)
     # papermill's own error banner points at "In [n]" (code); ours names the section.
     nb.cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    # The purpose line is the page's subtitle already; do not print it twice.
+    if nb.cells and nb.cells[0].cell_type == "markdown" and subtitle and \
+            nb.cells[0].source.strip().lstrip("#").strip() == subtitle.strip():
+        nb.cells = nb.cells[1:]
     if failure:
         failed = failure_of(nb)
         if failed is not None:
@@ -487,6 +504,7 @@ def render_index(records: Sequence[Mapping[str, Any]], *, title: str = "Learning
                              trim_blocks=True, lstrip_blocks=True)
     order = {"country": 0, "optional": 1, "comparison": 2}
     rows = sorted(records, key=lambda r: (order[r["kind"]], r.get("country") or "", r["notebook"]))
+    env.globals["note_title"] = note_title
     return env.get_template("batch_index.html.j2").render(
         title=title, rows=rows, colours=dict(colours or {}), names=dict(names or {}),
         manifests=dict(manifests or {}), failed_anchor=FAILED_ANCHOR,
@@ -677,7 +695,8 @@ def run_batch(
             return "Cross-country comparison", ", ".join(names[s] for s in slugs), "#1f4e79"
         if job.kind == "country":
             return names[job.country], "Learning with SPARK country report", colours[job.country]
-        return f"{names[job.country]}: {Path(job.name).name}", purpose_line(job.source), colours[job.country]
+        return (note_title(Path(job.name).name, job.country, names[job.country]), purpose_line(job.source),
+                colours[job.country])
 
     keys = {job.name: cache_key(job.source.read_text(encoding="utf-8"), job.parameters, job_inputs(job))
             for job in plan}
@@ -827,6 +846,8 @@ def report_setup(dpi: int = 96) -> None:
     pd.set_option("display.max_colwidth", 120)
     pd.set_option("display.max_rows", 60)
     pd.set_option("display.precision", 2)
+    # Readers get 0.14 and 1,240, never 1.39e-01 (pandas' choice when a column mixes magnitudes).
+    pd.set_option("display.float_format", readable_number)
     try:
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
@@ -839,6 +860,25 @@ def report_setup(dpi: int = 96) -> None:
     set_matplotlib_formats("png", bbox_inches="tight")
     # Readers have no use for a 0, 1, 2... row number: show the index only when it means something.
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
+
+
+def readable_number(x: float) -> str:
+    """A number as a report shows it: two decimals, thousands separated, small values kept.
+
+    Examples
+    --------
+    >>> [readable_number(v) for v in (0.139, 1240.5, 0.0034, 0.0, float("nan"))]
+    ['0.14', '1,240', '0.0034', '0', '']
+    """
+    if pd.isna(x):
+        return ""
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 0.01:
+        return f"{x:,.2f}"
+    return f"{x:.2g}"
 
 
 def table_html(frame: pd.DataFrame) -> str:

@@ -638,7 +638,15 @@ def _theme_names(codes, labels: Mapping[str, str] | None, width: int = 28) -> li
     import textwrap
 
     labels = dict(labels or {})
-    return [textwrap.shorten(str(labels.get(c, c)), width=width, placeholder="…") for c in codes]
+
+    # Two lines of ``width`` characters: long SPARK labels stay readable instead of cut at 28.
+    def two_lines(text: str) -> str:
+        lines = textwrap.wrap(text, width=width)
+        if len(lines) <= 2:
+            return "\n".join(lines)
+        return lines[0] + "\n" + textwrap.shorten(" ".join(lines[1:]), width=width, placeholder="…")
+
+    return [two_lines(str(labels.get(c, c))) for c in codes]
 
 
 def _theme_panels(table: pd.DataFrame, before: str) -> tuple[str | None, list]:
@@ -764,7 +772,8 @@ def plot_themes_over_rounds(table: pd.DataFrame, *, value: str = "share", codes=
         codes = totals.sort_values(ascending=False, kind="stable").head(top).index.tolist()
     group, values = _theme_panels(table, "round")
     palette = category_colours(codes)
-    fig, axes = new_figure(4.5 * len(values), 3.6, ncols=len(values), squeeze=False, sharey=True)
+    # One panel alone gets a report's width; several share it (legend to the right of the last).
+    fig, axes = new_figure(max(7.0, 4.5 * len(values)), 3.8, ncols=len(values), squeeze=False, sharey=True)
     for ax, name in zip(axes.flat, values):
         part = table if group is None else table.loc[table[group] == name]
         for code, label in zip(codes, _theme_names(codes, labels)):
