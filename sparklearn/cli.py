@@ -19,11 +19,18 @@ def _paths(args: argparse.Namespace):
 
 
 def _print_problems(problems: pd.DataFrame, *, limit: int = 200) -> None:
+    """One short block per problem (where, what, the fix): readable in an 80-column terminal."""
     if problems.empty:
         return
-    shown = problems.head(limit).fillna("")
-    with pd.option_context("display.max_colwidth", 60, "display.width", 250, "display.max_rows", limit):
-        print(shown.to_string(index=False))
+    for record in problems.head(limit).fillna("").to_dict("records"):
+        where = str(record["file"])
+        if str(record["row"]) not in ("", "<NA>"):
+            where += f", row {record['row']}"
+        if record["column"]:
+            where += f", column '{record['column']}'"
+        value = f" (value: {record['value']!r})" if record["value"] != "" else ""
+        country = f"[{record['country']}] " if record.get("country") else ""
+        print(f"{record['severity'].upper()}: {country}{where}\n  {record['rule']}{value}\n  fix: {record['fix']}")
     if len(problems) > limit:
         print(f"... and {len(problems) - limit} more (see problems.csv in each processed country folder)")
 
@@ -150,8 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("template", help="write an Excel sheet to fill in: an outcome harvest or coding sheets")
-    p.add_argument("kind", choices=["outcomes", "coding"])
-    p.add_argument("--country", required=True, metavar="SLUG")
+    p.add_argument("kind", choices=["outcomes", "coding"],
+                   help="outcomes: one harvest workbook with dropdowns; coding: one sheet per reflection session")
+    p.add_argument("--country", required=True, metavar="SLUG", help="country slug, e.g. kenya or south-africa")
     p.add_argument("--session", nargs="+", help="coding: only these session ids")
     p.add_argument("--coder", help="coding: your name or initials, filled into every row's coder column")
     p.add_argument("--output", "-o", help="file (outcomes) or folder (coding) to write")
