@@ -231,7 +231,7 @@ if len(tables.outcomes):
 
 # %%
 if len(tables.outcomes):
-    display(HTML(outcomes.to_html(outcomes.outcomes_for_readers(tables.outcomes, codebook=codebook))))
+    display(HTML(outcomes.outcome_cards(outcomes.outcomes_for_readers(tables.outcomes, codebook=codebook))))
 
 # %% [markdown]
 # ## Data quality

@@ -39,7 +39,8 @@ Significance and contribution are the other two parts of a full description, but
 harvesters draft and complete them with the change agents, so a missing one only
 warns, as do a missing social actor, date or classification, a substantiation
 without the informant's role, an outcome dated before its campaign started or
-before an outcome it builds on.
+before an outcome it builds on, and a link to an id used by two rows (those rows are
+rejected; the link is left out of the circle and date checks until the duplicate is fixed).
 
 Empty optional values are missing (NA) in the accepted table. ``substantiated`` in the
 summaries means an independent informant agreed **fully or partially**
@@ -49,6 +50,7 @@ informant (substantiation other than ``not-yet``).
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -105,11 +107,13 @@ HEADERS = {c: c.replace("_", " ").capitalize().replace(" id", " ID") for c in HA
 _TEXT = ("social_actor", "outcome", "significance", "contribution", "other_contributors",
          "substantiator_role", "sources")
 
-#: What to write in each column (the Guidance sheet and the cell prompts).
+#: What to write in each column (the Guidance sheet and the cell prompts); ``{code}`` (the
+#: country code, e.g. SN) and ``{campaign}`` (a campaign id of the country) are filled in
+#: by :func:`column_guidance` so that a harvester sees examples of their own country.
 GUIDANCE = {
-    "outcome_id": "A short unique id, e.g. KE-O001. Other outcomes refer to it in 'Builds on'.",
+    "outcome_id": "A short unique id, e.g. {code}-O001. Other outcomes refer to it in 'Builds on'.",
     "country": "The country's slug (one choice in the list).",
-    "campaign_id": "The campaign whose change agents contributed (choose from the list).",
+    "campaign_id": "The campaign whose change agents contributed (choose from the list, e.g. {campaign}).",
     "date": "When the change happened: a date (2023-03-15) or a month (2023-03 or March 2023).",
     "social_actor": "WHO changed: the person's role or the organisation, never a private name.",
     "actor_type": "The kind of social actor (choose from the list).",
@@ -129,8 +133,8 @@ GUIDANCE = {
     "substantiation": "Did an independent informant confirm the description? Not yet, fully, "
                       "partially, or disagrees (choose from the list).",
     "substantiator_role": "The informant's role (not their name) when substantiated.",
-    "sources": "Where the evidence is: documents, reflection sessions, media.",
-    "builds_on": "Ids of the earlier outcomes this one grew from, separated by ';' (e.g. KE-O003;KE-O007).",
+    "sources": "Where the evidence is: documents, reflection sessions (by session id, e.g. {code}-S01), media.",
+    "builds_on": "Ids of the earlier outcomes this one grew from, separated by ';' (e.g. {code}-O003;{code}-O007).",
 }
 
 #: Common spellings of headers besides the column names (normalised, see ``normalise_header``).
@@ -296,6 +300,37 @@ def _lists(country: str, registry: Registry, codebook: Codebook) -> dict[str, pd
     return {c: lists[c] for c in HARVEST_COLUMNS if c in lists}
 
 
+def column_guidance(country: str, registry: Registry) -> dict[str, str]:
+    """What to write in each column of a country's harvest, with examples in its own ids.
+
+    Parameters
+    ----------
+    country
+        Country slug; its ``code`` and first campaign make the examples.
+    registry
+        The country and campaign registry.
+
+    Returns
+    -------
+    dict
+        Column of :data:`HARVEST_COLUMNS` -> the text of :data:`GUIDANCE` filled in.
+
+    Examples
+    --------
+    >>> g = column_guidance("senegal", load_registry())
+    >>> g["outcome_id"]
+    "A short unique id, e.g. SN-O001. Other outcomes refer to it in 'Builds on'."
+    >>> g["campaign_id"]
+    'The campaign whose change agents contributed (choose from the list, e.g. sn-sanitation).'
+    """
+    code = str(registry.country(country)["code"])
+    campaigns = registry.campaigns_of(country)["campaign_id"].tolist()
+    texts = dict(GUIDANCE)
+    if not campaigns:  # nothing to show as an example
+        texts["campaign_id"] = texts["campaign_id"].replace(", e.g. {campaign}", "")
+    return {c: text.format(code=code, campaign=campaigns[0] if campaigns else "") for c, text in texts.items()}
+
+
 def _prompt(text: str) -> str:
     # Excel refuses input messages longer than 255 characters.
     return text if len(text) <= 255 else text[:252].rsplit(" ", 1)[0] + "..."
@@ -355,6 +390,7 @@ def write_harvest(
     registry.country(country)
     path = Path(path)
     lists = _lists(country, registry, codebook)
+    guidance = column_guidance(country, registry)
     sheet_values = _sheet_values(outcomes)
     too_long = sheet_values.apply(lambda col: col.map(lambda v: isinstance(v, str) and len(v) > _EXCEL_CELL_LIMIT))
     if too_long.to_numpy().any():
@@ -409,7 +445,7 @@ def write_harvest(
             type="list", formula1=f"=Lists!${letter}$2:${letter}${len(table) + 1}", allow_blank=True,
             showErrorMessage=True, errorTitle="Not in the list",
             error="Choose a value from the list; see the Guidance sheet for what each means.",
-            showInputMessage=True, promptTitle=HEADERS[column][:32], prompt=_prompt(GUIDANCE[column]),
+            showInputMessage=True, promptTitle=HEADERS[column][:32], prompt=_prompt(guidance[column]),
         )
         dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
         sheet.add_data_validation(dv)
@@ -419,11 +455,11 @@ def write_harvest(
             continue
         # No strict list: free text, dates that may be months, and multi-value cells.
         dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=HEADERS[column][:32],
-                            prompt=_prompt(GUIDANCE[column]))
+                            prompt=_prompt(guidance[column]))
         dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
         sheet.add_data_validation(dv)
 
-    _write_guidance(book.create_sheet("Guidance", 1), lists, country, registry, codebook, synthetic_note)
+    _write_guidance(book.create_sheet("Guidance", 1), lists, guidance, country, registry, codebook, synthetic_note)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     book.save(tmp)
@@ -452,8 +488,8 @@ def _sheet_values(outcomes: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], country: str, registry: Registry,
-                    codebook: Codebook, synthetic_note: str | None) -> None:
+def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], guidance: Mapping[str, str], country: str,
+                    registry: Registry, codebook: Codebook, synthetic_note: str | None) -> None:
     from openpyxl.styles import Alignment, Font
 
     name = str(registry.country(country)["name"])
@@ -480,7 +516,7 @@ def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], country: str, regi
             "date", "social_actor", "significance", "contribution", *CONTROLLED, *MULTI_VALUE) else "no")
         allowed = "\n".join(f"{i} = {lab}" for i, lab in zip(lists[column]["id"], lists[column]["label"])) \
             if column in lists else ""
-        sheet.append([HEADERS[column], required, GUIDANCE[column], allowed])
+        sheet.append([HEADERS[column], required, guidance[column], allowed])
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in sheet.iter_rows(min_row=header_row + 1):
         for cell in row:
@@ -903,7 +939,8 @@ def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
 
     # outcome id: present and unique
     ids = frame["outcome_id"]
-    add(ids == "", "outcome_id", "no outcome id", "give the outcome a unique id, e.g. KE-O012")
+    code = f"{registry.country(country)['code']}-" if registry is not None else ""
+    add(ids == "", "outcome_id", "no outcome id", f"give the outcome a unique id, e.g. {code}O012")
     repeated = ids.duplicated(keep=False) & (ids != "")
     rows_of = frame.loc[repeated].groupby("outcome_id")["source_row"].agg(lambda r: ", ".join(map(str, r)))
     dup_rows = ids.map(rows_of).astype("string").fillna("")
@@ -1068,7 +1105,12 @@ def _split_vocabulary(values: pd.Series, table: pd.DataFrame) -> tuple[pd.Series
 
 
 def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.DataFrame]]:
-    """``builds_on`` as ``;``-joined ids as spelt in the harvest, and the problems of the links."""
+    """``builds_on`` as ``;``-joined ids as spelt in the harvest, and the problems of the links.
+
+    An id used by two rows is ambiguous: a link to it is reported once per linking row
+    (a warning: the duplicate rows themselves are rejected) and left out of the checks
+    of circles and dates, which would otherwise blame rows for the duplicate.
+    """
     found = []
     raw = frame["builds_on"]
     parts = raw.str.split(r"[;,\s]+", regex=True).explode()
@@ -1076,12 +1118,18 @@ def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.D
     if parts.empty:
         return pd.Series(pd.NA, index=frame.index, dtype="string"), found
     known_ids = out["outcome_id"].dropna()
-    canonical = dict(zip(_key(known_ids), known_ids))
+    known_keys = _key(known_ids)
+    canonical = dict(zip(known_keys, known_ids))
     target = pd.Series(_key(parts).map(canonical).to_numpy(), index=parts.index, dtype="string")
     rows = frame["source_row"]
+    # The same link written twice in one cell is one link.
+    first = ~pd.DataFrame({"row": parts.index, "id": target.fillna(parts).to_numpy()}).duplicated().to_numpy()
+    twice = known_keys.duplicated(keep=False)
+    rows_of = rows.loc[known_keys.index[twice]].groupby(known_keys[twice]).agg(lambda r: ", ".join(map(str, r)))
+    target_rows = _key(target).map(rows_of).astype("string")
 
     def flag(mask: pd.Series, rule: str, fix: str | pd.Series, severity: str = "error", value=None) -> None:
-        hit = mask.fillna(False).to_numpy()
+        hit = mask.fillna(False).to_numpy(dtype=bool) & first
         if hit.any():
             idx = mask.index[hit]
             found.append(problems_frame(pd.DataFrame({
@@ -1092,14 +1140,19 @@ def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.D
 
     flag(target.isna(), "links to an outcome not in the harvest",
          "use the id of an earlier outcome of this harvest (or remove the link)")
+    ambiguous = target_rows.notna()
+    flag(ambiguous, "links to an id used twice",
+         "fix the duplicate first: the id is used in rows " + target_rows.fillna(""), "warning")
     own = out.loc[parts.index, "outcome_id"]
-    flag((target == own.to_numpy()), "links to itself", "remove the outcome's own id from 'Builds on'")
-    linked = target.notna() & (target != own.to_numpy()).fillna(True)
+    own_twice = _key(own).isin(rows_of.index).to_numpy()
+    flag((target == own.to_numpy()) & ~ambiguous, "links to itself", "remove the outcome's own id from 'Builds on'")
+    linked = target.notna() & (target != own.to_numpy()).fillna(True) & ~ambiguous
     graph = nx.DiGraph()
-    graph.add_edges_from(zip(target[linked], own[linked]))
+    in_graph = linked & ~own_twice
+    graph.add_edges_from(zip(target[in_graph], own[in_graph]))
     if not nx.is_directed_acyclic_graph(graph):
         circular = {n for c in nx.strongly_connected_components(graph) if len(c) > 1 for n in c}
-        flag(own.isin(circular) & target.isin(circular), "links go round in a circle",
+        flag(in_graph & own.isin(circular).to_numpy() & target.isin(circular), "links go round in a circle",
              "an outcome can only build on earlier ones: remove one link of the circle")
     date_of = out.drop_duplicates("outcome_id").set_index("outcome_id")["date"]
     # A month-precision outcome may have happened on any day of its month.
@@ -1109,7 +1162,7 @@ def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.D
     flag(later & linked, "builds on a later outcome",
          "check the dates: an outcome builds on outcomes that happened before it", "warning")
     spelled = target.where(target.notna(), parts).astype("string")
-    spelled = spelled[~pd.DataFrame({"row": spelled.index, "id": spelled.to_numpy()}).duplicated().to_numpy()]
+    spelled = spelled[first]
     # Most outcomes build on one earlier outcome; only the others need joining.
     several = spelled.index.duplicated(keep=False)
     joined = pd.concat([spelled[~several], spelled[several].groupby(level=0).agg(";".join)])
@@ -1538,6 +1591,82 @@ def to_html(frame: pd.DataFrame, **kwargs) -> str:
     options = {"index": False, "na_rep": "", "border": 0, "classes": "outcomes"} | kwargs
     options["escape"] = True
     return frame.to_html(**options)
+
+
+#: Labelled paragraphs of an outcome card: column -> label.
+CARD_TEXT = {"outcome": "Outcome", "significance": "Significance", "contribution": "Contribution"}
+
+#: Facts on the last line of an outcome card: column -> label (the actor type joins the actor).
+CARD_FACTS = {"social_actor": "Actor", "outcome_area": "Outcome area", "type_of_change": "Type of change",
+              "level": "Level", "substantiation": "Substantiation", "builds_on": "Builds on"}
+
+
+def outcome_cards(table: pd.DataFrame) -> str:
+    """The outcomes as HTML cards, one per outcome, for reading in a report.
+
+    A card is an ``<article class="sl-outcome">`` with a heading line (``sl-outcome-head``:
+    outcome id · date · campaign), the labelled paragraphs of :data:`CARD_TEXT` in full, and
+    a line of facts (``sl-outcome-facts``: actor with its type, then :data:`CARD_FACTS`).
+    Every value is escaped; missing or empty values are left out, not shown as "nan".
+    The markup holds no headings (they would enter the report's contents), no scripts and
+    no style attributes: the report's CSS styles the three classes.
+
+    Parameters
+    ----------
+    table
+        :func:`outcomes_for_readers`'s table (other columns are ignored; of
+        :data:`READER_COLUMNS` only ``outcome_id`` and ``outcome`` are required).
+
+    Returns
+    -------
+    str
+        The cards in the order of ``table`` (empty for an empty table).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"outcome_id": ["SN-O1"], "date": ["Mar 2023"], "campaign": ["sn-sanitation"],
+    ...                   "outcome": ["The mayor <b>opened</b> the latrines & showers."],
+    ...                   "level": ["Local"], "significance": [None]})
+    >>> print(outcome_cards(t))
+    <article class="sl-outcome">
+    <p class="sl-outcome-head"><strong>SN-O1</strong> · Mar 2023 · sn-sanitation</p>
+    <p><strong>Outcome:</strong> The mayor &lt;b&gt;opened&lt;/b&gt; the latrines &amp; showers.</p>
+    <p class="sl-outcome-facts">Level: Local</p>
+    </article>
+    """
+    _require(table, ["outcome_id", "outcome"])
+    if table.empty:
+        return ""
+    table = table.reset_index(drop=True)  # rows are matched up by position below
+
+    def text(column: str) -> pd.Series:
+        # Escaped text, NA when missing or blank; line breaks kept visible.
+        if column not in table.columns:
+            return pd.Series(pd.NA, index=table.index, dtype="string")
+        values = table[column].astype("string").str.strip()
+        if column == "builds_on":  # before escaping, which writes entities ending in ';'
+            values = values.str.replace(r"\s*;\s*", "; ", regex=True)
+        values = values.where(values != "")
+        return values.map(html.escape, na_action="ignore").astype("string").str.replace("\n", "<br>\n", regex=False)
+
+    def joined(pieces: list[pd.Series], sep: str) -> pd.Series:
+        # The non-missing pieces of each row joined with sep (NA when none).
+        frame = pd.concat(pieces, axis=1)
+        return frame.stack().dropna().groupby(level=0).agg(sep.join).reindex(table.index).astype("string")
+
+    head = joined([("<strong>" + text("outcome_id") + "</strong>"), text("date"), text("campaign")], " · ")
+    paragraphs = [("<p><strong>" + label + ":</strong> " + text(column) + "</p>\n")
+                  for column, label in CARD_TEXT.items()]
+    actor_type = text("actor_type")
+    actor = (text("social_actor") + " (" + actor_type + ")").fillna(text("social_actor")).fillna(actor_type)
+    facts = joined([label + ": " + (actor if column == "social_actor" else text(column))
+                    for column, label in CARD_FACTS.items()], " · ")
+    cards = ('<article class="sl-outcome">\n'
+             + ('<p class="sl-outcome-head">' + head + "</p>\n").fillna("")
+             + sum((p.fillna("") for p in paragraphs), pd.Series("", index=table.index, dtype="string"))
+             + ('<p class="sl-outcome-facts">' + facts + "</p>\n").fillna("")
+             + "</article>")
+    return "\n".join(cards.tolist())
 
 
 def describe_harvest(outcomes: pd.DataFrame, codebook: Codebook | None = None,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -19,9 +21,9 @@ from sparklearn.config import DEMO_DATA
 from sparklearn.countries import load_registry
 from sparklearn.exceptions import InputError
 from sparklearn.outcomes import (
-    CONTROLLED, HARVEST_COLUMNS, HEADERS, OUTCOME_COLUMNS, contribution_matrix, counts_by, harvest_template,
-    outcome_chains, outcome_graph, outcome_schema, outcomes_for_readers, protect_formulas, read_harvest,
-    substantiation_rates, timeline, to_html, write_harvest,
+    CONTROLLED, HARVEST_COLUMNS, HEADERS, OUTCOME_COLUMNS, column_guidance, contribution_matrix, counts_by,
+    harvest_template, outcome_cards, outcome_chains, outcome_graph, outcome_schema, outcomes_for_readers,
+    protect_formulas, read_harvest, substantiation_rates, timeline, to_html, write_harvest,
 )
 
 matplotlib.use("Agg")
@@ -90,6 +92,33 @@ def test_template_has_a_dropdown_covering_the_vocabulary_for_every_controlled_co
     guidance = [str(v) for row in book["Guidance"].iter_rows(values_only=True) for v in row if v]
     assert any("who changed what, when and where" in g for g in guidance)
     assert sheet.column_dimensions["G"].width == 60
+
+
+def _guidance_texts(path: Path) -> list[str]:
+    book = openpyxl.load_workbook(path)
+    sheet_text = [str(v) for row in book["Guidance"].iter_rows(values_only=True) for v in row if v]
+    prompts = [dv.prompt for dv in book["Outcomes"].data_validations.dataValidation if dv.prompt]
+    return sheet_text + prompts
+
+
+def test_template_examples_use_the_countrys_own_ids(tmp_path):
+    senegal = "\n".join(_guidance_texts(harvest_template("senegal", tmp_path / "sn.xlsx", registry=REGISTRY,
+                                                             codebook=CODEBOOK)))
+    kenya = "\n".join(_guidance_texts(harvest_template("kenya", tmp_path / "ke.xlsx", registry=REGISTRY,
+                                                           codebook=CODEBOOK)))
+    assert "e.g. SN-O001" in senegal and "SN-O003;SN-O007" in senegal and "e.g. sn-sanitation" in senegal
+    assert "e.g. SN-S01" in senegal
+    # No other country's ids (codes of the registry other than Senegal's) anywhere in the guidance.
+    other_codes = set(REGISTRY.countries["code"]) - {"SN"}
+    assert not re.search(r"\b(" + "|".join(other_codes) + r")-[OS]\d", senegal)
+    assert "e.g. KE-O001" in kenya and "KE-O003;KE-O007" in kenya and f"e.g. {KENYA_CAMPAIGNS[0]}" in kenya
+    assert "SN-O" not in kenya
+    assert column_guidance("senegal", REGISTRY)["builds_on"].endswith("(e.g. SN-O003;SN-O007).")
+    # The fix of a row without an id also suggests the country's own form.
+    path = tmp_path / "noid.csv"
+    path.write_text("Outcome ID,Campaign ID,Outcome\n,sn-sanitation,x\n")
+    fixes = _read(path, "senegal").problems.set_index("rule")["fix"]
+    assert fixes["no outcome id"] == "give the outcome a unique id, e.g. SN-O012"
 
 
 def test_template_reads_back_as_an_empty_harvest(tmp_path):
@@ -224,6 +253,37 @@ def test_links_in_a_circle_and_to_later_outcomes(tmp_path):
             (3, "builds_on", "links go round in a circle", "error"),
             (4, "builds_on", "builds on a later outcome", "warning")} <= rules
     assert checked.accepted["outcome_id"].tolist() == ["C", "D"]
+
+
+def test_a_duplicate_id_is_reported_once_without_circles_blamed_on_other_rows(tmp_path):
+    # SN-O001 is used twice (rows 2 and 5); with it, the links 001 -> 002 -> 003 -> 001 would look
+    # like a circle. X and Y really are a circle and must still be found.
+    path = tmp_path / "dup.csv"
+    path.write_text("Outcome ID,Campaign ID,Date,Outcome,Builds on\n"
+                    "SN-O001,sn-sanitation,2022-01-01,a,\n"
+                    "SN-O002,sn-sanitation,2022-02-01,b,SN-O001\n"
+                    "SN-O003,sn-sanitation,2022-03-01,c,SN-O002\n"
+                    "SN-O001,sn-sanitation,2022-04-01,d,SN-O003\n"
+                    "SN-O004,sn-sanitation,2022-05-01,e,SN-O001;sn-o001\n"
+                    "X,sn-sanitation,2022-06-01,f,Y\n"
+                    "Y,sn-sanitation,2022-07-01,g,X\n")
+    checked = _read(path, "senegal")
+    links = {r for r in _rules(checked) if r[1] in ("outcome_id", "builds_on")}
+    assert links == {
+        (2, "outcome_id", "outcome id used more than once", "error"),
+        (5, "outcome_id", "outcome id used more than once", "error"),
+        (3, "builds_on", "links to an id used twice", "warning"),
+        (6, "builds_on", "links to an id used twice", "warning"),  # once, though written twice
+        (7, "builds_on", "links go round in a circle", "error"),
+        (7, "builds_on", "builds on a later outcome", "warning"),  # X on Y, a month later
+        (8, "builds_on", "links go round in a circle", "error"),
+    }
+    fixes = checked.problems.query("rule == 'links to an id used twice'")["fix"].tolist()
+    assert fixes == ["fix the duplicate first: the id is used in rows 2, 5"] * 2
+    accepted = checked.accepted.set_index("outcome_id")["builds_on"]
+    assert accepted.index.tolist() == ["SN-O002", "SN-O003", "SN-O004"]
+    assert accepted.tolist() == ["SN-O001", "SN-O002", "SN-O001"]
+    assert sorted(checked.rejected["source_row"]) == [2, 5, 7, 8]
 
 
 def test_missing_required_column_rejects_every_row(tmp_path):
@@ -438,6 +498,56 @@ def test_outcomes_for_readers_are_whole_labelled_pseudonymous_and_escaped():
     assert readers.set_index("outcome_id").loc["S4", "type_of_change"] == "Budget"
     html = to_html(readers)
     assert "&lt;clinic&gt;" in html and "<clinic>" not in html and "&amp; staffed" in html
+
+
+def _cards(text: str) -> list[str]:
+    return re.findall(r'<article class="sl-outcome">.*?</article>', text, flags=re.DOTALL)
+
+
+def test_outcome_cards_show_each_outcome_whole_escaped_and_without_missing_values():
+    nasty = 'The <script>alert("x")</script> council & the "ward" office\'s plan'
+    long = "It matters because " + "very " * 300 + "much."
+    table = pd.DataFrame({
+        "outcome_id": ["SN-O001", "SN-O002", "SN-O003"], "date": ["2 Aug 2020", pd.NA, "Mar 2021"],
+        "campaign": ["sn-sanitation", "sn-disability", "sn-sanitation"],
+        "social_actor": ["Mayor & council", pd.NA, "Ward office"], "actor_type": ["Local government", pd.NA, pd.NA],
+        "outcome": [nasty, "Second outcome.", "Third outcome."], "significance": [long, pd.NA, "  "],
+        "contribution": ["Training <b>budget</b>.", "Accompaniment.", pd.NA],
+        "outcome_area": ["Power", pd.NA, "Equity"], "type_of_change": ["Action", pd.NA, pd.NA],
+        "level": ["Local", pd.NA, "National"], "substantiation": ["Fully", pd.NA, pd.NA],
+        "builds_on": [pd.NA, "SN-O001", "SN-O001;SN-O002&"],
+    }, dtype="string")
+    text = outcome_cards(table)
+    cards = _cards(text)
+    assert len(cards) == 3 and text.count("<article") == 3
+    first, second, third = cards
+    assert html.escape(nasty) in first and "<script" not in text and "&amp; the &quot;ward&quot; office&#x27;s" in first
+    assert f"<p><strong>Significance:</strong> {long}</p>" in first
+    assert "Training &lt;b&gt;budget&lt;/b&gt;." in first
+    assert '<p class="sl-outcome-head"><strong>SN-O001</strong> · 2 Aug 2020 · sn-sanitation</p>' in first
+    assert ('<p class="sl-outcome-facts">Actor: Mayor &amp; council (Local government) · Outcome area: Power · '
+            "Type of change: Action · Level: Local · Substantiation: Fully</p>") in first
+    # Missing values are left out, labels included.
+    assert '<p class="sl-outcome-head"><strong>SN-O002</strong> · sn-disability</p>' in second
+    assert "Significance" not in second and '<p class="sl-outcome-facts">Builds on: SN-O001</p>' in second
+    assert "Significance" not in third and "Contribution" not in third
+    assert ('<p class="sl-outcome-facts">Actor: Ward office · Outcome area: Equity · Level: National · '
+            "Builds on: SN-O001; SN-O002&amp;</p>") in third
+    assert not re.search(r"\b(nan|NaN|None)\b|<NA>|NaT", text)
+    # Markup: class attributes only, from the three card classes; no headings (they would enter the contents).
+    assert set(re.findall(r"\s([a-z-]+)=", text)) == {"class"}
+    assert set(re.findall(r'class="([^"]*)"', text)) == {"sl-outcome", "sl-outcome-head", "sl-outcome-facts"}
+    assert not re.search(r"<h\d", text)
+    assert outcome_cards(table.iloc[:0]) == ""
+
+
+def test_outcome_cards_of_the_readers_table_keep_its_order_and_labels():
+    readers = outcomes_for_readers(_small().assign(outcome="x"), codebook=CODEBOOK)
+    cards = _cards(outcome_cards(readers))
+    heads = [re.search(r"<strong>(S\d)</strong>", c).group(1) for c in cards]
+    assert heads == readers["outcome_id"].tolist() == ["S1", "S2", "S5", "S6", "S3", "S7", "S4", "S8"]
+    national = vocabulary(CODEBOOK, "level").set_index("id").loc["national", "label"]
+    assert f"Level: {national} · " in cards[-1] and cards[-1].endswith("Builds on: S2; S6</p>\n</article>")
 
 
 # ------------------------------------------------------------------ figures
