@@ -213,7 +213,8 @@ def _unknown_campaigns(table: pd.DataFrame, unknown: pd.Series, source: object, 
         first = table.loc[unknown].iloc[0]
         which = next((f"{c} {first[c]}" for c in ("outcome_id", "session_id") if c in table.columns), "a row")
         raise InputError(
-            f"{int(unknown.sum())} row(s) name a campaign the registry does not know; the first is {which}",
+            f"{_count(int(unknown.sum()), 'row')} {'names' if int(unknown.sum()) == 1 else 'name'} a campaign the "
+            f"registry does not know; the first is {which}",
             file=source, column="campaign_id", value=first["campaign_id"],
             fix=fix or "add the campaign to countries.yaml or correct the campaign id",
         )
@@ -579,6 +580,12 @@ class ContingencyResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _ordered(present: pd.Index, order: Sequence[str] | None) -> list:
+    """The values ``present`` in the data, those in ``order`` first and in its order, the others sorted."""
+    listed = [v for v in dict.fromkeys(order or ()) if v in set(present)]
+    return listed + sorted(v for v in present if v not in set(listed))
+
+
 def contingency(
     outcomes: pd.DataFrame,
     row: str = "country",
@@ -588,6 +595,8 @@ def contingency(
     min_n: int = 20,
     n_resamples: int = 9999,
     seed: int = 2019,
+    row_order: Sequence[str] | None = None,
+    col_order: Sequence[str] | None = None,
 ) -> ContingencyResult:
     """Cross-tabulate two classifications of outcomes and test their association.
 
@@ -614,6 +623,10 @@ def contingency(
         Fewer outcomes than this and the warnings say the table is too small to say anything.
     n_resamples, seed
         For the Monte-Carlo test.
+    row_order, col_order
+        The order of the values in ``table`` and ``cells`` (and so in the figures drawn
+        from them), e.g. a codebook vocabulary's ids (``local``, ``subnational``,
+        ``national``, ``international``); values not listed follow, sorted. Default: sorted.
 
     Returns
     -------
@@ -634,8 +647,11 @@ def contingency(
     present = values.notna().all(axis=1) & (values != "").all(axis=1)
     notes = []
     if not present.all():
-        notes.append(f"{int((~present).sum())} outcome(s) without a {row} or {col} were left out of the table")
+        missing = int((~present).sum())
+        notes.append(f"{_count(missing, 'outcome')} without a {_words(row)} or {_words(col)} "
+                     f"{'was' if missing == 1 else 'were'} left out of the table")
     table = pd.crosstab(values.loc[present, row], values.loc[present, col]).rename_axis(index=row, columns=col)
+    table = table.reindex(index=_ordered(table.index, row_order), columns=_ordered(table.columns, col_order))
     table = table.astype(np.int64)
     n = int(table.to_numpy().sum())
     empty_cells = pd.DataFrame(columns=[row, col, "observed", "expected", "adjusted_residual", "p_cell", "p_holm",
@@ -643,7 +659,8 @@ def contingency(
     if n < min_n:
         notes.append(f"n = {n}: too few outcomes to say anything about an association; read the counts, not a test")
     if table.shape[0] < 2 or table.shape[1] < 2:
-        notes.append(f"the table has only {table.shape[0]} {row} value(s) and {table.shape[1]} {col} value(s): "
+        notes.append(f"the table has only {_count(table.shape[0], 'value')} of {_words(row)} and "
+                     f"{_count(table.shape[1], 'value')} of {_words(col)}: "
                      "there is nothing to compare")
         return ContingencyResult(row, col, n, table, empty_cells, "none", np.nan, 0, np.nan, np.nan,
                                  warnings=tuple(notes))
@@ -671,7 +688,8 @@ def contingency(
         p_value = float(stats.chi2_contingency(observed, correction=False, method=method).pvalue)
         result.update(n_resamples=n_resamples, seed=seed)
         notes.append(f"{small} of {n_cells} cells have expected counts below 5: an exact (Monte-Carlo) test was "
-                     f"used, comparing the table with {n_resamples} random tables with the same margins (seed {seed})")
+                     f"used, comparing the table with {n_resamples} random tables with the same row and column totals "
+                     f"(random seed {seed}, so that every run of the report gives the same p-value)")
     else:
         test, p_value = "chi-square", float(chi2.pvalue)
         if small:
@@ -775,6 +793,22 @@ def _listing(names: Sequence[object], limit: int = 8) -> str:
     return ", ".join(names) if len(names) <= limit else ", ".join(names[:limit]) + f" and {len(names) - limit} more"
 
 
+def _and_list(names: Sequence[object], limit: int = 8) -> str:
+    """Names for a sentence joined with "and": ``a``, ``a and b``, ``a, b and c``; the first ``limit`` of many.
+
+    Examples
+    --------
+    >>> _and_list(["Ghana"]), _and_list(["Ghana", "Kenya"]), _and_list(list("abcd"), limit=2)
+    ('Ghana', 'Ghana and Kenya', 'a, b and 2 more')
+    """
+    names = [str(n) for n in names]
+    if not names:
+        return ""
+    if len(names) > limit:
+        names = [*names[:limit], f"{len(names) - limit} more"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _fit_quietly(fit, notes: list[str], what: str):
     """Run a statsmodels fit, turning its convergence warnings into a note for the reader."""
     with _warnings.catch_warnings(record=True) as caught:
@@ -855,7 +889,8 @@ def rate_ratios(
     notes: list[str] = []
     idle = counts["campaign_months"] <= 0
     if idle.any():
-        notes.append(f"{int(idle.sum())} campaign(s) had no months in the period and are left out: "
+        notes.append(f"{_count(int(idle.sum()), 'campaign')} had no months in the period and "
+                     f"{'is' if int(idle.sum()) == 1 else 'are'} left out: "
                      f"{_listing(counts.loc[idle, 'campaign_id'])}")
     counts = counts.loc[~idle]
     levels = counts.groupby(by).agg(n=("campaign_id", "size"), n_outcomes=("n_outcomes", "sum"),
@@ -893,13 +928,15 @@ def rate_ratios(
     if family == "auto":
         family = "negbin" if dispersion > overdispersion else "poisson"
         if family == "negbin":
-            notes.append(f"outcome counts vary between campaigns more than a Poisson model allows (Pearson "
-                         f"chi-square / df = {dispersion:.1f}), so a negative-binomial model was used")
+            notes.append(f"outcome counts vary between campaigns more than a Poisson model allows (about "
+                         f"{dispersion:.1f} times the spread it expects: Pearson chi-square / df), so a "
+                         "negative-binomial model, which allows for the extra spread, was used")
     if family == "poisson":
         fit, params, conf, pvalues = poisson, poisson.params, poisson.conf_int(alpha), poisson.pvalues
         if dispersion > overdispersion:
-            notes.append(f"outcome counts vary between campaigns more than a Poisson model allows (Pearson "
-                         f"chi-square / df = {dispersion:.1f}): its intervals are too narrow; use family='negbin'")
+            notes.append(f"outcome counts vary between campaigns more than a Poisson model allows (about "
+                         f"{dispersion:.1f} times the spread it expects: Pearson chi-square / df): its intervals are "
+                         "too narrow; use family='negbin'")
     else:
         model = sm.NegativeBinomial(endog, exog, offset=offset)
         fit = _fit_quietly(lambda: model.fit(disp=0, maxiter=200), notes, "negative-binomial")
@@ -911,8 +948,8 @@ def rate_ratios(
                      "cannot be checked")
     single = levels.index[levels["n"] == 1].tolist()
     if single:
-        notes.append(f"{len(single)} {_words(by)} value(s) have a single campaign, so their 'rate' is one "
-                     f"campaign's: {_listing(single)}")
+        notes.append(f"{_count(len(single), _words(by))} {'has' if len(single) == 1 else 'have'} a single campaign, "
+                     f"so {'its' if len(single) == 1 else 'their'} 'rate' is one campaign's: {_listing(single)}")
 
     estimated = pd.DataFrame({
         "term": others,
@@ -1475,28 +1512,37 @@ def condition_rules(
     Examples
     --------
     >>> condition_rules().loc[1, ["name", "harvest"]].tolist()
-    ['AUDIT_OR_PARLIAMENT', 'at least 1 outcome(s) with actor_type audit-institution or legislature']
+    ['AUDIT_OR_PARLIAMENT', "at least one outcome where the social actor is 'audit-institution' or 'legislature'"]
+    >>> condition_rules(labels={"audit-institution": "Supreme audit institution"}).loc[1, "harvest"]
+    "at least one outcome where the social actor is 'Supreme audit institution' or 'legislature'"
     """
 
     shown = dict(labels or {})
 
     def words(values) -> str:
-        return " or ".join(shown.get(v, v) for v in values)
+        quoted = [f"'{shown.get(v, v)}'" for v in values]
+        return " or ".join(quoted)
 
     def harvest(rule: ConditionRule) -> str:
-        filters = [f"{label} {words(values)}" for label, values in (
-            ("actor_type", rule.actor_types), ("type_of_change", rule.types_of_change),
-            ("strategic component", rule.components), ("valence", rule.valence),
-            ("substantiation", rule.substantiation)) if values]
-        text = f"at least {rule.min_outcomes} outcome(s)" + (" with " + ", ".join(filters) if filters else "")
+        clauses = [f"{what} {words(values)}" for what, values in (
+            ("the social actor is", rule.actor_types), ("the type of change is", rule.types_of_change),
+            ("the strategic components include", rule.components), ("the valence is", rule.valence),
+            ("the informant's verdict is", rule.substantiation)) if values]
+        many = "one outcome" if rule.min_outcomes == 1 else _count(rule.min_outcomes, "outcome")
+        text = f"at least {many}"
+        if clauses:
+            text += " where " + (clauses[0] if len(clauses) == 1
+                                 else ", ".join(clauses[:-1]) + " and " + clauses[-1])
         if rule.min_share:
-            text += f", making up at least {rule.min_share:.0%} of the campaign's outcomes"
+            text += (f", {'such outcomes' if clauses else 'they'} making up at least {rule.min_share:.0%} of "
+                     "the campaign's outcomes")
         return text
 
     def sessions(rule: ConditionRule) -> str:
         if rule.min_coverage is None or not rule.codes:
             return ""
-        return f"or at least {rule.min_coverage:.0%} of the campaign's session segments coded {words(rule.codes)}"
+        return (f"or at least {rule.min_coverage:.0%} of the speaker turns in the campaign's reflection sessions "
+                f"coded {words(rule.codes)}")
 
     all_rules = [*rules, outcome]
     return pd.DataFrame({
@@ -1594,7 +1640,8 @@ def case_comparison(
                      f"{n_cases} cases; the other {2 ** k - len(table)} are logical remainders (limited diversity)")
     contradictory = table.loc[table["contradictory"], "cases"].tolist()
     if contradictory:
-        notes.append(f"{len(contradictory)} configuration(s) hold cases both with and without the outcome "
+        notes.append(f"{_count(len(contradictory), 'configuration')} "
+                     f"{'holds' if len(contradictory) == 1 else 'hold'} cases both with and without the outcome "
                      f"(contradictions): {' | '.join(contradictory)}; look at those cases again")
     notes.append(f"{n_cases} cases and {k} conditions: with few cases per condition, random data too can give "
                  "contradiction-free truth tables (Marx and Dusa 2011); read the solutions as hypotheses to check "
@@ -1611,8 +1658,8 @@ def case_comparison(
             assumptions.append(result.simplifying_assumptions)
             used = result.simplifying_assumptions["configuration"].nunique()
             if used:
-                notes.append(f"the parsimonious solution assumes that {used} unobserved configuration(s) would show "
-                             "the outcome (simplifying assumptions, listed): check that each is plausible")
+                notes.append(f"the parsimonious solution assumes that {_count(used, 'unobserved configuration')} "
+                             "would show the outcome (simplifying assumptions, listed): check that each is plausible")
         if result.solutions["solution"].max() > 1:
             notes.append(f"{result.solutions['solution'].max()} {kind} solutions fit equally well (model ambiguity)")
     columns = ["kind", *qca.SOLUTION_COLUMNS]
@@ -1628,8 +1675,34 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
 
 
+def format_p(p: float) -> str:
+    """A p-value for a table cell, as the sentences write it: ``< 0.001``, ``0.012``, ``0.36``; NaN -> ``""``.
+
+    Examples
+    --------
+    >>> [format_p(p) for p in (0.00004, 0.0123, 0.357, float("nan"))]
+    ['< 0.001', '0.012', '0.36', '']
+    """
+    return "" if pd.isna(p) else _p(float(p)).removeprefix("p = ").removeprefix("p ")
+
+
 def _words(name: str) -> str:
     return name.replace("_", " ")
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the right number: ``1 country``, ``3 countries``, ``0 outcomes``.
+
+    Examples
+    --------
+    >>> _count(1, "country"), _count(3, "country"), _count(2, "simplifying assumption"), _count(1, "day")
+    ('1 country', '3 countries', '2 simplifying assumptions', '1 day')
+    """
+    if n == 1:
+        return f"1 {noun}"
+    if plural is None:
+        plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou") else noun + "s"
+    return f"{n} {plural}"
 
 
 def _shown(value: object, names: Mapping[str, str] | None, labels: Mapping[str, str] | None) -> str:
@@ -1690,7 +1763,7 @@ def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_
     ...                   "level": ["local"] * 22 + ["national"] * 8 + ["local"] * 9 + ["national"] * 21})
     >>> print(describe_contingency(contingency(o, "country", "level")))
     Country and level are moderately associated in these 60 outcomes (Cramér's V = 0.43), more than chance
-    easily produces with these margins (chi-square test, p < 0.001). The odds ratio is 6.2 (95% CI 1.8 to 23.1).
+    easily produces with these totals (chi-square test, p < 0.001). The odds ratio is 6.2 (95% CI 1.8 to 23.1).
     An association describes these harvests; it does not show why they differ.
     """
     row, col = _words(result.row), _words(result.col)
@@ -1702,12 +1775,12 @@ def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_
     if result.p_value < alpha:
         adverb = {"negligible": "negligibly", "weak": "weakly", "moderate": "moderately", "strong": "strongly"}
         text = (f"{row.capitalize()} and {col} are {adverb[strength]} associated in these {result.n} outcomes "
-                f"(Cramér's V = {result.cramers_v:.2f}), more than chance easily produces with these margins "
+                f"(Cramér's V = {result.cramers_v:.2f}), more than chance easily produces with these totals "
                 f"({test}).")
     else:
         text = (f"The association between {row} and {col} in these {result.n} outcomes (Cramér's V = "
                 f"{result.cramers_v:.2f}, {strength} by Cohen's benchmarks) is within what chance produces with "
-                f"these margins ({test}).")
+                f"these totals ({test}).")
     if not np.isnan(result.odds_ratio):
         low, high = result.odds_ratio_ci
         text += f" The odds ratio is {result.odds_ratio:.1f} (95% CI {low:.1f} to {high:.1f})."
@@ -1717,8 +1790,8 @@ def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_
         if len(notable):
             described = [
                 f"{_shown(r[result.row], names, labels)} has {'more' if r['adjusted_residual'] > 0 else 'fewer'} "
-                f"{_shown(r[result.col], names, labels)} outcomes "
-                f"than independence predicts ({r['observed']} observed, {r['expected']:.1f} expected; adjusted "
+                f"outcomes in '{_shown(r[result.col], names, labels)}' "
+                f"than expected if every {_words(result.row)} spread its outcomes alike ({r['observed']} observed, {r['expected']:.1f} expected; adjusted "
                 f"residual {r['adjusted_residual']:+.1f})" for r in notable.head(max_cells).to_dict("records")]
             text += (f" Cells that stand out (after Holm correction over {len(result.cells)} cells): "
                      + "; ".join(described) + ".")
@@ -1732,14 +1805,17 @@ def describe_rate_ratios(result: RateRatios, *, max_terms: int = 5, names: Mappi
                          labels: Mapping[str, str] | None = None) -> str:
     """A careful plain-language account of :func:`rate_ratios`: ratios with intervals and caveats.
 
-    Levels whose interval excludes 1 come first (at most ``max_terms`` are named).
+    First which intervals exclude 1 (the levels whose rate is hard to reconcile with the
+    reference's) and which include it, naming every level; then the ratios one by one,
+    those whose interval excludes 1 first, at most ``max_terms`` of them (the text says
+    which are left to the table and figure).
 
     Parameters
     ----------
     result
         From :func:`rate_ratios`.
     max_terms
-        Most levels described one by one; the others are listed.
+        Most levels described one by one.
     names, labels
         Country slug -> name and id -> label: every level named (the reference,
         each term, levels in the caveats) is looked up in ``names``, then
@@ -1754,30 +1830,47 @@ def describe_rate_ratios(result: RateRatios, *, max_terms: int = 5, names: Mappi
     >>> o = pd.DataFrame({"campaign_id": list("a" * 2 + "b" * 4 + "c" * 6 + "d" * 4 + "e" * 8 + "f" * 16),
     ...                   "date": pd.Timestamp("2021-01-01")})
     >>> print(describe_rate_ratios(rate_ratios(o, e, by="sector")))
-    Outcomes per campaign-month by sector, compared with a Poisson model over 6 campaigns; the reference is
-    water (0.40 outcomes per campaign-month). health: 0.50 times the reference rate (95% CI 0.25 to 0.98;
-    Holm-adjusted p = 0.045). An interval that excludes 1 means the data are hard to reconcile with equal rates;
-    one that includes 1 means they are compatible with no difference (and with a sizeable one).
+    Outcomes per campaign-month by sector, compared with a Poisson model (the standard model for counts) over 6
+    campaigns; the reference is water (0.40 outcomes per campaign-month). The interval of health excludes 1. health: 0.50 times the
+    reference rate (95% CI 0.25 to 0.98; p = 0.045 after Holm correction). An interval that excludes 1 means
+    the data are hard to reconcile with equal rates; one that includes 1 means they are compatible with no
+    difference (and with a sizeable one).
     """
     ref = result.table.loc[result.table["reference"]].iloc[0]
-    model = "Poisson model" if result.family == "poisson" else "negative-binomial model"
+    model = ("Poisson model (the standard model for counts)" if result.family == "poisson" else
+             "negative-binomial model (a model for counts that allows them to vary between campaigns more than "
+             "chance alone would)")
     sentences = [f"Outcomes per campaign-month by {_words(result.by)}, compared with a {model} over {result.n} "
                  f"campaigns; the reference is {_shown(ref['term'], names, labels)} ({ref['rate']:.2f} outcomes per "
                  "campaign-month)."]
     terms = result.table.loc[~result.table["reference"] & result.table["ci_low"].notna()].assign(
         excludes=lambda t: (t["ci_low"] > 1) | (t["ci_high"] < 1))
     terms = terms.sort_values(["excludes", "rate_ratio"], ascending=[False, False])
-    if len(terms) and not terms["excludes"].any():
-        sentences.append(f"None of the {len(terms)} intervals excludes 1.")
+    excluding = [_shown(t, names, labels) for t in terms.loc[terms["excludes"], "term"]]
+    including = [_shown(t, names, labels) for t in terms.loc[~terms["excludes"], "term"]]
+    compatible = "the data are compatible with the reference rate"
+    if not excluding and len(including) == 1:
+        sentences.append(f"The interval of {including[0]} includes 1: {compatible}.")
+    elif not excluding and including:
+        sentences.append(f"None of the {len(including)} intervals excludes 1: for every {_words(result.by)} "
+                         f"{compatible}.")
+    elif excluding and not including:
+        sentences.append(f"The interval of {excluding[0]} excludes 1." if len(excluding) == 1
+                         else f"All {len(excluding)} intervals exclude 1.")
+    elif excluding:
+        which = (f"Only the interval of {excluding[0]} excludes 1" if len(excluding) == 1
+                 else f"The intervals of {_and_list(excluding)} exclude 1")
+        sentences.append(f"{which}; for {'the other' if len(including) == 1 else 'the others'} "
+                         f"({_and_list(including)}) {compatible}.")
     shown, rest = terms.head(max_terms), terms.iloc[max_terms:]
     sentences += [f"{_shown(r['term'], names, labels)}: {r['rate_ratio']:.2f} times the reference rate (95% CI "
-                  f"{r['ci_low']:.2f} to {r['ci_high']:.2f}; Holm-adjusted {_p(r['p_holm'])})."
+                  f"{r['ci_low']:.2f} to {r['ci_high']:.2f}; {_p(r['p_holm'])} after Holm correction)."
                   for r in shown.to_dict("records")]
     if len(rest):
-        excluding = [_shown(t, names, labels) for t in rest.loc[rest["excludes"], "term"]]
-        sentences.append(f"Not listed ({_listing([_shown(t, names, labels) for t in rest['term']])}): "
-                         + (f"the interval excludes 1 for {_listing(excluding)}." if excluding
-                            else "every interval includes 1."))
+        sentences.append(f"The ratio{'s' if len(rest) > 1 else ''} of "
+                         f"{_and_list([_shown(t, names, labels) for t in rest['term']])} "
+                         f"{'are' if len(rest) > 1 else 'is'} not described one by one here but shown in the "
+                         "figure.")
     sentences.append("An interval that excludes 1 means the data are hard to reconcile with equal rates; one that "
                      "includes 1 means they are compatible with no difference (and with a sizeable one).")
     sentences += [f"Caveat: {_relabel(w, names, labels)}." for w in result.warnings]
@@ -1846,9 +1939,10 @@ def describe_distinctive(table: pd.DataFrame, by: str = "country", *, labels: Ma
     >>> t = pd.DataFrame({"country": ["ghana", "ghana"], "code_id": ["X", "Y"], "z": [3.2, -2.9],
     ...                   "coverage": [0.3, 0.01], "coverage_rest": [0.1, 0.08], "direction": ["more", "less"]})
     >>> print(describe_distinctive(t, labels={"X": "Follow the money"}))
-    ghana uses more Follow the money (30% of segments against 10% elsewhere, z = +3.2) and less Y (1% against
-    8%, z = -2.9). Distinctive means the difference is larger than chance would make it after Holm correction
-    within each country (log-odds with an informative prior, Monroe et al. 2008); segments of one session are
+    ghana's segments are coded more often with 'Follow the money' (30% of segments against 10% elsewhere, z =
+    +3.2); and less often with 'Y' (1% against 8%, z = -2.9). Distinctive means the difference is larger than chance would make it after Holm correction
+    within each country (weighted log-odds, Monroe et al. 2008, which keep rarely used codes from looking
+    distinctive by chance); segments of one session are
     not independent, so read this as a ranking.
     """
     labels = labels or {}
@@ -1856,33 +1950,66 @@ def describe_distinctive(table: pd.DataFrame, by: str = "country", *, labels: Ma
     for group, part in table.groupby(by, sort=True):
         group = _shown(group, names, labels)
         def listed(rows: pd.DataFrame, first: bool) -> str:
-            items = [f"{labels.get(r['code_id'], r['code_id'])} ({r['coverage']:.0%}"
+            items = [f"'{labels.get(r['code_id'], r['code_id'])}' ({r['coverage']:.0%}"
                      + (" of segments against " if first and i == 0 else " against ")
                      + f"{r['coverage_rest']:.0%}{' elsewhere' if first and i == 0 else ''}, z = {r['z']:+.1f})"
                      for i, r in enumerate(rows.to_dict("records"))]
-            return ", ".join(items)
+            return _and_list(items, limit=len(items))
 
         more = part.loc[part["direction"] == "more"].sort_values("z", ascending=False).head(top)
         less = part.loc[part["direction"] == "less"].sort_values("z").head(top)
         if not len(more) and not len(less):
             sentences.append(f"{group} has no code that stands out beyond chance.")
             continue
-        clauses = ([f"more {listed(more, True)}"] if len(more) else []) + (
-            [f"less {listed(less, not len(more))}"] if len(less) else [])
-        sentences.append(f"{group} uses " + " and ".join(clauses) + ".")
+        clauses = ([f"more often with {listed(more, True)}"] if len(more) else []) + (
+            [f"less often with {listed(less, not len(more))}"] if len(less) else [])
+        sentences.append(f"{group}'s segments are coded " + "; and ".join(clauses) + ".")
     return " ".join(sentences) + (
         " Distinctive means the difference is larger than chance would make it after Holm correction within each "
-        f"{_words(by)} (log-odds with an informative prior, Monroe et al. 2008); segments of one session are not "
+        f"{_words(by)} (weighted log-odds, Monroe et al. 2008, which keep rarely used codes from looking distinctive "
+        "by chance); segments of one session are not "
         "independent, so read this as a ranking.")
 
 
-def _boolean_words(expression: str, labels: Mapping[str, str]) -> str:
-    """QCA notation in words: ``A*~B + C`` -> ``A and not B, or C``."""
-    def literal(lit: str) -> str:
-        name = lit.lstrip("~")
-        return ("not " if lit.startswith("~") else "") + labels.get(name, name)
+def combination_words(expression: str, labels: Mapping[str, str] | None = None, *, capitals: bool = True) -> str:
+    """A QCA expression in words: ``*`` reads "and", ``~`` "not", ``+`` "or".
 
-    return ", or ".join(" and ".join(literal(x) for x in term.split("*")) for term in expression.split(" + "))
+    Parameters
+    ----------
+    expression
+        A combination (``A*~B``) or a solution (``A*~B + C``), as in the ``term`` and
+        ``expression`` columns of :attr:`CaseComparison.solutions`.
+    labels
+        Condition name -> words (``{"MEDIA": "media work"}``); a name not in it is shown as it is.
+    capitals
+        Write the connectives AND, NOT, OR in capitals, so that they stand out from
+        the conditions' own words in a table.
+
+    Examples
+    --------
+    >>> combination_words("BROAD_COALITION*~AUDIT_OR_PARLIAMENT", {"BROAD_COALITION": "a broad coalition",
+    ...                   "AUDIT_OR_PARLIAMENT": "engagement with audit or parliament"})
+    'a broad coalition AND NOT engagement with audit or parliament'
+    >>> combination_words("A*~B + C", capitals=False)
+    'A and not B, or C'
+    """
+    labels = labels or {}
+    and_, not_, or_ = ("AND", "NOT", "OR") if capitals else ("and", "not", "or")
+
+    def literal(lit: str) -> str:
+        name = lit.strip().lstrip("~")
+        return (f"{not_} " if lit.strip().startswith("~") else "") + labels.get(name, name)
+
+    return f", {or_} ".join(f" {and_} ".join(literal(x) for x in term.split("*"))
+                            for term in expression.split(" + "))
+
+
+def _boolean_words(expression: str, labels: Mapping[str, str]) -> str:
+    """QCA notation in a sentence: ``A*~B + C`` -> ``A AND NOT B, OR C``.
+
+    Capitals keep the logic apart from the conditions' own words ("engagement with audit or parliament").
+    """
+    return combination_words(expression, labels)
 
 
 def describe_case_comparison(result: CaseComparison, *, labels: Mapping[str, str] | None = None,
@@ -1905,8 +2032,8 @@ def describe_case_comparison(result: CaseComparison, *, labels: Mapping[str, str
     >>> cases = pd.DataFrame({"campaign_id": list("abcdef"), "A": [1, 1, 0, 1, 1, 0], "B": [1, 0, 1, 0, 1, 1],
     ...                       "Y": [1, 0, 0, 0, 1, 0]})
     >>> print(describe_case_comparison(case_comparison(cases, ["A", "B"], "Y"), labels={"Y": "a win"}))
-    Complex solution (no assumptions about configurations no case has): a win where A and B (consistency 1.00,
-    coverage 1.00; cases a, e). Parsimonious solution: A and B (consistency 1.00, coverage 1.00). Caveats: 3 of
+    Complex solution (no assumptions about configurations no case has): a win where A AND B (consistency 1.00,
+    coverage 1.00; cases a, e). Parsimonious solution: A AND B (consistency 1.00, coverage 1.00). Caveats: 3 of
     the 4 possible configurations of 2 conditions are observed in 6 cases; the other 1 are logical remainders
     (limited diversity). 6 cases and 2 conditions: with few cases per condition, random data too can give
     contradiction-free truth tables (Marx and Dusa 2011); read the solutions as hypotheses to check in the
@@ -1932,7 +2059,7 @@ def describe_case_comparison(result: CaseComparison, *, labels: Mapping[str, str
             n_solutions = int(part["solution"].max())
             models = "; ".join(_boolean_words(e, labels) for e in part["expression"].unique())
             n_assumed = result.simplifying_assumptions["configuration"].nunique()
-            assumed = f", resting on {n_assumed} simplifying assumption(s) about configurations no case has" \
+            assumed = f", resting on {_count(n_assumed, 'simplifying assumption')} about configurations no case has" \
                 if n_assumed else ""
             text.append(f"Parsimonious solution{'s' if n_solutions > 1 else ''}"
                         f"{f' ({n_solutions}, equally minimal)' if n_solutions > 1 else ''}: {models} ({fit}"

@@ -226,7 +226,8 @@ def test_rate_ratios_warn_on_overdispersion_and_auto_switches_family():
     assert poisson.dispersion > 10
     assert any("negbin" in w for w in poisson.warnings)
     auto = compare.rate_ratios(o, e, family="auto")
-    assert auto.family == "negbin" and any("negative-binomial model was used" in w for w in auto.warnings)
+    assert auto.family == "negbin" and any("so a negative-binomial model" in w and "was used" in w
+                                           for w in auto.warnings)
 
     calm = compare.rate_ratios(_outcomes_from_counts({"h1": 10, "h2": 11, "w1": 10, "w2": 9}),
                                _exposure({"h1": 20.0, "h2": 20.0, "w1": 20.0, "w2": 20.0},
@@ -328,10 +329,13 @@ def test_contingency_counts_rows_left_out_and_refuses_nothing_to_compare():
     o = pd.DataFrame({"country": ["ghana"] * 5 + ["kenya"] * 5, "level": ["local", None, "", "local", "national"] * 2})
     result = compare.contingency(o, "country", "level")
     assert result.n == 6
-    assert any("4 outcome(s) without a country or level were left out" in w for w in result.warnings)
+    assert any("4 outcomes without a country or level were left out" in w for w in result.warnings)
+    one = compare.contingency(o.iloc[[0, 1, 3, 4, 5, 8, 9]], "country", "level")
+    assert one.n == 6 and any("1 outcome without a country or level was left out" in w for w in one.warnings)
     single = compare.contingency(o.assign(country="ghana"), "country", "level")
     assert single.test == "none" and np.isnan(single.p_value)
-    assert any("nothing to compare" in w for w in single.warnings)
+    assert any("only 1 value of country and 2 values of level: there is nothing to compare" in w
+               for w in single.warnings)
 
 
 def test_contingency_summary_corrects_across_tables():
@@ -363,12 +367,13 @@ def test_describe_contingency_names_countries_and_codes_as_readers_know_them():
     result = compare.contingency(o, "country", "outcome_area")
     text = compare.describe_contingency(result, names=NAMES, labels=LABELS)
     # The largest residual: 40 observed against 50 * 55 / 130 = 21.15 expected.
-    assert ("South Africa has more More meaningful accountability outcomes than independence predicts "
-            "(40 observed, 21.2 expected") in text
-    assert "Kenya has more Shifts in power outcomes" in text
+    assert ("South Africa has more outcomes in 'More meaningful accountability' than expected if every country "
+            "spread its outcomes alike (40 observed, 21.2 expected") in text
+    assert "Kenya has more outcomes in 'Shifts in power' than expected" in text
     assert "south-africa" not in text and "kenya" not in text and "OA-" not in text
+    assert "more More" not in text.replace("more outcomes", "")
     # Without the mappings the sentence keeps the values as they are in the data.
-    assert "south-africa has more OA-ACCOUNT outcomes" in compare.describe_contingency(result)
+    assert "south-africa has more outcomes in 'OA-ACCOUNT'" in compare.describe_contingency(result)
 
 
 def test_describe_rate_ratios_names_reference_terms_and_caveats():
@@ -384,10 +389,61 @@ def test_describe_rate_ratios_names_reference_terms_and_caveats():
     # South Africa: 30 / 20 against 22 / 60 outcomes per campaign-month.
     assert "the reference is Kenya (0.37 outcomes per campaign-month)" in text
     assert f"South Africa: {(30 / 20) / (22 / 60):.2f} times the reference rate" in text
-    assert "Not listed (" in text and "India" in text.split("Not listed (")[1].split(")")[0]
+    # South Africa 30 of 20 months (CI far above 1); indonesia 11 / 20 = 1.50 and India 17 / 50 = 0.93 times
+    # Kenya's rate, both with intervals around 1: the sentence names every country on the right side of 1.
+    table = result.table.set_index("term")
+    assert table.loc["south-africa", "ci_low"] > 1
+    assert table.loc["indonesia", "ci_low"] < 1 < table.loc["indonesia", "ci_high"]
+    assert table.loc["india", "ci_low"] < 1 < table.loc["india", "ci_high"]
+    assert ("Only the interval of South Africa excludes 1; for the others (indonesia and India) the data are "
+            "compatible with the reference rate.") in text
+    assert "The ratios of indonesia and India are not described one by one here" in text
+    assert "Not listed" not in text and "every interval includes 1" not in text
     # A country without a name stays as it is, and "india" is not replaced inside "indonesia".
-    assert "one campaign's: indonesia, South Africa" in text
+    assert "2 countries have a single campaign, so their 'rate' is one campaign's: indonesia, South Africa" in text
     assert "south-africa" not in text and "kenya" not in text and "Indiaonesia" not in text
+
+
+def _one_campaign_each(counts: dict[str, int], months: float = 100.0) -> compare.RateRatios:
+    """Rate ratios by country for one campaign per country (campaign id = country), reference ``india``."""
+    o = _outcomes_from_counts(counts)
+    e = _exposure(dict.fromkeys(counts, months), dict.fromkeys(counts, "health"))
+    return compare.rate_ratios(o, e, by="country", reference="india")
+
+
+def test_describe_rate_ratios_says_which_intervals_exclude_one():
+    # Reference 20 outcomes in 100 months. ghana: 60 (ratio 3), kenya: 2 (ratio 0.1), senegal: 22 (ratio 1.1).
+    result = _one_campaign_each({"india": 20, "ghana": 60, "kenya": 2, "senegal": 22})
+    table = result.table.set_index("term")
+    assert table.loc[["ghana", "kenya", "senegal"], "rate_ratio"].tolist() == pytest.approx([3.0, 0.1, 1.1])
+    assert table.loc["ghana", "ci_low"] > 1 and table.loc["kenya", "ci_high"] < 1
+    assert table.loc["senegal", "ci_low"] < 1 < table.loc["senegal", "ci_high"]
+    names = {"ghana": "Ghana", "kenya": "Kenya", "senegal": "Senegal", "india": "India"}
+    text = compare.describe_rate_ratios(result, names=names)
+    assert ("The intervals of Ghana and Kenya exclude 1; for the other (Senegal) the data are compatible with the "
+            "reference rate.") in text
+    # Excluding intervals are described first, then the others.
+    assert text.index("Ghana: 3.00 times") < text.index("Kenya: 0.10 times") < text.index("Senegal: 1.10 times")
+    assert "not described one by one" not in text
+    assert "4 countries have a single campaign, so their 'rate' is one campaign's" in text
+
+    none = compare.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 22, "kenya": 18}))
+    assert ("None of the 2 intervals excludes 1: for every country the data are compatible with the reference "
+            "rate.") in none
+    alone = compare.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 22}))
+    assert "The interval of ghana includes 1: the data are compatible with the reference rate." in alone
+    every = compare.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 60, "kenya": 70}), max_terms=1)
+    assert "All 2 intervals exclude 1." in every and "The ratio of ghana is not described one by one here" in every
+
+
+def test_rate_ratio_caveat_is_singular_for_one_level_with_a_single_campaign():
+    counts = {"k1": 10, "k2": 12, "g1": 30}
+    months = dict.fromkeys(counts, 20.0)
+    result = compare.rate_ratios(_outcomes_from_counts(counts), _exposure(
+        months, dict.fromkeys(counts, "health"), {"k1": "kenya", "k2": "kenya", "g1": "ghana"}), by="country")
+    text = compare.describe_rate_ratios(result, names={"ghana": "Ghana", "kenya": "Kenya"})
+    assert "Caveat: 1 country has a single campaign, so its 'rate' is one campaign's: Ghana." in text
+    assert "value(s)" not in text and "(s)" not in text
 
 
 def test_describe_substantiation_and_distinctive_use_country_names_and_code_labels():
@@ -401,9 +457,9 @@ def test_describe_substantiation_and_distinctive_use_country_names_and_code_labe
                       "z": [3.2, -2.9, 0.1], "coverage": [0.3, 0.01, 0.2], "coverage_rest": [0.1, 0.08, 0.2],
                       "direction": ["more", "less", ""]})
     text = compare.describe_distinctive(t, labels=LABELS, names=NAMES)
-    assert text.startswith("ghana has no code that stands out beyond chance. South Africa uses more More "
-                           "meaningful accountability (30% of segments against 10% elsewhere, z = +3.2) and less "
-                           "Shifts in power (1% against 8%, z = -2.9).")
+    assert text.startswith("ghana has no code that stands out beyond chance. South Africa's segments are coded "
+                           "more often with 'More meaningful accountability' (30% of segments against 10% elsewhere, z = +3.2); "
+                           "and less often with 'Shifts in power' (1% against 8%, z = -2.9).")
     assert "south-africa" not in text and "OA-" not in text
 
 
@@ -415,7 +471,7 @@ def test_describe_case_comparison_names_the_cases_listed_and_in_caveats():
     words = {"Y": "a win", "A": "a coalition", "B": "media work"}
     text = compare.describe_case_comparison(compare.case_comparison(cases, ["A", "B"], "Y"), labels=words,
                                             names=campaigns)
-    assert ("a win where a coalition and media work (consistency 1.00, coverage 1.00; cases Sanitation budgets, "
+    assert ("a win where a coalition AND media work (consistency 1.00, coverage 1.00; cases Sanitation budgets, "
             "Primary health care)") in text
     assert "za-sanitation" not in text and "ng-health" not in text
 
@@ -544,7 +600,7 @@ def test_distinctive_themes_find_a_designed_difference():
     d = compare.distinctive_themes(codings, segments).set_index(["country", "code_id"])
     assert d.loc[("ghana", "X"), "direction"] == "more" and d.loc[("kenya", "X"), "direction"] == "less"
     text = compare.describe_distinctive(d.reset_index(), labels={"X": "Code X"})
-    assert text.startswith("ghana uses more Code X (")
+    assert text.startswith("ghana's segments are coded more often with 'Code X' (")
 
 
 def test_themes_over_rounds_are_side_by_side_per_country():
@@ -648,7 +704,7 @@ def test_case_comparison_wraps_qca_and_warns_in_words():
     assert any("contradictions" in w and "c1;c7" in w for w in result.warnings)
     assert any("logical remainders" in w for w in result.warnings)
     text = compare.describe_case_comparison(result, labels={"Y": "a win"})
-    assert "a win where A and B and not C" in text and "Caveats:" in text
+    assert "a win where A AND B AND NOT C" in text and "Caveats:" in text
 
     none = compare.case_comparison(cases.assign(Y=0), ["A", "B", "C"], "Y")
     assert none.solutions.empty and any("no complex solution" in w for w in none.warnings)
@@ -704,3 +760,55 @@ def test_condition_rules_speak_in_labels_when_given():
     assert worded["sessions"].str.contains("Bolster agency from the bottom up").any()
     untouched = ~plain["harvest"].str.contains("SC-AGENCY")
     assert (plain.loc[untouched, "harvest"] == worded.loc[untouched, "harvest"]).all()
+
+
+def test_contingency_orders_values_as_asked_in_table_and_cells():
+    o = _outcomes_from_table([[3, 1, 2, 1], [1, 4, 0, 2]], ["ghana", "kenya"],
+                             ["international", "local", "national", "subnational"])
+    plain = compare.contingency(o, "country", "level")
+    assert plain.table.columns.tolist() == ["international", "local", "national", "subnational"]
+    # The codebook's order; a value not listed ("regional" is not in the data, "international" not listed) follows.
+    result = compare.contingency(o, "country", "level", col_order=["local", "regional", "subnational", "national"],
+                                 row_order=["kenya"])
+    assert result.table.columns.tolist() == ["local", "subnational", "national", "international"]
+    assert result.table.index.tolist() == ["kenya", "ghana"]
+    assert result.table.loc["kenya"].tolist() == [4, 2, 0, 1]
+    assert result.cells["level"].drop_duplicates().tolist() == ["local", "subnational", "national", "international"]
+    # Ordering changes neither the statistic nor the residuals; the Monte-Carlo p-value only by its random error.
+    assert result.test == plain.test == "monte-carlo exact"
+    assert result.statistic == pytest.approx(plain.statistic) and result.p_value == pytest.approx(plain.p_value, abs=0.02)
+    merged = result.cells.merge(plain.cells, on=["country", "level"])
+    assert merged["adjusted_residual_x"].to_numpy() == pytest.approx(merged["adjusted_residual_y"].to_numpy())
+
+
+def test_condition_rules_read_as_words_with_vocabulary_labels():
+    vocabulary = {"cso": "Civil society organisation", "SC-COALITION": "Support broader reform coalitions",
+                  "policy": "Policy", "budget": "Budget", "positive": "Positive", "fully": "Fully agrees",
+                  "partially": "Partially agrees"}
+    rules = compare.condition_rules(labels=vocabulary).set_index("name")
+    assert rules.loc["BROAD_COALITION", "harvest"] == (
+        "at least one outcome where the social actor is 'Civil society organisation' and the strategic components "
+        "include 'Support broader reform coalitions'")
+    assert rules.loc["POLICY_BUDGET_CHANGE", "harvest"] == (
+        "at least one outcome where the type of change is 'Policy' or 'Budget', the valence is 'Positive' and the "
+        "informant's verdict is 'Fully agrees' or 'Partially agrees'")
+    two = compare.ConditionRule("TWO", "two media outcomes", actor_types=("media",), min_outcomes=2)
+    assert compare.condition_rules([two]).loc[0, "harvest"] == "at least 2 outcomes where the social actor is 'media'"
+    text = " ".join(compare.condition_rules().to_numpy(dtype=str).ravel())
+    assert "(s)" not in text and "actor_type" not in text and "type_of_change" not in text
+
+
+def test_combination_words_read_a_qca_term_in_plain_words():
+    words = {"BROAD_COALITION": "a broad coalition", "AUDIT_OR_PARLIAMENT": "engagement with audit or parliament",
+             "MEDIA": "media work"}
+    assert compare.combination_words("BROAD_COALITION*~AUDIT_OR_PARLIAMENT*MEDIA", words) == (
+        "a broad coalition AND NOT engagement with audit or parliament AND media work")
+    assert compare.combination_words("BROAD_COALITION + ~MEDIA", words) == "a broad coalition, OR NOT media work"
+    assert compare.combination_words("~X", capitals=False) == "not X"
+
+
+def test_case_comparison_caveats_are_singular_or_plural():
+    cases = pd.DataFrame({"campaign_id": list("abcd"), "A": [1, 1, 0, 0], "B": [1, 1, 1, 0], "Y": [1, 0, 0, 0]})
+    result = compare.case_comparison(cases, ["A", "B"], "Y")
+    assert any(w.startswith("1 configuration holds cases both with and without the outcome") for w in result.warnings)
+    assert not any("(s)" in w for w in result.warnings)
