@@ -53,11 +53,7 @@ labels = {**dict(zip(codes["code_id"], codes["label"])),
 rule_labels = {**labels, **{i: label for name in ("actor_type", "valence", "substantiation")
                             for i, label in vocabulary(codebook, name)[["id", "label"]].itertuples(index=False)}}
 rate_family = options.get("rate_family", "auto")
-
-
-def percent(share):
-    """Shares (0 to 1) as percentages with one decimal ("62.5"), for the tables."""
-    return share.map(lambda v: "" if v != v else f"{100 * v:.1f}")
+percent = compare.as_percent
 
 # %% [markdown]
 # ## What is compared

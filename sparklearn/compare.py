@@ -1671,6 +1671,17 @@ def case_comparison(
 # --------------------------------------------------------------------------- sentences for the report
 
 
+def as_percent(share: pd.Series) -> pd.Series:
+    """Shares (0 to 1) as percentages with one decimal, as text for report tables; missing -> "".
+
+    Examples
+    --------
+    >>> as_percent(pd.Series([0.625, float("nan"), 1.0])).tolist()
+    ['62.5', '', '100.0']
+    """
+    return share.map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f}")
+
+
 def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
 
