@@ -83,7 +83,8 @@ for code in top_codes[:3]:
     display(Markdown(f"**{labels.get(code, code)}** ({len(coding.quotes(code, tables.codings, tables.segments))} turns)"))
     display(said.assign(date=said["date"].dt.strftime("%d %b %Y"))[
         ["date", "session_id", "speaker", "text", "context_before"]].rename(
-            columns={"context_before": "just before"}).reset_index(drop=True))
+            columns={"session_id": "session", "text": "what was said", "context_before": "just before"}
+        ).reset_index(drop=True))
 
 # %% [markdown]
 # ### Themes that come up together

@@ -860,6 +860,42 @@ def report_setup(dpi: int = 96) -> None:
     set_matplotlib_formats("png", bbox_inches="tight")
     # Readers have no use for a 0, 1, 2... row number: show the index only when it means something.
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+
+
+def figure_png(fig) -> bytes:
+    """A figure as a compact PNG: 256 colours, which charts never exceed visibly, at a third of the bytes.
+
+    Keeps a report with a dozen figures well under 1 MB, so it travels by e-mail.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(); _ = ax.plot([1, 2, 3])
+    >>> figure_png(fig)[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    >>> plt.close(fig)
+    """
+    import io
+
+    import matplotlib
+    from PIL import Image
+
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", dpi=matplotlib.rcParams["savefig.dpi"], bbox_inches="tight",
+                facecolor="white")
+    image = Image.open(raw).convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    # The background must stay pure white (quantising drifts it to a visible grey): snap the
+    # palette's lightest colour back to white.
+    palette = image.getpalette()[: 3 * 256]
+    lightest = max(range(len(palette) // 3), key=lambda i: sum(palette[3 * i: 3 * i + 3]))
+    palette[3 * lightest: 3 * lightest + 3] = [255, 255, 255]
+    image.putpalette(palette)
+    small = io.BytesIO()
+    image.save(small, format="png", optimize=True)
+    return small.getvalue()
 
 
 def readable_number(x: float) -> str:

@@ -677,7 +677,8 @@ def plot_code_frequencies(freq: pd.DataFrame, *, value: str = "n_segments", top:
     """
     group, values = _theme_panels(freq, "code_id")
     palette = category_colours([v for v in values if v is not None], colours)
-    fig, axes = new_figure(4.2 * len(values), 0.3 * top + 1.6, ncols=len(values), squeeze=False)
+    # Room for theme labels on two lines (see _theme_names).
+    fig, axes = new_figure(max(6.0, 4.6 * len(values)), 0.42 * top + 1.6, ncols=len(values), squeeze=False)
     for ax, name in zip(axes.flat, values):
         part = freq if group is None else freq.loc[freq[group] == name]
         part = part.sort_values(value, ascending=False, kind="stable").head(top)[::-1]

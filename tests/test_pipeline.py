@@ -335,3 +335,26 @@ def test_cache_skips_unchanged_work_and_reruns_only_what_a_change_touches(demo_b
     assert sorted(changed.executed) == ["comparison", "ghana"]
     assert changed.ok
     assert (paths.reports / "kenya.html").stat().st_mtime_ns == before["kenya.html"]
+
+
+def test_report_figures_are_compact_pngs_with_a_white_background():
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    grid = np.random.default_rng(0).random((15, 15))
+    ax.imshow(grid, cmap="YlGnBu")  # a heat map: the costliest kind of figure in the reports
+    plain = io.BytesIO()
+    fig.savefig(plain, format="png", dpi=matplotlib.rcParams["savefig.dpi"], bbox_inches="tight", facecolor="white")
+    small = pipeline.figure_png(fig)
+    plt.close(fig)
+    image = Image.open(io.BytesIO(small))
+    assert image.mode == "P"  # 256-colour palette
+    assert image.convert("RGB").getpixel((1, 1)) == (255, 255, 255)
+    assert image.size == Image.open(plain).size
+    assert len(small) < 0.6 * len(plain.getvalue())
