@@ -81,19 +81,35 @@ _FREE_TEXT = ("memo", "social_actor", "outcome", "significance", "contribution",
 
 
 def _redacted(checked: Checked, register, salt: str) -> Checked:
-    """``checked`` with registered names replaced in free text, rejected rows and problem values."""
+    """``checked`` with registered names replaced in free text, rejected rows and problem values.
+
+    Each accepted cell where a name was replaced gets a warning (without the name), so a
+    lead learns to describe people by role rather than finding out from the report.
+    """
     from .privacy import pseudonymise_text
 
-    def clean(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    found: list[pd.DataFrame] = []
+
+    def clean(frame: pd.DataFrame, columns, *, report: bool = False) -> pd.DataFrame:
         frame = frame.copy()
         for column in columns:
             if column in frame.columns and len(frame):
-                frame[column] = pseudonymise_text(frame[column].astype("string"), register, salt)
+                before = frame[column].astype("string")
+                frame[column] = pseudonymise_text(before, register, salt)
+                changed = (before.fillna("") != frame[column].astype("string").fillna("")).to_numpy()
+                if report and changed.any() and {"source_file", "source_row"} <= set(frame.columns):
+                    hit = frame.loc[changed]
+                    found.append(problems_frame(pd.DataFrame({
+                        "file": hit["source_file"], "row": hit["source_row"], "column": column,
+                        "value": "(name withheld)", "rule": "a participant's name (or id) in free text",
+                        "fix": "it was replaced by the person's pseudonym in every output; describe people by "
+                               "their role instead", "severity": "warning"}).to_dict("records")))
         return frame
 
     rejected_text = [c for c in checked.rejected.columns if not c.endswith("_id") and c not in ("source_file", "source_row")]
-    return Checked(clean(checked.accepted, _FREE_TEXT), clean(checked.rejected, rejected_text),
-                   clean(checked.problems, ["value"]))
+    accepted = clean(checked.accepted, _FREE_TEXT, report=True)
+    return Checked(accepted, clean(checked.rejected, rejected_text),
+                   pd.concat([clean(checked.problems, ["value"]), *found], ignore_index=True))
 
 
 @dataclass(frozen=True)
