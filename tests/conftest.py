@@ -26,3 +26,14 @@ def demo_batch(tmp_path_factory) -> DemoBatch:
     shutil.copytree(DEMO_DATA, base / "data")
     paths = resolve_paths(data=base / "data", out=base / "out")
     return DemoBatch(paths, run_batch(paths=paths, progress=False))
+
+
+@pytest.fixture()
+def kenya_data(tmp_path):
+    """A copy of the demo data holding only Kenya (plus the registry and codebook): tests may change it."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("countries.yaml", "codebook.yaml"):
+        shutil.copy(DEMO_DATA / name, folder / name)
+    shutil.copytree(DEMO_DATA / "kenya", folder / "kenya")
+    return folder

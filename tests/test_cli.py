@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 
 import openpyxl
 import pandas as pd
 import pytest
 
 from sparklearn import cli
-from sparklearn.config import DEMO_DATA, resolve_paths
+from sparklearn.config import resolve_paths
 from sparklearn.prepare import prepare
 from sparklearn.reliability import disagreements
 
 
 @pytest.fixture()
-def data(tmp_path):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for name in ("countries.yaml", "codebook.yaml"):
-        shutil.copy(DEMO_DATA / name, folder / name)
-    shutil.copytree(DEMO_DATA / "kenya", folder / "kenya")
-    return folder
+def data(kenya_data):
+    return kenya_data
 
 
 def _run(capsys, *argv):

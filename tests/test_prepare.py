@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from sparklearn.config import DEMO_DATA, resolve_paths
+from sparklearn.config import resolve_paths
 from sparklearn.prepare import TABLES, prepare, validate_countries
 from sparklearn.tables import read_table
 
@@ -30,14 +29,9 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture()
-def kenya(tmp_path):
-    """A copy of the demo data holding only Kenya (plus the registry and codebook)."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in ("countries.yaml", "codebook.yaml"):
-        shutil.copy(DEMO_DATA / name, data / name)
-    shutil.copytree(DEMO_DATA / "kenya", data / "kenya")
-    return resolve_paths(data=data, out=tmp_path / "out")
+def kenya(kenya_data, tmp_path):
+    """Paths over a copy of the demo data holding only Kenya (see conftest)."""
+    return resolve_paths(data=kenya_data, out=tmp_path / "out")
 
 
 def _names(paths) -> list[str]:
