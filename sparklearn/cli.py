@@ -52,7 +52,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run_batch
 
-    result = run_batch(args.countries or None, jobs=args.jobs, force=args.force, paths=_paths(args))
+    result = run_batch(args.countries or None, jobs=args.jobs, force=args.force, paths=_paths(args),
+                       warm_kernels=not args.fresh_kernels)
     return 0 if result.ok else 1
 
 
@@ -146,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--countries", nargs="+", metavar="SLUG", help="only these countries (default: all)")
     p.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: one per core)")
     p.add_argument("--force", action="store_true", help="re-run everything even if nothing changed")
+    p.add_argument("--fresh-kernels", action="store_true",
+                   help="start every notebook's kernel from scratch instead of from the preloaded kernel server "
+                        "(slower; the reports are the same)")
     p.add_argument("--data", help=data_help)
     p.add_argument("--out", help=out_help)
     p.set_defaults(func=cmd_run)

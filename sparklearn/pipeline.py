@@ -38,6 +38,7 @@ it stays quick to start.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -59,6 +60,7 @@ import pandas as pd
 from . import __version__
 from .config import NOTEBOOKS, PROJECT_ROOT, Paths, resolve_paths
 from .exceptions import ParameterError, SparklearnError
+from .kernels import KernelServer
 
 Kind = Literal["country", "comparison", "optional"]
 Status = Literal["ran", "cached", "failed"]
@@ -370,11 +372,14 @@ def failure_of(nb) -> dict[str, Any] | None:
     return None
 
 
-def _execute(job: Job, workdir: Path) -> tuple[Any, dict[str, Any] | None]:
+def _execute(job: Job, workdir: Path, kernels: KernelServer | None = None) -> tuple[Any, dict[str, Any] | None]:
     """Run one notebook; return the executed notebook and its failure (or None).
 
-    The executed notebook is saved by papermill cell by cell into ``workdir`` so that a
-    failure still leaves the partial notebook to render.
+    The kernel comes warm from ``kernels`` when it can (see :mod:`sparklearn.kernels`);
+    a warm kernel that fails to start is retried once as an ordinary one, and an
+    ordinary one that fails for a transient reason (port clash, slow start) once more.
+    The executed notebook is saved by papermill into ``workdir`` so that a failure
+    still leaves the partial notebook to render.
     """
     import nbformat
     import papermill
@@ -382,8 +387,10 @@ def _execute(job: Job, workdir: Path) -> tuple[Any, dict[str, Any] | None]:
 
     nb = read_notebook(job.source)
     scratch = workdir / f"{job.name.replace('/', '__')}.ipynb"
+    manager = kernels.kernel_manager_class() if kernels is not None else None
     for attempt in (1, 2):
         scratch.unlink(missing_ok=True)
+        warm = {"kernel_manager_class": manager} if manager is not None else {}
         try:
             executed = papermill.execute_notebook(
                 nb, str(scratch), parameters=job.parameters, kernel_name=KERNEL,
@@ -394,6 +401,7 @@ def _execute(job: Job, workdir: Path) -> tuple[Any, dict[str, Any] | None]:
                 # The kernel's own log (plain-TCP notice, "KeyboardInterrupt caught") would
                 # scramble the progress lines; its errors reach us as cell errors anyway.
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                **warm,
             )
             return executed, None
         except PapermillExecutionError:
@@ -401,7 +409,8 @@ def _execute(job: Job, workdir: Path) -> tuple[Any, dict[str, Any] | None]:
             return executed, failure_of(executed)
         except Exception as err:  # noqa: BLE001 - a broken kernel must not stop the batch
             partial = nbformat.read(scratch, as_version=4) if scratch.exists() else nb
-            if attempt == 1 and _is_transient(err) and not _any_cell_ran(partial):
+            if attempt == 1 and (manager is not None or _is_transient(err)) and not _any_cell_ran(partial):
+                manager = None
                 continue
             return partial, {"error_cell": None, "error_section": "kernel",
                              "error_name": type(err).__name__, "error_value": str(err)}
@@ -555,6 +564,7 @@ class _Batch:
         self.cache = _load_cache(paths.reports)
         self.stop = threading.Event()
         self.lock = threading.Lock()
+        self.kernels: KernelServer | None = None
 
     def say(self, text: str) -> None:
         if self.progress:
@@ -591,7 +601,7 @@ class _Batch:
         reports = self.paths.reports
         (reports / "notebooks").mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=reports / "notebooks", prefix=".run-") as work:
-            executed, failure = _execute(job, Path(work))
+            executed, failure = _execute(job, Path(work), self.kernels)
             here = (reports / job.report).parent
             html = render_report(
                 executed, title=title, subtitle=subtitle, colour=colour, provenance=provenance(inputs),
@@ -629,6 +639,7 @@ def run_batch(
     notebooks_dir: str | Path | None = None,
     progress: bool = True,
     parameters: Mapping[str, Any] | None = None,
+    warm_kernels: bool = True,
 ) -> BatchResult:
     """Prepare every country, run its notebooks and the comparison, render the reports.
 
@@ -649,6 +660,9 @@ def run_batch(
         Show a progress bar, a line per finished notebook and a closing summary.
     parameters
         Extra parameters for every notebook (for example ``{"period_start": "2021-01-01"}``).
+    warm_kernels
+        Start each notebook's kernel from a server that has the libraries imported
+        already (:mod:`sparklearn.kernels`); False starts every kernel from scratch.
 
     Returns
     -------
@@ -663,8 +677,6 @@ def run_batch(
     RegistryError
         When a country slug is not in the registry.
     """
-    from tqdm import tqdm
-
     from .codebook import load_codebook
     from .countries import load_registry
     from .prepare import input_files
@@ -676,8 +688,6 @@ def run_batch(
     for slug in slugs:
         registry.country(slug)
     plan = plan_jobs(slugs, paths, notebooks_dir, parameters, all_slugs=registry.slugs)
-    for job in plan:
-        check_parameters(job.source, job.parameters)
 
     batch = _Batch(paths, notebooks_dir, force, progress)
     codebook = load_codebook(paths.codebook_file)
@@ -701,8 +711,6 @@ def run_batch(
     keys = {job.name: cache_key(job.source.read_text(encoding="utf-8"), job.parameters, job_inputs(job))
             for job in plan}
     records: dict[str, dict] = {}
-    manifests: dict[str, dict] = {}
-    prepare_errors: dict[str, BaseException] = {}
     to_run = []
     for job in plan:
         hit = batch.cached(job, keys[job.name])
@@ -711,6 +719,24 @@ def run_batch(
         else:
             to_run.append(job)
 
+    # Started before the parameter checks, so that its imports overlap checking and preparing.
+    cleanup = contextlib.ExitStack()
+    if to_run and warm_kernels:
+        folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="sparklearn-kernels-"))
+        batch.kernels = cleanup.enter_context(KernelServer(folder, KERNEL))
+        if batch.kernels.reason:
+            batch.say(f"kernels start from scratch: {batch.kernels.reason}")
+    try:
+        for job in plan:
+            check_parameters(job.source, job.parameters)
+    except BaseException:
+        cleanup.close()
+        raise
+
+    from tqdm import tqdm
+
+    manifests: dict[str, dict] = {}
+    prepare_errors: dict[str, BaseException] = {}
     workers = max(1, jobs or os.cpu_count() or 1)
     bar = tqdm(total=len(to_run), desc="notebooks", unit="nb", disable=not progress or not to_run)
     if len(records):
@@ -776,6 +802,7 @@ def run_batch(
         raise
     finally:
         bar.close()
+        cleanup.close()
     pool.shutdown()
     _save_cache(paths.reports, batch.cache)
 
@@ -858,6 +885,14 @@ def report_setup(dpi: int = 96) -> None:
         return
     # PNG only (no SVG/PDF duplicates) keeps each report under 1 MB and every image decodable.
     set_matplotlib_formats("png", bbox_inches="tight")
+    # After each cell pyplot redraws every open figure (for interactive windows), then the
+    # inline backend draws it again to send it: the first draw is wasted, a third of the
+    # time a figure costs. Importing the inline backend above installed pyplot's hook.
+    from matplotlib import pyplot
+
+    redraw = getattr(pyplot, "_draw_all_if_interactive", None)
+    if redraw in shell.events.callbacks.get("post_execute", []):
+        shell.events.unregister("post_execute", redraw)
     # Readers have no use for a 0, 1, 2... row number: show the index only when it means something.
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
     from matplotlib.figure import Figure
