@@ -47,7 +47,9 @@ import sys
 PRELOAD = (
     "numpy", "pandas", "scipy.stats", "scipy.sparse", "statsmodels.api", "matplotlib",
     "matplotlib.pyplot", "matplotlib.dates", "seaborn", "pandera.pandas", "pyarrow.parquet", "openpyxl",
-    "networkx", "krippendorff", "PIL.Image", "yaml", "IPython", "IPython.display", "ipykernel.kernelapp",
+    "networkx", "krippendorff", "PIL.Image", "yaml", "IPython", "IPython.display", "IPython.core.pylabtools",
+    "ipykernel.kernelapp", "pyarrow.dataset", "pandas.io.formats.html", "pandas.io.formats.string",
+    "pandas.core.reshape.reshape", "pandas.core.methods.to_dict",
     "sparklearn.codebook", "sparklearn.coding", "sparklearn.compare", "sparklearn.countries",
     "sparklearn.outcomes", "sparklearn.pipeline", "sparklearn.plots", "sparklearn.prepare",
     "sparklearn.privacy", "sparklearn.qca", "sparklearn.reliability", "sparklearn.sessions",
@@ -74,14 +76,18 @@ class KernelServer:
         Where the socket and the server's log go (a private temporary folder).
     kernel_name
         The kernelspec whose command the warm kernels stand in for.
+    codebook_file
+        A codebook the notebooks will load: the server checks it once before forking.
 
     Use as a context manager; :meth:`kernel_manager_class` is None when warm kernels
     are not available (see :attr:`reason`), and the caller starts kernels as usual.
     """
 
-    def __init__(self, folder: str | os.PathLike, kernel_name: str = "python3"):
+    def __init__(self, folder: str | os.PathLike, kernel_name: str = "python3",
+                 codebook_file: str | os.PathLike | None = None):
         self.folder = os.fspath(folder)
         self.kernel_name = kernel_name
+        self.codebook_file = os.fspath(codebook_file) if codebook_file else None
         self.socket_path = os.path.join(self.folder, "kernels.sock")
         self.log_path = os.path.join(self.folder, "kernel-server.log")
         self.process = None
@@ -118,7 +124,8 @@ class KernelServer:
             with open(self.log_path, "ab") as log:
                 # stdin is a pipe the server watches: if the batch dies, the server and its kernels go too.
                 self.process = subprocess.Popen(
-                    [interpreter, *options, "-m", "sparklearn.kernels", "serve", str(listener.fileno())],
+                    [interpreter, *options, "-m", "sparklearn.kernels", "serve", str(listener.fileno()),
+                     *([self.codebook_file] if self.codebook_file else [])],
                     stdin=subprocess.PIPE, stdout=log, stderr=log, env=env, start_new_session=True,
                     pass_fds=(listener.fileno(),))
         finally:
@@ -241,12 +248,12 @@ def _read_line(conn: socket.socket) -> bytes:
 
 # --------------------------------------------------------------------------- the server
 
-def serve(listener_fd: int) -> None:
+def serve(listener_fd: int, codebook_file: str | None = None) -> None:
     """Preload, then fork a kernel for each request on the listening socket ``listener_fd``."""
     import selectors
 
     listener = socket.socket(fileno=listener_fd)
-    _preload()
+    _preload(codebook_file)
     threads = _thread_count()
     if threads > 1:
         raise SystemExit(f"sparklearn kernel server: {threads} threads after preloading; forking is unsafe")
@@ -284,11 +291,25 @@ def serve(listener_fd: int) -> None:
                     os.close(fd)
 
 
-def _preload() -> None:
+def _preload(codebook_file: str | None = None) -> None:
     import importlib
 
     for name in PRELOAD:
         importlib.import_module(name)
+    # First uses that load more: pandera's pandas backends, PIL's image plugins.
+    import pandas as pd
+    import pandera.pandas as pa
+    from PIL import Image
+
+    pa.DataFrameSchema({"a": pa.Column(int, pa.Check.ge(0))}).validate(pd.DataFrame({"a": [1]}))
+    Image.preinit()
+    if codebook_file:
+        from sparklearn.codebook import load_codebook
+
+        try:
+            load_codebook(codebook_file)  # cached: each notebook's load_codebook finds it checked
+        except Exception as err:  # noqa: BLE001 - a bad codebook is the notebooks' to report
+            print(f"sparklearn kernel server: codebook not preloaded: {err}", file=sys.stderr, flush=True)
     # The first text drawn loads the font files and fills matplotlib's layout caches;
     # draw some without pyplot, which would settle the backend before a kernel exists.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -389,13 +410,13 @@ def _parent_argument() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    """``serve FD`` (the server) or ``relay SOCKET KERNEL-ARGS...`` (a kernel command)."""
-    if len(argv) >= 2 and argv[0] == "serve":
-        serve(int(argv[1]))
+    """``serve FD [CODEBOOK]`` (the server) or ``relay SOCKET KERNEL-ARGS...`` (a kernel command)."""
+    if len(argv) in (2, 3) and argv[0] == "serve":
+        serve(int(argv[1]), *argv[2:])
         return 0
     if len(argv) >= 2 and argv[0] == "relay":
         return relay(argv[1], argv[2:])
-    print("usage: python -m sparklearn.kernels serve FD | relay SOCKET KERNEL-ARGS...", file=sys.stderr)
+    print("usage: python -m sparklearn.kernels serve FD [CODEBOOK] | relay SOCKET KERNEL-ARGS...", file=sys.stderr)
     return 2
 
 

@@ -40,11 +40,20 @@ def problems_frame(records: Iterable[Mapping[str, object]] = ()) -> pd.DataFrame
        row severity
     0    3    error
     """
-    frame = pd.DataFrame(list(records), columns=PROBLEM_COLUMNS).astype({"severity": object})
-    frame["severity"] = frame["severity"].fillna("error")
-    frame["row"] = pd.array(frame["row"], dtype="Int64")
-    frame["value"] = frame["value"].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
-    return frame.astype({c: "string" for c in PROBLEM_COLUMNS if c != "row"})
+    # Column by column from plain lists: every loader calls this once per rule, mostly with
+    # no records, and building a frame then casting it cost ten times as much.
+    records = list(records)
+    columns = {c: [r.get(c) for r in records] for c in PROBLEM_COLUMNS}
+    columns["severity"] = ["error" if _missing(s) else s for s in columns["severity"]]
+    columns["value"] = ["" if _missing(v) else v for v in columns["value"]]
+    data = {c: pd.array([None if _missing(v) else str(v) for v in columns[c]], dtype="string")
+            for c in PROBLEM_COLUMNS if c != "row"}
+    data["row"] = pd.array([None if _missing(v) else int(v) for v in columns["row"]], dtype="Int64")
+    return pd.DataFrame(data, columns=PROBLEM_COLUMNS)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def flag_rows(

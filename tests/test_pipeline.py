@@ -358,3 +358,60 @@ def test_report_figures_are_compact_pngs_with_a_white_background():
     assert image.convert("RGB").getpixel((1, 1)) == (255, 255, 255)
     assert image.size == Image.open(plain).size
     assert len(small) < 0.6 * len(plain.getvalue())
+
+
+def _savefig_tight(fig):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=96, bbox_inches="tight", facecolor="white")
+    return Image.open(buffer).convert("RGB")
+
+
+@pytest.fixture
+def report_dpi():
+    import matplotlib
+    matplotlib.use("Agg")
+
+    with matplotlib.rc_context({"figure.dpi": 96, "savefig.dpi": 96}):
+        yield 96
+
+
+def test_report_figures_are_drawn_once_and_cropped_as_savefig_crops_them(report_dpi):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.barh([f"a long theme label {i}\nwith a second line" for i in range(8)], range(8), color="#b5121b")
+    ax.set_title("The themes that came up most often", fontweight="bold")
+    fig.tight_layout()
+    reference = _savefig_tight(fig)
+    cropped = pipeline._figure_image(fig)
+    plt.close(fig)
+    # Same picture: the size to the pixel (savefig rounds the crop its own way: at most one
+    # pixel apart) and the same pixels but for anti-aliased edges a fraction of a pixel apart.
+    assert abs(cropped.size[0] - reference.size[0]) <= 1 and abs(cropped.size[1] - reference.size[1]) <= 1
+    w, h = min(cropped.size[0], reference.size[0]), min(cropped.size[1], reference.size[1])
+    a = np.asarray(cropped, dtype=int)[:h, :w]
+    b = np.asarray(reference, dtype=int)[:h, :w]
+    assert np.abs(a - b).mean() < 8
+    assert (np.abs(a - b).sum(axis=2) > 60).mean() < 0.08
+    # The red bars are where savefig draws them.
+    red = lambda img: (img[..., 0] > 150) & (img[..., 1] < 60)  # noqa: E731
+    assert abs(int(red(a).sum()) - int(red(b).sum())) < 0.02 * red(b).sum()
+    assert cropped.getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_a_figure_reaching_past_its_edges_is_grown_as_savefig_grows_it(report_dpi):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    ax.legend(["a legend placed outside the axes and the figure"], loc="center left", bbox_to_anchor=(1.05, 0.5))
+    reference = _savefig_tight(fig)
+    image = pipeline._figure_image(fig)
+    plt.close(fig)
+    assert image.size == reference.size
+    assert image.size[0] > 4 * report_dpi  # wider than the figure: nothing cut off
