@@ -43,6 +43,8 @@ def problems_frame(records: Iterable[Mapping[str, object]] = ()) -> pd.DataFrame
     # Column by column from plain lists: every loader calls this once per rule, mostly with
     # no records, and building a frame then casting it cost ten times as much.
     records = list(records)
+    if not records:
+        return _NO_PROBLEMS.copy()
     columns = {c: [r.get(c) for r in records] for c in PROBLEM_COLUMNS}
     columns["severity"] = ["error" if _missing(s) else s for s in columns["severity"]]
     columns["value"] = ["" if _missing(v) else v for v in columns["value"]]
@@ -54,6 +56,9 @@ def problems_frame(records: Iterable[Mapping[str, object]] = ()) -> pd.DataFrame
 
 def _missing(value: object) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+_NO_PROBLEMS = pd.DataFrame({c: pd.array([], dtype="Int64" if c == "row" else "string") for c in PROBLEM_COLUMNS})
 
 
 def flag_rows(
