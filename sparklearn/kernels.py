@@ -253,6 +253,10 @@ def serve(listener_fd: int, codebook_file: str | None = None) -> None:
     import selectors
 
     listener = socket.socket(fileno=listener_fd)
+    # As ipykernel_launcher does before it imports anything: the folder the server was
+    # started from is not on a kernel's sys.path.
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
     _preload(codebook_file)
     threads = _thread_count()
     if threads > 1:
@@ -363,10 +367,7 @@ def _become_kernel(conn: socket.socket, request: dict, fds: list[int]) -> None:
             os._exit(1)
 
         threading.Thread(target=exit_with_relay, name="sparklearn-relay-watch", daemon=True).start()
-        # As ipykernel_launcher: the kernel's sys.path starts without the server's folder
-        # (IPython puts the working folder back), and argv is the launcher's.
-        if sys.path and sys.path[0] in ("", os.getcwd()):
-            del sys.path[0]
+        # As ipykernel_launcher: argv is the launcher's (the server took its folder off sys.path).
         import ipykernel_launcher
         from ipykernel import kernelapp
 

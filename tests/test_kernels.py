@@ -1,0 +1,266 @@
+"""The batch's warm kernels: forked from a preloading server, yet each as a fresh kernel would be.
+
+These start a real kernel server (it imports pandas, matplotlib, statsmodels... once)
+and real kernels, so they are marked slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sparklearn import kernels
+
+pytestmark = pytest.mark.slow
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="warm kernels are Linux-only")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with kernels.KernelServer(tmp_path_factory.mktemp("kernels")) as started:
+        yield started
+
+
+async def _start(manager_class):
+    km = manager_class(kernel_name="python3")
+    await km.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=60)
+    return km, kc
+
+
+async def _run(kc, code: str, timeout: float = 60) -> dict:
+    """Execute ``code``; return its stdout, error name and display outputs (by MIME type)."""
+    msg_id = kc.execute(code)
+    out = {"stdout": "", "error": None, "data": []}
+    while True:
+        msg = await kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream" and content["name"] == "stdout":
+            out["stdout"] += content["text"]
+        elif kind == "error":
+            out["error"] = content["ename"]
+        elif kind in ("display_data", "execute_result"):
+            out["data"].append(content["data"])
+        elif kind == "status" and content["execution_state"] == "idle":
+            return out
+
+
+async def _stop(km, kc) -> None:
+    kc.stop_channels()
+    await km.shutdown_kernel(now=True)
+
+
+def _in_kernel(manager_class, *codes: str) -> list[dict]:
+    async def go():
+        km, kc = await _start(manager_class)
+        try:
+            return [await _run(kc, code) for code in codes]
+        finally:
+            await _stop(km, kc)
+    return asyncio.run(go())
+
+
+PROBE = """
+import json, os, sys
+import __main__
+import matplotlib, pandas as pd
+print(json.dumps({
+    "argv0": os.path.basename(sys.argv[0]), "argv_rest": sys.argv[1:2], "cwd": os.getcwd(),
+    "env": os.environ.get("SPARKLEARN_TEST_VALUE"), "backend": matplotlib.get_backend(),
+    "max_columns": pd.get_option("display.max_columns"), "main_has_file": hasattr(__main__, "__file__"),
+    "parent_handle": get_ipython().kernel.parent.parent_handle if hasattr(get_ipython().kernel, "parent") else None,
+    "jpy_parent": os.environ.get("JPY_PARENT_PID"), "path0": sys.path[0],
+}))
+"""
+
+FIGURE = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]);"
+
+
+@linux_only
+def test_a_warm_kernel_starts_as_a_fresh_one_would(server, monkeypatch, tmp_path):
+    from jupyter_client.manager import AsyncKernelManager
+
+    manager = server.kernel_manager_class()
+    assert manager is not None, server.reason
+    monkeypatch.setenv("SPARKLEARN_TEST_VALUE", "from the batch")
+    monkeypatch.chdir(tmp_path)
+    fresh, fresh_figure = _in_kernel(AsyncKernelManager, PROBE, FIGURE)
+    warm, warm_figure = _in_kernel(manager, PROBE, FIGURE)
+    fresh, warm = json.loads(fresh["stdout"]), json.loads(warm["stdout"])
+    # The relay's environment and folder, the launcher's argv, the kernel's pandas and matplotlib setup.
+    assert warm["env"] == "from the batch" and warm["cwd"] == str(tmp_path)
+    assert warm == fresh
+    assert warm["argv0"] == "ipykernel_launcher.py" and warm["max_columns"] == 20
+    # Figures reach the notebook through the inline backend, as in a fresh kernel.
+    assert [sorted(d) for d in warm_figure["data"]] == [sorted(d) for d in fresh_figure["data"]]
+    assert any("image/png" in d for d in warm_figure["data"])
+
+
+@linux_only
+def test_warm_kernels_share_nothing_but_the_imports(server):
+    manager = server.kernel_manager_class()
+
+    async def go():
+        a = await _start(manager)
+        b = await _start(manager)
+        try:
+            await _run(a[1], "import pandas; pandas.LEFT_BY_A = 1; x = 'a'")
+            seen = await _run(b[1], "import pandas, os; print(hasattr(pandas, 'LEFT_BY_A'), 'x' in dir(), os.getpid())")
+            pid_a = await _run(a[1], "import os; print(os.getpid())")
+            return seen["stdout"].split(), pid_a["stdout"].strip()
+        finally:
+            await _stop(*a)
+            await _stop(*b)
+
+    (leaked, has_x, pid_b), pid_a = asyncio.run(go())
+    assert (leaked, has_x) == ("False", "False")
+    assert pid_a != pid_b and server.process.pid not in (int(pid_a), int(pid_b))
+
+
+@linux_only
+def test_a_warm_kernel_is_interrupted_and_survives_another_dying(server):
+    manager = server.kernel_manager_class()
+
+    async def go():
+        km, kc = await _start(manager)
+        try:
+            msg_id = kc.execute("import time; time.sleep(60)")
+            await asyncio.sleep(1.5)
+            started = time.monotonic()
+            await km.interrupt_kernel()
+            while True:  # the interrupt reaches the kernel through its relay
+                msg = await kc.get_iopub_msg(timeout=20)
+                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "error":
+                    interrupted = (msg["content"]["ename"], time.monotonic() - started)
+                    break
+            # A kernel that dies hard takes nothing else with it.
+            doomed, doomed_client = await _start(manager)
+            doomed_client.execute("import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+            for _ in range(100):
+                if not await doomed.is_alive():
+                    break
+                await asyncio.sleep(0.1)
+            dead = not await doomed.is_alive()
+            await _stop(doomed, doomed_client)
+            after = await _run(kc, "print(6 * 7)")
+            return interrupted, dead, after["stdout"].strip()
+        finally:
+            await _stop(km, kc)
+
+    (name, seconds), dead, after = asyncio.run(go())
+    assert name == "KeyboardInterrupt" and seconds < 10
+    assert dead and after == "42"
+
+
+@linux_only
+def test_a_warm_kernel_ends_when_its_relay_is_killed(server):
+    manager = server.kernel_manager_class()
+
+    async def go():
+        km, kc = await _start(manager)
+        pid = int((await _run(kc, "import os; print(os.getpid())"))["stdout"])
+        km.provisioner.process.kill()  # what jupyter_client does to a kernel that will not shut down
+        kc.stop_channels()
+        return pid
+
+    pid = asyncio.run(go())
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"kernel {pid} outlived its relay")
+
+
+@linux_only
+def test_the_server_holds_no_threads_when_it_forks(tmp_path):
+    """A library that starts a thread at import would make forking unsafe: caught here, not in a batch."""
+    code = ("import os; from sparklearn import kernels; kernels._preload(); "
+            "print(kernels._thread_count(), 'matplotlib_inline' in __import__('sys').modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **kernels.SINGLE_THREADED})
+    assert done.stdout.split() == ["1", "False"], done.stderr
+
+
+SMALL_NOTEBOOK = """# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+x = 1
+
+# %%
+print(x * 2)
+"""
+
+
+@linux_only
+def test_the_batch_falls_back_to_fresh_kernels_when_the_server_is_gone(tmp_path):
+    from types import SimpleNamespace
+
+    from sparklearn import pipeline
+
+    notebook = tmp_path / "small.py"
+    notebook.write_text(SMALL_NOTEBOOK, encoding="utf-8")
+    job = pipeline.Job("small", "optional", "kenya", notebook, {"x": 21})
+    with kernels.KernelServer(tmp_path) as server:
+        manager = server.kernel_manager_class()
+        os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+        # Known to be gone: the batch does not even try it.
+        assert server.kernel_manager_class() is None and "stopped" in server.reason
+        before = pipeline._execute(job, tmp_path, server)
+        # Gone after the notebook was handed a warm kernel: the launch fails, the retry is fresh.
+        during = pipeline._execute(job, tmp_path, SimpleNamespace(kernel_manager_class=lambda: manager))
+    for executed, failure in (before, during):
+        assert failure is None
+        assert executed.cells[-1].outputs[0]["text"].strip() == "42"
+
+
+@linux_only
+def test_a_country_report_is_the_same_from_a_warm_kernel_as_from_a_fresh_one(server, kenya_data, tmp_path):
+    """The claim `sparklearn run --fresh-kernels` makes in its help: the reports are the same."""
+    from sparklearn import pipeline, prepare
+    from sparklearn.config import NOTEBOOKS, resolve_paths
+
+    paths = resolve_paths(data=kenya_data, out=tmp_path / "out")
+    prepare.prepare_country("kenya", paths)
+    job = pipeline.plan_jobs(["kenya"], paths, NOTEBOOKS)[0]
+    assert job.name == "kenya"
+
+    import papermill
+
+    def outputs(executed):
+        return [[{k: v for k, v in out.items() if k != "execution_count"} for out in cell.get("outputs", [])]
+                for cell in executed.cells]
+
+    manager = server.kernel_manager_class()
+    assert manager is not None, server.reason
+    # Straight through papermill, so that a warm kernel that failed could not be retried fresh unseen.
+    warm = outputs(papermill.execute_notebook(
+        pipeline.read_notebook(job.source), str(tmp_path / "warm.ipynb"), parameters=job.parameters,
+        kernel_name="python3", progress_bar=False, kernel_manager_class=manager))
+    executed, failure = pipeline._execute(job, tmp_path, None)
+    assert failure is None
+    fresh = outputs(executed)
+    assert warm == fresh
+    images = [out for cell in warm for out in cell if "image/png" in out.get("data", {})]
+    assert len(images) >= 10
