@@ -78,9 +78,9 @@ plots.plot_code_frequencies(frequencies.assign(country=country_name), top=option
 
 # %%
 for code in top_codes[:3]:
-    said = coding.quotes(code, tables.codings, tables.segments, sessions=tables.sessions)
-    said = said.sort_values(["n_coders", "date"], ascending=False).head(options.get("quotes_per_theme", 2))
-    display(Markdown(f"**{labels.get(code, code)}** ({len(coding.quotes(code, tables.codings, tables.segments))} turns)"))
+    every = coding.quotes(code, tables.codings, tables.segments, sessions=tables.sessions)
+    said = every.sort_values(["n_coders", "date"], ascending=False).head(options.get("quotes_per_theme", 2))
+    display(Markdown(f"**{labels.get(code, code)}** ({len(every)} turns)"))
     display(said.assign(date=said["date"].dt.strftime("%d %b %Y"))[
         ["date", "session_id", "speaker", "text", "context_before"]].rename(
             columns={"session_id": "session", "text": "what was said", "context_before": "just before"}
