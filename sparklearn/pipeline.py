@@ -334,11 +334,12 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
 
 def _load_cache(reports: Path) -> dict[str, dict]:
+    """The batch's memory: prepared countries, notebook runs, parameter checks passed."""
     try:
         cache = json.loads((reports / CACHE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"prepare": {}, "notebooks": {}}
-    return {"prepare": cache.get("prepare", {}), "notebooks": cache.get("notebooks", {})}
+        cache = {}
+    return {name: cache.get(name, {}) for name in ("prepare", "notebooks", "parameters")}
 
 
 def _save_cache(reports: Path, cache: Mapping[str, dict]) -> None:
@@ -598,15 +599,27 @@ class _Batch:
 
             tqdm.write(text)
 
+    def check_parameters(self, job: Job) -> None:
+        """:func:`check_parameters`, skipped for a notebook source already checked with these names."""
+        source = job.source.read_text(encoding="utf-8") if job.source.exists() else ""
+        key = hashlib.sha256(json.dumps([source, sorted(job.parameters)]).encode()).hexdigest()
+        if key in self.cache["parameters"]:
+            return
+        check_parameters(job.source, job.parameters)
+        with self.lock:
+            self.cache["parameters"][key] = job.name
+
     def prepare(self, slug: str, inputs: dict[str, str], registry, codebook) -> dict:
         """Prepare one country unless its inputs and the library are unchanged."""
         from . import prepare
+        from .codebook import load_codebook
 
         key = cache_key("prepare", {"country": slug}, inputs)
         manifest_file = self.paths.country_processed(slug) / "manifest.json"
         if not self.force and self.cache["prepare"].get(slug) == key and manifest_file.exists():
             return json.loads(manifest_file.read_text(encoding="utf-8"))
-        manifest = prepare.prepare_country(slug, self.paths, registry=registry, codebook=codebook)
+        manifest = prepare.prepare_country(slug, self.paths, registry=registry,
+                                           codebook=codebook or load_codebook(self.paths.codebook_file))
         with self.lock:
             self.cache["prepare"][slug] = key
         return manifest
@@ -716,7 +729,6 @@ def run_batch(
     plan = plan_jobs(slugs, paths, notebooks_dir, parameters, all_slugs=registry.slugs)
 
     batch = _Batch(paths, notebooks_dir, force, progress)
-    codebook = load_codebook(paths.codebook_file)
     inputs = {slug: file_hashes(input_files(slug, paths), paths.raw) for slug in slugs}
     names = dict(zip(registry.countries["slug"], registry.countries["name"]))
     colours = registry.colours()
@@ -754,7 +766,9 @@ def run_batch(
             batch.say(f"kernels start from scratch: {batch.kernels.reason}")
     try:
         for job in plan:
-            check_parameters(job.source, job.parameters)
+            batch.check_parameters(job)
+        # A rerun with nothing to do reads no codebook (nor imports what checking it takes).
+        codebook = load_codebook(paths.codebook_file) if to_run else None
     except BaseException:
         cleanup.close()
         raise
