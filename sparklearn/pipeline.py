@@ -388,12 +388,14 @@ def failure_of(nb) -> dict[str, Any] | None:
     return None
 
 
-def _execute(job: Job, workdir: Path, kernels: KernelServer | None = None) -> tuple[Any, dict[str, Any] | None]:
+def _execute(job: Job, workdir: Path, kernels: KernelServer | None = None,
+             stop: threading.Event | None = None) -> tuple[Any, dict[str, Any] | None]:
     """Run one notebook; return the executed notebook and its failure (or None).
 
     The kernel comes warm from ``kernels`` when it can (see :mod:`sparklearn.kernels`);
     a warm kernel that fails to start is retried once as an ordinary one, and an
-    ordinary one that fails for a transient reason (port clash, slow start) once more.
+    ordinary one that fails for a transient reason (port clash, slow start) once more,
+    unless ``stop`` is set (the batch was interrupted and took its kernels down).
     The executed notebook is saved by papermill into ``workdir`` so that a failure
     still leaves the partial notebook to render.
     """
@@ -425,7 +427,8 @@ def _execute(job: Job, workdir: Path, kernels: KernelServer | None = None) -> tu
             return executed, failure_of(executed)
         except Exception as err:  # noqa: BLE001 - a broken kernel must not stop the batch
             partial = nbformat.read(scratch, as_version=4) if scratch.exists() else nb
-            if attempt == 1 and (manager is not None or _is_transient(err)) and not _any_cell_ran(partial):
+            retry = manager is not None or _is_transient(err)
+            if attempt == 1 and retry and not _any_cell_ran(partial) and not (stop and stop.is_set()):
                 manager = None
                 continue
             return partial, {"error_cell": None, "error_section": "kernel",
@@ -640,7 +643,9 @@ class _Batch:
         reports = self.paths.reports
         (reports / "notebooks").mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=reports / "notebooks", prefix=".run-") as work:
-            executed, failure = _execute(job, Path(work), self.kernels)
+            if self.stop.is_set():
+                raise KeyboardInterrupt
+            executed, failure = _execute(job, Path(work), self.kernels, self.stop)
             here = (reports / job.report).parent
             html = render_report(
                 executed, title=title, subtitle=subtitle, colour=colour, provenance=provenance(inputs),

@@ -154,6 +154,29 @@ def test_a_persistent_or_non_transient_error_fails_the_notebook_without_more_tri
     assert failure["error_name"] == "RuntimeError" and failure["error_section"] == "kernel"
 
 
+def test_an_interrupted_batch_does_not_retry_the_kernels_it_took_down(tmp_path, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    import papermill
+
+    calls = []
+
+    def killed(nb, output, **kwargs):
+        calls.append(kwargs.get("kernel_manager_class"))
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", killed)
+    warm = SimpleNamespace(kernel_manager_class=lambda: object)
+    stop = threading.Event()
+    _, failure = pipeline._execute(_job(tmp_path, _notebook()), tmp_path, warm)
+    assert calls == [object, None] and failure["error_section"] == "kernel"  # warm, then fresh
+    calls.clear()
+    stop.set()
+    _, failure = pipeline._execute(_job(tmp_path, _notebook()), tmp_path, warm, stop)
+    assert calls == [object] and failure["error_name"] == "RuntimeError"
+
+
 def _executed_notebook() -> nbformat.NotebookNode:
     return new_notebook(cells=[
         new_markdown_cell("One line purpose."),
