@@ -110,7 +110,11 @@ class KernelServer:
         if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
             self.reason = "warm kernels need Linux (os.fork)"
             return
-        argv = get_kernel_spec(self.kernel_name).argv
+        try:
+            argv = get_kernel_spec(self.kernel_name).argv
+        except Exception as err:  # noqa: BLE001 - no such kernel: papermill will say so per notebook
+            self.reason = f"no kernel '{self.kernel_name}': {err}"
+            return
         interpreter, options = _split_launcher(argv)
         if interpreter is None:
             self.reason = f"kernel '{self.kernel_name}' is not started with ipykernel_launcher"
@@ -119,8 +123,12 @@ class KernelServer:
         # Listening before the server starts: a kernel asked for at once queues instead of failing.
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            listener.bind(self.socket_path)
-            listener.listen(64)
+            try:
+                listener.bind(self.socket_path)
+                listener.listen(64)
+            except OSError as err:  # e.g. a temporary folder whose path is too long for a socket
+                self.reason = f"cannot open the kernel server's socket {self.socket_path}: {err}"
+                return
             with open(self.log_path, "ab") as log:
                 # stdin is a pipe the server watches: if the batch dies, the server and its kernels go too.
                 self.process = subprocess.Popen(

@@ -264,3 +264,16 @@ def test_a_country_report_is_the_same_from_a_warm_kernel_as_from_a_fresh_one(ser
     assert warm == fresh
     images = [out for cell in warm for out in cell if "image/png" in out.get("data", {})]
     assert len(images) >= 10
+
+
+@linux_only
+def test_a_server_that_cannot_start_says_why_and_lends_no_kernels(tmp_path):
+    nowhere = kernels.KernelServer(tmp_path, kernel_name="no-such-kernel")
+    nowhere.start()
+    assert nowhere.kernel_manager_class() is None and "no-such-kernel" in nowhere.reason
+    deep = tmp_path / ("x" * 120)
+    deep.mkdir()
+    too_long = kernels.KernelServer(deep)
+    too_long.start()
+    assert too_long.kernel_manager_class() is None and "socket" in (too_long.reason or "")
+    too_long.close()
