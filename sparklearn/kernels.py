@@ -236,22 +236,27 @@ def relay(socket_path: str, kernel_args: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(signum, forward)
     # The kernel holds the other end: it closes when the kernel exits, however it exits.
-    while True:
-        try:
-            if not conn.recv(64):
-                return 0
-        except InterruptedError:
-            continue
+    _wait_until_closed(conn)
+    return 0
 
 
-def _read_line(conn: socket.socket) -> bytes:
-    data = b""
+def _read_line(conn: socket.socket, data: bytes = b"") -> bytes:
+    """``data`` plus what ``conn`` sends up to a newline (or until it closes), stripped."""
     while not data.endswith(b"\n"):
-        chunk = conn.recv(65536)
+        chunk = conn.recv(1 << 20)
         if not chunk:
             break
         data += chunk
     return data.strip()
+
+
+def _wait_until_closed(conn: socket.socket) -> None:
+    """Block until the other end of ``conn`` is closed (nothing is sent on it after the request)."""
+    try:
+        while conn.recv(64):
+            pass
+    except OSError:
+        pass
 
 
 # --------------------------------------------------------------------------- the server
@@ -284,12 +289,7 @@ def serve(listener_fd: int, codebook_file: str | None = None) -> None:
                 conn, _ = listener.accept()
                 try:
                     message, fds, _, _ = socket.recv_fds(conn, 1 << 20, len(_STREAMS))
-                    while not message.endswith(b"\n"):
-                        more = conn.recv(1 << 20)
-                        if not more:
-                            break
-                        message += more
-                    request = json.loads(message)
+                    request = json.loads(_read_line(conn, message))
                 except (OSError, ValueError) as err:
                     print(f"sparklearn kernel server: bad request: {err}", file=sys.stderr, flush=True)
                     conn.close()
@@ -364,14 +364,7 @@ def _become_kernel(conn: socket.socket, request: dict, fds: list[int]) -> None:
         conn.sendall(f"{os.getpid()}\n".encode())
 
         def exit_with_relay() -> None:
-            while True:
-                try:
-                    if not conn.recv(64):
-                        break
-                except InterruptedError:
-                    continue
-                except OSError:
-                    break
+            _wait_until_closed(conn)
             os._exit(1)
 
         threading.Thread(target=exit_with_relay, name="sparklearn-relay-watch", daemon=True).start()

@@ -602,13 +602,12 @@ class _Batch:
 
             tqdm.write(text)
 
-    def check_parameters(self, job: Job) -> None:
-        """:func:`check_parameters`, skipped for a notebook source already checked with these names."""
+    def check_parameters(self, job: Job, checked: Mapping[str, str]) -> None:
+        """:func:`check_parameters`, skipped when this source was ``checked`` with these names before."""
         source = job.source.read_text(encoding="utf-8") if job.source.exists() else ""
         key = hashlib.sha256(json.dumps([source, sorted(job.parameters)]).encode()).hexdigest()
-        if key in self.cache["parameters"]:
-            return
-        check_parameters(job.source, job.parameters)
+        if key not in checked:
+            check_parameters(job.source, job.parameters)
         with self.lock:
             self.cache["parameters"][key] = job.name
 
@@ -770,8 +769,10 @@ def run_batch(
         if batch.kernels.reason:
             batch.say(f"kernels start from scratch: {batch.kernels.reason}")
     try:
+        checked = batch.cache["parameters"]
+        batch.cache["parameters"] = {}  # only this plan's notebooks: older sources are forgotten
         for job in plan:
-            batch.check_parameters(job)
+            batch.check_parameters(job, checked)
         # A rerun with nothing to do reads no codebook (nor imports what checking it takes).
         codebook = load_codebook(paths.codebook_file) if to_run else None
     except BaseException:
