@@ -30,8 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sparklearn.batch.run import run_batch
 from sparklearn.config import DEMO_DATA, resolve_paths
-from sparklearn.pipeline import run_batch
 
 
 def busy_cpu_seconds() -> float | None:

@@ -21,7 +21,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from sparklearn import compare
+from sparklearn import store
+from sparklearn.analysis import cases as analysis_cases
+from sparklearn.analysis import contingency, country_themes, rates
+from sparklearn.analysis import outcomes as analysis_outcomes
 from sparklearn.codebook import codebook_table, load_codebook
 from sparklearn.demo import synth_campaigns, synth_outcomes
 
@@ -31,18 +34,18 @@ SEGMENTS_PER_SESSION = 15
 
 #: Five more conditions for the 10-condition case comparison, calibrated like the first five.
 EXTRA_RULES = (
-    compare.ConditionRule("ROOT_CAUSE", "follows the money", components=("SC-ROOTCAUSE",), min_outcomes=3,
+    analysis_cases.ConditionRule("ROOT_CAUSE", "follows the money", components=("SC-ROOTCAUSE",), min_outcomes=3,
                           codes=("SC-ROOTCAUSE",)),
-    compare.ConditionRule("COURTS", "courts acted", actor_types=("courts",), codes=("AE-COURTS",)),
-    compare.ConditionRule("DONOR", "a donor changed", actor_types=("donor",), codes=("AE-DONOR",)),
-    compare.ConditionRule("LOCAL_GOV", "local government opened up", actor_types=("local-government",),
+    analysis_cases.ConditionRule("COURTS", "courts acted", actor_types=("courts",), codes=("AE-COURTS",)),
+    analysis_cases.ConditionRule("DONOR", "a donor changed", actor_types=("donor",), codes=("AE-DONOR",)),
+    analysis_cases.ConditionRule("LOCAL_GOV", "local government opened up", actor_types=("local-government",),
                           min_outcomes=2, codes=("AE-LOCALGOV",)),
-    compare.ConditionRule("ENABLING", "disclosure and participation", components=("SC-ENABLING",),
+    analysis_cases.ConditionRule("ENABLING", "disclosure and participation", components=("SC-ENABLING",),
                           min_outcomes=3, codes=("SC-ENABLING",)),
 )
 
 
-def synthetic_comparison(seed: int = 0) -> tuple[compare.Stacked, object, object]:
+def synthetic_comparison(seed: int = 0) -> tuple[store.Stacked, object, object]:
     """Registry, codebook and stacked processed tables for ``N_COUNTRIES`` synthetic countries."""
     rng = np.random.default_rng(seed)
     registry = synth_campaigns(N_COUNTRIES, seed=seed)
@@ -101,7 +104,7 @@ def synthetic_comparison(seed: int = 0) -> tuple[compare.Stacked, object, object
     country_index = outcomes["country"].str.slice(-3).astype(int).to_numpy()
     k = outcomes["campaign_id"].str.slice(-1).astype(int).to_numpy() - 1
     outcomes["campaign_id"] = campaigns["campaign_id"].to_numpy()[first[country_index] + k % n_camp[country_index]]
-    stacked = compare.Stacked(tuple(slugs), sessions, segments, codings, outcomes)
+    stacked = store.Stacked(tuple(slugs), sessions, segments, codings, outcomes)
     return stacked, registry, codebook
 
 
@@ -120,26 +123,26 @@ def main() -> None:
         timings.append((name, time.perf_counter() - began))
         return result
 
-    exposure = step("exposure", lambda: compare.exposure(registry, stacked.sessions, period_end="2024-12-31"))
-    step("outcome rates x3", lambda: [compare.outcome_rates(outcomes, exposure, by=b)
+    exposure = step("exposure", lambda: rates.exposure(registry, stacked.sessions, period_end="2024-12-31"))
+    step("outcome rates x3", lambda: [rates.outcome_rates(outcomes, exposure, by=b)
                                       for b in ("campaign_id", "country", "sector")])
-    step("sector comparison", lambda: compare.sector_comparison(outcomes, exposure))
-    step("rate ratios by sector (auto)", lambda: compare.rate_ratios(outcomes, exposure, by="sector", family="auto"))
-    step("rate ratios by country (Poisson)", lambda: compare.rate_ratios(outcomes, exposure, by="country"))
+    step("sector comparison", lambda: rates.sector_comparison(outcomes, exposure))
+    step("rate ratios by sector (auto)", lambda: rates.rate_ratios(outcomes, exposure, by="sector", family="auto"))
+    step("rate ratios by country (Poisson)", lambda: rates.rate_ratios(outcomes, exposure, by="country"))
     step("rate ratios by country (negbin)",
-         lambda: compare.rate_ratios(outcomes, exposure, by="country", family="negbin"))
-    tables = step("contingency x3 (country)", lambda: [compare.contingency(outcomes, "country", c)
+         lambda: rates.rate_ratios(outcomes, exposure, by="country", family="negbin"))
+    tables = step("contingency x3 (country)", lambda: [contingency.contingency(outcomes, "country", c)
                                                        for c in ("outcome_area", "type_of_change", "level")])
-    with_sector = compare.add_sector(outcomes, registry)
-    step("contingency x3 (sector)", lambda: [compare.contingency(with_sector, "sector", c)
+    with_sector = rates.add_sector(outcomes, registry)
+    step("contingency x3 (sector)", lambda: [contingency.contingency(with_sector, "sector", c)
                                              for c in ("outcome_area", "type_of_change", "level")])
-    step("substantiation by country", lambda: compare.substantiation_by(outcomes))
-    step("theme matrix (country x code)", lambda: compare.theme_matrix(stacked.codings, stacked.segments))
-    step("distinctive themes", lambda: compare.distinctive_themes(stacked.codings, stacked.segments))
-    step("themes over rounds (groups)", lambda: compare.themes_over_rounds(
+    step("substantiation by country", lambda: analysis_outcomes.substantiation_by(outcomes))
+    step("theme matrix (country x code)", lambda: country_themes.theme_matrix(stacked.codings, stacked.segments))
+    step("distinctive themes", lambda: country_themes.distinctive_themes(stacked.codings, stacked.segments))
+    step("themes over rounds (groups)", lambda: country_themes.themes_over_rounds(
         stacked.codings, stacked.segments, stacked.sessions, codebook=codebook, level="group"))
-    cases = step("campaign conditions", lambda: compare.campaign_conditions(stacked, registry, codebook))
-    qca5 = step("case comparison (5 conditions)", lambda: compare.case_comparison(cases))
+    cases = step("campaign conditions", lambda: analysis_cases.campaign_conditions(stacked, registry, codebook))
+    qca5 = step("case comparison (5 conditions)", lambda: analysis_cases.case_comparison(cases))
     total = sum(t for _, t in timings)
 
     for name, seconds in timings:
@@ -148,12 +151,12 @@ def main() -> None:
     print(f"  tests used: {', '.join(t.test for t in tables)}; "
           f"5-condition truth table: {len(qca5.truth_table)} configurations of {len(cases)} campaigns")
 
-    rules = (*compare.CONDITION_RULES, *EXTRA_RULES)
+    rules = (*analysis_cases.CONDITION_RULES, *EXTRA_RULES)
     began = time.perf_counter()
-    cases10 = compare.campaign_conditions(stacked, registry, codebook, rules=rules)
+    cases10 = analysis_cases.campaign_conditions(stacked, registry, codebook, rules=rules)
     calibrate = time.perf_counter() - began
     began = time.perf_counter()
-    qca10 = compare.case_comparison(cases10, [r.name for r in rules])
+    qca10 = analysis_cases.case_comparison(cases10, [r.name for r in rules])
     seconds = time.perf_counter() - began
     kinds = qca10.solutions.groupby("kind")["solution"].max().to_dict() if len(qca10.solutions) else {}
     print(f"  {'calibrate 10 conditions':<34} {calibrate:>6.3f} s")

@@ -17,12 +17,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from sparklearn.analysis.outcomes import (
+    contribution_matrix,
+    counts_by,
+    outcome_chains,
+    substantiation_rates,
+    timeline,
+)
 from sparklearn.codebook import load_codebook
 from sparklearn.countries import Registry, load_registry
 from sparklearn.demo import synth_outcomes
-from sparklearn.outcomes import (
-    contribution_matrix, counts_by, outcome_chains, read_harvest, substantiation_rates, timeline, write_harvest,
-)
+from sparklearn.ingest.harvest import read_harvest
+from sparklearn.report.sheets import write_harvest
 
 
 def _registry() -> Registry:

@@ -23,8 +23,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from sparklearn.analysis.qca import minimise, truth_table
 from sparklearn.exceptions import InputError
-from sparklearn.qca import minimise, truth_table
 
 CONDITIONS = [chr(ord("A") + i) for i in range(10)]
 

@@ -5,11 +5,11 @@ segments (15 to a session), one code per coder and segment, partly agreeing.
 For 10^4, 10^5 and 10^6 segments the script times
 
 1. **alpha**: building one code's segment x coder matrix from the codings
-   (:func:`sparklearn.reliability.reliability_matrix`) and Krippendorff's alpha on it
-   with all other coefficients (:func:`sparklearn.reliability.coefficients`);
+   (:func:`sparklearn.analysis.agreement.reliability_matrix`) and Krippendorff's alpha on it
+   with all other coefficients (:func:`sparklearn.analysis.agreement.coefficients`);
    target: under 1 s for 100,000 segments by 3 coders;
 2. **alpha only**: the ``krippendorff`` package on that matrix (the floor);
-3. **full table**: :func:`sparklearn.reliability.agreement` with ``N_CODES`` codes
+3. **full table**: :func:`sparklearn.analysis.agreement.agreement` with ``N_CODES`` codes
    (one row per code plus the pooled row over segment x code units), at 10^4 and
    10^5 segments.
 
@@ -25,7 +25,7 @@ import time
 
 import krippendorff
 
-from sparklearn import reliability
+from sparklearn.analysis import agreement
 from sparklearn.demo import synth_codings
 
 N_CODERS = 3
@@ -45,8 +45,8 @@ def timed(fn, *args, repeat: int = 3, **kwargs):
 
 
 def alpha_from_codings(codings, code_id):
-    matrix = reliability.reliability_matrix(codings, code_id)
-    return reliability.coefficients(matrix)
+    matrix = agreement.reliability_matrix(codings, code_id)
+    return agreement.coefficients(matrix)
 
 
 def main() -> None:
@@ -58,12 +58,12 @@ def main() -> None:
         codings = synth_codings(n * N_CODERS, n, N_CODES, n_coders=N_CODERS, seed=1)
         code = codings["code_id"].value_counts().index[0]
         t_alpha, result = timed(alpha_from_codings, codings, code)
-        matrix = reliability.reliability_matrix(codings, code).to_numpy()
+        matrix = agreement.reliability_matrix(codings, code).to_numpy()
         t_floor, _ = timed(krippendorff.alpha, matrix.T, level_of_measurement="nominal",
                            value_domain=[0.0, 1.0])
         t_table = float("nan")
         if n in TABLE_SIZES:
-            t_table, table = timed(reliability.agreement, codings, repeat=1)
+            t_table, table = timed(agreement.agreement, codings, repeat=1)
             assert len(table) == codings["code_id"].nunique() + 1
         ratios = [f"{now / before:6.1f}" if previous else f"{'':>6}"
                   for now, before in zip((t_alpha, t_floor, t_table), previous or (1, 1, 1))]

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from sparklearn.coding import code_frequencies, cooccurrence
+from sparklearn.analysis.themes import code_frequencies, cooccurrence
 from sparklearn.demo import synth_codings
 
 SIZES = (10_000, 100_000, 1_000_000)

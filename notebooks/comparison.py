@@ -12,10 +12,18 @@
 # %%
 from IPython.display import Markdown, display
 
-from sparklearn import compare, plots
+from sparklearn.analysis import cases as analysis_cases
+from sparklearn.analysis import contingency
+from sparklearn.analysis import country_themes
+from sparklearn.analysis import outcomes as analysis_outcomes
+from sparklearn.analysis import rates as analysis_rates
+from sparklearn.report import words
+from sparklearn import store
+from sparklearn.report import figures as plots
 from sparklearn.codebook import codebook_table, load_codebook, vocabulary
 from sparklearn.countries import load_registry
-from sparklearn.pipeline import country_tables, notebook_paths, report_setup
+from sparklearn.store import country_tables, notebook_paths
+from sparklearn.report.display import report_setup
 
 report_setup()
 
@@ -37,10 +45,10 @@ slugs = list(countries) or registry.slugs
 for slug in slugs:
     if not (paths.country_processed(slug) / "manifest.json").exists():
         country_tables(slug, paths)
-stacked = compare.load_processed(paths.processed, slugs, period_start=period_start, period_end=period_end)
-exposure = compare.exposure(registry, stacked.sessions, outcomes=stacked.outcomes, countries=slugs,
+stacked = store.load_processed(paths.processed, slugs, period_start=period_start, period_end=period_end)
+exposure = analysis_rates.exposure(registry, stacked.sessions, outcomes=stacked.outcomes, countries=slugs,
                             sectors=sectors, period_start=period_start, period_end=period_end)
-outcomes = compare.add_sector(stacked.outcomes.loc[stacked.outcomes["campaign_id"].isin(exposure["campaign_id"])],
+outcomes = analysis_rates.add_sector(stacked.outcomes.loc[stacked.outcomes["campaign_id"].isin(exposure["campaign_id"])],
                               registry)
 colours = registry.colours()
 names = dict(zip(registry.countries["slug"], registry.countries["name"]))
@@ -53,7 +61,7 @@ labels = {**dict(zip(codes["code_id"], codes["label"])),
 rule_labels = {**labels, **{i: label for name in ("actor_type", "valence", "substantiation")
                             for i, label in vocabulary(codebook, name)[["id", "label"]].itertuples(index=False)}}
 rate_family = options.get("rate_family", "auto")
-percent = compare.as_percent
+percent = words.as_percent
 
 # %% [markdown]
 # ## What is compared
@@ -121,7 +129,7 @@ exposure.assign(country=exposure["country"].map(names), start=exposure["start"].
 # outside their campaign's window are left out of the rate (the column "outside the period").
 
 # %%
-rates = compare.outcome_rates(outcomes, exposure, by="country")
+rates = analysis_rates.outcome_rates(outcomes, exposure, by="country")
 figure = plots.plot_country_rates(rates, colours, names=names)
 rates.assign(country=rates["country"].map(names)).round(
     {"campaign_months": 1, "per_campaign_month": 2, "ci_low": 2, "ci_high": 2, "n_sessions": 1, "per_session": 2})[[
@@ -140,8 +148,8 @@ rates.assign(country=rates["country"].map(names)).round(
 
 # %%
 if exposure["country"].nunique() > 1:
-    by_country = compare.rate_ratios(outcomes, exposure, by="country", family=rate_family)
-    display(Markdown(compare.describe_rate_ratios(by_country, names=names, labels=labels)))
+    by_country = analysis_rates.rate_ratios(outcomes, exposure, by="country", family=rate_family)
+    display(Markdown(words.describe_rate_ratios(by_country, names=names, labels=labels)))
     figure = plots.plot_rate_ratios(by_country.table, colours, names=names)
 else:
     display(Markdown("Only one country is compared, so there is no rate to compare it with."))
@@ -155,7 +163,7 @@ else:
 # differences between countries.
 
 # %%
-by_sector = compare.sector_comparison(outcomes, exposure)
+by_sector = analysis_rates.sector_comparison(outcomes, exposure)
 if len(by_sector):
     figure = plots.plot_sector_rates(by_sector, colours, names=names)
     display(by_sector.assign(country=by_sector["country"].map(names)).round(
@@ -170,8 +178,8 @@ else:
 
 # %%
 if exposure.loc[exposure["campaign_months"] > 0, "sector"].nunique() > 1:
-    sector_ratios = compare.rate_ratios(outcomes, exposure, by="sector", family=rate_family)
-    display(Markdown(compare.describe_rate_ratios(sector_ratios, names=names, labels=labels)))
+    sector_ratios = analysis_rates.rate_ratios(outcomes, exposure, by="sector", family=rate_family)
+    display(Markdown(words.describe_rate_ratios(sector_ratios, names=names, labels=labels)))
     figure = plots.plot_rate_ratios(sector_ratios.table, title="Outcome rates of each sector against the reference "
                                     "sector (rate ratio, 95% interval)")
 else:
@@ -186,11 +194,11 @@ else:
 # produce with these totals (an exact test when counts are small), and which cells stand out.
 
 # %%
-areas = compare.contingency(outcomes, "country", "outcome_area", col_order=order["outcome_area"])
+areas = contingency.contingency(outcomes, "country", "outcome_area", col_order=order["outcome_area"])
 if len(areas.cells):
     figure = plots.plot_country_shares(areas.cells, colours, labels=labels, names=names,
                                        title="Outcome areas: share of each country's outcomes")
-display(Markdown(compare.describe_contingency(areas, names=names, labels=labels)))
+display(Markdown(words.describe_contingency(areas, names=names, labels=labels)))
 # Country as an ordinary first column: one header row, no leftover 'country' / 'outcome_area' headers.
 areas.table.rename(index=names, columns=labels).rename_axis(index="Country", columns=None).reset_index()
 
@@ -199,13 +207,13 @@ areas.table.rename(index=names, columns=labels).rename_axis(index="Country", col
 # the **level of governance** (local to international) by sector.
 
 # %%
-change = compare.contingency(outcomes, "country", "type_of_change", col_order=order["type_of_change"])
-display(Markdown(compare.describe_contingency(change, names=names, labels=labels)))
-levels = compare.contingency(outcomes, "sector", "level", col_order=order["level"])
+change = contingency.contingency(outcomes, "country", "type_of_change", col_order=order["type_of_change"])
+display(Markdown(words.describe_contingency(change, names=names, labels=labels)))
+levels = contingency.contingency(outcomes, "sector", "level", col_order=order["level"])
 if len(levels.cells):
     figure = plots.plot_country_shares(levels.cells, row="sector", col="level", ncols=4, labels=labels,
                                        title="Level of governance: share of each sector's outcomes")
-display(Markdown(compare.describe_contingency(levels, names=names, labels=labels)))
+display(Markdown(words.describe_contingency(levels, names=names, labels=labels)))
 levels.table.rename(columns=labels).rename_axis(index="Sector", columns=None).reset_index()
 
 # %% [markdown]
@@ -214,11 +222,11 @@ levels.table.rename(columns=labels).rename_axis(index="Sector", columns=None).re
 # "after correction" column.
 
 # %%
-summary = compare.contingency_summary([areas, change, levels])
+summary = contingency.contingency_summary([areas, change, levels])
 tests = {"chi-square": "chi-square", "fisher exact": "Fisher's exact", "monte-carlo exact": "exact (Monte-Carlo)"}
 summary.assign(row=summary["row"].str.replace("_", " "), col=summary["col"].str.replace("_", " "),
                test=summary["test"].map(tests).fillna(summary["test"]), cramers_v=summary["cramers_v"].round(2),
-               p_value=summary["p_value"].map(compare.format_p), p_holm=summary["p_holm"].map(compare.format_p))[[
+               p_value=summary["p_value"].map(words.format_p), p_holm=summary["p_holm"].map(words.format_p))[[
     "row", "col", "n", "test", "cramers_v", "p_value", "p_holm", "n_small_expected"]].rename(columns={
         "row": "compared", "col": "with", "n": "outcomes", "cramers_v": "Cramér's V",
         "p_value": "chance of a pattern this strong", "p_holm": "after correction",
@@ -232,8 +240,8 @@ summary.assign(row=summary["row"].str.replace("_", " "), col=summary["col"].str.
 # share the informant confirmed fully or partially. Intervals are 95% (Wilson).
 
 # %%
-substantiation = compare.substantiation_by(outcomes)
-display(Markdown(compare.describe_substantiation(substantiation, names=names, labels=labels)))
+substantiation = analysis_outcomes.substantiation_by(outcomes)
+display(Markdown(words.describe_substantiation(substantiation, names=names, labels=labels)))
 figure = plots.plot_substantiation_by(substantiation, colours, names=names)
 
 # %% [markdown]
@@ -245,12 +253,12 @@ figure = plots.plot_substantiation_by(substantiation, colours, names=names)
 # read from all the reflection sessions of the countries compared, whichever sectors are chosen.
 
 # %%
-theme_groups = compare.theme_matrix(stacked.codings, stacked.segments, codebook=codebook, level="group")
+theme_groups = country_themes.theme_matrix(stacked.codings, stacked.segments, codebook=codebook, level="group")
 figure = plots.plot_country_themes(theme_groups, colours, labels=labels, names=names,
                                   title="Families of themes: share of each country's segments")
 
 # %%
-themes = compare.theme_matrix(stacked.codings, stacked.segments)
+themes = country_themes.theme_matrix(stacked.codings, stacked.segments)
 figure = plots.plot_country_themes(themes, colours, labels=labels, names=names, top=options["top_codes"],
                                   title=f"The {options['top_codes']} most used themes: share of each "
                                   "country's segments")
@@ -262,8 +270,8 @@ figure = plots.plot_country_themes(themes, colours, labels=labels, names=names, 
 # more than chance would explain.
 
 # %%
-distinctive = compare.distinctive_themes(stacked.codings, stacked.segments)
-display(Markdown(compare.describe_distinctive(distinctive, names=names, labels=labels)))
+distinctive = country_themes.distinctive_themes(stacked.codings, stacked.segments)
+display(Markdown(words.describe_distinctive(distinctive, names=names, labels=labels)))
 shown = distinctive.loc[distinctive["direction"] != ""].reset_index(drop=True)
 shown.assign(country=shown["country"].map(names), theme=shown["code_id"].map(labels),
              coverage=percent(shown["coverage"]), coverage_rest=percent(shown["coverage_rest"]),
@@ -280,7 +288,7 @@ shown.assign(country=shown["country"].map(names), theme=shown["code_id"].map(lab
 # country's second round, not the same calendar date everywhere.
 
 # %%
-rounds = compare.themes_over_rounds(stacked.codings, stacked.segments, stacked.sessions, codebook=codebook,
+rounds = country_themes.themes_over_rounds(stacked.codings, stacked.segments, stacked.sessions, codebook=codebook,
                                     level="group")
 figure = plots.plot_country_themes_over_rounds(rounds, colours, labels=labels, names=names)
 
@@ -296,14 +304,14 @@ figure = plots.plot_country_themes_over_rounds(rounds, colours, labels=labels, n
 case_words = {"BROAD_COALITION": "a broad coalition", "AUDIT_OR_PARLIAMENT": "engagement with audit or parliament",
               "INSIDE_ALLIES": "inside allies", "MEMBERSHIP_BASE": "a membership base", "MEDIA": "media work",
               "POLICY_BUDGET_CHANGE": "a substantiated policy or budget change"}
-rules = compare.condition_rules(labels=rule_labels)
+rules = analysis_cases.condition_rules(labels=rule_labels)
 rules.assign(name=rules["name"].map(case_words).fillna(rules["name"])
              + rules["role"].map({"outcome": " (the outcome)"}).fillna(""))[[
     "name", "meaning", "harvest", "sessions"]].rename(columns={"name": "condition",
         "harvest": "from the outcome harvest", "sessions": "or from the reflection sessions"})
 
 # %%
-conditions = compare.campaign_conditions(stacked, registry, codebook, sectors=sectors)
+conditions = analysis_cases.campaign_conditions(stacked, registry, codebook, sectors=sectors)
 conditions.assign(country=conditions["country"].map(names),
                   **{name: conditions[name].map({1: "yes", 0: "no"}) for name in case_words})[[
     "campaign_id", "country", "sector", *case_words]].rename(columns={"campaign_id": "campaign", **case_words})
@@ -314,8 +322,8 @@ conditions.assign(country=conditions["country"].map(names),
 # some do not (contradictions to look at again).
 
 # %%
-cases = compare.case_comparison(conditions)
-display(Markdown(compare.describe_case_comparison(cases, names=names, labels=case_words)))
+cases = analysis_cases.case_comparison(conditions)
+display(Markdown(words.describe_case_comparison(cases, names=names, labels=case_words)))
 plots.style_truth_table(cases.truth_table, cases.conditions, labels=case_words, outcome_label="policy or budget win")
 
 # %% [markdown]
@@ -328,7 +336,7 @@ plots.style_truth_table(cases.truth_table, cases.conditions, labels=case_words, 
 if len(cases.solutions):
     solutions = cases.solutions
     display(solutions.assign(
-        term=solutions["term"].map(lambda term: compare.combination_words(term, case_words)),
+        term=solutions["term"].map(lambda term: words.combination_words(term, case_words)),
         cases=solutions["cases"].str.replace(";", ", "), consistency=percent(solutions["consistency"]),
         raw_coverage=percent(solutions["raw_coverage"]), unique_coverage=percent(solutions["unique_coverage"]))[[
             "kind", "solution", "term", "consistency", "raw_coverage", "unique_coverage", "cases"]].rename(columns={

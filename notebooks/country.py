@@ -12,13 +12,20 @@
 # %%
 from IPython.display import HTML, Markdown, display
 
-from sparklearn import coding, outcomes, plots, reliability
+from sparklearn.analysis import agreement as analysis_agreement
+from sparklearn.analysis import outcomes
+from sparklearn.analysis import themes
+from sparklearn.report import tables as report_tables
+from sparklearn.report import words
+from sparklearn.report import figures as plots
 from sparklearn.codebook import code_labels, load_codebook, vocabulary
 from sparklearn.countries import load_registry
-from sparklearn.pipeline import country_tables, notebook_paths, report_setup
-from sparklearn.reliability import describe_agreement
-from sparklearn.sessions import describe_sessions, session_overview
-from sparklearn.validation import data_quality_summary
+from sparklearn.store import country_tables, notebook_paths
+from sparklearn.report.display import report_setup
+from sparklearn.report.words import describe_agreement
+from sparklearn.report.words import describe_sessions
+from sparklearn.analysis.sessions import session_overview
+from sparklearn.report.words import data_quality_summary
 
 report_setup()
 
@@ -63,7 +70,7 @@ session_overview(tables.sessions, tables.segments, tables.codings)
 
 # %%
 labels = code_labels(codebook)
-frequencies = coding.code_frequencies(tables.codings, by=["country"], segments=tables.segments)
+frequencies = themes.code_frequencies(tables.codings, by=["country"], segments=tables.segments)
 top_codes = frequencies.nlargest(options["top_codes"], "n_segments")["code_id"].tolist()
 country_name = registry.countries.set_index("slug").at[country, "name"]
 plots.plot_code_frequencies(frequencies.assign(country=country_name), top=options["top_codes"], labels=labels,
@@ -78,7 +85,7 @@ plots.plot_code_frequencies(frequencies.assign(country=country_name), top=option
 
 # %%
 for code in top_codes[:3]:
-    every = coding.quotes(code, tables.codings, tables.segments, sessions=tables.sessions)
+    every = themes.quotes(code, tables.codings, tables.segments, sessions=tables.sessions)
     said = every.sort_values(["n_coders", "date"], ascending=False).head(options.get("quotes_per_theme", 2))
     display(Markdown(f"**{labels.get(code, code)}** ({len(every)} turns)"))
     display(said.assign(date=said["date"].dt.strftime("%d %b %Y"))[
@@ -93,7 +100,7 @@ for code in top_codes[:3]:
 # (1: always together; 0: never).
 
 # %%
-pairs = coding.cooccurrence(tables.codings, segments=tables.segments)
+pairs = themes.cooccurrence(tables.codings, segments=tables.segments)
 plots.plot_cooccurrence(pairs, codes=top_codes, labels=labels, title="Themes that come up together");
 
 # %% [markdown]
@@ -102,7 +109,7 @@ plots.plot_cooccurrence(pairs, codes=top_codes, labels=labels, title="Themes tha
 # The share of each round's turns coded with the themes that came up most.
 
 # %%
-rounds = coding.themes_over_rounds(tables.codings, tables.segments, tables.sessions)
+rounds = themes.themes_over_rounds(tables.codings, tables.segments, tables.sessions)
 plots.plot_themes_over_rounds(rounds, codes=top_codes[:6], labels=labels, title="The main themes round by round");
 
 # %% [markdown]
@@ -113,7 +120,7 @@ plots.plot_themes_over_rounds(rounds, codes=top_codes[:6], labels=labels, title=
 # 0.8 or more is usually taken as reliable, 0.667 to 0.8 as enough for tentative conclusions.
 
 # %%
-agreement = reliability.agreement(tables.codings, tables.segments)
+agreement = analysis_agreement.agreement(tables.codings, tables.segments)
 display(Markdown(describe_agreement(agreement)))
 # A theme applied on fewer than 5 turns gives an agreement figure that one stray coding can swing to 0: not drawn.
 few = options.get("min_turns_for_agreement", 5)
@@ -138,7 +145,7 @@ if agreement["n_units"].gt(0).any():
 # `sparklearn export disagreements`.
 
 # %%
-disagreeing = reliability.disagreements(tables.codings, tables.segments).head(options.get("disagreements_shown", 12))
+disagreeing = analysis_agreement.disagreements(tables.codings, tables.segments).head(options.get("disagreements_shown", 12))
 disagreeing.assign(theme=disagreeing["code_id"].map(labels).fillna(disagreeing["code_id"]))[
     ["session_id", "segment_id", "theme", "applied_by", "not_applied_by", "text"]].rename(columns={
         "session_id": "session", "segment_id": "turn", "applied_by": "applied by", "not_applied_by": "not applied by",
@@ -151,7 +158,7 @@ disagreeing.assign(theme=disagreeing["code_id"].map(labels).fillna(disagreeing["
 # representative quote per cell (the turn most coders agreed on, then the longest).
 
 # %%
-matrix = coding.framework_matrix(tables.codings, tables.segments, case="campaign_id", sessions=tables.sessions,
+matrix = themes.framework_matrix(tables.codings, tables.segments, case="campaign_id", sessions=tables.sessions,
                                  codes=top_codes[: options["matrix_codes"]],
                                  quotes_per_cell=options["quotes_per_cell"])
 plots.plot_framework_matrix(matrix, labels=labels, title="Main themes by campaign (turns coded)");
@@ -168,7 +175,7 @@ framework_quotes.assign(theme=framework_quotes["code_id"].map(labels))[["campaig
 # campaign contributed.
 
 # %%
-display(Markdown(outcomes.describe_harvest(tables.outcomes, codebook, tables.problems)))
+display(Markdown(words.describe_harvest(tables.outcomes, codebook, tables.problems)))
 
 # %% [markdown]
 # ### What kinds of change
@@ -232,7 +239,7 @@ if len(tables.outcomes):
 
 # %%
 if len(tables.outcomes):
-    display(HTML(outcomes.outcome_cards(outcomes.outcomes_for_readers(tables.outcomes, codebook=codebook))))
+    display(HTML(report_tables.outcome_cards(report_tables.outcomes_for_readers(tables.outcomes, codebook=codebook))))
 
 # %% [markdown]
 # ## Data quality

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .config import resolve_paths
-from .exceptions import SparklearnError
+from sparklearn import __version__
+from sparklearn.config import resolve_paths
+from sparklearn.exceptions import SparklearnError
 
 
 def _paths(args: argparse.Namespace):
@@ -36,7 +36,7 @@ def _print_problems(problems: pd.DataFrame, *, limit: int = 200) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .prepare import validate_countries
+    from sparklearn.prepare import validate_countries
 
     paths = _paths(args)
     result = validate_countries(args.countries or None, paths)
@@ -50,7 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run_batch
+    from sparklearn.batch.run import run_batch
 
     result = run_batch(args.countries or None, jobs=args.jobs, force=args.force, paths=_paths(args),
                        warm_kernels=not args.fresh_kernels)
@@ -60,12 +60,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     paths = _paths(args)
     if args.kind == "outcomes":
-        from .outcomes import harvest_template
+        from sparklearn.report.sheets import harvest_template
 
         out = Path(args.output or f"outcomes-template-{args.country}.xlsx")
         written = harvest_template(args.country, out, data=paths.raw)
     else:
-        from .coding import coding_templates
+        from sparklearn.report.sheets import coding_templates
 
         out = Path(args.output or f"coding-sheets-{args.country}")
         sheets = coding_templates(args.country, out, paths=paths, sessions=args.session or None, coder=args.coder)
@@ -76,7 +76,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_import_qdpx(args: argparse.Namespace) -> int:
-    from .qdpx import import_project
+    from sparklearn.report.refi_qda import import_project
 
     result = import_project(Path(args.file), country=args.country, paths=_paths(args), output=Path(args.output))
     _print_problems(result.problems)
@@ -85,11 +85,11 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
 
 
 def cmd_export_qdpx(args: argparse.Namespace) -> int:
-    from .qdpx import export_project, write_qdc
+    from sparklearn.report.refi_qda import export_project, write_qdc
 
     paths = _paths(args)
     if args.codebook_only:
-        from .codebook import load_codebook
+        from sparklearn.codebook import load_codebook
 
         written = write_qdc(Path(args.output), load_codebook(paths.codebook_file))
     else:
@@ -99,14 +99,15 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .codebook import load_codebook
-    from .pipeline import country_tables
+    from sparklearn.codebook import load_codebook
+    from sparklearn.store import country_tables
 
     paths = _paths(args)
     tables = country_tables(args.country, paths)
     out = Path(args.output or f"{args.kind}-{args.country}.xlsx")
     if args.kind == "framework-matrix":
-        from .coding import code_frequencies, framework_matrix, framework_matrix_to_excel
+        from sparklearn.analysis.themes import code_frequencies, framework_matrix
+        from sparklearn.report.sheets import framework_matrix_to_excel
 
         codebook = load_codebook(paths.codebook_file)
         top = code_frequencies(tables.codings).nlargest(args.top, "n_segments")["code_id"].tolist()
@@ -115,7 +116,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         framework_matrix_to_excel(matrix, out, codebook=codebook)
         print(f"wrote {out}: {matrix.iloc[:, 0].nunique()} {args.case.replace('_id', '')}(s) by {len(top)} themes")
     else:
-        from .reliability import disagreements, disagreements_to_excel
+        from sparklearn.analysis.agreement import disagreements
+        from sparklearn.report.sheets import disagreements_to_excel
 
         table = disagreements(tables.codings, tables.segments)
         disagreements_to_excel(table, out)
@@ -124,7 +126,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from .demo import generate_demo
+    from sparklearn.demo import generate_demo
 
     out = Path(args.out)
     generate_demo(out, seed=args.seed)

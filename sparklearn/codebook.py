@@ -50,8 +50,8 @@ import yaml
 from pandera.errors import SchemaErrors
 from rapidfuzz import fuzz, process, utils
 
-from .config import resolve_paths
-from .exceptions import CodebookError, ParameterError
+from sparklearn.config import resolve_paths
+from sparklearn.exceptions import CodebookError, ParameterError
 
 #: Fields every code may have in ``codebook.yaml``.
 CODE_FIELDS = ("id", "label", "parent", "definition", "when_to_use", "when_not_to_use", "example")

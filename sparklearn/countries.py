@@ -15,8 +15,8 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from .config import resolve_paths
-from .exceptions import RegistryError
+from sparklearn.config import resolve_paths
+from sparklearn.exceptions import RegistryError
 
 COUNTRY_FIELDS = ["slug", "name", "code", "languages", "colour", "campaigns"]
 CAMPAIGN_FIELDS = ["id", "name", "sector", "entry_point", "partners", "start_date"]

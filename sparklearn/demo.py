@@ -45,10 +45,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from .codebook import Codebook, codebook_table, load_codebook
-from .config import DEMO_DATA
-from .countries import Registry, load_registry
-from .exceptions import CodebookError, ParameterError
+from sparklearn.codebook import Codebook, codebook_table, load_codebook
+from sparklearn.config import DEMO_DATA
+from sparklearn.countries import Registry, load_registry
+from sparklearn.exceptions import CodebookError, ParameterError
 
 #: Every demo file carries this marker.
 SYNTHETIC_MARKER = "SYNTHETIC DEMO DATA"
@@ -659,9 +659,9 @@ _HARVEST_HEADERS = {c: c.replace("_", " ").capitalize().replace(" id", " ID") fo
 
 def _write_outcomes(outcomes: pd.DataFrame, path: Path, *, country: str, registry: Registry,
                     codebook: Codebook) -> None:
-    """Write the harvest with ``sparklearn.outcomes.write_harvest``, or a plain workbook without it."""
+    """Write the harvest with ``sparklearn.report.sheets.write_harvest``, or a plain workbook without it."""
     try:
-        from .outcomes import write_harvest
+        from sparklearn.report.sheets import write_harvest
     except ImportError:  # outcomes.py not yet in this checkout: same sheet and note, plain layout
         from openpyxl import Workbook
         from openpyxl.styles import Font

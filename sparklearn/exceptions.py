@@ -74,5 +74,9 @@ class ParameterError(SparklearnError, ValueError):
     """A notebook or command was given a parameter it does not accept."""
 
 
-class NotebookFailed(SparklearnError):
-    """A notebook raised an error while the batch ran it."""
+class MissingColumnsError(InputError, ParameterError):
+    """A table handed to a function lacks a column the function reads.
+
+    Both an input problem (the file lost a column) and a parameter problem (the wrong
+    table was passed), so either ``except`` catches it.
+    """

@@ -1,4 +1,17 @@
-"""Prepare one country's processed tables from its raw files.
+"""(from validation.py)
+One way of telling users what is wrong with their input.
+
+Every loader reports row-level problems as records with the same columns,
+:data:`PROBLEM_COLUMNS`: the file, the row as the user's spreadsheet numbers it,
+the column, the offending value, the rule broken, how to fix it, and a severity.
+Errors reject the row (it is kept in a rejected table, never dropped); warnings
+keep it. Rows read = rows accepted + rows rejected, always.
+
+Schemas are pandera ``DataFrameSchema`` objects; each column may carry
+``metadata={"fix": "..."}`` so the report can say how to fix what pandera found.
+
+(from prepare.py)
+Prepare one country's processed tables from its raw files.
 
 The first step of the one-way pipeline (``data/raw`` -> ``data/processed/<country>``):
 read the participants register, the reflection sessions, the coding sheets and the
@@ -9,7 +22,6 @@ Raw files are only ever read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -17,27 +29,43 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .codebook import Codebook, load_codebook
-from .config import Paths, resolve_paths
-from .countries import Registry, load_registry
-from .exceptions import InputError
-from .validation import Checked, problems_frame, save_quarantine
+from sparklearn import __version__
+from sparklearn.codebook import Codebook, load_codebook
+from sparklearn.config import Paths, resolve_paths
+from sparklearn.countries import Registry, load_registry
+from sparklearn.exceptions import InputError
+from sparklearn.files import protect_formulas, sha256_file
+from sparklearn.ingest.problems import Checked, problems_frame
+
+
+def save_quarantine(folder: str | Path, name: str, checked: Checked) -> dict[str, Path]:
+    """Write rejected rows and problems under ``folder`` (a processed country folder).
+
+    Writes ``rejected_<name>.csv`` and ``problems_<name>.csv`` atomically and returns
+    their paths. Never called on a raw-data folder.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {"rejected": folder / f"rejected_{name}.csv", "problems": folder / f"problems_{name}.csv"}
+    for key, table in (("rejected", checked.rejected), ("problems", checked.problems)):
+        tmp = out[key].with_suffix(".csv.tmp")
+        # Rejected rows are opened in Excel to be fixed: a cell like "=HYPERLINK(...)" must not run.
+        protect_formulas(table).to_csv(tmp, index=False)
+        tmp.replace(out[key])
+    return out
+
 
 #: Tables written per country, in the order the notebooks read them.
 TABLES = ("sessions", "segments", "codings", "outcomes")
 
+
 _SESSION_GLOB = "sessions/*.md"
+
+
 _CODING_GLOBS = ("codings/*.csv", "codings/*.xlsx")
+
+
 _HARVEST_NAMES = ("outcomes.xlsx", "outcomes.csv")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def input_files(slug: str, paths: Paths) -> list[Path]:
@@ -86,7 +114,7 @@ def _redacted(checked: Checked, register, salt: str) -> Checked:
     Each accepted cell where a name was replaced gets a warning (without the name), so a
     lead learns to describe people by role rather than finding out from the report.
     """
-    from .privacy import pseudonymise_text
+    from sparklearn.ingest.privacy import pseudonymise_text
 
     found: list[pd.DataFrame] = []
 
@@ -140,10 +168,15 @@ def prepare_country(
 def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None = None,
             codebook: Codebook | None = None) -> Prepared:
     """Like :func:`prepare_country`, also returning the tables and problems."""
-    from .coding import read_codings
-    from .outcomes import read_harvest
-    from .privacy import find_names, pseudonymise_segments, read_register, salt_for
-    from .sessions import read_sessions
+    from sparklearn.ingest.codings import read_codings
+    from sparklearn.ingest.harvest import read_harvest
+    from sparklearn.ingest.privacy import (
+        find_names,
+        pseudonymise_segments,
+        read_register,
+        salt_for,
+    )
+    from sparklearn.ingest.sessions import read_sessions
 
     paths = paths or resolve_paths()
     registry = registry or load_registry(paths.countries_file)

@@ -14,12 +14,12 @@ from sparklearn.config import DEMO_DATA, Paths, resolve_paths
 @dataclass(frozen=True)
 class DemoBatch:
     paths: Paths
-    result: object  # sparklearn.pipeline.BatchResult
+    result: object  # sparklearn.batch.run.BatchResult
 
 
 @pytest.fixture(scope="session")
 def demo_batch(tmp_path_factory) -> DemoBatch:
-    from sparklearn.pipeline import run_batch
+    from sparklearn.batch.run import run_batch
 
     base = tmp_path_factory.mktemp("batch")
     # A copy: the cache test changes one raw file, and data/raw is never written.

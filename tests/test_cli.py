@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 import openpyxl
 import pandas as pd
 import pytest
 
 from sparklearn import cli
+from sparklearn.analysis.agreement import disagreements
 from sparklearn.config import resolve_paths
 from sparklearn.prepare import prepare
-from sparklearn.reliability import disagreements
 
 
 @pytest.fixture()

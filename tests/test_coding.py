@@ -9,27 +9,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
-from sparklearn.codebook import codebook_from_dict, load_codebook
-from sparklearn.coding import (
-    CODING_COLUMNS,
+from sparklearn.analysis.themes import (
     code_frequencies,
-    coding_templates,
     cooccurrence,
-    excel_safe,
     framework_matrix,
-    framework_matrix_to_excel,
     quotes,
-    read_codings,
     themes_over_rounds,
 )
+from sparklearn.codebook import codebook_from_dict, load_codebook
 from sparklearn.demo import synth_codings
 from sparklearn.exceptions import CodebookError, ParameterError
-from sparklearn.validation import PROBLEM_COLUMNS
+from sparklearn.files import excel_safe
+from sparklearn.ingest.codings import CODING_COLUMNS, read_codings
+from sparklearn.ingest.problems import PROBLEM_COLUMNS
+from sparklearn.report.sheets import coding_templates, framework_matrix_to_excel
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -447,7 +444,7 @@ def test_figures_draw_the_table_they_are_given():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sparklearn import plots
+    from sparklearn.report import figures as plots
 
     freq = code_frequencies(CODINGS, by="country", segments=SEGMENTS)
     fig = plots.plot_code_frequencies(freq, top=3)

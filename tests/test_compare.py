@@ -14,9 +14,14 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from sparklearn import compare, qca
+from sparklearn import store
+from sparklearn.analysis import cases as analysis_cases
+from sparklearn.analysis import contingency, country_themes, qca
+from sparklearn.analysis import outcomes as analysis_outcomes
+from sparklearn.analysis import rates as analysis_rates
 from sparklearn.countries import Registry, load_registry
 from sparklearn.exceptions import CodebookError, InputError, ParameterError
+from sparklearn.report import words as report_words
 
 
 def _registry(rows: list[tuple[str, str, str, str]]) -> Registry:
@@ -63,22 +68,22 @@ def _write_country(folder: Path, slug: str, n: int) -> None:
 def test_load_processed_stacks_countries_and_names_what_is_missing(tmp_path):
     _write_country(tmp_path, "ghana", 2)
     _write_country(tmp_path, "kenya", 3)
-    stacked = compare.load_processed(tmp_path)
+    stacked = store.load_processed(tmp_path)
     assert stacked.countries == ("ghana", "kenya")
     assert stacked.segments.groupby("country").size().to_dict() == {"ghana": 2, "kenya": 3}
     assert len(stacked.outcomes) == 0 and "campaign_id" in stacked.outcomes.columns
 
     with pytest.raises(InputError, match="senegal") as err:
-        compare.load_processed(tmp_path, ["ghana", "senegal"])
+        store.load_processed(tmp_path, ["ghana", "senegal"])
     assert "sparklearn run" in str(err.value) and err.value.file == str(tmp_path / "senegal")
 
     (tmp_path / "kenya" / "codings.parquet").unlink()
     with pytest.raises(InputError, match="codings") as err:
-        compare.load_processed(tmp_path, ["kenya"])
+        store.load_processed(tmp_path, ["kenya"])
     assert err.value.file.endswith("kenya/codings.parquet") and "sparklearn run" in err.value.fix
 
     with pytest.raises(InputError, match="no country folder"):
-        compare.load_processed(tmp_path / "ghana")
+        store.load_processed(tmp_path / "ghana")
 
 
 def test_load_processed_keeps_the_period_asked_for(tmp_path):
@@ -87,10 +92,10 @@ def test_load_processed_keeps_the_period_asked_for(tmp_path):
     outcomes = pd.DataFrame({"outcome_id": ["KE-O001", "KE-O002", "KE-O003"], "campaign_id": "kenya-c",
                              "date": pd.to_datetime(["2020-05-01", "2021-03-01", None])})
     outcomes.to_parquet(tmp_path / "kenya" / "outcomes.parquet", index=False)
-    early = compare.load_processed(tmp_path, period_end="2020-12-31")
+    early = store.load_processed(tmp_path, period_end="2020-12-31")
     assert early.sessions.empty and early.segments.empty and early.codings.empty
     assert early.outcomes["outcome_id"].tolist() == ["KE-O001", "KE-O003"]  # undated outcomes stay
-    late = compare.load_processed(tmp_path, period_start="2021-01-01")
+    late = store.load_processed(tmp_path, period_start="2021-01-01")
     assert len(late.segments) == 5 and late.outcomes["outcome_id"].tolist() == ["KE-O002", "KE-O003"]
 
 
@@ -105,7 +110,7 @@ def test_exposure_counts_campaign_months_and_sessions_by_hand():
         "campaign_ids": ["a1;a2", "a1", "a2", "b1"],
         "date": pd.to_datetime(["2020-08-01", "2020-03-01", "2020-12-31", "2020-09-01"]),
     })
-    e = compare.exposure(reg, sessions, period_end="2021-01-01").set_index("campaign_id")
+    e = analysis_rates.exposure(reg, sessions, period_end="2021-01-01").set_index("campaign_id")
     # 2020-01-01 -> 2021-01-01 is 366 days; 2020-07-01 -> 2021-01-01 is 184; b1 starts after the end.
     assert e.loc["a1", "campaign_months"] == pytest.approx(366 / (365.25 / 12))
     assert e.loc["a2", "campaign_months"] == pytest.approx(184 * 12 / 365.25)
@@ -114,25 +119,25 @@ def test_exposure_counts_campaign_months_and_sessions_by_hand():
     assert e["n_sessions"].to_dict() == {"a1": 2, "a2": 2, "b1": 0}
     assert e["session_share"].to_dict() == {"a1": 1.5, "a2": 1.5, "b1": 0.0}
 
-    later = compare.exposure(reg, sessions, period_start="2020-06-01", period_end="2021-01-01").set_index(
+    later = analysis_rates.exposure(reg, sessions, period_start="2020-06-01", period_end="2021-01-01").set_index(
         "campaign_id")
     assert later.loc["a1", "campaign_months"] == pytest.approx(214 * 12 / 365.25)
     assert later.loc["a1", "n_sessions"] == 1  # S2 (March) is before the period
 
-    only_y = compare.exposure(reg, sessions, countries=["y"], period_end="2022-01-01")
+    only_y = analysis_rates.exposure(reg, sessions, countries=["y"], period_end="2022-01-01")
     assert only_y["campaign_id"].tolist() == ["b1"] and only_y["n_sessions"].item() == 0
-    assert compare.exposure(reg, sessions, sectors=["health"])["campaign_id"].tolist() == ["a1", "b1"]
+    assert analysis_rates.exposure(reg, sessions, sectors=["health"])["campaign_id"].tolist() == ["a1", "b1"]
     with pytest.raises(ParameterError, match="'mining'"):
-        compare.exposure(reg, sessions, sectors=["mining"])
+        analysis_rates.exposure(reg, sessions, sectors=["mining"])
 
-    default_end = compare.exposure(reg, sessions)
+    default_end = analysis_rates.exposure(reg, sessions)
     assert (default_end["end"] == pd.Timestamp("2020-12-31")).all()
     later_harvest = pd.DataFrame({"outcome_id": ["O1"], "date": pd.to_datetime(["2021-03-01"])})
-    assert (compare.exposure(reg, sessions, outcomes=later_harvest)["end"] == pd.Timestamp("2021-03-01")).all()
+    assert (analysis_rates.exposure(reg, sessions, outcomes=later_harvest)["end"] == pd.Timestamp("2021-03-01")).all()
 
     bad = sessions.assign(campaign_ids=["a1", "a1", "zz-unknown", "b1"])
     with pytest.raises(InputError, match="S3") as err:
-        compare.exposure(reg, bad)
+        analysis_rates.exposure(reg, bad)
     assert err.value.value == "zz-unknown"
 
 
@@ -141,7 +146,7 @@ def test_outcome_rates_count_zeros_and_match_exact_poisson_interval():
                   {"a": "x", "b": "x", "c": "y"})
     o = _outcomes_from_counts({"a": 3, "b": 1})
     o.loc[len(o)] = ["O999", "a", pd.Timestamp("2019-01-01")]  # before the window: counted apart
-    rates = compare.outcome_rates(o, e, by="campaign_id").set_index("campaign_id")
+    rates = analysis_rates.outcome_rates(o, e, by="campaign_id").set_index("campaign_id")
     assert rates["n_outcomes"].to_dict() == {"a": 3, "b": 1, "c": 0}
     assert rates["n_outside"].to_dict() == {"a": 1, "b": 0, "c": 0}
     assert rates.loc["a", "per_campaign_month"] == pytest.approx(3 / 12)
@@ -151,20 +156,20 @@ def test_outcome_rates_count_zeros_and_match_exact_poisson_interval():
     assert rates.loc["c", "ci_low"] == 0 and rates.loc["c", "ci_high"] == pytest.approx(
         stats.chi2.ppf(0.975, 2) / 2 / 24)
 
-    by_country = compare.outcome_rates(o, e, by="country").set_index("country")
+    by_country = analysis_rates.outcome_rates(o, e, by="country").set_index("country")
     assert by_country.loc["x", "per_campaign_month"] == pytest.approx(4 / 18)
     assert by_country.loc["x", "per_session"] == pytest.approx(2.0)
     assert by_country["n_campaigns"].to_dict() == {"x": 2, "y": 1}
 
     stray = pd.concat([o, _outcomes_from_counts({"zz": 1}).assign(outcome_id="O500")], ignore_index=True)
     with pytest.raises(InputError, match="O500"):
-        compare.outcome_rates(stray, e)
+        analysis_rates.outcome_rates(stray, e)
 
 
 def test_sector_comparison_keeps_shared_sectors_only():
     e = _exposure({"a": 10.0, "b": 20.0, "c": 5.0}, {"a": "health", "b": "health", "c": "water"},
                   {"a": "x", "b": "y", "c": "y"})
-    table = compare.sector_comparison(_outcomes_from_counts({"a": 2, "b": 2, "c": 9}), e)
+    table = analysis_rates.sector_comparison(_outcomes_from_counts({"a": 2, "b": 2, "c": 9}), e)
     assert table["sector"].unique().tolist() == ["health"]
     assert table["sector_rate"].iloc[0] == pytest.approx(4 / 30)
     assert table.set_index("country")["ratio_to_sector"].to_dict() == pytest.approx({"x": 1.5, "y": 0.75})
@@ -183,7 +188,7 @@ def _direct_frame() -> pd.DataFrame:
 
 
 def test_rate_ratios_equal_a_direct_poisson_glm_with_offset():
-    result = compare.rate_ratios(_outcomes_from_counts(RR_COUNTS), _exposure(RR_MONTHS, RR_SECTOR), by="sector")
+    result = analysis_rates.rate_ratios(_outcomes_from_counts(RR_COUNTS), _exposure(RR_MONTHS, RR_SECTOR), by="sector")
     assert result.reference == "water"  # most campaign-months
     data = _direct_frame()
     direct = smf.glm("y ~ C(sector, Treatment('water'))", data, family=sm.families.Poisson(),
@@ -205,7 +210,7 @@ def test_rate_ratios_equal_a_direct_poisson_glm_with_offset():
 
 def test_rate_ratios_negbin_equal_a_direct_negative_binomial_fit():
     counts = {"h1": 1, "h2": 15, "h3": 4, "w1": 30, "w2": 8, "w3": 22, "e1": 2, "e2": 9}
-    result = compare.rate_ratios(_outcomes_from_counts(counts), _exposure(RR_MONTHS, RR_SECTOR), by="sector",
+    result = analysis_rates.rate_ratios(_outcomes_from_counts(counts), _exposure(RR_MONTHS, RR_SECTOR), by="sector",
                                  reference="health", family="negbin")
     data = _direct_frame().assign(y=list(counts.values()))
     direct = smf.negativebinomial("y ~ C(sector, Treatment('health'))", data,
@@ -222,14 +227,14 @@ def test_rate_ratios_warn_on_overdispersion_and_auto_switches_family():
     months = dict.fromkeys(counts, 20.0)
     sectors = {c: "health" if c[0] == "h" else "water" for c in counts}
     o, e = _outcomes_from_counts(counts), _exposure(months, sectors)
-    poisson = compare.rate_ratios(o, e)
+    poisson = analysis_rates.rate_ratios(o, e)
     assert poisson.dispersion > 10
     assert any("negbin" in w for w in poisson.warnings)
-    auto = compare.rate_ratios(o, e, family="auto")
+    auto = analysis_rates.rate_ratios(o, e, family="auto")
     assert auto.family == "negbin" and any("so a negative-binomial model" in w and "was used" in w
                                            for w in auto.warnings)
 
-    calm = compare.rate_ratios(_outcomes_from_counts({"h1": 10, "h2": 11, "w1": 10, "w2": 9}),
+    calm = analysis_rates.rate_ratios(_outcomes_from_counts({"h1": 10, "h2": 11, "w1": 10, "w2": 9}),
                                _exposure({"h1": 20.0, "h2": 20.0, "w1": 20.0, "w2": 20.0},
                                          {"h1": "health", "h2": "health", "w1": "water", "w2": "water"}),
                                family="auto")
@@ -240,13 +245,13 @@ def test_rate_ratios_report_levels_without_outcomes_and_refuse_a_bad_reference()
     counts = {"h1": 4, "h2": 6, "w1": 0, "w2": 0, "e1": 5}
     months = dict.fromkeys(counts, 10.0)
     sectors = {"h1": "health", "h2": "health", "w1": "water", "w2": "water", "e1": "education"}
-    result = compare.rate_ratios(_outcomes_from_counts(counts), _exposure(months, sectors))
+    result = analysis_rates.rate_ratios(_outcomes_from_counts(counts), _exposure(months, sectors))
     water = result.table.set_index("term").loc["water"]
     assert water["rate_ratio"] == 0 and np.isnan(water["ci_low"])
     assert any("no outcomes in water" in w for w in result.warnings)
     assert any("single campaign" in w and "education" in w for w in result.warnings)
     with pytest.raises(ParameterError, match="no outcomes"):
-        compare.rate_ratios(_outcomes_from_counts(counts), _exposure(months, sectors), reference="water")
+        analysis_rates.rate_ratios(_outcomes_from_counts(counts), _exposure(months, sectors), reference="water")
 
 
 # --------------------------------------------------------------------------- contingency tables
@@ -260,7 +265,7 @@ def _outcomes_from_table(table: list[list[int]], rows: list[str], cols: list[str
 def test_contingency_chi_square_cramers_v_and_residuals_by_hand():
     observed = np.array([[20, 15, 10], [10, 25, 20]])
     o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["local", "national", "subnational"])
-    result = compare.contingency(o, "country", "level")
+    result = contingency.contingency(o, "country", "level")
     direct = stats.chi2_contingency(observed, correction=False)
     assert result.test == "chi-square"
     assert result.statistic == pytest.approx(direct.statistic)
@@ -283,7 +288,7 @@ def test_contingency_chi_square_cramers_v_and_residuals_by_hand():
 def test_contingency_uses_fisher_for_a_small_2x2_table_and_warns():
     observed = [[7, 1], [2, 6]]
     o = _outcomes_from_table(observed, ["ghana", "kenya"], ["local", "national"])
-    result = compare.contingency(o, "country", "level")
+    result = contingency.contingency(o, "country", "level")
     assert result.test == "fisher exact"
     assert result.p_value == pytest.approx(stats.fisher_exact(observed).pvalue)
     assert result.odds_ratio == pytest.approx(stats.contingency.odds_ratio(observed).statistic)
@@ -311,7 +316,7 @@ def _exact_permutation_p(observed: np.ndarray) -> float:
 def test_contingency_monte_carlo_test_agrees_with_full_enumeration():
     observed = np.array([[5, 1, 0, 2], [1, 4, 3, 0]])
     o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["a", "b", "c", "d"], col="type_of_change")
-    result = compare.contingency(o, "country", "type_of_change", n_resamples=20000, seed=7)
+    result = contingency.contingency(o, "country", "type_of_change", n_resamples=20000, seed=7)
     assert result.test == "monte-carlo exact" and result.seed == 7
     exact = _exact_permutation_p(observed)
     assert abs(result.p_value - exact) < 4 * sqrt(exact * (1 - exact) / 20000)
@@ -321,18 +326,18 @@ def test_contingency_monte_carlo_test_agrees_with_full_enumeration():
     e = np.outer(rows, cols) / 16
     adjusted = (observed - e) / np.sqrt(e * (1 - rows[:, None] / 16) * (1 - cols[None, :] / 16))
     assert result.cells["adjusted_residual"].to_numpy() == pytest.approx(adjusted.ravel())  # zeros not shifted
-    again = compare.contingency(o, "country", "type_of_change", n_resamples=20000, seed=7)
+    again = contingency.contingency(o, "country", "type_of_change", n_resamples=20000, seed=7)
     assert again.p_value == result.p_value  # a fixed seed makes the report reproducible
 
 
 def test_contingency_counts_rows_left_out_and_refuses_nothing_to_compare():
     o = pd.DataFrame({"country": ["ghana"] * 5 + ["kenya"] * 5, "level": ["local", None, "", "local", "national"] * 2})
-    result = compare.contingency(o, "country", "level")
+    result = contingency.contingency(o, "country", "level")
     assert result.n == 6
     assert any("4 outcomes without a country or level were left out" in w for w in result.warnings)
-    one = compare.contingency(o.iloc[[0, 1, 3, 4, 5, 8, 9]], "country", "level")
+    one = contingency.contingency(o.iloc[[0, 1, 3, 4, 5, 8, 9]], "country", "level")
     assert one.n == 6 and any("1 outcome without a country or level was left out" in w for w in one.warnings)
-    single = compare.contingency(o.assign(country="ghana"), "country", "level")
+    single = contingency.contingency(o.assign(country="ghana"), "country", "level")
     assert single.test == "none" and np.isnan(single.p_value)
     assert any("only 1 value of country and 2 values of level: there is nothing to compare" in w
                for w in single.warnings)
@@ -342,8 +347,8 @@ def test_contingency_summary_corrects_across_tables():
     observed = np.array([[20, 15, 10], [10, 25, 20]])
     o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["local", "national", "subnational"])
     o["valence"] = np.where(np.arange(len(o)) % 3, "positive", "negative")
-    results = [compare.contingency(o, "country", "level"), compare.contingency(o, "country", "valence")]
-    summary = compare.contingency_summary(results)
+    results = [contingency.contingency(o, "country", "level"), contingency.contingency(o, "country", "valence")]
+    summary = contingency.contingency_summary(results)
     assert summary["p_value"].tolist() == [r.p_value for r in results]
     assert summary["p_holm"].to_numpy() == pytest.approx(multipletests(summary["p_value"], method="holm")[1])
 
@@ -351,7 +356,7 @@ def test_contingency_summary_corrects_across_tables():
 def test_describe_contingency_gives_effect_size_and_caveats_not_a_bare_p_value():
     observed = np.array([[5, 1, 0, 2], [1, 4, 3, 0]])
     o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["a", "b", "c", "d"], col="type_of_change")
-    text = compare.describe_contingency(compare.contingency(o, "country", "type_of_change"))
+    text = report_words.describe_contingency(contingency.contingency(o, "country", "type_of_change"))
     assert "Cramér's V = 0.7" in text and "Monte-Carlo exact test" in text
     assert "n = 16: too few" in text and "does not show why" in text
 
@@ -364,8 +369,8 @@ LABELS = {"OA-ACCOUNT": "More meaningful accountability", "OA-POWER": "Shifts in
 def test_describe_contingency_names_countries_and_codes_as_readers_know_them():
     o = _outcomes_from_table([[40, 5, 5], [5, 25, 10], [10, 10, 20]], ["south-africa", "kenya", "ghana"],
                              ["OA-ACCOUNT", "OA-POWER", "OA-SPACES"], col="outcome_area")
-    result = compare.contingency(o, "country", "outcome_area")
-    text = compare.describe_contingency(result, names=NAMES, labels=LABELS)
+    result = contingency.contingency(o, "country", "outcome_area")
+    text = report_words.describe_contingency(result, names=NAMES, labels=LABELS)
     # The largest residual: 40 observed against 50 * 55 / 130 = 21.15 expected.
     assert ("South Africa has more outcomes in 'More meaningful accountability' than expected if every country "
             "spread its outcomes alike (40 observed, 21.2 expected") in text
@@ -373,7 +378,7 @@ def test_describe_contingency_names_countries_and_codes_as_readers_know_them():
     assert "south-africa" not in text and "kenya" not in text and "OA-" not in text
     assert "more More" not in text.replace("more outcomes", "")
     # Without the mappings the sentence keeps the values as they are in the data.
-    assert "south-africa has more outcomes in 'OA-ACCOUNT'" in compare.describe_contingency(result)
+    assert "south-africa has more outcomes in 'OA-ACCOUNT'" in report_words.describe_contingency(result)
 
 
 def test_describe_rate_ratios_names_reference_terms_and_caveats():
@@ -381,11 +386,11 @@ def test_describe_rate_ratios_names_reference_terms_and_caveats():
     months = {"za1": 20.0, "ke1": 30.0, "ke2": 30.0, "in1": 25.0, "in2": 25.0, "id1": 20.0}
     country = {"za1": "south-africa", "ke1": "kenya", "ke2": "kenya", "in1": "india", "in2": "india",
                "id1": "indonesia"}
-    result = compare.rate_ratios(_outcomes_from_counts(counts), _exposure(months, dict.fromkeys(counts, "health"),
+    result = analysis_rates.rate_ratios(_outcomes_from_counts(counts), _exposure(months, dict.fromkeys(counts, "health"),
                                                                           country), by="country")
     assert result.reference == "kenya"  # 60 campaign-months
     assert any("south-africa" in w for w in result.warnings)  # single campaign
-    text = compare.describe_rate_ratios(result, max_terms=1, names=NAMES)
+    text = report_words.describe_rate_ratios(result, max_terms=1, names=NAMES)
     # South Africa: 30 / 20 against 22 / 60 outcomes per campaign-month.
     assert "the reference is Kenya (0.37 outcomes per campaign-month)" in text
     assert f"South Africa: {(30 / 20) / (22 / 60):.2f} times the reference rate" in text
@@ -404,11 +409,11 @@ def test_describe_rate_ratios_names_reference_terms_and_caveats():
     assert "south-africa" not in text and "kenya" not in text and "Indiaonesia" not in text
 
 
-def _one_campaign_each(counts: dict[str, int], months: float = 100.0) -> compare.RateRatios:
+def _one_campaign_each(counts: dict[str, int], months: float = 100.0) -> analysis_rates.RateRatios:
     """Rate ratios by country for one campaign per country (campaign id = country), reference ``india``."""
     o = _outcomes_from_counts(counts)
     e = _exposure(dict.fromkeys(counts, months), dict.fromkeys(counts, "health"))
-    return compare.rate_ratios(o, e, by="country", reference="india")
+    return analysis_rates.rate_ratios(o, e, by="country", reference="india")
 
 
 def test_describe_rate_ratios_says_which_intervals_exclude_one():
@@ -419,7 +424,7 @@ def test_describe_rate_ratios_says_which_intervals_exclude_one():
     assert table.loc["ghana", "ci_low"] > 1 and table.loc["kenya", "ci_high"] < 1
     assert table.loc["senegal", "ci_low"] < 1 < table.loc["senegal", "ci_high"]
     names = {"ghana": "Ghana", "kenya": "Kenya", "senegal": "Senegal", "india": "India"}
-    text = compare.describe_rate_ratios(result, names=names)
+    text = report_words.describe_rate_ratios(result, names=names)
     assert ("The intervals of Ghana and Kenya exclude 1; for the other (Senegal) the data are compatible with the "
             "reference rate.") in text
     # Excluding intervals are described first, then the others.
@@ -427,21 +432,21 @@ def test_describe_rate_ratios_says_which_intervals_exclude_one():
     assert "not described one by one" not in text
     assert "4 countries have a single campaign, so their 'rate' is one campaign's" in text
 
-    none = compare.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 22, "kenya": 18}))
+    none = report_words.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 22, "kenya": 18}))
     assert ("None of the 2 intervals excludes 1: for every country the data are compatible with the reference "
             "rate.") in none
-    alone = compare.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 22}))
+    alone = report_words.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 22}))
     assert "The interval of ghana includes 1: the data are compatible with the reference rate." in alone
-    every = compare.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 60, "kenya": 70}), max_terms=1)
+    every = report_words.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 60, "kenya": 70}), max_terms=1)
     assert "All 2 intervals exclude 1." in every and "The ratio of ghana is not described one by one here" in every
 
 
 def test_rate_ratio_caveat_is_singular_for_one_level_with_a_single_campaign():
     counts = {"k1": 10, "k2": 12, "g1": 30}
     months = dict.fromkeys(counts, 20.0)
-    result = compare.rate_ratios(_outcomes_from_counts(counts), _exposure(
+    result = analysis_rates.rate_ratios(_outcomes_from_counts(counts), _exposure(
         months, dict.fromkeys(counts, "health"), {"k1": "kenya", "k2": "kenya", "g1": "ghana"}), by="country")
-    text = compare.describe_rate_ratios(result, names={"ghana": "Ghana", "kenya": "Kenya"})
+    text = report_words.describe_rate_ratios(result, names={"ghana": "Ghana", "kenya": "Kenya"})
     assert "Caveat: 1 country has a single campaign, so its 'rate' is one campaign's: Ghana." in text
     assert "value(s)" not in text and "(s)" not in text
 
@@ -449,14 +454,14 @@ def test_rate_ratio_caveat_is_singular_for_one_level_with_a_single_campaign():
 def test_describe_substantiation_and_distinctive_use_country_names_and_code_labels():
     o = pd.DataFrame({"country": ["south-africa"] * 5 + ["kenya"] * 2,
                       "substantiation": ["fully", "partially", "disagree", "not-yet", "not-yet", "fully", "not-yet"]})
-    text = compare.describe_substantiation(compare.substantiation_by(o), names=NAMES)
+    text = report_words.describe_substantiation(analysis_outcomes.substantiation_by(o), names=NAMES)
     assert "By country: Kenya 1 of 2 checked" in text and "South Africa 3 of 5 checked, 2 confirmed (67%" in text
     assert "south-africa" not in text and "kenya" not in text
 
     t = pd.DataFrame({"country": ["south-africa", "south-africa", "ghana"], "code_id": ["OA-ACCOUNT", "OA-POWER", "X"],
                       "z": [3.2, -2.9, 0.1], "coverage": [0.3, 0.01, 0.2], "coverage_rest": [0.1, 0.08, 0.2],
                       "direction": ["more", "less", ""]})
-    text = compare.describe_distinctive(t, labels=LABELS, names=NAMES)
+    text = report_words.describe_distinctive(t, labels=LABELS, names=NAMES)
     assert text.startswith("ghana has no code that stands out beyond chance. South Africa's segments are coded "
                            "more often with 'More meaningful accountability' (30% of segments against 10% elsewhere, z = +3.2); "
                            "and less often with 'Shifts in power' (1% against 8%, z = -2.9).")
@@ -469,16 +474,16 @@ def test_describe_case_comparison_names_the_cases_listed_and_in_caveats():
         "A": [1, 1, 0, 1, 1, 0], "B": [1, 0, 1, 0, 1, 1], "Y": [1, 0, 0, 0, 1, 0]})
     campaigns = {"za-sanitation": "Sanitation budgets", "ng-health": "Primary health care"}
     words = {"Y": "a win", "A": "a coalition", "B": "media work"}
-    text = compare.describe_case_comparison(compare.case_comparison(cases, ["A", "B"], "Y"), labels=words,
+    text = report_words.describe_case_comparison(analysis_cases.case_comparison(cases, ["A", "B"], "Y"), labels=words,
                                             names=campaigns)
     assert ("a win where a coalition AND media work (consistency 1.00, coverage 1.00; cases Sanitation budgets, "
             "Primary health care)") in text
     assert "za-sanitation" not in text and "ng-health" not in text
 
     # A*B now holds a win and a loss: the contradiction caveat lists the cases by name too.
-    mixed = compare.case_comparison(cases.assign(Y=[1, 0, 0, 0, 0, 0]), ["A", "B"], "Y")
+    mixed = analysis_cases.case_comparison(cases.assign(Y=[1, 0, 0, 0, 0, 0]), ["A", "B"], "Y")
     assert any("za-sanitation;ng-health" in w for w in mixed.warnings)
-    text = compare.describe_case_comparison(mixed, labels=words, names=campaigns)
+    text = report_words.describe_case_comparison(mixed, labels=words, names=campaigns)
     assert "Sanitation budgets;Primary health care" in text and "za-sanitation" not in text
     assert "No configuration of conditions is consistently linked to a win." in text
 
@@ -489,7 +494,7 @@ def test_substantiation_by_uses_wilson_intervals():
     o = pd.DataFrame({"country": ["ghana"] * 10 + ["kenya"] * 4,
                       "substantiation": ["fully"] * 3 + ["partially"] + ["disagree"] + ["not-yet"] * 5
                       + ["not-yet"] * 4})
-    table = compare.substantiation_by(o).set_index("country")
+    table = analysis_outcomes.substantiation_by(o).set_index("country")
     assert table.loc["ghana", ["n_checked", "n_fully", "n_partially", "n_disagree"]].tolist() == [5, 3, 1, 1]
 
     def wilson(k: int, n: int, z: float = stats.norm.ppf(0.975)) -> tuple[float, float]:
@@ -501,14 +506,14 @@ def test_substantiation_by_uses_wilson_intervals():
     assert (table.loc["ghana", "confirmed_low"], table.loc["ghana", "confirmed_high"]) == pytest.approx(wilson(4, 5))
     assert (table.loc["ghana", "checked_low"], table.loc["ghana", "checked_high"]) == pytest.approx(wilson(5, 10))
     assert np.isnan(table.loc["kenya", "share_confirmed"]) and table.loc["kenya", "share_checked"] == 0
-    text = compare.describe_substantiation(table.reset_index())
+    text = report_words.describe_substantiation(table.reset_index())
     assert "4 confirmed (80%, 95% CI 38% to 96%)" in text and "kenya 0 of 4 checked" in text
 
 
 def test_holm_matches_multipletests_and_keeps_nan():
     p = np.array([0.001, 0.2, np.nan, 0.03, 0.04])
     expected = multipletests(p[~np.isnan(p)], method="holm")[1]
-    adjusted = compare.holm(p)
+    adjusted = contingency.holm(p)
     assert np.isnan(adjusted[2])
     assert adjusted[~np.isnan(p)] == pytest.approx(expected)
 
@@ -518,7 +523,7 @@ def test_holm_by_group_matches_multipletests_per_group():
     p = np.round(rng.beta(0.5, 3, size=300), 3)  # rounded: ties too
     p[rng.integers(0, 300, 20)] = np.nan
     groups = rng.choice(["ghana", "kenya", "india", "senegal"], size=300)
-    adjusted = compare.holm(p, groups=groups)
+    adjusted = contingency.holm(p, groups=groups)
     for group in np.unique(groups):
         mine = (groups == group) & ~np.isnan(p)
         assert adjusted[mine] == pytest.approx(multipletests(p[mine], method="holm")[1])
@@ -544,35 +549,35 @@ CODINGS = pd.DataFrame({
 
 
 def test_theme_matrix_counts_segments_once_and_by_campaign():
-    m = compare.theme_matrix(CODINGS, SEGMENTS).set_index(["country", "code_id"])
+    m = country_themes.theme_matrix(CODINGS, SEGMENTS).set_index(["country", "code_id"])
     assert m.loc[("ghana", "SC-AGENCY"), "n_coded"] == 3  # s1 coded by two coders counts once
     assert m.loc[("ghana", "SC-AGENCY"), "coverage"] == pytest.approx(3 / 4)
     assert m.loc[("ghana", "BR-INFORMATION"), "n_coded"] == 0  # zeros are listed
-    only_a = compare.theme_matrix(CODINGS, SEGMENTS, coders=["a"]).set_index(["country", "code_id"])
+    only_a = country_themes.theme_matrix(CODINGS, SEGMENTS, coders=["a"]).set_index(["country", "code_id"])
     assert "BR-INFORMATION" not in set(only_a.index.get_level_values("code_id"))  # only coder b used it
-    by_campaign = compare.theme_matrix(CODINGS, SEGMENTS, "campaign_id", sessions=SESSIONS).set_index(
+    by_campaign = country_themes.theme_matrix(CODINGS, SEGMENTS, "campaign_id", sessions=SESSIONS).set_index(
         ["campaign_id", "code_id"])
     # Session A covers g1 and g2, so its three segments count for both.
     assert by_campaign.loc[("g2", "SC-AGENCY"), ["n_coded", "n_segments"]].tolist() == [3, 4]
     assert by_campaign.loc[("g1", "SC-AGENCY"), ["n_coded", "n_segments"]].tolist() == [2, 3]
     with pytest.raises(ParameterError, match="sessions"):
-        compare.theme_matrix(CODINGS, SEGMENTS, "round")
+        country_themes.theme_matrix(CODINGS, SEGMENTS, "round")
     with pytest.raises(InputError, match="s99"):
-        compare.theme_matrix(pd.concat([CODINGS, CODINGS.iloc[:1].assign(segment_id="s99")]), SEGMENTS)
+        country_themes.theme_matrix(pd.concat([CODINGS, CODINGS.iloc[:1].assign(segment_id="s99")]), SEGMENTS)
 
 
 def test_theme_matrix_rolls_codes_up_to_groups():
     from sparklearn.codebook import load_codebook
 
-    m = compare.theme_matrix(CODINGS, SEGMENTS, codebook=load_codebook(), level="group").set_index(
+    m = country_themes.theme_matrix(CODINGS, SEGMENTS, codebook=load_codebook(), level="group").set_index(
         ["country", "code_id"])
     assert m.loc[("kenya", "BR"), "n_coded"] == 4  # s5-s7's BR-REPRESSION and s8's BR-INFORMATION
     with pytest.raises(ParameterError, match="codebook"):
-        compare.theme_matrix(CODINGS, SEGMENTS, level="group")
+        country_themes.theme_matrix(CODINGS, SEGMENTS, level="group")
 
 
 def test_distinctive_themes_match_fightin_words_by_hand():
-    d = compare.distinctive_themes(CODINGS, SEGMENTS, prior_strength=10).set_index(["country", "code_id"])
+    d = country_themes.distinctive_themes(CODINGS, SEGMENTS, prior_strength=10).set_index(["country", "code_id"])
     # (segment, code) pairs: ghana SC-AGENCY 3 (s1 once), BR-REPRESSION 1 (n = 4); kenya SC-AGENCY 1,
     # BR-REPRESSION 3, BR-INFORMATION 1 (n = 5). SC-AGENCY's pooled share is 4/9, so a_w = 40/9 with a_0 = 10.
     a = 40 / 9
@@ -597,14 +602,14 @@ def test_distinctive_themes_find_a_designed_difference():
     p_ghana, p_kenya = [0.4, 0.3, 0.3], [0.1, 0.45, 0.45]
     codes = np.concatenate([rng.choice(["X", "Y", "Z"], n, p=p_ghana), rng.choice(["X", "Y", "Z"], n, p=p_kenya)])
     codings = pd.DataFrame({"segment_id": segments["segment_id"], "code_id": codes, "coder": "a"})
-    d = compare.distinctive_themes(codings, segments).set_index(["country", "code_id"])
+    d = country_themes.distinctive_themes(codings, segments).set_index(["country", "code_id"])
     assert d.loc[("ghana", "X"), "direction"] == "more" and d.loc[("kenya", "X"), "direction"] == "less"
-    text = compare.describe_distinctive(d.reset_index(), labels={"X": "Code X"})
+    text = report_words.describe_distinctive(d.reset_index(), labels={"X": "Code X"})
     assert text.startswith("ghana's segments are coded more often with 'Code X' (")
 
 
 def test_themes_over_rounds_are_side_by_side_per_country():
-    t = compare.themes_over_rounds(CODINGS, SEGMENTS, SESSIONS).set_index(["country", "round", "code_id"])
+    t = country_themes.themes_over_rounds(CODINGS, SEGMENTS, SESSIONS).set_index(["country", "round", "code_id"])
     assert t.loc[("ghana", 1, "SC-AGENCY"), ["n_coded", "n_segments"]].tolist() == [2, 3]
     assert t.loc[("ghana", 2, "SC-AGENCY"), "coverage"] == 1.0
     assert ("kenya", 2, "SC-AGENCY") not in t.index  # kenya held no round-2 session
@@ -613,7 +618,7 @@ def test_themes_over_rounds_are_side_by_side_per_country():
 # --------------------------------------------------------------------------- case comparison
 
 
-def _case_fixture() -> tuple[compare.Stacked, Registry]:
+def _case_fixture() -> tuple[store.Stacked, Registry]:
     reg = _registry([(c, "x" if c < "c" else "y", "health", "2020-01-01") for c in ("a1", "a2", "b1", "c1", "c2")])
     outcome = {"strategic_components": "SC-AGENCY", "valence": "positive", "substantiation": "not-yet",
                "type_of_change": "action", "actor_type": "community"}
@@ -649,14 +654,14 @@ def _case_fixture() -> tuple[compare.Stacked, Registry]:
              **{f"S2-{i}": "AE-MEDIA" for i in range(10, 13)}, "S1-10": "AE-MEDIA"}
     codings = pd.DataFrame({"segment_id": list(codes), "code_id": list(codes.values()), "coder": "coder-a",
                             "session_id": [s.split("-")[0] for s in codes]})
-    return compare.Stacked(("x", "y"), sessions, segments, codings, outcomes), reg
+    return store.Stacked(("x", "y"), sessions, segments, codings, outcomes), reg
 
 
 def test_campaign_conditions_are_calibrated_as_documented():
     from sparklearn.codebook import load_codebook
 
     stacked, reg = _case_fixture()
-    c = compare.campaign_conditions(stacked, reg, load_codebook()).set_index("campaign_id")
+    c = analysis_cases.campaign_conditions(stacked, reg, load_codebook()).set_index("campaign_id")
     assert c["BROAD_COALITION"].to_dict() == {"a1": 1, "a2": 0, "b1": 0, "c1": 0, "c2": 0}
     assert c["AUDIT_OR_PARLIAMENT"].to_dict() == {"a1": 1, "a2": 0, "b1": 0, "c1": 1, "c2": 0}
     assert c["INSIDE_ALLIES"].to_dict() == {"a1": 1, "a2": 0, "b1": 0, "c1": 1, "c2": 0}
@@ -668,7 +673,7 @@ def test_campaign_conditions_are_calibrated_as_documented():
     assert c.loc["a2", "MEMBERSHIP_BASE_share"] == pytest.approx(1 / 8)
     assert np.isnan(c.loc["c2", "MEMBERSHIP_BASE_share"]) and np.isnan(c.loc["a1", "MEDIA_coverage"])
     assert c.loc["a1", ["country", "sector"]].tolist() == ["x", "health"]
-    assert compare.campaign_conditions(stacked, reg, sectors=["water"]).empty
+    assert analysis_cases.campaign_conditions(stacked, reg, sectors=["water"]).empty
 
 
 def test_campaign_conditions_check_rules_against_the_codebook():
@@ -677,11 +682,11 @@ def test_campaign_conditions_check_rules_against_the_codebook():
     from sparklearn.codebook import load_codebook
 
     stacked, reg = _case_fixture()
-    renamed = [replace(compare.CONDITION_RULES[0], codes=("CO-NO-SUCH-CODE",))]
+    renamed = [replace(analysis_cases.CONDITION_RULES[0], codes=("CO-NO-SUCH-CODE",))]
     with pytest.raises(CodebookError, match="CO-NO-SUCH-CODE"):
-        compare.campaign_conditions(stacked, reg, load_codebook(), rules=renamed)
-    stricter = [replace(compare.CONDITION_RULES[1], min_outcomes=2, min_coverage=None)]
-    c = compare.campaign_conditions(stacked, reg, rules=stricter).set_index("campaign_id")
+        analysis_cases.campaign_conditions(stacked, reg, load_codebook(), rules=renamed)
+    stricter = [replace(analysis_cases.CONDITION_RULES[1], min_outcomes=2, min_coverage=None)]
+    c = analysis_cases.campaign_conditions(stacked, reg, rules=stricter).set_index("campaign_id")
     assert c["AUDIT_OR_PARLIAMENT"].sum() == 0 and "AUDIT_OR_PARLIAMENT_coverage" not in c
 
 
@@ -691,7 +696,7 @@ def test_case_comparison_wraps_qca_and_warns_in_words():
         "A": [1, 1, 1, 0, 0, 0, 1, 1], "B": [1, 1, 0, 1, 0, 0, 0, 1], "C": [0, 1, 0, 0, 1, 0, 0, 1],
         "Y": [1, 1, 0, 0, 0, 0, 1, 0],
     })
-    result = compare.case_comparison(cases, ["A", "B", "C"], "Y")
+    result = analysis_cases.case_comparison(cases, ["A", "B", "C"], "Y")
     direct_tt = qca.truth_table(cases, ["A", "B", "C"], "Y", case="campaign_id", incl_cut=1.0)
     pd.testing.assert_frame_equal(result.truth_table, direct_tt)
     complex_ = qca.minimise(direct_tt, ["A", "B", "C"], include="complex").solutions
@@ -703,17 +708,17 @@ def test_case_comparison_wraps_qca_and_warns_in_words():
     pd.testing.assert_frame_equal(result.simplifying_assumptions, parsimonious.simplifying_assumptions)
     assert any("contradictions" in w and "c1;c7" in w for w in result.warnings)
     assert any("logical remainders" in w for w in result.warnings)
-    text = compare.describe_case_comparison(result, labels={"Y": "a win"})
+    text = report_words.describe_case_comparison(result, labels={"Y": "a win"})
     assert "a win where A AND B AND NOT C" in text and "Caveats:" in text
 
-    none = compare.case_comparison(cases.assign(Y=0), ["A", "B", "C"], "Y")
+    none = analysis_cases.case_comparison(cases.assign(Y=0), ["A", "B", "C"], "Y")
     assert none.solutions.empty and any("no complex solution" in w for w in none.warnings)
-    assert "No configuration" in compare.describe_case_comparison(none)
+    assert "No configuration" in report_words.describe_case_comparison(none)
 
 
 def test_condition_rules_table_lists_every_rule():
-    rules = compare.condition_rules()
-    assert rules["name"].tolist() == [r.name for r in compare.CONDITION_RULES] + ["POLICY_BUDGET_CHANGE"]
+    rules = analysis_cases.condition_rules()
+    assert rules["name"].tolist() == [r.name for r in analysis_cases.CONDITION_RULES] + ["POLICY_BUDGET_CHANGE"]
     assert rules.loc[rules["name"] == "MEMBERSHIP_BASE", "harvest"].item().endswith(
         "making up at least 15% of the campaign's outcomes")
     assert rules.loc[rules["name"] == "POLICY_BUDGET_CHANGE", "sessions"].item() == ""
@@ -726,15 +731,15 @@ def test_demo_batch_calibration_recovers_the_designed_conditions(demo_batch):
     from sparklearn.demo import demo_campaign_conditions
 
     registry = load_registry(demo_batch.paths.countries_file)
-    stacked = compare.load_processed(demo_batch.paths.processed, registry.slugs)
-    calibrated = compare.campaign_conditions(stacked, registry, load_codebook(demo_batch.paths.codebook_file))
+    stacked = store.load_processed(demo_batch.paths.processed, registry.slugs)
+    calibrated = analysis_cases.campaign_conditions(stacked, registry, load_codebook(demo_batch.paths.codebook_file))
     designed = demo_campaign_conditions(registry)
-    names = dict(zip([r.name for r in compare.CONDITION_RULES] + ["POLICY_BUDGET_CHANGE"],
+    names = dict(zip([r.name for r in analysis_cases.CONDITION_RULES] + ["POLICY_BUDGET_CHANGE"],
                      ["broad_coalition", "oversight_engagement", "inside_allies", "membership_base", "media_work",
                       "policy_win"]))
     for ours, theirs in names.items():
         assert calibrated[ours].tolist() == designed[theirs].tolist(), ours
-    parsimonious = compare.case_comparison(calibrated).solutions.query("kind == 'parsimonious'")
+    parsimonious = analysis_cases.case_comparison(calibrated).solutions.query("kind == 'parsimonious'")
     assert "BROAD_COALITION*AUDIT_OR_PARLIAMENT + BROAD_COALITION*INSIDE_ALLIES" in set(parsimonious["expression"])
 
 
@@ -744,7 +749,7 @@ def test_rate_ratios_when_every_other_country_has_no_outcomes():
                       "sector": "health", "start": pd.Timestamp("2020-01-01"), "end": pd.Timestamp("2024-01-01"),
                       "campaign_months": [10.0, 30.0, 20.0], "n_sessions": 1, "session_share": 1.0})
     o = pd.DataFrame({"campaign_id": ["a"] * 4 + ["b"] * 8, "date": pd.Timestamp("2021-01-01")})
-    rr = compare.rate_ratios(o, e, by="country", family="poisson")
+    rr = analysis_rates.rate_ratios(o, e, by="country", family="poisson")
     table = rr.table.set_index("term")
     assert rr.reference == "ghana"
     assert table.loc["kenya", "rate_ratio"] == 0.0 and np.isnan(table.loc["kenya", "ci_low"])
@@ -753,8 +758,8 @@ def test_rate_ratios_when_every_other_country_has_no_outcomes():
 
 
 def test_condition_rules_speak_in_labels_when_given():
-    plain = compare.condition_rules()
-    worded = compare.condition_rules(labels={"SC-AGENCY": "Bolster agency from the bottom up"})
+    plain = analysis_cases.condition_rules()
+    worded = analysis_cases.condition_rules(labels={"SC-AGENCY": "Bolster agency from the bottom up"})
     assert plain["sessions"].str.contains("SC-AGENCY").any()
     assert not worded["sessions"].str.contains("SC-AGENCY").any()
     assert worded["sessions"].str.contains("Bolster agency from the bottom up").any()
@@ -765,10 +770,10 @@ def test_condition_rules_speak_in_labels_when_given():
 def test_contingency_orders_values_as_asked_in_table_and_cells():
     o = _outcomes_from_table([[3, 1, 2, 1], [1, 4, 0, 2]], ["ghana", "kenya"],
                              ["international", "local", "national", "subnational"])
-    plain = compare.contingency(o, "country", "level")
+    plain = contingency.contingency(o, "country", "level")
     assert plain.table.columns.tolist() == ["international", "local", "national", "subnational"]
     # The codebook's order; a value not listed ("regional" is not in the data, "international" not listed) follows.
-    result = compare.contingency(o, "country", "level", col_order=["local", "regional", "subnational", "national"],
+    result = contingency.contingency(o, "country", "level", col_order=["local", "regional", "subnational", "national"],
                                  row_order=["kenya"])
     assert result.table.columns.tolist() == ["local", "subnational", "national", "international"]
     assert result.table.index.tolist() == ["kenya", "ghana"]
@@ -785,30 +790,30 @@ def test_condition_rules_read_as_words_with_vocabulary_labels():
     vocabulary = {"cso": "Civil society organisation", "SC-COALITION": "Support broader reform coalitions",
                   "policy": "Policy", "budget": "Budget", "positive": "Positive", "fully": "Fully agrees",
                   "partially": "Partially agrees"}
-    rules = compare.condition_rules(labels=vocabulary).set_index("name")
+    rules = analysis_cases.condition_rules(labels=vocabulary).set_index("name")
     assert rules.loc["BROAD_COALITION", "harvest"] == (
         "at least one outcome where the social actor is 'Civil society organisation' and the strategic components "
         "include 'Support broader reform coalitions'")
     assert rules.loc["POLICY_BUDGET_CHANGE", "harvest"] == (
         "at least one outcome where the type of change is 'Policy' or 'Budget', the valence is 'Positive' and the "
         "informant's verdict is 'Fully agrees' or 'Partially agrees'")
-    two = compare.ConditionRule("TWO", "two media outcomes", actor_types=("media",), min_outcomes=2)
-    assert compare.condition_rules([two]).loc[0, "harvest"] == "at least 2 outcomes where the social actor is 'media'"
-    text = " ".join(compare.condition_rules().to_numpy(dtype=str).ravel())
+    two = analysis_cases.ConditionRule("TWO", "two media outcomes", actor_types=("media",), min_outcomes=2)
+    assert analysis_cases.condition_rules([two]).loc[0, "harvest"] == "at least 2 outcomes where the social actor is 'media'"
+    text = " ".join(analysis_cases.condition_rules().to_numpy(dtype=str).ravel())
     assert "(s)" not in text and "actor_type" not in text and "type_of_change" not in text
 
 
 def test_combination_words_read_a_qca_term_in_plain_words():
     words = {"BROAD_COALITION": "a broad coalition", "AUDIT_OR_PARLIAMENT": "engagement with audit or parliament",
              "MEDIA": "media work"}
-    assert compare.combination_words("BROAD_COALITION*~AUDIT_OR_PARLIAMENT*MEDIA", words) == (
+    assert report_words.combination_words("BROAD_COALITION*~AUDIT_OR_PARLIAMENT*MEDIA", words) == (
         "a broad coalition AND NOT engagement with audit or parliament AND media work")
-    assert compare.combination_words("BROAD_COALITION + ~MEDIA", words) == "a broad coalition, OR NOT media work"
-    assert compare.combination_words("~X", capitals=False) == "not X"
+    assert report_words.combination_words("BROAD_COALITION + ~MEDIA", words) == "a broad coalition, OR NOT media work"
+    assert report_words.combination_words("~X", capitals=False) == "not X"
 
 
 def test_case_comparison_caveats_are_singular_or_plural():
     cases = pd.DataFrame({"campaign_id": list("abcd"), "A": [1, 1, 0, 0], "B": [1, 1, 1, 0], "Y": [1, 0, 0, 0]})
-    result = compare.case_comparison(cases, ["A", "B"], "Y")
+    result = analysis_cases.case_comparison(cases, ["A", "B"], "Y")
     assert any(w.startswith("1 configuration holds cases both with and without the outcome") for w in result.warnings)
     assert not any("(s)" in w for w in result.warnings)

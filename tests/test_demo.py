@@ -18,11 +18,16 @@ from sparklearn.codebook import codebook_table, load_codebook
 from sparklearn.config import DEMO_DATA
 from sparklearn.countries import load_registry
 from sparklearn.demo import (
-    OUTCOME_COLUMNS, SYNTHETIC_MARKER, demo_campaign_conditions, generate_demo, synth_campaigns,
-    synth_codings, synth_outcomes,
+    OUTCOME_COLUMNS,
+    SYNTHETIC_MARKER,
+    demo_campaign_conditions,
+    generate_demo,
+    synth_campaigns,
+    synth_codings,
+    synth_outcomes,
 )
 from sparklearn.exceptions import ParameterError
-from sparklearn.tables import read_table
+from sparklearn.ingest.spreadsheets import read_table
 
 REGISTRY = load_registry(DEMO_DATA / "countries.yaml")
 SLUGS = REGISTRY.slugs

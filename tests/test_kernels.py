@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from sparklearn import kernels
+from sparklearn.batch import kernels
 
 pytestmark = pytest.mark.slow
 
@@ -189,7 +189,7 @@ def test_a_warm_kernel_ends_when_its_relay_is_killed(server):
 @linux_only
 def test_the_server_holds_no_threads_when_it_forks(tmp_path):
     """A library that starts a thread at import would make forking unsafe: caught here, not in a batch."""
-    code = ("import os; from sparklearn import kernels; kernels._preload(); "
+    code = ("import os; from sparklearn.batch import kernels; kernels._preload(); "
             "print(kernels._thread_count(), 'matplotlib_inline' in __import__('sys').modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                           env={**os.environ, **kernels.SINGLE_THREADED})
@@ -216,20 +216,20 @@ print(x * 2)
 def test_the_batch_falls_back_to_fresh_kernels_when_the_server_is_gone(tmp_path):
     from types import SimpleNamespace
 
-    from sparklearn import pipeline
+    from sparklearn.batch import execute, plan
 
     notebook = tmp_path / "small.py"
     notebook.write_text(SMALL_NOTEBOOK, encoding="utf-8")
-    job = pipeline.Job("small", "optional", "kenya", notebook, {"x": 21})
+    job = plan.Job("small", "optional", "kenya", notebook, {"x": 21})
     with kernels.KernelServer(tmp_path) as server:
         manager = server.kernel_manager_class()
         os.killpg(server.process.pid, signal.SIGKILL)
         server.process.wait()
         # Known to be gone: the batch does not even try it.
         assert server.kernel_manager_class() is None and "stopped" in server.reason
-        before = pipeline._execute(job, tmp_path, server)
+        before = execute._execute(job, tmp_path, server)
         # Gone after the notebook was handed a warm kernel: the launch fails, the retry is fresh.
-        during = pipeline._execute(job, tmp_path, SimpleNamespace(kernel_manager_class=lambda: manager))
+        during = execute._execute(job, tmp_path, SimpleNamespace(kernel_manager_class=lambda: manager))
     for executed, failure in (before, during):
         assert failure is None
         assert executed.cells[-1].outputs[0]["text"].strip() == "42"
@@ -238,12 +238,13 @@ def test_the_batch_falls_back_to_fresh_kernels_when_the_server_is_gone(tmp_path)
 @linux_only
 def test_a_country_report_is_the_same_from_a_warm_kernel_as_from_a_fresh_one(server, kenya_data, tmp_path):
     """The claim `sparklearn run --fresh-kernels` makes in its help: the reports are the same."""
-    from sparklearn import pipeline, prepare
+    from sparklearn import prepare
+    from sparklearn.batch import execute, plan
     from sparklearn.config import NOTEBOOKS, resolve_paths
 
     paths = resolve_paths(data=kenya_data, out=tmp_path / "out")
     prepare.prepare_country("kenya", paths)
-    job = pipeline.plan_jobs(["kenya"], paths, NOTEBOOKS)[0]
+    job = plan.plan_jobs(["kenya"], paths, NOTEBOOKS)[0]
     assert job.name == "kenya"
 
     import papermill
@@ -256,9 +257,9 @@ def test_a_country_report_is_the_same_from_a_warm_kernel_as_from_a_fresh_one(ser
     assert manager is not None, server.reason
     # Straight through papermill, so that a warm kernel that failed could not be retried fresh unseen.
     warm = outputs(papermill.execute_notebook(
-        pipeline.read_notebook(job.source), str(tmp_path / "warm.ipynb"), parameters=job.parameters,
+        plan.read_notebook(job.source), str(tmp_path / "warm.ipynb"), parameters=job.parameters,
         kernel_name="python3", progress_bar=False, kernel_manager_class=manager))
-    executed, failure = pipeline._execute(job, tmp_path, None)
+    executed, failure = execute._execute(job, tmp_path, None)
     assert failure is None
     fresh = outputs(executed)
     assert warm == fresh

@@ -13,18 +13,33 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl.utils import column_index_from_string, range_boundaries
+from openpyxl.utils import range_boundaries
+from sparklearn.files import protect_formulas
 
-from sparklearn import plots
+from sparklearn.analysis.outcomes import (
+    contribution_matrix,
+    counts_by,
+    outcome_chains,
+    outcome_graph,
+    substantiation_rates,
+    timeline,
+)
 from sparklearn.codebook import codebook_from_dict, load_codebook, vocabulary
 from sparklearn.config import DEMO_DATA
 from sparklearn.countries import load_registry
 from sparklearn.exceptions import InputError
-from sparklearn.outcomes import (
-    CONTROLLED, HARVEST_COLUMNS, HEADERS, OUTCOME_COLUMNS, column_guidance, contribution_matrix, counts_by,
-    harvest_template, outcome_cards, outcome_chains, outcome_graph, outcome_schema, outcomes_for_readers,
-    protect_formulas, read_harvest, substantiation_rates, timeline, to_html, write_harvest,
+from sparklearn.ingest.harvest import (
+    CONTROLLED,
+    HARVEST_COLUMNS,
+    HEADERS,
+    OUTCOME_COLUMNS,
+    column_guidance,
+    outcome_schema,
+    read_harvest,
 )
+from sparklearn.report import figures as plots
+from sparklearn.report.sheets import harvest_template, write_harvest
+from sparklearn.report.tables import outcome_cards, outcomes_for_readers, to_html
 
 matplotlib.use("Agg")
 
@@ -390,7 +405,7 @@ def test_schema_takes_its_vocabularies_from_the_codebook():
     assert len(schema.validate(row)) == 1
     with pytest.raises(Exception):
         schema.validate(row.assign(level="local"))
-    import sparklearn.outcomes as outcomes
+    import sparklearn.ingest.harvest as outcomes
 
     assert set(outcomes.OUTCOME_SCHEMA.columns) == set(OUTCOME_COLUMNS)
 

@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from sparklearn import pipeline
+from sparklearn import files, store
+from sparklearn.batch import execute, plan, render, run
 from sparklearn.config import DEMO_DATA, NOTEBOOKS, resolve_paths
 from sparklearn.exceptions import ParameterError
+from sparklearn.report import display
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -33,7 +35,7 @@ def _notebook(*cells, tags_parameters: str = 'country = "ghana"\ndata_dir = None
 
 def test_unknown_parameter_is_named_with_the_allowed_ones():
     with pytest.raises(ParameterError) as err:
-        pipeline.check_parameters(NOTEBOOKS / "country.py", {"country": "ghana", "colour": "red"})
+        plan.check_parameters(NOTEBOOKS / "country.py", {"country": "ghana", "colour": "red"})
     text = str(err.value)
     assert "'colour'" in text
     for allowed in ["country", "data_dir", "processed_dir", "period_start", "period_end", "options"]:
@@ -42,24 +44,24 @@ def test_unknown_parameter_is_named_with_the_allowed_ones():
 
 def test_every_shipped_notebook_declares_what_the_batch_passes(tmp_path):
     paths = resolve_paths(out=tmp_path)
-    jobs = pipeline.plan_jobs(["ghana", "kenya"], paths, NOTEBOOKS, all_slugs=["ghana", "kenya"])
+    jobs = plan.plan_jobs(["ghana", "kenya"], paths, NOTEBOOKS, all_slugs=["ghana", "kenya"])
     assert [j.kind for j in jobs].count("optional") >= 1
     for job in jobs:
-        pipeline.check_parameters(job.source, job.parameters)
+        plan.check_parameters(job.source, job.parameters)
 
 
 def test_notebook_without_a_parameters_cell_is_refused(tmp_path):
     nb = tmp_path / "plain.py"
     nb.write_text("# %%\nx = 1\n")
     with pytest.raises(ParameterError, match="tagged 'parameters'"):
-        pipeline.notebook_parameters(nb)
+        plan.notebook_parameters(nb)
 
 
 def test_run_batch_checks_parameters_before_any_kernel_or_prepare(tmp_path):
     paths = resolve_paths(out=tmp_path / "out")
     started = time.perf_counter()
     with pytest.raises(ParameterError, match="'perid_start'"):
-        pipeline.run_batch(["ghana"], paths=paths, parameters={"perid_start": "2021-01-01"}, progress=False)
+        run.run_batch(["ghana"], paths=paths, parameters={"perid_start": "2021-01-01"}, progress=False)
     assert time.perf_counter() - started < 5
     assert not (tmp_path / "out").exists()  # nothing prepared, no kernel started, nothing written
 
@@ -69,26 +71,26 @@ def test_optional_notebooks_belong_to_the_country_their_name_starts_with(tmp_pat
     folder.mkdir()
     for name in ["kenya.py", "south-africa-water.py", "south-africa_budget.py"]:
         (folder / name).write_text("")
-    found = pipeline.optional_notebooks(tmp_path, ["kenya", "south-africa", "south"])
+    found = plan.optional_notebooks(tmp_path, ["kenya", "south-africa", "south"])
     assert {p.name: s for p, s in found.items()} == {
         "kenya.py": "kenya", "south-africa-water.py": "south-africa", "south-africa_budget.py": "south-africa"}
     (folder / "notes.py").write_text("")
     with pytest.raises(ParameterError, match="notes.py"):
-        pipeline.optional_notebooks(tmp_path, ["kenya"])
+        plan.optional_notebooks(tmp_path, ["kenya"])
 
 
 # --------------------------------------------------------------------------- plumbing
 
 def test_write_atomic_interrupted_leaves_the_old_file_whole(tmp_path, monkeypatch):
     target = tmp_path / "report.html"
-    pipeline.write_atomic(target, "old report")
+    files.write_atomic(target, "old report")
 
     def interrupted(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline.os, "replace", interrupted)
+    monkeypatch.setattr(files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.write_atomic(target, "new rep")
+        files.write_atomic(target, "new rep")
     assert target.read_text() == "old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temp file left behind
 
@@ -99,10 +101,10 @@ def test_failure_of_names_cell_section_and_error():
         new_markdown_cell("## Agreement between coders"),
         new_code_cell("y", outputs=[new_output("error", ename="KeyError", evalue="'coder'", traceback=[])]),
     ])
-    assert pipeline.failure_of(nb) == {"error_cell": 3, "error_section": "Agreement between coders",
+    assert execute.failure_of(nb) == {"error_cell": 3, "error_section": "Agreement between coders",
                                        "error_name": "KeyError", "error_value": "'coder'"}
     nb.cells.pop()
-    assert pipeline.failure_of(nb) is None
+    assert execute.failure_of(nb) is None
 
 
 @pytest.mark.parametrize("error, transient", [
@@ -114,13 +116,13 @@ def test_failure_of_names_cell_section_and_error():
     (RuntimeError("a bug"), False),
 ])
 def test_transient_kernel_errors(error, transient):
-    assert pipeline._is_transient(error) is transient
+    assert execute._is_transient(error) is transient
 
 
-def _job(tmp_path, source: str) -> pipeline.Job:
+def _job(tmp_path, source: str) -> plan.Job:
     path = tmp_path / "nb.py"
     path.write_text(source)
-    return pipeline.Job("ghana", "country", "ghana", path, {"country": "ghana"})
+    return plan.Job("ghana", "country", "ghana", path, {"country": "ghana"})
 
 
 def test_kernel_launch_is_retried_once_on_a_transient_error(tmp_path, monkeypatch):
@@ -135,7 +137,7 @@ def test_kernel_launch_is_retried_once_on_a_transient_error(tmp_path, monkeypatc
         return nb
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
-    executed, failure = pipeline._execute(_job(tmp_path, _notebook()), tmp_path)
+    executed, failure = execute._execute(_job(tmp_path, _notebook()), tmp_path)
     assert failure is None and len(calls) == 2
 
 
@@ -149,7 +151,7 @@ def test_a_persistent_or_non_transient_error_fails_the_notebook_without_more_tri
         raise RuntimeError("Kernel died before replying to kernel_info")
 
     monkeypatch.setattr(papermill, "execute_notebook", broken)
-    _, failure = pipeline._execute(_job(tmp_path, _notebook()), tmp_path)
+    _, failure = execute._execute(_job(tmp_path, _notebook()), tmp_path)
     assert len(calls) == 2
     assert failure["error_name"] == "RuntimeError" and failure["error_section"] == "kernel"
 
@@ -169,11 +171,11 @@ def test_an_interrupted_batch_does_not_retry_the_kernels_it_took_down(tmp_path, 
     monkeypatch.setattr(papermill, "execute_notebook", killed)
     warm = SimpleNamespace(kernel_manager_class=lambda: object)
     stop = threading.Event()
-    _, failure = pipeline._execute(_job(tmp_path, _notebook()), tmp_path, warm)
+    _, failure = execute._execute(_job(tmp_path, _notebook()), tmp_path, warm)
     assert calls == [object, None] and failure["error_section"] == "kernel"  # warm, then fresh
     calls.clear()
     stop.set()
-    _, failure = pipeline._execute(_job(tmp_path, _notebook()), tmp_path, warm, stop)
+    _, failure = execute._execute(_job(tmp_path, _notebook()), tmp_path, warm, stop)
     assert calls == [object] and failure["error_name"] == "RuntimeError"
 
 
@@ -195,7 +197,7 @@ def _executed_notebook() -> nbformat.NotebookNode:
 
 
 def test_report_has_no_code_no_script_but_figures_toc_colour_and_provenance():
-    html = pipeline.render_report(
+    html = render.render_report(
         _executed_notebook(), title="Ghana <GH>", colour="#c1272d",
         provenance={"version": "9.9", "commit": "abc123def4567890", "fingerprint": "f00d", "run_date": "2024-01-02"},
         executed_link="notebooks/ghana.ipynb",
@@ -218,8 +220,8 @@ def test_failed_report_opens_with_the_error_and_anchors_the_failing_cell():
     nb = _executed_notebook()
     nb.cells.insert(3, new_code_cell("boom()", outputs=[
         new_output("error", ename="ValueError", evalue="no codings <here>", traceback=["\x1b[31mValueError\x1b[0m"])]))
-    failure = pipeline.failure_of(nb)
-    html = pipeline.render_report(nb, title="Ghana", failure=failure, provenance={})
+    failure = execute.failure_of(nb)
+    html = render.render_report(nb, title="Ghana", failure=failure, provenance={})
     assert failure["error_section"] == "Themes"
     banner = re.search(r'<div class="sl-failure-banner".*?</div>', html, flags=re.S).group(0)
     assert "ValueError: no codings &lt;here&gt;" in banner and 'href="#failed-cell"' in banner
@@ -237,7 +239,7 @@ def test_index_escapes_and_links_failures_to_the_failing_cell():
         {"notebook": "comparison", "kind": "comparison", "country": None, "status": "cached", "seconds": 0.0,
          "last_seconds": 4.0, "report": "comparison.html", "executed": "notebooks/comparison.ipynb", "finished": "y"},
     ]
-    html = pipeline.render_index(records, names={"ghana": "Ghana", "kenya": "Kenya"}, colours={"ghana": "#c1272d"})
+    html = render.render_index(records, names={"ghana": "Ghana", "kenya": "Kenya"}, colours={"ghana": "#c1272d"})
     assert "<script" not in html.lower() and "&lt;script&gt;x&lt;/script&gt;" in html
     assert 'href="countries/kenya.html#failed-cell"' in html
     for link in ["ghana.html", "notebooks/ghana.ipynb", "comparison.html", "notebooks/comparison.ipynb"]:
@@ -248,14 +250,14 @@ def test_index_escapes_and_links_failures_to_the_failing_cell():
 # --------------------------------------------------------------------------- notebooks' side
 
 def test_notebook_paths_default_to_the_demo_data(tmp_path):
-    paths = pipeline.notebook_paths(None, tmp_path / "processed")
+    paths = store.notebook_paths(None, tmp_path / "processed")
     assert paths.raw == DEMO_DATA and paths.processed == tmp_path / "processed"
 
 
 def test_shipped_notebooks_have_purpose_imports_then_one_parameters_cell():
     sources = [NOTEBOOKS / "country.py", NOTEBOOKS / "comparison.py", *sorted((NOTEBOOKS / "countries").glob("*.py"))]
     for path in sources:
-        nb = pipeline.read_notebook(path)
+        nb = plan.read_notebook(path)
         kinds = [c.cell_type for c in nb.cells]
         assert kinds[:3] == ["markdown", "code", "code"], path
         assert len(nb.cells[0].source.strip().splitlines()) == 1, path
@@ -316,7 +318,7 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, monkeypatch, caps
         "# %% [markdown]\n# ## Local question", "# %%\nraise ValueError('the local question has no data yet')"))
     paths = resolve_paths(data=DEMO_DATA, out=tmp_path / "out")
 
-    result = pipeline.run_batch(["ghana"], paths=paths, notebooks_dir=notebooks, progress=False)
+    result = run.run_batch(["ghana"], paths=paths, notebooks_dir=notebooks, progress=False)
     status = dict(zip(result.summary["notebook"], result.summary["status"]))
     assert status == {"ghana": "ran", "countries/ghana-broken": "failed", "comparison": "ran"}
     assert not result.ok
@@ -325,7 +327,7 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, monkeypatch, caps
         "ValueError", "the local question has no data yet", "Local question")
     reports = paths.reports
     executed = nbformat.read(reports / failed["executed"], as_version=4)
-    assert pipeline.failure_of(executed)["error_cell"] == failed["error_cell"]
+    assert execute.failure_of(executed)["error_cell"] == failed["error_cell"]
     report = (reports / failed["report"]).read_text()
     assert 'id="failed-cell"' in report and "the local question has no data yet" in report
     index = (reports / "index.html").read_text()
@@ -333,7 +335,7 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, monkeypatch, caps
     assert (reports / "ghana.html").exists() and (reports / "comparison.html").exists()
 
     # The command line: failures are not cached, so only the broken notebook runs again; exit 1.
-    monkeypatch.setattr(pipeline, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(run, "NOTEBOOKS", notebooks)
     code = cli.main(["run", "--countries", "ghana", "--data", str(DEMO_DATA), "--out", str(tmp_path / "out")])
     out = capsys.readouterr().out
     assert code == 1
@@ -347,14 +349,14 @@ def test_cache_skips_unchanged_work_and_reruns_only_what_a_change_touches(demo_b
     paths = demo_batch.paths
     before = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
     started = time.perf_counter()
-    again = pipeline.run_batch(paths=paths, progress=False)
+    again = run.run_batch(paths=paths, progress=False)
     assert time.perf_counter() - started < 3  # the benchmark holds the < 1 s target
     assert again.executed == [] and set(again.summary["status"]) == {"cached"}
     assert {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")} == before
 
     session = sorted((paths.raw / "ghana" / "sessions").glob("*.md"))[0]
     session.write_text(session.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    changed = pipeline.run_batch(paths=paths, progress=False)
+    changed = run.run_batch(paths=paths, progress=False)
     assert sorted(changed.executed) == ["comparison", "ghana"]
     assert changed.ok
     assert (paths.reports / "kenya.html").stat().st_mtime_ns == before["kenya.html"]
@@ -374,7 +376,7 @@ def test_report_figures_are_compact_pngs_with_a_white_background():
     ax.imshow(grid, cmap="YlGnBu")  # a heat map: the costliest kind of figure in the reports
     plain = io.BytesIO()
     fig.savefig(plain, format="png", dpi=matplotlib.rcParams["savefig.dpi"], bbox_inches="tight", facecolor="white")
-    small = pipeline.figure_png(fig)
+    small = display.figure_png(fig)
     plt.close(fig)
     image = Image.open(io.BytesIO(small))
     assert image.mode == "P"  # 256-colour palette
@@ -411,7 +413,7 @@ def test_report_figures_are_drawn_once_and_cropped_as_savefig_crops_them(report_
     ax.set_title("The themes that came up most often", fontweight="bold")
     fig.tight_layout()
     reference = _savefig_tight(fig)
-    cropped = pipeline._figure_image(fig)
+    cropped = display._figure_image(fig)
     plt.close(fig)
     # Same picture: the size to the pixel (savefig rounds the crop its own way: at most one
     # pixel apart) and the same pixels but for anti-aliased edges a fraction of a pixel apart.
@@ -434,7 +436,7 @@ def test_a_figure_reaching_past_its_edges_is_grown_as_savefig_grows_it(report_dp
     ax.plot([0, 1], [0, 1])
     ax.legend(["a legend placed outside the axes and the figure"], loc="center left", bbox_to_anchor=(1.05, 0.5))
     reference = _savefig_tight(fig)
-    image = pipeline._figure_image(fig)
+    image = display._figure_image(fig)
     plt.close(fig)
     assert image.size == reference.size
     assert image.size[0] > 4 * report_dpi  # wider than the figure: nothing cut off

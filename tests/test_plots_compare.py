@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.container import ErrorbarContainer  # noqa: E402
 
-from sparklearn import plots  # noqa: E402
+from sparklearn.report import figures as plots  # noqa: E402
 
 COLOURS = {"ghana": "#c1272d", "kenya": "#006b3f", "senegal": "#7b3fa0"}
 

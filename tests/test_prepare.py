@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from sparklearn.config import resolve_paths
+from sparklearn.ingest.spreadsheets import read_table
 from sparklearn.prepare import TABLES, prepare, validate_countries
-from sparklearn.tables import read_table
 
 CONTRACT = {
     "sessions": ["session_id", "country", "campaign_ids", "date", "round", "title", "facilitator_role", "language",

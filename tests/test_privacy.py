@@ -9,10 +9,18 @@ import pytest
 
 from sparklearn.config import DEMO_DATA
 from sparklearn.exceptions import InputError, ParameterError
-from sparklearn.privacy import (AMBIGUOUS, DEMO_SALT, find_names, pseudonym, pseudonymise_segments,
-                                pseudonymise_text, read_register, salt_for)
-from sparklearn.sessions import read_sessions
-from sparklearn.validation import PROBLEM_COLUMNS
+from sparklearn.ingest.privacy import (
+    AMBIGUOUS,
+    DEMO_SALT,
+    find_names,
+    pseudonym,
+    pseudonymise_segments,
+    pseudonymise_text,
+    read_register,
+    salt_for,
+)
+from sparklearn.ingest.problems import PROBLEM_COLUMNS
+from sparklearn.ingest.sessions import read_sessions
 
 COUNTRIES = sorted(p.parent.name for p in DEMO_DATA.glob("*/participants.csv"))
 

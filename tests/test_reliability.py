@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
-from sparklearn.exceptions import InputError, ParameterError
-from sparklearn.reliability import (
+from sparklearn.analysis.agreement import (
     AGREEMENT_COLUMNS,
     ALL_CODES,
     DISAGREEMENT_COLUMNS,
@@ -20,10 +19,10 @@ from sparklearn.reliability import (
     coder_summary,
     coefficients,
     disagreements,
-    interpret_alpha,
-    interpret_kappa,
     reliability_matrix,
 )
+from sparklearn.exceptions import InputError, ParameterError
+from sparklearn.report.words import interpret_alpha, interpret_kappa
 
 nan = np.nan
 
@@ -363,7 +362,7 @@ def test_interpret_alpha_thresholds():
 def test_agreement_dots_figure(codings, segments):
     import matplotlib.pyplot as plt
 
-    from sparklearn.plots import agreement_dots
+    from sparklearn.report.figures import agreement_dots
 
     t = agreement(codings, segments, include_uncoded="both")
     fig = agreement_dots(t, with_uncoded=False)

@@ -8,9 +8,14 @@ import pytest
 from sparklearn.config import DEMO_DATA
 from sparklearn.countries import load_registry
 from sparklearn.exceptions import InputError
-from sparklearn.sessions import (SEGMENT_COLUMNS, SESSION_COLUMNS, read_session_file, read_sessions,
-                                 session_text)
-from sparklearn.validation import PROBLEM_COLUMNS
+from sparklearn.ingest.problems import PROBLEM_COLUMNS
+from sparklearn.ingest.sessions import (
+    SEGMENT_COLUMNS,
+    SESSION_COLUMNS,
+    read_session_file,
+    read_sessions,
+    session_text,
+)
 
 REGISTRY = load_registry(DEMO_DATA / "countries.yaml")
 

@@ -4,7 +4,7 @@ import openpyxl
 import pytest
 
 from sparklearn.exceptions import InputError
-from sparklearn.tables import read_table
+from sparklearn.ingest.spreadsheets import read_table
 
 
 def test_csv_with_bom_comment_and_blank_rows_keeps_spreadsheet_row_numbers(tmp_path):

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from sparklearn.validation import PROBLEM_COLUMNS, check_schema, flag_rows, save_quarantine, split_rejected
+from sparklearn.ingest.problems import (
+    PROBLEM_COLUMNS,
+    check_schema,
+    flag_rows,
+    split_rejected,
+)
+from sparklearn.prepare import save_quarantine
 
 SCHEMA = pa.DataFrameSchema({
     "session_id": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}-S\d+$"), metadata={"fix": "use ids like GH-S01"}),

@@ -10,10 +10,12 @@
 # Kenya's own question: do the health and the Baringo water campaigns' reflection sessions dwell on different themes?
 
 # %%
-from sparklearn import coding, plots
+from sparklearn.analysis import themes
+from sparklearn.report import figures as plots
 from sparklearn.codebook import code_labels, load_codebook
 from sparklearn.countries import load_registry
-from sparklearn.pipeline import country_tables, notebook_paths, report_setup
+from sparklearn.store import country_tables, notebook_paths
+from sparklearn.report.display import report_setup
 
 report_setup()
 
@@ -44,7 +46,7 @@ registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point"]]
 # (coverage), so that the campaign with more sessions does not look bigger for that alone.
 
 # %%
-by_campaign = coding.code_frequencies(tables.codings, by=["campaign_id"], segments=tables.segments,
+by_campaign = themes.code_frequencies(tables.codings, by=["campaign_id"], segments=tables.segments,
                                       sessions=tables.sessions)
 plots.plot_code_frequencies(by_campaign, value="coverage", top=options["top_codes"], labels=code_labels(codebook),
                             title="Themes by campaign (share of the campaign's turns)");

@@ -1,4 +1,5 @@
-"""Outcome harvests (Wilson-Grau and Britt 2012): schema, Excel template, reading, summaries.
+"""(from outcomes.py)
+Outcome harvests (Wilson-Grau and Britt 2012): schema, Excel template, reading, summaries.
 
 An **outcome** is an observed change in the behaviour of a **social actor** that the
 campaign plausibly influenced. Each row of a harvest describes one: the outcome (who
@@ -44,20 +45,18 @@ rejected; the link is left out of the circle and date checks until the duplicate
 
 Empty optional values are missing (NA) in the accepted table. ``substantiated`` in the
 summaries means an independent informant agreed **fully or partially**
-(:data:`sparklearn.compare.CONFIRMED`), counted among the outcomes put to an
+(:data:`sparklearn.analysis.outcomes.CONFIRMED`), counted among the outcomes put to an
 informant (substantiation other than ``not-yet``).
 """
 
 from __future__ import annotations
 
-import html
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -65,16 +64,16 @@ import pandas as pd
 import pandera.pandas as pa
 from rapidfuzz import fuzz, process, utils
 
-from .codebook import Codebook, load_codebook, vocabulary
-from .config import Paths, resolve_paths
-from .countries import Registry, load_registry
-from .exceptions import InputError, ParameterError
-from .tables import normalise_header, read_table
-from .validation import protect_formulas  # noqa: F401  (re-exported: outcomes.protect_formulas)
-from .validation import Checked, check_schema, problems_frame
+from sparklearn.codebook import Codebook, load_codebook, vocabulary
+from sparklearn.config import Paths, resolve_paths
+from sparklearn.countries import Registry, load_registry
+from sparklearn.exceptions import InputError
+from sparklearn.ingest.problems import Checked, check_schema, problems_frame
+from sparklearn.ingest.spreadsheets import normalise_header, read_table
 
 #: Name of the harvest sheet in a workbook.
 SHEET = "Outcomes"
+
 
 #: Columns of a harvest sheet, in order (what :func:`write_harvest` writes).
 HARVEST_COLUMNS = [
@@ -84,6 +83,7 @@ HARVEST_COLUMNS = [
     "substantiator_role", "sources", "builds_on",
 ]
 
+
 #: Columns of the outcomes table (the data contract), in order.
 OUTCOME_COLUMNS = [
     "outcome_id", "country", "campaign_id", "date", "date_precision", "social_actor", "actor_type",
@@ -92,20 +92,26 @@ OUTCOME_COLUMNS = [
     "sources", "builds_on", "source_file", "source_row",
 ]
 
+
 #: Single-value columns checked against the codebook vocabulary of the same name.
 CONTROLLED = ("actor_type", "outcome_area", "type_of_change", "level", "intended", "valence", "substantiation")
+
 
 #: Multi-value column -> the vocabulary its parts come from.
 MULTI_VALUE = {"strategic_components": "strategic_component"}
 
+
 #: Columns a harvest cannot do without: a row without them is rejected.
 REQUIRED = ("outcome_id", "campaign_id", "outcome")
+
 
 #: Header the template writes for each column (``read_table`` normalises it back).
 HEADERS = {c: c.replace("_", " ").capitalize().replace(" id", " ID") for c in HARVEST_COLUMNS}
 
+
 _TEXT = ("social_actor", "outcome", "significance", "contribution", "other_contributors",
          "substantiator_role", "sources")
+
 
 #: What to write in each column (the Guidance sheet and the cell prompts); ``{code}`` (the
 #: country code, e.g. SN) and ``{campaign}`` (a campaign id of the country) are filled in
@@ -137,6 +143,7 @@ GUIDANCE = {
     "builds_on": "Ids of the earlier outcomes this one grew from, separated by ';' (e.g. {code}-O003;{code}-O007).",
 }
 
+
 #: Common spellings of headers besides the column names (normalised, see ``normalise_header``).
 HEADER_SYNONYMS = {
     "id": "outcome_id", "outcome_no": "outcome_id", "outcome_number": "outcome_id", "outcome_ref": "outcome_id",
@@ -163,16 +170,19 @@ HEADER_SYNONYMS = {
     "linked_outcomes": "builds_on", "earlier_outcomes": "builds_on", "previous_outcomes": "builds_on",
 }
 
+
 _EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
-from .validation import FORMULA_START as _FORMULA_START  # noqa: E402
+
+
 _SUGGEST_CUTOFF = 75
+
+
 _HEADER_CUTOFF = 88
-_TEMPLATE_ROWS = 1000
+
+
 _EXCEL_CELL_LIMIT = 32_767
-_WIDTHS = {"outcome_id": 12, "country": 12, "campaign_id": 20, "date": 12, "social_actor": 28,
-           "actor_type": 18, "outcome": 60, "significance": 45, "contribution": 45, "other_contributors": 30,
-           "outcome_area": 14, "type_of_change": 14, "level": 13, "strategic_components": 26, "intended": 12,
-           "valence": 11, "substantiation": 15, "substantiator_role": 22, "sources": 30, "builds_on": 18}
+
+
 _MONTHS = {  # French and Indonesian month names -> English, for dates typed as text
     "janvier": "January", "février": "February", "fevrier": "February", "mars": "March", "avril": "April",
     "mai": "May", "juin": "June", "juillet": "July", "août": "August", "aout": "August",
@@ -180,7 +190,11 @@ _MONTHS = {  # French and Indonesian month names -> English, for dates typed as 
     "decembre": "December", "januari": "January", "februari": "February", "maret": "March", "mei": "May",
     "juni": "June", "juli": "July", "agustus": "August", "oktober": "October", "desember": "December",
 }
+
+
 _MONTH_RE = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
 # (format, precision), tried in order on the values not yet read.
 _DATE_FORMATS = [
     ("%Y-%m-%d", "day"), ("%Y-%m-%d %H:%M:%S", "day"), ("%Y/%m/%d", "day"), ("%d/%m/%Y", "day"),
@@ -189,6 +203,8 @@ _DATE_FORMATS = [
     ("%Y-%m", "month"), ("%Y/%m", "month"), ("%m/%Y", "month"), ("%m-%Y", "month"), ("%B %Y", "month"),
     ("%b %Y", "month"), ("%b-%Y", "month"), ("%b-%y", "month"), ("%B, %Y", "month"),
 ]
+
+
 _MONTH_FIRST = [("%m/%d/%Y", "day"), ("%m-%d-%Y", "day"), ("%m/%d/%y", "day")]
 
 
@@ -329,242 +345,6 @@ def column_guidance(country: str, registry: Registry) -> dict[str, str]:
     if not campaigns:  # nothing to show as an example
         texts["campaign_id"] = texts["campaign_id"].replace(", e.g. {campaign}", "")
     return {c: text.format(code=code, campaign=campaigns[0] if campaigns else "") for c, text in texts.items()}
-
-
-def _prompt(text: str) -> str:
-    # Excel refuses input messages longer than 255 characters.
-    return text if len(text) <= 255 else text[:252].rsplit(" ", 1)[0] + "..."
-
-
-def write_harvest(
-    outcomes: pd.DataFrame,
-    path: str | Path,
-    *,
-    country: str,
-    registry: Registry,
-    codebook: Codebook,
-    synthetic_note: str | None = None,
-) -> Path:
-    """Write outcomes to a harvest workbook with dropdowns, guidance and the house layout.
-
-    The workbook has the sheet "Outcomes" (headers of :data:`HEADERS` in row 1, frozen
-    with the id column; wrapped text; widths per column; dates as ``yyyy-mm-dd``,
-    month-precision dates as ``YYYY-MM`` text), a "Guidance" sheet (what to write in
-    each column, the allowed values, and ``synthetic_note`` if given) and a hidden
-    "Lists" sheet holding the dropdown lists. Every controlled column and the country
-    and campaign columns get a strict dropdown (a list data validation referring to a
-    range of "Lists", so long lists are not cut at Excel's 255 characters); the
-    multi-value columns and free text get an input message instead. Text starting with
-    ``=`` is stored as text, never as a formula. The same input gives the same
-    workbook except for the document timestamps (see ``sparklearn.demo._freeze_xlsx``).
-
-    Parameters
-    ----------
-    outcomes
-        Columns of :data:`HARVEST_COLUMNS` (missing ones are left empty), e.g. the
-        accepted table of :func:`read_harvest` or the demo generator's; an optional
-        ``date_precision`` column says which dates are months. May be empty.
-    path
-        The ``.xlsx`` file to write.
-    country, registry, codebook
-        Give the country's campaigns and the vocabularies of the dropdowns.
-    synthetic_note
-        Written at the top of the Guidance sheet (for demo data).
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-
-    Raises
-    ------
-    ParameterError
-        A cell longer than Excel's 32,767 characters.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    registry.country(country)
-    path = Path(path)
-    lists = _lists(country, registry, codebook)
-    guidance = column_guidance(country, registry)
-    sheet_values = _sheet_values(outcomes)
-    too_long = sheet_values.apply(lambda col: col.map(lambda v: isinstance(v, str) and len(v) > _EXCEL_CELL_LIMIT))
-    if too_long.to_numpy().any():
-        r, c = np.argwhere(too_long.to_numpy())[0]
-        raise ParameterError(f"outcome row {r + 1}, column '{sheet_values.columns[c]}' is longer than Excel's "
-                             f"{_EXCEL_CELL_LIMIT:,} characters per cell; shorten it or move the detail to 'Sources'")
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    wrap = Alignment(wrap_text=True, vertical="top")
-    sheet.append([HEADERS[c] for c in HARVEST_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    illegal = ILLEGAL_CHARACTERS_RE
-    for row in sheet_values.itertuples(index=False):
-        sheet.append([illegal.sub("", v) if isinstance(v, str) else v for v in row])
-    date_col = HARVEST_COLUMNS.index("date") + 1
-    for r, row in enumerate(sheet.iter_rows(min_row=2, max_row=len(sheet_values) + 1), start=2):
-        for cell in row:
-            cell.alignment = wrap
-            if cell.data_type == "f":  # text that starts with '=' is data, not a formula
-                cell.data_type = "s"
-        row[date_col - 1].number_format = "yyyy-mm-dd"
-    n_rows = max(_TEMPLATE_ROWS, len(sheet_values) + _TEMPLATE_ROWS)
-    for i, column in enumerate(HARVEST_COLUMNS, start=1):
-        letter = get_column_letter(i)
-        dims = sheet.column_dimensions[letter]
-        dims.width = _WIDTHS[column]
-        dims.alignment = wrap
-        if column == "date":
-            dims.number_format = "yyyy-mm-dd"
-    sheet.row_dimensions[1].height = 30
-    sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HARVEST_COLUMNS))}{max(len(sheet_values) + 1, 2)}"
-
-    lists_sheet = book.create_sheet("Lists")
-    for k, (column, table) in enumerate(lists.items()):
-        id_col, label_col = 2 * k + 1, 2 * k + 2
-        lists_sheet.cell(1, id_col, column)
-        lists_sheet.cell(1, label_col, f"{column} (label)")
-        for r, (ident, label) in enumerate(zip(table["id"], table["label"]), start=2):
-            lists_sheet.cell(r, id_col, ident)
-            lists_sheet.cell(r, label_col, label)
-        letter = get_column_letter(id_col)
-        if column in MULTI_VALUE:
-            continue
-        i = HARVEST_COLUMNS.index(column) + 1
-        dv = DataValidation(
-            type="list", formula1=f"=Lists!${letter}$2:${letter}${len(table) + 1}", allow_blank=True,
-            showErrorMessage=True, errorTitle="Not in the list",
-            error="Choose a value from the list; see the Guidance sheet for what each means.",
-            showInputMessage=True, promptTitle=HEADERS[column][:32], prompt=_prompt(guidance[column]),
-        )
-        dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
-        sheet.add_data_validation(dv)
-    lists_sheet.sheet_state = "hidden"
-    for i, column in enumerate(HARVEST_COLUMNS, start=1):
-        if column in lists and column not in MULTI_VALUE:
-            continue
-        # No strict list: free text, dates that may be months, and multi-value cells.
-        dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=HEADERS[column][:32],
-                            prompt=_prompt(guidance[column]))
-        dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
-        sheet.add_data_validation(dv)
-
-    _write_guidance(book.create_sheet("Guidance", 1), lists, guidance, country, registry, codebook, synthetic_note)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    book.save(tmp)
-    tmp.replace(path)
-    return path
-
-
-def _sheet_values(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """The cell values to write: dates as ``date`` (or ``YYYY-MM`` text for months), NA as None."""
-    frame = pd.DataFrame(index=outcomes.index)
-    for column in HARVEST_COLUMNS:
-        if column not in outcomes.columns:
-            frame[column] = pd.Series([None] * len(outcomes), index=outcomes.index, dtype=object)
-            continue
-        values = outcomes[column]
-        if column == "date":
-            stamps = pd.to_datetime(values, errors="coerce")
-            month = (outcomes["date_precision"].astype("string") == "month").fillna(False) \
-                if "date_precision" in outcomes.columns else pd.Series(False, index=outcomes.index)
-            days = pd.Series([d.date() if pd.notna(d) else None for d in stamps], index=outcomes.index, dtype=object)
-            values = days.where(~month.to_numpy(), stamps.dt.strftime("%Y-%m").astype(object))
-            frame[column] = values.where(stamps.notna().to_numpy(), None)
-        else:
-            values = values.astype(object)
-            frame[column] = values.where(values.notna() & (values.astype(str) != ""), None)
-    return frame.reset_index(drop=True)
-
-
-def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], guidance: Mapping[str, str], country: str,
-                    registry: Registry, codebook: Codebook, synthetic_note: str | None) -> None:
-    from openpyxl.styles import Alignment, Font
-
-    name = str(registry.country(country)["name"])
-    lines = [
-        *([synthetic_note] if synthetic_note else []),
-        f"Outcome harvest: {name}",
-        "One row per outcome (Wilson-Grau and Britt 2012). Each description has three parts: the OUTCOME "
-        "(who changed what, when and where), its SIGNIFICANCE (why it matters) and the CONTRIBUTION of the "
-        "campaign's change agents. A sample is then SUBSTANTIATED by independent informants.",
-        "Use the dropdowns; headers may be renamed or reordered, but keep one header row. Never write a "
-        "private person's name: describe social actors by role or organisation.",
-        f"Vocabularies from the codebook {codebook.title} version {codebook.version}.",
-        "",
-    ]
-    for line in lines:
-        sheet.append([line])
-    sheet.cell(1 if not synthetic_note else 2, 1).font = Font(bold=True, size=13)
-    header_row = sheet.max_row + 1
-    sheet.append(["Column", "Required", "What to write", "Allowed values (id = label)"])
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
-    for column in HARVEST_COLUMNS:
-        required = "yes" if column in REQUIRED else ("recommended" if column in (
-            "date", "social_actor", "significance", "contribution", *CONTROLLED, *MULTI_VALUE) else "no")
-        allowed = "\n".join(f"{i} = {lab}" for i, lab in zip(lists[column]["id"], lists[column]["label"])) \
-            if column in lists else ""
-        sheet.append([HEADERS[column], required, guidance[column], allowed])
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row in sheet.iter_rows(min_row=header_row + 1):
-        for cell in row:
-            cell.alignment = wrap
-    for letter, width in zip("ABCD", (22, 12, 70, 70)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = f"A{header_row + 1}"
-
-
-def harvest_template(
-    country: str,
-    out: str | Path,
-    *,
-    data: str | Path | None = None,
-    paths: Paths | None = None,
-    registry: Registry | None = None,
-    codebook: Codebook | None = None,
-) -> Path:
-    """Write an empty harvest workbook for one country (``sparklearn template outcomes``).
-
-    Parameters
-    ----------
-    country
-        Country slug; its campaigns fill the campaign dropdown.
-    out
-        The ``.xlsx`` file to write (folders are created).
-    data, paths
-        Where ``countries.yaml`` and ``codebook.yaml`` are (default: the data folder).
-    registry, codebook
-        Already loaded ones, instead of reading them.
-
-    Returns
-    -------
-    pathlib.Path
-        The file written.
-
-    Examples
-    --------
-    >>> import tempfile, openpyxl
-    >>> p = harvest_template("kenya", Path(tempfile.mkdtemp()) / "harvest.xlsx")
-    >>> book = openpyxl.load_workbook(p)
-    >>> book.sheetnames, book["Lists"].sheet_state, book["Outcomes"]["C1"].value
-    (['Outcomes', 'Guidance', 'Lists'], 'hidden', 'Campaign ID')
-    """
-    registry, codebook = _load(paths, data, registry, codebook)
-    registry.country(country)
-    return write_harvest(pd.DataFrame(columns=HARVEST_COLUMNS), out, country=country, registry=registry,
-                         codebook=codebook)
 
 
 # -------------------------------------------------------------------- reading
@@ -1167,559 +947,3 @@ def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.D
     several = spelled.index.duplicated(keep=False)
     joined = pd.concat([spelled[~several], spelled[several].groupby(level=0).agg(";".join)])
     return joined.reindex(frame.index).astype("string"), found
-
-
-# ------------------------------------------------------------------- summaries
-
-
-def _require(outcomes: pd.DataFrame, columns: Iterable[str]) -> None:
-    missing = [c for c in columns if c not in outcomes.columns]
-    if missing:
-        raise ParameterError(f"the outcomes table lacks column(s) {', '.join(missing)}; "
-                             "pass the accepted table of read_harvest (or a processed outcomes.parquet)")
-
-
-def _explode(outcomes: pd.DataFrame, column: str) -> pd.DataFrame:
-    """One row per value of ``column`` (multi-value columns split on ';')."""
-    if column not in MULTI_VALUE and column != "builds_on":
-        return outcomes
-    # Split each distinct cell once, then join the parts back to the rows by code.
-    codes, uniques = pd.factorize(outcomes[column].astype("string"))
-    parts = pd.Series(uniques, dtype="string").str.split(";").explode().str.strip()
-    parts = parts[parts.notna() & (parts != "")]
-    pairs = pd.DataFrame({"code": codes, "pos": np.arange(len(codes))}).merge(
-        pd.DataFrame({"code": parts.index.to_numpy(), "value": parts.to_numpy()}), on="code", how="left")
-    pairs = pairs.sort_values("pos", kind="stable")
-    exploded = outcomes.iloc[pairs["pos"].to_numpy()].copy()
-    exploded[column] = pd.array(pairs["value"].to_numpy(), dtype="string")
-    return exploded
-
-
-def counts_by(
-    outcomes: pd.DataFrame,
-    column: str,
-    *,
-    by: str | None = None,
-    codebook: Codebook | None = None,
-) -> pd.DataFrame:
-    """How many outcomes fall in each category of ``column`` (optionally per ``by`` group).
-
-    An outcome counts once per value; for ``strategic_components`` an outcome crediting
-    two components counts for both. ``share`` is of all outcomes in the group, so the
-    shares of a multi-value column may sum to more than 1 and unclassified outcomes
-    (not counted) make them sum to less.
-
-    Parameters
-    ----------
-    outcomes
-        The accepted outcomes table.
-    column
-        e.g. ``outcome_area``, ``type_of_change``, ``actor_type``, ``level``,
-        ``strategic_components``.
-    by
-        Optional grouping column (``country``, ``campaign_id``...).
-    codebook
-        If given, every vocabulary value appears (0 when unused), in codebook order,
-        with its ``label``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        [by,] ``column``, [label,] n_outcomes, share.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"level": ["local", "local", "national", None]})
-    >>> counts_by(o, "level")
-          level  n_outcomes  share
-    0     local           2   0.50
-    1  national           1   0.25
-    """
-    _require(outcomes, [column, *([by] if by else [])])
-    keys = [by] if by else []
-    exploded = _explode(outcomes[[*keys, column]], column)
-    totals = outcomes.groupby(keys).size() if by else len(outcomes)
-    counts = exploded.dropna(subset=[column]).groupby([*keys, column]).size().rename("n_outcomes")
-    if codebook is not None and (column in CONTROLLED or column in MULTI_VALUE):
-        table = vocabulary(codebook, MULTI_VALUE.get(column, column))
-        groups = pd.unique(outcomes[by].dropna()) if by else None
-        index = pd.MultiIndex.from_product([groups, table["id"]], names=[by, column]) if by \
-            else pd.Index(table["id"], name=column)
-        extra = counts.index.difference(index) if not by else None
-        counts = counts.reindex(index.append(extra) if extra is not None and len(extra) else index, fill_value=0)
-    table_out = counts.reset_index()
-    denominator = table_out[by].map(totals) if by else totals
-    table_out["share"] = (table_out["n_outcomes"] / denominator).astype(float) if len(table_out) else pd.Series(dtype=float)
-    table_out["n_outcomes"] = table_out["n_outcomes"].astype("int64")
-    if codebook is not None and (column in CONTROLLED or column in MULTI_VALUE):
-        labels = vocabulary(codebook, MULTI_VALUE.get(column, column)).set_index("id")["label"]
-        table_out.insert(len(keys) + 1, "label", table_out[column].map(labels).astype("string"))
-    return table_out
-
-
-def timeline(
-    outcomes: pd.DataFrame,
-    freq: Literal["M", "Q", "Y"] = "Q",
-    *,
-    by: str | None = None,
-) -> pd.DataFrame:
-    """Outcomes per period (quarter by default), with empty periods as 0.
-
-    Month-precision dates fall in their month's period. Undated outcomes are not
-    placed; their number is in ``attrs["undated"]``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        [by,] period (e.g. ``2023Q1``), start (first day), n_outcomes, cumulative.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"date": pd.to_datetime(["2023-01-05", "2023-02-01", "2023-07-30", None])})
-    >>> t = timeline(o)
-    >>> t[["period", "n_outcomes", "cumulative"]].values.tolist()
-    [['2023Q1', 2, 2], ['2023Q2', 0, 2], ['2023Q3', 1, 3]]
-    >>> t.attrs["undated"]
-    1
-    """
-    if freq not in ("M", "Q", "Y"):
-        raise ParameterError(f"freq must be 'M', 'Q' or 'Y', not {freq!r}")
-    _require(outcomes, ["date", *([by] if by else [])])
-    dates = pd.to_datetime(outcomes["date"], errors="coerce")
-    dated = outcomes.loc[dates.notna()].assign(_period=dates[dates.notna()].dt.to_period(freq))
-    columns = [*([by] if by else []), "period", "start", "n_outcomes", "cumulative"]
-    if dated.empty:
-        out = pd.DataFrame(columns=columns)
-    else:
-        periods = pd.period_range(dated["_period"].min(), dated["_period"].max(), freq=freq)
-        keys = [by] if by else []
-        counts = dated.groupby([*keys, "_period"]).size()
-        index = pd.MultiIndex.from_product([sorted(pd.unique(dated[by].dropna())), periods], names=[by, "_period"]) \
-            if by else pd.Index(periods, name="_period")
-        counts = counts.reindex(index, fill_value=0).rename("n_outcomes").reset_index()
-        counts["cumulative"] = counts.groupby(keys)["n_outcomes"].cumsum() if by else counts["n_outcomes"].cumsum()
-        out = counts.assign(period=counts["_period"].astype(str), start=counts["_period"].dt.start_time)
-        out = out[columns].astype({"n_outcomes": "int64", "cumulative": "int64"})
-    out.attrs["undated"] = int(dates.isna().sum())
-    return out
-
-
-def substantiation_rates(
-    outcomes: pd.DataFrame,
-    by: str | None = "outcome_area",
-    *,
-    alpha: float = 0.05,
-) -> pd.DataFrame:
-    """Share of outcomes put to an informant, and the share of those substantiated, with Wilson intervals.
-
-    **Substantiated** means the informant agreed fully or partially
-    (:data:`sparklearn.compare.CONFIRMED`); a disagreement is checked but not
-    substantiated. Intervals are statsmodels ``proportion_confint(method="wilson")``
-    (via :func:`sparklearn.compare.substantiation_by`). A multi-value ``by``
-    (``strategic_components``) counts an outcome once in each of its groups.
-
-    Parameters
-    ----------
-    by
-        Grouping column; ``None`` for the whole harvest (one row, ``by`` = "all").
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``by``, n_outcomes, n_checked, n_fully, n_partially, n_disagree,
-        share_checked, checked_low, checked_high, share_confirmed (substantiated
-        among those checked; NaN when none), confirmed_low, confirmed_high.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"substantiation": ["fully", "partially", "disagree", "not-yet"]})
-    >>> substantiation_rates(o, by=None)[["all", "n_checked", "share_confirmed"]].round(3)
-       all  n_checked  share_confirmed
-    0  all          3            0.667
-    """
-    from .compare import substantiation_by
-
-    _require(outcomes, ["substantiation", *([by] if by else [])])
-    if by is None:
-        return substantiation_by(outcomes.assign(all="all"), "all", alpha=alpha)
-    return substantiation_by(_explode(outcomes, by), by, alpha=alpha)
-
-
-def contribution_matrix(outcomes: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
-    """Strategic components by outcome areas: how many outcomes each component contributed to.
-
-    An outcome crediting several components counts once for each. ``share_of_area``
-    is the share of the area's outcomes that credit the component.
-
-    Parameters
-    ----------
-    codebook
-        If given, the full grid in codebook order (zeros included).
-
-    Returns
-    -------
-    pandas.DataFrame
-        strategic_component, outcome_area, n_outcomes, share_of_area (long; pivot for a heat map).
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"strategic_components": ["SC-AGENCY;SC-COALITION", "SC-AGENCY"],
-    ...                   "outcome_area": ["OA-POWER", "OA-POWER"]})
-    >>> contribution_matrix(o).values.tolist()
-    [['SC-AGENCY', 'OA-POWER', 2, 1.0], ['SC-COALITION', 'OA-POWER', 1, 0.5]]
-    """
-    _require(outcomes, ["strategic_components", "outcome_area"])
-    exploded = _explode(outcomes[["strategic_components", "outcome_area"]], "strategic_components").dropna(
-        subset=["strategic_components", "outcome_area"])
-    counts = exploded.groupby(["strategic_components", "outcome_area"]).size()
-    if codebook is not None:
-        index = pd.MultiIndex.from_product([vocabulary(codebook, "strategic_component")["id"],
-                                            vocabulary(codebook, "outcome_area")["id"]],
-                                           names=["strategic_components", "outcome_area"])
-        counts = counts.reindex(index, fill_value=0)
-    table = counts.rename("n_outcomes").reset_index().rename(columns={"strategic_components": "strategic_component"})
-    per_area = outcomes.groupby("outcome_area").size()
-    table["n_outcomes"] = table["n_outcomes"].astype("int64")
-    table["share_of_area"] = (table["n_outcomes"] / table["outcome_area"].map(per_area)).astype(float)
-    return table
-
-
-_NODE_ATTRS = ("campaign_id", "date", "level", "type_of_change", "outcome_area", "actor_type", "valence")
-
-
-def outcome_graph(outcomes: pd.DataFrame) -> nx.DiGraph:
-    """The outcomes as a directed graph: an edge from each earlier outcome to the one that built on it.
-
-    Nodes are outcome ids with the attributes campaign_id, date, level,
-    type_of_change, outcome_area, actor_type, valence (those present). Links to ids
-    not in ``outcomes`` are left out; their number is ``graph.graph["missing_links"]``.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"outcome_id": ["A", "B", "C"], "builds_on": [None, "A", "A;X"]})
-    >>> g = outcome_graph(o)
-    >>> sorted(g.edges), g.graph["missing_links"]
-    ([('A', 'B'), ('A', 'C')], 1)
-    """
-    _require(outcomes, ["outcome_id", "builds_on"])
-    graph = nx.DiGraph()
-    attrs = [c for c in _NODE_ATTRS if c in outcomes.columns]
-    nodes = outcomes[["outcome_id", *attrs]].drop_duplicates("outcome_id")
-    graph.add_nodes_from(zip(nodes["outcome_id"], nodes[attrs].to_dict("records")))
-    links = _explode(outcomes[["outcome_id", "builds_on"]], "builds_on").dropna(subset=["builds_on"])
-    links = links[links["builds_on"] != ""]
-    present = links["builds_on"].isin(nodes["outcome_id"])
-    graph.add_edges_from(zip(links.loc[present, "builds_on"], links.loc[present, "outcome_id"]))
-    graph.graph["missing_links"] = int((~present).sum())
-    return graph
-
-
-def outcome_chains(
-    outcomes: pd.DataFrame,
-    *,
-    levels: Sequence[str] | None = None,
-    policy_types: Sequence[str] = ("policy", "budget"),
-    min_length: int = 2,
-) -> pd.DataFrame:
-    """Pathways of outcomes that built on each other, from a first outcome to a last one.
-
-    A pathway runs from a root (an outcome that built on none in the table) to a leaf
-    (one nothing built on) along the ``builds_on`` links; an outcome that built on two
-    earlier ones lies on two pathways.
-
-    Parameters
-    ----------
-    levels
-        The levels of governance from lowest to highest; default the codebook's
-        ``level`` vocabulary order (local, subnational, national, international).
-    policy_types
-        Types of change that count as policy or budget change.
-    min_length
-        Shortest pathway listed (2: single outcomes are not chains).
-
-    Returns
-    -------
-    pandas.DataFrame
-        pathway (1, 2...), campaign_id (of the root), root, leaf, length (outcomes),
-        outcome_ids (``;``-joined, in order), levels (``;``-joined), level_path (the
-        levels with repeats collapsed, e.g. ``local → national``), start_level,
-        top_level, climbs (the pathway reaches a higher level than it started at),
-        reaches_policy_budget (a positive outcome of ``policy_types`` on the pathway),
-        start_date, end_date.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"outcome_id": ["A", "B", "C"], "builds_on": [None, "A", "B"],
-    ...                   "level": ["local", "local", "national"], "campaign_id": "x",
-    ...                   "type_of_change": ["action", "agenda", "budget"], "valence": "positive",
-    ...                   "date": pd.to_datetime(["2021-01-01", "2021-06-01", "2022-01-01"])})
-    >>> outcome_chains(o, levels=["local", "subnational", "national"])[
-    ...     ["outcome_ids", "length", "level_path", "climbs", "reaches_policy_budget"]].values.tolist()
-    [['A;B;C', 3, 'local → national', True, True]]
-    """
-    _require(outcomes, ["outcome_id", "builds_on"])
-    if levels is None:
-        levels = vocabulary(load_codebook(), "level")["id"].tolist()
-    rank = {lev: i for i, lev in enumerate(levels)}
-    graph = outcome_graph(outcomes)
-    columns = ["pathway", "campaign_id", "root", "leaf", "length", "outcome_ids", "levels", "level_path",
-               "start_level", "top_level", "climbs", "reaches_policy_budget", "start_date", "end_date"]
-    if not nx.is_directed_acyclic_graph(graph):
-        raise ParameterError("the builds_on links go round in a circle; read the harvest with read_harvest, "
-                             "which rejects such rows")
-    # Paths ending at each node, built in topological order (each node once).
-    ends: dict[str, list[tuple[str, ...]]] = {}
-    for node in nx.topological_sort(graph):
-        parents = list(graph.predecessors(node))
-        ends[node] = [p + (node,) for parent in parents for p in ends[parent]] if parents else [(node,)]
-    paths = [p for node, deg in graph.out_degree() if deg == 0 for p in ends[node] if len(p) >= min_length]
-    if not paths:
-        return pd.DataFrame(columns=columns)
-    paths.sort(key=lambda p: (p[0], p))
-    flat = pd.DataFrame({"pathway": np.repeat(np.arange(1, len(paths) + 1), [len(p) for p in paths]),
-                         "outcome_id": [n for p in paths for n in p]})
-    info = outcomes.drop_duplicates("outcome_id").set_index("outcome_id")
-    get = lambda c: flat["outcome_id"].map(info[c]) if c in info.columns else pd.Series(pd.NA, index=flat.index)  # noqa: E731
-    flat["level"] = get("level").astype("string")
-    flat["rank"] = flat["level"].map(rank).astype("Float64")
-    flat["date"] = pd.to_datetime(get("date"), errors="coerce")
-    policy = get("type_of_change").isin(list(policy_types)) & (get("valence").astype("string") != "negative")
-    flat["policy"] = policy.fillna(False).to_numpy()
-    flat["campaign_id"] = get("campaign_id").astype("string")
-    level_text = flat["level"].fillna("?")
-    previous = level_text.groupby(flat["pathway"]).shift()
-    collapsed = flat.loc[(previous.isna() | (level_text != previous)).to_numpy(dtype=bool)]
-    grouped = flat.groupby("pathway")
-    start_rank = grouped["rank"].first()
-    table = pd.DataFrame({
-        "campaign_id": grouped["campaign_id"].first(),
-        "root": grouped["outcome_id"].first(),
-        "leaf": grouped["outcome_id"].last(),
-        "length": grouped.size().astype("int64"),
-        "outcome_ids": grouped["outcome_id"].agg(";".join),
-        "levels": level_text.groupby(flat["pathway"]).agg(";".join),
-        "level_path": collapsed.assign(level=collapsed["level"].fillna("?")).groupby("pathway")["level"].agg(
-            " → ".join),
-        "start_level": grouped["level"].first(),
-        "top_level": flat.loc[flat["rank"].notna()].sort_values("rank", kind="stable").groupby("pathway")[
-            "level"].last(),
-        "climbs": (grouped["rank"].max() > start_rank).fillna(False).astype(bool),
-        "reaches_policy_budget": grouped["policy"].any().astype(bool),
-        "start_date": grouped["date"].min(),
-        "end_date": grouped["date"].max(),
-    }).reset_index()
-    return table[columns]
-
-
-# ------------------------------------------------------------- export for readers
-
-
-#: Columns of :func:`outcomes_for_readers`.
-READER_COLUMNS = ["outcome_id", "date", "campaign", "social_actor", "actor_type", "outcome", "significance",
-                  "contribution", "outcome_area", "type_of_change", "level", "substantiation", "builds_on"]
-
-_FREE_TEXT = ("social_actor", "outcome", "significance", "contribution")
-
-
-def outcomes_for_readers(
-    outcomes: pd.DataFrame,
-    register: pd.DataFrame | None = None,
-    salt: str | None = None,
-    *,
-    codebook: Codebook | None = None,
-) -> pd.DataFrame:
-    """The outcomes as readers of the HTML report see them: in full, labelled, pseudonymised.
-
-    Description, significance and contribution are kept whole (no truncation).
-    Vocabulary ids become labels when ``codebook`` is given; dates are shown as
-    ``15 Mar 2023`` or ``Mar 2023`` according to their precision. Names of the
-    participants ``register`` in the free-text columns are replaced with
-    ``sparklearn.privacy.pseudonymise_text`` (role pseudonyms with ``salt``,
-    ``[participant]`` without). The text is plain: render with :func:`to_html`, which escapes
-    it, or protect it with :func:`protect_formulas` before writing a spreadsheet.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`READER_COLUMNS`, sorted by date then id.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"outcome_id": ["KE-O1"], "date": pd.to_datetime(["2023-03-01"]),
-    ...                   "date_precision": ["month"], "campaign_id": ["ke-phc"], "social_actor": ["Ward office"],
-    ...                   "outcome": ["Amina Otieno's ward <b>published</b> its budget."],
-    ...                   "significance": ["First time."], "contribution": ["Budget training."]})
-    >>> reg = pd.DataFrame({"participant_id": ["KE-P03"], "name": ["Amina Otieno"], "role": ["partner staff"]})
-    >>> r = outcomes_for_readers(o, register=reg)
-    >>> r.loc[0, "date"], "Amina" in r.loc[0, "outcome"]
-    ('Mar 2023', False)
-    """
-    _require(outcomes, ["outcome_id", "outcome"])
-    frame = outcomes.copy()
-    for column in READER_COLUMNS:
-        if column not in frame.columns and column != "campaign":
-            frame[column] = pd.NA
-    dates = pd.to_datetime(frame["date"], errors="coerce")
-    month = (frame["date_precision"].astype("string") == "month").fillna(False) \
-        if "date_precision" in frame.columns else pd.Series(False, index=frame.index)
-    shown = dates.dt.strftime("%d %b %Y").str.lstrip("0").where(~month, dates.dt.strftime("%b %Y"))
-    table = pd.DataFrame({"outcome_id": frame["outcome_id"].astype("string"), "date": shown.astype("string"),
-                          "campaign": frame.get("campaign_id", pd.Series(pd.NA, index=frame.index)).astype("string")})
-    for column in READER_COLUMNS[3:]:
-        table[column] = frame[column].astype("string")
-    if codebook is not None:
-        for column in ("actor_type", "outcome_area", "type_of_change", "level", "substantiation"):
-            labels = vocabulary(codebook, column).set_index("id")["label"]
-            table[column] = table[column].map(labels).fillna(table[column]).astype("string")
-    if register is not None:
-        from .privacy import pseudonymise_text
-
-        for column in _FREE_TEXT:
-            table[column] = pseudonymise_text(table[column], register, salt).astype("string")
-    order = pd.DataFrame({"d": dates, "i": table["outcome_id"]}).sort_values(["d", "i"], na_position="last").index
-    return table.loc[order, READER_COLUMNS].reset_index(drop=True)
-
-
-def to_html(frame: pd.DataFrame, **kwargs) -> str:
-    """An HTML table of ``frame`` with every cell escaped (``<``, ``>``, ``&``), missing values blank.
-
-    Examples
-    --------
-    >>> "&lt;script&gt;" in to_html(pd.DataFrame({"outcome": ["<script>x</script>"]}))
-    True
-    """
-    options = {"index": False, "na_rep": "", "border": 0, "classes": "outcomes"} | kwargs
-    options["escape"] = True
-    return frame.to_html(**options)
-
-
-#: Labelled paragraphs of an outcome card: column -> label.
-CARD_TEXT = {"outcome": "Outcome", "significance": "Significance", "contribution": "Contribution"}
-
-#: Facts on the last line of an outcome card: column -> label (the actor type joins the actor).
-CARD_FACTS = {"social_actor": "Actor", "outcome_area": "Outcome area", "type_of_change": "Type of change",
-              "level": "Level", "substantiation": "Substantiation", "builds_on": "Builds on"}
-
-
-def outcome_cards(table: pd.DataFrame) -> str:
-    """The outcomes as HTML cards, one per outcome, for reading in a report.
-
-    A card is an ``<article class="sl-outcome">`` with a heading line (``sl-outcome-head``:
-    outcome id · date · campaign), the labelled paragraphs of :data:`CARD_TEXT` in full, and
-    a line of facts (``sl-outcome-facts``: actor with its type, then :data:`CARD_FACTS`).
-    Every value is escaped; missing or empty values are left out, not shown as "nan".
-    The markup holds no headings (they would enter the report's contents), no scripts and
-    no style attributes: the report's CSS styles the three classes.
-
-    Parameters
-    ----------
-    table
-        :func:`outcomes_for_readers`'s table (other columns are ignored; of
-        :data:`READER_COLUMNS` only ``outcome_id`` and ``outcome`` are required).
-
-    Returns
-    -------
-    str
-        The cards in the order of ``table`` (empty for an empty table).
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"outcome_id": ["SN-O1"], "date": ["Mar 2023"], "campaign": ["sn-sanitation"],
-    ...                   "outcome": ["The mayor <b>opened</b> the latrines & showers."],
-    ...                   "level": ["Local"], "significance": [None]})
-    >>> print(outcome_cards(t))
-    <article class="sl-outcome">
-    <p class="sl-outcome-head"><strong>SN-O1</strong> · Mar 2023 · sn-sanitation</p>
-    <p><strong>Outcome:</strong> The mayor &lt;b&gt;opened&lt;/b&gt; the latrines &amp; showers.</p>
-    <p class="sl-outcome-facts">Level: Local</p>
-    </article>
-    """
-    _require(table, ["outcome_id", "outcome"])
-    if table.empty:
-        return ""
-    table = table.reset_index(drop=True)  # rows are matched up by position below
-
-    def text(column: str) -> pd.Series:
-        # Escaped text, NA when missing or blank; line breaks kept visible.
-        if column not in table.columns:
-            return pd.Series(pd.NA, index=table.index, dtype="string")
-        values = table[column].astype("string").str.strip()
-        if column == "builds_on":  # before escaping, which writes entities ending in ';'
-            values = values.str.replace(r"\s*;\s*", "; ", regex=True)
-        values = values.where(values != "")
-        return values.map(html.escape, na_action="ignore").astype("string").str.replace("\n", "<br>\n", regex=False)
-
-    def joined(pieces: list[pd.Series], sep: str) -> pd.Series:
-        # The non-missing pieces of each row joined with sep (NA when none).
-        frame = pd.concat(pieces, axis=1)
-        return frame.stack().dropna().groupby(level=0).agg(sep.join).reindex(table.index).astype("string")
-
-    head = joined([("<strong>" + text("outcome_id") + "</strong>"), text("date"), text("campaign")], " · ")
-    paragraphs = [("<p><strong>" + label + ":</strong> " + text(column) + "</p>\n")
-                  for column, label in CARD_TEXT.items()]
-    actor_type = text("actor_type")
-    actor = (text("social_actor") + " (" + actor_type + ")").fillna(text("social_actor")).fillna(actor_type)
-    facts = joined([label + ": " + (actor if column == "social_actor" else text(column))
-                    for column, label in CARD_FACTS.items()], " · ")
-    cards = ('<article class="sl-outcome">\n'
-             + ('<p class="sl-outcome-head">' + head + "</p>\n").fillna("")
-             + sum((p.fillna("") for p in paragraphs), pd.Series("", index=table.index, dtype="string"))
-             + ('<p class="sl-outcome-facts">' + facts + "</p>\n").fillna("")
-             + "</article>")
-    return "\n".join(cards.tolist())
-
-
-def describe_harvest(outcomes: pd.DataFrame, codebook: Codebook | None = None,
-                     problems: pd.DataFrame | None = None) -> str:
-    """A plain-words paragraph on a harvest: how many outcomes, when, where they cluster, how well checked.
-
-    With the country's ``problems``, an empty harvest that could not be read is said to be
-    unreadable rather than empty.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"outcome_id": ["A", "B", "C", "D"], "campaign_id": ["x", "x", "y", "y"],
-    ...                   "date": pd.to_datetime(["2021-01-05", "2021-06-01", "2022-03-01", "2023-02-01"]),
-    ...                   "outcome_area": ["OA-POWER", "OA-POWER", "OA-EQUITY", "OA-POWER"],
-    ...                   "type_of_change": ["action", "agenda", "budget", "policy"],
-    ...                   "level": ["local", "local", "national", "subnational"],
-    ...                   "valence": ["positive", "positive", "positive", "negative"],
-    ...                   "intended": ["intended", "unintended", "intended", "intended"],
-    ...                   "substantiation": ["fully", "not-yet", "disagree", "partially"]})
-    >>> print(describe_harvest(o))
-    4 outcomes harvested for 2 campaigns, dated Jan 2021 to Feb 2023. The most frequent outcome area is OA-POWER (3 of 4). 2 are changes in policy or budgets; 2 are above the local level. 1 was not intended and 1 is negative (a change for the worse). 3 were put to an independent informant, who agreed fully or partly on 2.
-    """
-    if outcomes.empty:
-        if problems is not None and len(problems):
-            unreadable = problems.loc[(problems["severity"] == "error") & problems["row"].astype("string").fillna("").eq("")
-                                      & problems["file"].astype(str).str.contains(r"outcomes\.(?:xlsx|csv)$")]
-            if len(unreadable):
-                return (f"The outcome harvest could not be read ({unreadable['rule'].iloc[0]}); "
-                        "the Data quality section below says how to fix it.")
-        return "No outcomes have been harvested for this country yet (or none in the period chosen)."
-    n = len(outcomes)
-    dates = pd.to_datetime(outcomes["date"], errors="coerce").dropna()
-    labels = {}
-    if codebook is not None:
-        labels = vocabulary(codebook, "outcome_area").set_index("id")["label"].to_dict()
-    areas = outcomes["outcome_area"].value_counts()
-    top = areas.index[0] if len(areas) else None
-    text = (f"{n} outcome{'s' if n != 1 else ''} harvested for {outcomes['campaign_id'].nunique()} campaign"
-            f"{'s' if outcomes['campaign_id'].nunique() != 1 else ''}")
-    if len(dates):
-        text += f", dated {dates.min():%b %Y} to {dates.max():%b %Y}"
-    text += "."
-    if top is not None:
-        text += f" The most frequent outcome area is {labels.get(top, top)} ({areas.iloc[0]} of {n})."
-    policy = int(outcomes["type_of_change"].isin(["policy", "budget"]).sum())
-    above = int(outcomes["level"].isin(["subnational", "national", "international"]).sum())
-    text += f" {policy} are changes in policy or budgets; {above} are above the local level."
-    unintended = int((outcomes.get("intended") == "unintended").sum())
-    negative = int((outcomes.get("valence") == "negative").sum())
-    text += (f" {unintended} {'was' if unintended == 1 else 'were'} not intended and {negative} "
-             f"{'is' if negative == 1 else 'are'} negative (a change for the worse).")
-    checked = outcomes["substantiation"].notna() & (outcomes["substantiation"] != "not-yet")
-    agreed = outcomes["substantiation"].isin(["fully", "partially"])
-    text += (f" {int(checked.sum())} {'was' if checked.sum() == 1 else 'were'} put to an independent informant, "
-             f"who agreed fully or partly on {int(agreed.sum())}.")
-    return text

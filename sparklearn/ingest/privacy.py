@@ -1,4 +1,5 @@
-"""Pseudonyms and redaction: no registered name leaves the participants register.
+"""(from privacy.py)
+Pseudonyms and redaction: no registered name leaves the participants register.
 
 ``participants.csv`` (participant_id, name, role, organisation) is the only place
 where names live. Everything derived shows people as *pseudonyms by role*.
@@ -38,7 +39,7 @@ Names inside text
 Rejected register rows
     :func:`read_register` rejects rows with a duplicate participant_id or no name,
     but a rejected row's name must still be hidden. The functions here take either
-    the register's accepted table or the whole :class:`~sparklearn.validation.Checked`
+    the register's accepted table or the whole :class:`~sparklearn.ingest.problems.Checked`
     result; given the ``Checked``, they redact the names of rejected rows too (pass
     it whenever you have it).
 """
@@ -54,21 +55,36 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import DEMO_DATA
-from .exceptions import InputError, ParameterError
-from .tables import read_table
-from .validation import Checked, flag_rows, problems_frame, split_rejected
+from sparklearn.config import DEMO_DATA
+from sparklearn.exceptions import InputError, ParameterError
+from sparklearn.ingest.problems import (
+    Checked,
+    flag_rows,
+    problems_frame,
+    split_rejected,
+)
+from sparklearn.ingest.spreadsheets import read_table
 
 #: Salt of the bundled synthetic demo data. Public on purpose: the demo's people are fictitious.
 DEMO_SALT = "sparklearn-synthetic-demo-salt"
 
+
 #: What an ambiguous name part (shared by several registered people) becomes.
 AMBIGUOUS = "[participant]"
 
+
 REGISTER_COLUMNS = ["participant_id", "name", "role", "organisation"]
+
+
 _REQUIRED = ["participant_id", "name", "role"]
+
+
 _DEMO_MARK = "# SYNTHETIC DEMO DATA"
+
+
 _MIN_PART = 3
+
+
 _MARKS = "[\u0300-\u036f]*"
 
 
@@ -383,7 +399,7 @@ def pseudonymise_segments(segments: pd.DataFrame, register: pd.DataFrame | Check
     Parameters
     ----------
     segments
-        As :func:`sparklearn.sessions.read_sessions` reads them (``speaker`` is the
+        As :func:`sparklearn.ingest.sessions.read_sessions` reads them (``speaker`` is the
         participant_id, ``speaker_role`` the session's role for them).
     register
         :func:`read_register`'s result (or its ``accepted`` table).
@@ -413,7 +429,7 @@ def pseudonymise_segments(segments: pd.DataFrame, register: pd.DataFrame | Check
     missing = [c for c in ("speaker", "speaker_role", "text") if c not in segments.columns]
     if missing:
         raise ParameterError(f"the segments table lacks column(s) {', '.join(missing)}; pass what "
-                             "sparklearn.sessions.read_sessions returns")
+                             "sparklearn.ingest.sessions.read_sessions returns")
     out = segments.copy()
     speakers = segments[["speaker", "speaker_role"]].fillna("").astype("str")
     speakers = speakers.loc[speakers["speaker"].str.strip() != ""]

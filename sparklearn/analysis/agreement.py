@@ -1,4 +1,5 @@
-"""Inter-coder agreement on double-coded reflection sessions.
+"""(from reliability.py)
+Inter-coder agreement on double-coded reflection sessions.
 
 Country leads have a sample of sessions coded by two (or more) coders. This module
 says how far the coders agree, code by code and over all codes, and lists the
@@ -63,9 +64,7 @@ million units); a test checks the two agree.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Literal
 
 import krippendorff
@@ -73,10 +72,12 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
-from .exceptions import InputError, ParameterError
+from sparklearn.exceptions import ParameterError
+from sparklearn.frames import require_columns
 
 #: ``code_id`` of the pooled row of :func:`agreement`.
 ALL_CODES = "all codes"
+
 
 #: Columns of :func:`agreement`.
 AGREEMENT_COLUMNS = [
@@ -85,41 +86,42 @@ AGREEMENT_COLUMNS = [
     "krippendorff_alpha", "note",
 ]
 
+
 #: Columns of :func:`disagreements`.
 DISAGREEMENT_COLUMNS = [
     "country", "session_id", "segment_id", "code_id", "applied_by", "not_applied_by",
     "n_applied", "n_coders", "memos", "text",
 ]
 
+
 #: Columns of :func:`coder_summary`.
 CODER_SUMMARY_COLUMNS = [
     "coder", "n_sessions", "n_segments", "n_codings", "n_codes", "n_double_coded_sessions",
 ]
 
+
 #: Below this many segments with the code, a per-code row gets a "rests on few cases" note.
 FEW_APPLIED = 5
 
+
 #: Krippendorff's (2004) thresholds for alpha: tentative conclusions, reliable data.
 ALPHA_TENTATIVE = 0.667
+
+
 ALPHA_RELIABLE = 0.800
 
+
 _CODING_COLUMNS = ["session_id", "segment_id", "code_id", "coder"]
+
+
 _SEGMENT_COLUMNS = ["segment_id", "session_id"]
 
 
 # --------------------------------------------------------------------------- inputs
 
 
-def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(f"the {what} table has no '{missing[0]}' column", column=missing[0],
-                         fix=f"pass a {what} table with columns {', '.join(columns)} "
-                             f"(as sparklearn.prepare writes it)")
-
-
 def _clean_codings(codings: pd.DataFrame) -> pd.DataFrame:
-    _require(codings, _CODING_COLUMNS, "codings")
+    require_columns(codings, _CODING_COLUMNS, "codings")
     keep = codings[_CODING_COLUMNS].notna().all(axis=1)
     out = codings.loc[keep].copy()
     for c in _CODING_COLUMNS:
@@ -166,7 +168,7 @@ class _Material:
         self.codings = codings.loc[codings["session_id"].isin(double)]
         units = self.codings[["segment_id", "session_id"]]
         if segments is not None:
-            _require(segments, _SEGMENT_COLUMNS, "segments")
+            require_columns(segments, _SEGMENT_COLUMNS, "segments")
             extra = segments.loc[segments["session_id"].astype(str).isin(double), _SEGMENT_COLUMNS]
             units = pd.concat([units, extra.astype(str)], ignore_index=True)
         # A segment id names its session, so the first session seen for it is the one.
@@ -546,112 +548,3 @@ def coder_summary(codings: pd.DataFrame, *, coders: Sequence[str] | None = None)
         "n_double_coded_sessions": seen.loc[double].groupby("coder").size(),
     }).fillna(0).astype(int)
     return out.rename_axis("coder").reset_index().reindex(columns=CODER_SUMMARY_COLUMNS)
-
-
-# --------------------------------------------------------------------------- words
-
-
-def interpret_kappa(value: float | None) -> str:
-    """Landis & Koch (1977) words for a kappa.
-
-    Examples
-    --------
-    >>> interpret_kappa(0.43), interpret_kappa(0.85), interpret_kappa(-0.1), interpret_kappa(None)
-    ('moderate', 'almost perfect', 'poor (less than chance)', 'undefined')
-    """
-    if value is None or pd.isna(value):
-        return "undefined"
-    if value < 0:
-        return "poor (less than chance)"
-    bands = [(0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial")]
-    return next((word for top, word in bands if value <= top), "almost perfect")
-
-
-def interpret_alpha(value: float | None) -> str:
-    """Krippendorff's (2004) reading of alpha: 0.800 reliable, 0.667 the lowest for tentative use.
-
-    Examples
-    --------
-    >>> interpret_alpha(0.743)
-    'acceptable for tentative conclusions only (0.667 <= alpha < 0.800)'
-    """
-    if value is None or pd.isna(value):
-        return "undefined"
-    if value >= ALPHA_RELIABLE:
-        return "reliable (alpha >= 0.800)"
-    if value >= ALPHA_TENTATIVE:
-        return "acceptable for tentative conclusions only (0.667 <= alpha < 0.800)"
-    return "unreliable (alpha < 0.667): do not draw conclusions from this code"
-
-
-def describe_agreement(table: pd.DataFrame) -> str:
-    """A plain-words paragraph on :func:`agreement`'s pooled row: alpha, kappa, what they mean, on what n.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"code_id": ["all codes"], "with_uncoded": [True], "n_units": [120],
-    ...                   "krippendorff_alpha": [0.74], "cohen_kappa": [0.73], "percent_agreement": [97.5],
-    ...                   "coders": ["coder-a;coder-b"], "note": [""]})
-    >>> print(describe_agreement(t))
-    Over 120 segment-by-code decisions of coder-a and coder-b, Krippendorff's alpha is 0.74 (acceptable for tentative conclusions only (0.667 <= alpha < 0.800)) and Cohen's kappa 0.73 (substantial). The coders gave the same answer 97.5% of the time, but most of that is agreeing that a theme does not apply; alpha and kappa discount such chance agreement.
-    """
-    pooled = table.loc[table["code_id"] == "all codes"]
-    if "with_uncoded" in pooled and pooled["with_uncoded"].any():
-        pooled = pooled.loc[pooled["with_uncoded"].astype(bool)]
-    if pooled.empty or not (pooled["n_units"] > 0).any():
-        note = pooled["note"].iloc[0] if len(pooled) and pooled["note"].iloc[0] else "no session was coded by two coders"
-        return f"Agreement between coders cannot be measured yet: {note}."
-    row = pooled.iloc[0]
-    coders = " and ".join(str(row["coders"]).split(";"))
-    alpha, kappa = row["krippendorff_alpha"], row.get("cohen_kappa", float("nan"))
-    text = (f"Over {int(row['n_units'])} segment-by-code decisions of {coders}, Krippendorff's alpha is "
-            f"{alpha:.2f} ({interpret_alpha(alpha)})")
-    if pd.notna(kappa):
-        text += f" and Cohen's kappa {kappa:.2f} ({interpret_kappa(kappa)})"
-    text += (f". The coders gave the same answer {row['percent_agreement']:.1f}% of the time, but most of that is "
-             "agreeing that a theme does not apply; alpha and kappa discount such chance agreement.")
-    return text
-
-
-def disagreements_to_excel(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write :func:`disagreements` as a workbook for the coders' reconciliation meeting.
-
-    One row per segment and code the coders disagreed on, with the excerpt, who applied
-    the code and who did not, and an empty **decision** column to fill in at the meeting.
-    Text that Excel could run as a formula starts with ``'``.
-
-    Examples
-    --------
-    >>> import tempfile, openpyxl
-    >>> t = pd.DataFrame({"session_id": ["KE-S01"], "segment_id": ["KE-S01-T002"], "code_id": ["OA-POWER"],
-    ...                   "applied_by": ["coder-a"], "not_applied_by": ["coder-b"], "text": ["=cmd|' /C calc'!A0"]})
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     book = openpyxl.load_workbook(disagreements_to_excel(t, Path(d) / "x.xlsx"))
-    ...     [c.value for c in book["Disagreements"][2]][-2:]
-    ["'=cmd|' /C calc'!A0", None]
-    """
-    from openpyxl.styles import Alignment, Font
-
-    from .pipeline import write_atomic
-    from .validation import protect_formulas
-
-    columns = [c for c in ("session_id", "segment_id", "code_id", "applied_by", "not_applied_by", "memos", "text")
-               if c in table.columns]
-    sheet = protect_formulas(table[columns]).assign(decision="")
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        sheet.to_excel(writer, sheet_name="Disagreements", index=False)
-        ws = writer.sheets["Disagreements"]
-        widths = {"session_id": 10, "segment_id": 14, "code_id": 18, "applied_by": 14, "not_applied_by": 14,
-                  "memos": 30, "text": 70, "decision": 30}
-        for i, name in enumerate(sheet.columns, start=1):
-            letter = ws.cell(row=1, column=i).column_letter
-            ws.column_dimensions[letter].width = widths.get(name, 14)
-            ws.cell(row=1, column=i).font = Font(bold=True)
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.freeze_panes = "A2"
-    path = Path(path)
-    write_atomic(path, buffer.getvalue())
-    return path

@@ -1,4 +1,5 @@
-"""Figures, with one consistent look and one country palette.
+"""(from plots.py)
+Figures, with one consistent look and one country palette.
 
 Every function takes the tidy table a computing function returned (plus column
 names where useful) and returns a matplotlib ``Figure``; none computes statistics
@@ -14,13 +15,18 @@ harvests; cross-country comparison.
 
 from __future__ import annotations
 
+import textwrap  # noqa: E402
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
+import numpy as np  # noqa: E402
 import pandas as pd
+from matplotlib.ticker import FixedLocator, NullFormatter  # noqa: E402
+from pandas.io.formats.style import Styler  # noqa: E402
 
 #: Fallback palette for categories that are not countries (colour-blind safe, Okabe-Ito).
 CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
 
 #: Sequential colour map for heat maps (counts, shares).
 HEAT_CMAP = "YlGnBu"
@@ -46,24 +52,6 @@ def category_colours(categories, colours: Mapping[str, str] | None = None) -> di
     colours = dict(colours or {})
     spare = iter(c for c in CATEGORY_COLOURS * 8 if c not in colours.values())
     return {c: colours.get(c) or next(spare) for c in pd.unique(pd.Series(list(categories), dtype=object))}
-
-
-# ---------------------------------------------------------------------------
-# Sections below are added by each concern; keep each function self-contained.
-# ---------------------------------------------------------------------------
-
-
-# --- cross-country comparison
-#
-# Figures for notebooks/comparison.py, each drawn from a table sparklearn.compare returns.
-# Countries keep their registry colour; other categories (sectors, outcome areas) take the
-# fallback palette. Rates and ratios are drawn with their intervals, never as bare points.
-
-import textwrap  # noqa: E402
-
-import numpy as np  # noqa: E402
-from matplotlib.ticker import FixedLocator, NullFormatter  # noqa: E402
-from pandas.io.formats.style import Styler  # noqa: E402
 
 
 def _compare_names(values, names: Mapping[str, str] | None) -> list[str]:
@@ -110,7 +98,7 @@ def plot_country_shares(
     ----------
     counts
         Tidy counts, one row per (row, col) pair: e.g. ``ContingencyResult.cells``
-        from :func:`sparklearn.compare.contingency`.
+        from :func:`sparklearn.analysis.contingency.contingency`.
     colours
         Country slug -> hex colour (``Registry.colours()``).
     row, col, count
@@ -165,7 +153,7 @@ def plot_country_rates(
     Parameters
     ----------
     rates
-        :func:`sparklearn.compare.outcome_rates` output: ``by``, per_campaign_month,
+        :func:`sparklearn.analysis.rates.outcome_rates` output: ``by``, per_campaign_month,
         ci_low, ci_high, n_outcomes, campaign_months.
     colours
         Slug -> colour; other values take the fallback palette.
@@ -212,7 +200,7 @@ def plot_sector_rates(
     Parameters
     ----------
     table
-        :func:`sparklearn.compare.sector_comparison` output: sector, country,
+        :func:`sparklearn.analysis.rates.sector_comparison` output: sector, country,
         per_campaign_month, ci_low, ci_high, sector_rate.
     colours
         Country slug -> colour.
@@ -267,7 +255,7 @@ def plot_rate_ratios(
     Parameters
     ----------
     table
-        ``RateRatios.table`` from :func:`sparklearn.compare.rate_ratios`: term,
+        ``RateRatios.table`` from :func:`sparklearn.analysis.rates.rate_ratios`: term,
         reference, rate_ratio, ci_low, ci_high.
     colours
         Slug -> colour (countries); sectors take the fallback palette.
@@ -324,7 +312,7 @@ def plot_substantiation_by(
     Parameters
     ----------
     table
-        :func:`sparklearn.compare.substantiation_by` output: ``by``, n_outcomes,
+        :func:`sparklearn.analysis.outcomes.substantiation_by` output: ``by``, n_outcomes,
         n_checked, share_checked, checked_low, checked_high, share_confirmed,
         confirmed_low, confirmed_high.
     colours
@@ -382,7 +370,7 @@ def plot_country_themes(
     Parameters
     ----------
     matrix
-        :func:`sparklearn.compare.theme_matrix` output: ``by``, code_id, ``value``.
+        :func:`sparklearn.analysis.country_themes.theme_matrix` output: ``by``, code_id, ``value``.
     colours
         Slug -> colour: the column labels are written in the country's colour.
     by, value
@@ -447,7 +435,7 @@ def plot_country_themes_over_rounds(
     Parameters
     ----------
     table
-        :func:`sparklearn.compare.themes_over_rounds` output: ``by``, round, code_id, coverage.
+        :func:`sparklearn.analysis.country_themes.themes_over_rounds` output: ``by``, round, code_id, coverage.
     colours
         Slug -> colour.
     by
@@ -511,7 +499,7 @@ def style_truth_table(
     Parameters
     ----------
     truth_table
-        :func:`sparklearn.qca.truth_table` output (``CaseComparison.truth_table``):
+        :func:`sparklearn.analysis.qca.truth_table` output (``CaseComparison.truth_table``):
         the condition columns then out, n, n_outcome, incl, contradictory, cases.
     conditions
         The condition columns, in order.
@@ -569,7 +557,7 @@ def agreement_dots(table: pd.DataFrame, *, with_uncoded: bool = True,
     Parameters
     ----------
     table
-        From :func:`sparklearn.reliability.agreement` (columns code_id, with_uncoded and
+        From :func:`sparklearn.analysis.agreement.agreement` (columns code_id, with_uncoded and
         the ``measures``). The pooled "all codes" row is drawn on top, in bold.
     with_uncoded
         Which version to draw when the table holds both.
@@ -626,14 +614,6 @@ def agreement_dots(table: pd.DataFrame, *, with_uncoded: bool = True,
     return fig
 
 
-# --- reflection themes and coding
-# Figures for the tables of sparklearn.coding (code_frequencies, cooccurrence,
-# framework_matrix, themes_over_rounds). Codes are shown by id unless ``labels``
-# (code id -> label, e.g. codebook_table(cb).set_index("code_id")["label"]) is given.
-
-import numpy as np  # noqa: E402
-
-
 def _theme_names(codes, labels: Mapping[str, str] | None, width: int = 28) -> list[str]:
     import textwrap
 
@@ -667,7 +647,7 @@ def plot_code_frequencies(freq: pd.DataFrame, *, value: str = "n_segments", top:
     Parameters
     ----------
     freq
-        From :func:`sparklearn.coding.code_frequencies` (zero, one grouping column).
+        From :func:`sparklearn.analysis.themes.code_frequencies` (zero, one grouping column).
     value
         Column to draw: ``n_segments`` (default), ``n_codings``, ``n_sessions`` or ``coverage``.
     top
@@ -700,7 +680,7 @@ def plot_cooccurrence(pairs: pd.DataFrame, *, value: str = "jaccard", codes=None
     Parameters
     ----------
     pairs
-        From :func:`sparklearn.coding.cooccurrence`.
+        From :func:`sparklearn.analysis.themes.cooccurrence`.
     value
         ``jaccard`` (default), ``lift`` or ``n_together``.
     codes
@@ -732,7 +712,7 @@ def plot_framework_matrix(matrix: pd.DataFrame, *, value: str = "n_segments",
     Parameters
     ----------
     matrix
-        From :func:`sparklearn.coding.framework_matrix` (its first column is the case).
+        From :func:`sparklearn.analysis.themes.framework_matrix` (its first column is the case).
     value
         ``n_segments`` (default) or ``coverage``.
     """
@@ -762,7 +742,7 @@ def plot_themes_over_rounds(table: pd.DataFrame, *, value: str = "share", codes=
     Parameters
     ----------
     table
-        From :func:`sparklearn.coding.themes_over_rounds`.
+        From :func:`sparklearn.analysis.themes.themes_over_rounds`.
     value
         ``share`` (default) or ``n_segments``.
     codes

@@ -1,4 +1,5 @@
-"""Warm kernels for the batch: every notebook still gets a kernel of its own, started in milliseconds.
+"""(from kernels.py)
+Warm kernels for the batch: every notebook still gets a kernel of its own, started in milliseconds.
 
 A fresh Python kernel spends seconds before it runs a cell: the interpreter starts,
 then the notebook imports pandas, scipy, statsmodels, matplotlib, seaborn, pandera
@@ -50,18 +51,23 @@ PRELOAD = (
     "networkx", "krippendorff", "PIL.Image", "yaml", "IPython", "IPython.display", "IPython.core.pylabtools",
     "ipykernel.kernelapp", "pyarrow.dataset", "pandas.io.formats.html", "pandas.io.formats.string",
     "pandas.core.reshape.reshape", "pandas.core.methods.to_dict",
-    "sparklearn.codebook", "sparklearn.coding", "sparklearn.compare", "sparklearn.countries",
-    "sparklearn.outcomes", "sparklearn.pipeline", "sparklearn.plots", "sparklearn.prepare",
-    "sparklearn.privacy", "sparklearn.qca", "sparklearn.reliability", "sparklearn.sessions",
-    "sparklearn.tables", "sparklearn.validation",
+    "sparklearn.codebook", "sparklearn.countries", "sparklearn.store", "sparklearn.analysis.themes",
+    "sparklearn.analysis.agreement", "sparklearn.analysis.outcomes", "sparklearn.analysis.rates",
+    "sparklearn.analysis.contingency", "sparklearn.analysis.cases", "sparklearn.analysis.qca",
+    "sparklearn.analysis.country_themes", "sparklearn.analysis.sessions", "sparklearn.report.words",
+    "sparklearn.report.figures", "sparklearn.report.tables", "sparklearn.report.display",
 )
+
 
 #: Set in the server before numpy loads: a forked child must not inherit BLAS worker threads.
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                    # pyarrow's allocator would otherwise start a background purging thread.
                    "JE_ARROW_MALLOC_CONF": "background_thread:false"}
 
+
 _INLINE = "module://matplotlib_inline.backend_inline"
+
+
 _STREAMS = (0, 1, 2)
 
 
@@ -132,7 +138,7 @@ class KernelServer:
             with open(self.log_path, "ab") as log:
                 # stdin is a pipe the server watches: if the batch dies, the server and its kernels go too.
                 self.process = subprocess.Popen(
-                    [interpreter, *options, "-m", "sparklearn.kernels", "serve", str(listener.fileno()),
+                    [interpreter, *options, "-m", "sparklearn.batch.kernels", "serve", str(listener.fileno()),
                      *([self.codebook_file] if self.codebook_file else [])],
                     stdin=subprocess.PIPE, stdout=log, stderr=log, env=env, start_new_session=True,
                     pass_fds=(listener.fileno(),))

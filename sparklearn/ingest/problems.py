@@ -1,4 +1,5 @@
-"""One way of telling users what is wrong with their input.
+"""(from validation.py)
+One way of telling users what is wrong with their input.
 
 Every loader reports row-level problems as records with the same columns,
 :data:`PROBLEM_COLUMNS`: the file, the row as the user's spreadsheet numbers it,
@@ -12,9 +13,9 @@ Schemas are pandera ``DataFrameSchema`` objects; each column may carry
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -22,9 +23,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .exceptions import InputError
+from sparklearn.exceptions import InputError
 
 Severity = Literal["error", "warning"]
+
 
 #: Columns of every problem table, in order.
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "rule", "fix", "severity"]
@@ -74,7 +76,7 @@ def flag_rows(
     """Problems for the rows of ``frame`` where ``mask`` is true, vectorised.
 
     ``frame`` must carry ``source_file`` and ``source_row`` (see
-    :func:`sparklearn.tables.read_table`).
+    :func:`sparklearn.ingest.spreadsheets.read_table`).
 
     Examples
     --------
@@ -226,94 +228,3 @@ def _rule_text(check: object, column: object, schema: pa.DataFrameSchema) -> str
 
 _DTYPE_WORDS = {"int64": "whole number", "Int64": "whole number", "float64": "number",
                 "datetime64[ns]": "date", "bool": "yes/no value"}
-
-
-#: What makes Excel or LibreOffice read a cell as a formula (OWASP's CSV-injection list).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def protect_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy where text cells starting with ``= + - @`` (or tab, CR) get a leading apostrophe.
-
-    Use on anything exported to Excel or CSV, so a cell such as ``=HYPERLINK(...)``
-    is shown as text instead of being run as a formula. Numbers and dates are left
-    alone.
-
-    Examples
-    --------
-    >>> protect_formulas(pd.DataFrame({"t": ["=1+1", "ok", "@SUM(A1)", None], "n": [-1, 2, 3, 4]}))
-            t  n
-    0   '=1+1 -1
-    1      ok  2
-    2  '@SUM(A1)  3
-    3    <NA>  4
-    """
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
-            continue
-        text = values.astype("string")
-        risky = text.str.startswith(FORMULA_START).fillna(False)
-        if risky.any():
-            out[column] = text.where(~risky, "'" + text)
-    return out
-
-
-def save_quarantine(folder: str | Path, name: str, checked: Checked) -> dict[str, Path]:
-    """Write rejected rows and problems under ``folder`` (a processed country folder).
-
-    Writes ``rejected_<name>.csv`` and ``problems_<name>.csv`` atomically and returns
-    their paths. Never called on a raw-data folder.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {"rejected": folder / f"rejected_{name}.csv", "problems": folder / f"problems_{name}.csv"}
-    for key, table in (("rejected", checked.rejected), ("problems", checked.problems)):
-        tmp = out[key].with_suffix(".csv.tmp")
-        # Rejected rows are opened in Excel to be fixed: a cell like "=HYPERLINK(...)" must not run.
-        protect_formulas(table).to_csv(tmp, index=False)
-        tmp.replace(out[key])
-    return out
-
-
-@dataclass(frozen=True)
-class QualitySummary:
-    """What a report says about a country's data quality: one sentence and a table per input."""
-
-    sentence: str
-    table: pd.DataFrame
-
-
-def data_quality_summary(manifest: Mapping, problems: pd.DataFrame) -> QualitySummary:
-    """Rows read, accepted and rejected per table, errors and warnings, in words and as a table.
-
-    Parameters
-    ----------
-    manifest
-        A processed country's ``manifest.json`` (``tables``: name -> read/accepted/rejected).
-    problems
-        Its problem table (``severity`` column).
-
-    Examples
-    --------
-    >>> m = {"tables": {"codings": {"read": 10, "accepted": 9, "rejected": 1},
-    ...                 "outcomes": {"read": 5, "accepted": 5, "rejected": 0}}}
-    >>> p = pd.DataFrame({"severity": ["error", "warning", "warning"]})
-    >>> q = data_quality_summary(m, p)
-    >>> q.sentence
-    '15 rows read: 14 accepted, 1 kept out by an error (see the rejected files); 1 error and 2 warnings in all.'
-    >>> q.table["rejected"].tolist()
-    [1, 0]
-    """
-    table = pd.DataFrame([{"table": name, **counts} for name, counts in manifest.get("tables", {}).items()],
-                         columns=["table", "read", "accepted", "rejected"])
-    severity = problems["severity"] if "severity" in problems.columns else pd.Series(dtype=str)
-    errors, warnings = int((severity == "error").sum()), int((severity == "warning").sum())
-    read, accepted, rejected = (int(table[c].sum()) for c in ("read", "accepted", "rejected"))
-    if not errors and not warnings:
-        sentence = f"{read} rows read, all accepted; no problems found."
-    else:
-        sentence = (f"{read} rows read: {accepted} accepted, {rejected} kept out by an error (see the rejected files); "
-                    f"{errors} error{'s' if errors != 1 else ''} and {warnings} warning{'s' if warnings != 1 else ''} in all.")
-    return QualitySummary(sentence, table)

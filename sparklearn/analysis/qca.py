@@ -1,4 +1,5 @@
-"""Crisp-set Qualitative Comparative Analysis (csQCA) for comparing campaigns.
+"""(from qca.py)
+Crisp-set Qualitative Comparative Analysis (csQCA) for comparing campaigns.
 
 Three steps, one function each, as in Ragin (1987) and Rihoux & De Meur (2009):
 
@@ -43,19 +44,23 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
-from .exceptions import InputError, ParameterError
+from sparklearn.exceptions import InputError, ParameterError
+from sparklearn.frames import require_columns
 
 #: Most conditions :func:`minimise` accepts: the ternary cube array takes ``3**k`` bytes.
 MAX_CONDITIONS = 15
 
+
 #: Columns :func:`truth_table` adds after the condition columns, in order.
 TRUTH_TABLE_COLUMNS = ["out", "n", "n_outcome", "incl", "contradictory", "cases"]
+
 
 #: Columns of :attr:`Minimisation.solutions`, in order.
 SOLUTION_COLUMNS = [
     "solution", "expression", "term", "consistency", "raw_coverage", "unique_coverage",
     "cases", "solution_consistency", "solution_coverage",
 ]
+
 
 _RESERVED = set(TRUTH_TABLE_COLUMNS) | {"configuration"}
 
@@ -92,15 +97,6 @@ def _source_file(data: pd.DataFrame) -> str | None:
     if "source_file" in data.columns and len(data):
         return str(data["source_file"].iloc[0])
     return None
-
-
-def _require_columns(data: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    for column in columns:
-        if column not in data.columns:
-            raise InputError(
-                f"the {what} column '{column}' is missing", file=_source_file(data), column=column,
-                fix=f"use one of the table's columns ({', '.join(map(str, data.columns))}) or add it",
-            )
 
 
 def _as_crisp(data: pd.DataFrame, column: str) -> np.ndarray:
@@ -169,7 +165,7 @@ def calibrate_crisp(data: pd.DataFrame, column: str, threshold: float, *, above:
     >>> calibrate_crisp(cases, "cabinets", 10, above=False).tolist()
     [0, 0, 1]
     """
-    _require_columns(data, [column], "score")
+    require_columns(data, [column], "score")
     if not np.isfinite(threshold):
         raise ParameterError(f"the threshold for '{column}' must be a finite number, not {threshold!r}")
     score = pd.to_numeric(data[column], errors="coerce").astype("float64")
@@ -306,10 +302,10 @@ def truth_table(
         raise ParameterError(f"incl_cut must be in (0, 1], not {incl_cut!r}")
     if n_cut < 1:
         raise ParameterError(f"n_cut must be at least 1, not {n_cut!r}")
-    _require_columns(data, conditions, "condition")
-    _require_columns(data, [outcome_column], "outcome")
+    require_columns(data, conditions, "condition")
+    require_columns(data, [outcome_column], "outcome")
     if case is not None:
-        _require_columns(data, [case], "case")
+        require_columns(data, [case], "case")
     k = len(conditions)
     members = np.column_stack([_as_crisp(data, c) for c in conditions])
     y = _as_crisp(data, outcome_column)
@@ -591,7 +587,7 @@ def minimise(
             f"{k} conditions is more than the {MAX_CONDITIONS} this minimisation handles; "
             "fewer conditions also make the comparison more robust with few cases"
         )
-    _require_columns(truth_table, [*conditions, "out", "n", "n_outcome", "cases"], "truth table")
+    require_columns(truth_table, [*conditions, "out", "n", "n_outcome", "cases"], "truth table")
     keys = np.column_stack([_as_crisp(truth_table, c) for c in conditions]) @ (1 << np.arange(k - 1, -1, -1))
     repeated = pd.Index(keys).duplicated()
     if repeated.any():

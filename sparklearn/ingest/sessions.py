@@ -1,4 +1,5 @@
-"""Reflection-session files -> a sessions table and a segments table.
+"""(from sessions.py)
+Reflection-session files -> a sessions table and a segments table.
 
 A session file is Markdown with YAML front matter (see ``data/raw/README.md``)::
 
@@ -44,7 +45,7 @@ Offsets
     space; inner blank lines between paragraphs of one turn are kept.
 
 What is checked
-    Every problem has :data:`~sparklearn.validation.PROBLEM_COLUMNS`; ``row`` is the
+    Every problem has :data:`~sparklearn.ingest.problems.PROBLEM_COLUMNS`; ``row`` is the
     line in the file as an editor numbers it, ``column`` the front-matter key (or
     ``turn`` / ``file``). Errors reject the whole session (it goes to ``rejected``
     and none of its segments is kept: a session with an unknown campaign or date
@@ -70,20 +71,26 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .countries import Registry
-from .exceptions import InputError
-from .validation import problems_frame
+from sparklearn.countries import Registry
+from sparklearn.exceptions import InputError
+from sparklearn.ingest.problems import problems_frame
 
 #: Columns of the sessions table, in order (the data contract).
 SESSION_COLUMNS = ["session_id", "country", "campaign_ids", "date", "round", "title", "facilitator_role",
                    "language", "n_participants", "source_file"]
 
+
 #: Columns of the segments table, in order (the data contract).
 SEGMENT_COLUMNS = ["segment_id", "session_id", "country", "turn", "speaker", "speaker_role", "text", "start", "end",
                    "language"]
 
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL | re.MULTILINE)
+
+
 _LANG = r"\[(?P<{name}>[A-Za-z]{{2,3}}(?:-[A-Za-z]{{2,4}})?)\]"
+
+
 # A turn's first line: **ID:** or **ID**: with an optional [xx] tag inside the bold or
 # at the start of the text. The speaker id cannot hold '*', ':' or '[' .
 _TURN = re.compile(
@@ -91,7 +98,11 @@ _TURN = re.compile(
     r"[ \t]*(?:" + _LANG.format(name="lead") + r"[ \t]*)?",
     re.MULTILINE,
 )
+
+
 _HEADING = re.compile(r"^#{1,6}(?:[ \t]+(?P<heading>.*?))?[ \t]*#*[ \t]*$", re.MULTILINE)
+
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -112,7 +123,7 @@ class SessionsRead:
 
     ``sessions`` and ``segments`` have :data:`SESSION_COLUMNS` and
     :data:`SEGMENT_COLUMNS`; ``problems`` has
-    :data:`~sparklearn.validation.PROBLEM_COLUMNS`; ``rejected`` has one row per
+    :data:`~sparklearn.ingest.problems.PROBLEM_COLUMNS`; ``rejected`` has one row per
     session file left out because of an error: :data:`SESSION_COLUMNS` as read (text)
     plus ``problem`` (the rules broken, ``"; "``-joined). Files read = ``n_read`` =
     sessions + rejected.
@@ -470,7 +481,7 @@ def read_sessions(folder: str | Path, *, registry: Registry | None = None,
         turn, speaker (the participant_id as written), speaker_role (from the
         front-matter participants list), text, start, end (offsets into
         :func:`session_text`), language (the turn's tag, else the session's).
-        ``problems`` (:data:`~sparklearn.validation.PROBLEM_COLUMNS`) and
+        ``problems`` (:data:`~sparklearn.ingest.problems.PROBLEM_COLUMNS`) and
         ``rejected`` (session files left out, with ``problem``).
 
     Raises
@@ -497,53 +508,3 @@ def read_sessions(folder: str | Path, *, registry: Registry | None = None,
                                 "fix": "add the reflection sessions as <session_id>.md files"}])
         return SessionsRead(result.sessions, result.segments, none, result.rejected)
     return result
-
-
-def session_overview(sessions: pd.DataFrame, segments: pd.DataFrame, codings: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per session for a report: date, round, campaigns, title, language, people, turns, coders.
-
-    Examples
-    --------
-    >>> s = pd.DataFrame({"session_id": ["KE-S01"], "date": pd.to_datetime(["2021-03-02"]), "round": [1],
-    ...                   "campaign_ids": ["ke-health"], "title": ["Round 1"], "language": ["en"],
-    ...                   "n_participants": [5]})
-    >>> g = pd.DataFrame({"session_id": ["KE-S01", "KE-S01"], "segment_id": ["KE-S01-T001", "KE-S01-T002"]})
-    >>> c = pd.DataFrame({"session_id": ["KE-S01"], "coder": ["coder-a"]})
-    >>> session_overview(s, g, c)[["session_id", "turns", "coders"]].values.tolist()
-    [['KE-S01', 2, 'coder-a']]
-    """
-    turns = segments.groupby("session_id").size().rename("turns")
-    table = sessions[["session_id", "date", "round", "campaign_ids", "title", "language", "n_participants"]].merge(
-        turns, left_on="session_id", right_index=True, how="left")
-    table["turns"] = table["turns"].fillna(0).astype(int)
-    if codings is not None and len(codings):
-        coders = codings.groupby("session_id")["coder"].agg(lambda c: ", ".join(sorted(set(c)))).rename("coders")
-        table = table.merge(coders, left_on="session_id", right_index=True, how="left")
-        table["coders"] = table["coders"].fillna("not coded yet")
-    table["date"] = pd.to_datetime(table["date"]).dt.strftime("%d %b %Y")
-    return table.rename(columns={"campaign_ids": "campaigns", "n_participants": "people"}).sort_values(
-        ["round", "session_id"]).reset_index(drop=True)
-
-
-def describe_sessions(sessions: pd.DataFrame, segments: pd.DataFrame, codings: pd.DataFrame | None = None) -> str:
-    """A sentence on a country's reflection sessions: how many, when, in how many rounds, how many coded.
-
-    Examples
-    --------
-    >>> s = pd.DataFrame({"session_id": ["A", "B"], "date": pd.to_datetime(["2020-05-01", "2022-11-30"]),
-    ...                   "round": [1, 2]})
-    >>> g = pd.DataFrame({"session_id": ["A", "A", "B"]})
-    >>> c = pd.DataFrame({"session_id": ["A", "A", "B"], "coder": ["x", "y", "x"]})
-    >>> describe_sessions(s, g, c)
-    '2 reflection sessions in 2 rounds, from May 2020 to Nov 2022, with 3 speaker turns; 2 sessions coded, 1 of them by two or more coders.'
-    """
-    if sessions.empty:
-        return "No reflection sessions have been recorded for this country (or none in the period chosen)."
-    dates = pd.to_datetime(sessions["date"])
-    text = (f"{len(sessions)} reflection session{'s' if len(sessions) != 1 else ''} in "
-            f"{sessions['round'].nunique()} round{'s' if sessions['round'].nunique() != 1 else ''}, "
-            f"from {dates.min():%b %Y} to {dates.max():%b %Y}, with {len(segments)} speaker turns")
-    if codings is None or codings.empty:
-        return text + "; none coded yet."
-    per = codings.groupby("session_id")["coder"].nunique()
-    return text + f"; {len(per)} sessions coded, {int((per >= 2).sum())} of them by two or more coders."

@@ -1,4 +1,5 @@
-"""Reading the spreadsheets users keep (CSV and Excel), with row numbers as they see them.
+"""(from tables.py)
+Reading the spreadsheets users keep (CSV and Excel), with row numbers as they see them.
 
 Every reader in sparklearn goes through :func:`read_table` so that row numbers in
 problem reports match what a research lead sees in Excel: the header is row 1
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .exceptions import InputError
+from sparklearn.exceptions import InputError
 
 #: Encodings tried in order for CSV files. ``utf-8-sig`` also strips a byte-order
 #: mark; cp1252 is what Excel on Windows writes for "CSV (Comma delimited)".

@@ -1,4 +1,5 @@
-"""Codings of reflection-session segments: coding sheets in, themes out.
+"""(from coding.py)
+Codings of reflection-session segments: coding sheets in, themes out.
 
 Two halves:
 
@@ -34,493 +35,29 @@ a second (``benchmarks/bench_themes.py``).
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .codebook import Codebook, codebook_table, descendants, load_codebook, lookup_codes
-from .config import Paths, resolve_paths
-from .exceptions import CodebookError, InputError, ParameterError
-from .tables import read_table
-from .validation import PROBLEM_COLUMNS, Checked, problems_frame
-
-#: Columns of a codings table, in order (the data contract).
-CODING_COLUMNS = ["country", "session_id", "segment_id", "code_id", "coder", "memo", "source_file", "source_row"]
-
-#: Columns of the "Coding" sheet that :func:`coding_templates` writes, in order.
-TEMPLATE_COLUMNS = ["session_id", "segment_id", "speaker", "text", "code", "coder", "memo"]
-
-#: Columns of the "Codebook" sheet of a coding template.
-TEMPLATE_CODEBOOK_COLUMNS = ["code_id", "label", "path", "definition", "when_to_use", "when_not_to_use"]
-
-#: A cell starting with one of these is a formula (or can become one) in Excel or
-#: LibreOffice; OWASP's "CSV injection" advice is to prefix such text with ``'``.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from sparklearn.codebook import Codebook, codebook_table, descendants
+from sparklearn.exceptions import CodebookError, InputError, ParameterError
+from sparklearn.frames import require_columns
+from sparklearn.ingest.codings import _SEGMENT_ID
 
 Level = Literal["code", "parent", "group"]
+
+
 Measure = Literal["jaccard", "lift"]
+
 
 #: Grouping columns :func:`code_frequencies` understands; ``campaign`` is an alias of ``campaign_id``.
 GROUPINGS = ("country", "session_id", "campaign_id", "round", "coder")
 
-_SEGMENT_ID = re.compile(r"^(?P<session>.+)-T(?P<turn>\d+)$")
-_REQUIRED = ("segment_id", "code")
-# Template rows beyond the segments that keep the dropdown, for rows a coder copies
-# to give a segment a second code.
-_SPARE_ROWS = 300
-
-
-# --------------------------------------------------------------------------- reading sheets
-
-
-def _as_paths(files: str | Path | Iterable[str | Path]) -> list[Path]:
-    return [Path(files)] if isinstance(files, (str, Path)) else [Path(f) for f in files]
-
-
-def _file_problem(file: object, rule: str, fix: str, *, row: int | None = None, column: str = "",
-                  value: object = "", severity: str = "error") -> dict:
-    return {"file": str(file), "row": row, "column": column, "value": value, "rule": rule, "fix": fix,
-            "severity": severity}
-
-
-#: File names of sheets written by :func:`coding_templates` (``coding-<session_id>``).
-_TEMPLATE_NAME = re.compile(r"coding-.+")
-
-
-def _read_sheet(path: Path, found: list[dict]) -> pd.DataFrame | None:
-    """One sheet with session_id, segment_id, code, coder, memo filled in, or None if unusable."""
-    try:
-        frame = read_table(path)
-    except InputError as err:
-        found.append(_file_problem(err.file or path, err.message, err.fix or "check the file", row=err.row,
-                                   column=err.column or "", value=err.value if err.value is not None else ""))
-        return None
-    missing = [c for c in _REQUIRED if c not in frame.columns]
-    if missing:
-        header = int(frame["source_row"].min()) - 1 if len(frame) else 1
-        found.extend(_file_problem(path, f"required column '{c}' is missing", row=header, column=c,
-                                   fix=f"add a column headed '{c}' (headers are matched ignoring case and spaces)")
-                     for c in missing)
-        if len(frame):
-            frame = frame.assign(**{c: "" for c in missing}, _missing=", ".join(missing))
-    if frame.empty:
-        if not missing:
-            found.append(_file_problem(path, "the sheet has no codings", severity="warning",
-                                       fix="nothing to do if this coder has not coded yet; otherwise fill it in"))
-        return None
-    for column in ("session_id", "coder", "memo"):
-        if column not in frame.columns:
-            frame[column] = ""
-    # A sheet kept per coder (codings/<coder>.csv) need not repeat the coder's name. A sheet
-    # made by coding_templates is named after its session, not its coder: there the coder
-    # must be written (else every session would count as a coder of its own).
-    if _TEMPLATE_NAME.fullmatch(path.stem):
-        frame["_nocoder"] = frame["coder"].fillna("").astype(str).str.strip() == ""
-    else:
-        frame["coder"] = frame["coder"].where(frame["coder"] != "", path.stem)
-    return frame
-
-
-def _segment_sessions(segment_ids: pd.Series, segments: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
-    """The session each segment belongs to, and whether the segment is known.
-
-    From the segments table when given; otherwise from the id itself (``{session}-T{turn}``).
-    """
-    if segments is not None:
-        session_of = pd.Series(segments["session_id"].astype("string").array,
-                               index=segments["segment_id"].astype("string").array)
-        session_of = session_of[~session_of.index.duplicated()]
-        owner = segment_ids.map(session_of).astype("string")
-        return owner, owner.notna()
-    owner = segment_ids.str.extract(_SEGMENT_ID)["session"].astype("string")
-    return owner, owner.notna()
-
-
-def read_codings(
-    files: str | Path | Iterable[str | Path],
-    *,
-    codebook: Codebook,
-    segments: pd.DataFrame | None = None,
-    sessions: pd.DataFrame | None = None,
-    country: str | None = None,
-) -> Checked:
-    """Read and check coding sheets (CSV or Excel), one coding per row.
-
-    Each row gives a segment (``session_id``, ``segment_id``), a ``code`` (a codebook
-    id or label, matched ignoring case and extra spaces), the ``coder`` and an optional
-    ``memo``. Headers are matched ignoring case and spaces; extra columns (such as the
-    ``speaker`` and ``text`` of a :func:`coding_templates` sheet) are ignored.
-
-    Rules:
-
-    - ``coder`` empty or missing: the file name without extension is the coder (a
-      sheet kept as ``codings/coder-a.csv`` need not repeat the name), except in a
-      sheet written by :func:`coding_templates` (``coding-<session_id>.xlsx``), which is
-      named after its session: there a coded row without a coder is an error.
-    - ``session_id`` empty or missing: taken from the segment.
-    - A row with neither a code nor a memo is a segment left uncoded (templates have
-      one row per segment): it is not a coding, and each file with such rows gets one
-      warning counting them. ``n_read`` counts codings only.
-    - Errors (the row is rejected, the rest read): empty ``segment_id``; a memo but no
-      code; a code that is neither an id nor a label (the fix suggests the nearest
-      one); with ``segments``, a segment that does not exist; a ``session_id`` that
-      disagrees with the segment's session; without ``segments`` but with
-      ``sessions``, an unknown session; a repeat of the same segment, code and coder
-      (the first is kept, the fix names its file and row).
-    - A file that cannot be read (missing, empty, not CSV or Excel) is one error in
-      ``problems`` and the other files are still read.
-
-    Parameters
-    ----------
-    files
-        A sheet or sheets (``.csv``, ``.xlsx``); read in the order given, which decides
-        which of two duplicate rows is kept.
-    codebook
-        From :func:`sparklearn.codebook.load_codebook`.
-    segments
-        Segments table (segment_id, session_id, ...); enables the existence check.
-    sessions
-        Sessions table (session_id, country, ...); gives each coding its country.
-    country
-        Country slug for every coding; default from ``sessions`` (or ``segments``).
-
-    Returns
-    -------
-    Checked
-        ``accepted``: :data:`CODING_COLUMNS` (country, session_id, segment_id, code_id,
-        coder, memo, source_file, source_row), in file and row order; ``rejected``:
-        the rows as read plus ``problem``; ``problems``: the problem table, rows
-        numbered as the user's spreadsheet shows them.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "coder-a.csv"
-    >>> _ = p.write_text("session_id,segment_id,code,coder,memo\\n"
-    ...                  "GH-S01,GH-S01-T002,oa-power,,\\nGH-S01,GH-S01-T003,OA-POWR,,\\n")
-    >>> result = read_codings(p, codebook=load_codebook(), country="ghana")
-    >>> result.accepted[["segment_id", "code_id", "coder"]].values.tolist()
-    [['GH-S01-T002', 'OA-POWER', 'coder-a']]
-    >>> result.problems[["row", "rule", "fix"]].values.tolist()
-    [[3, 'unknown code', "did you mean 'OA-POWER'? Use a code id or label of the codebook"]]
-    """
-    found: list[dict] = []
-    paths = _as_paths(files)
-    frames = []
-    for order, path in enumerate(paths):
-        frame = _read_sheet(path, found)
-        if frame is not None:
-            frames.append(frame.assign(_file_order=order))
-    if not frames:
-        return Checked(_empty_codings(), pd.DataFrame(columns=[*_REQUIRED, "source_file", "source_row", "problem"]),
-                       problems_frame(found))
-    raw = pd.concat(frames, ignore_index=True)
-    if "_missing" not in raw.columns:
-        raw["_missing"] = np.nan
-    text = {c: raw[c].fillna("").astype("string") for c in ("session_id", "segment_id", "code", "coder", "memo")}
-
-    uncoded = (text["code"] == "") & (text["memo"] == "") & raw["_missing"].isna()
-    for file, rows in raw.loc[uncoded].groupby("source_file", sort=False)["source_row"]:
-        listed = ", ".join(map(str, rows.iloc[:10])) + (", ..." if len(rows) > 10 else "")
-        found.append(_file_problem(file, f"{len(rows)} row(s) without a code were skipped as uncoded segments",
-                                   row=int(rows.iloc[0]), column="code", value=f"rows {listed}", severity="warning",
-                                   fix="nothing to do if these segments have no code; otherwise choose one"))
-    raw = raw.loc[~uncoded].reset_index(drop=True)
-    text = {c: s.loc[~uncoded].reset_index(drop=True) for c, s in text.items()}
-
-    looked_up = lookup_codes(text["code"].where(text["code"] != ""), codebook)
-    code_id = looked_up["code_id"]
-    owner, known_segment = _segment_sessions(text["segment_id"], segments)
-    session_id = text["session_id"].where(text["session_id"] != "", owner)
-
-    suggestion = looked_up["suggestion"]
-    unknown_fix = ("did you mean '" + suggestion + "'? Use a code id or label of the codebook").fillna(
-        "use a code id or label of the codebook (see the Codebook sheet of a coding template)")
-    missing_column = raw["_missing"].notna()
-    has_segment = (text["segment_id"] != "") & ~missing_column
-    checks: list[tuple[pd.Series, str, str, str | pd.Series, pd.Series]] = [
-        (missing_column, "segment_id", "the sheet lacks a required column",
-         "add the missing column named in the file's first problem", raw["_missing"].astype("string")),
-        ((text["segment_id"] == "") & ~missing_column, "segment_id", "segment_id is empty",
-         "fill in the segment id (e.g. GH-S01-T004) or delete the row", text["segment_id"]),
-        ((text["code"] == "") & (text["memo"] != "") & ~missing_column, "code", "a memo but no code",
-         "choose the code the memo is about, or delete the row", text["memo"]),
-        ((text["code"] != "") & code_id.isna(), "code", "unknown code", unknown_fix, text["code"]),
-    ]
-    if segments is not None:
-        checks.append((has_segment & ~known_segment, "segment_id", "no such segment",
-                       "use a segment id of the session's turns (ids look like GH-S01-T004: the session and the "
-                       "speaker turn); check the session file has that many turns", text["segment_id"]))
-    else:
-        checks.append((has_segment & ~known_segment, "segment_id", "not a segment id",
-                       "segment ids look like GH-S01-T004: the session id, '-T' and the speaker turn",
-                       text["segment_id"]))
-        if sessions is not None:
-            checks.append((has_segment & session_id.notna() & ~session_id.isin(sessions["session_id"]),
-                           "session_id", "unknown session", "use the id of a session file (its session_id)",
-                           session_id))
-    nocoder = raw["_nocoder"].fillna(False).astype(bool) if "_nocoder" in raw.columns \
-        else pd.Series(False, index=raw.index)
-    checks.append((nocoder & ~missing_column, "coder", "no coder",
-                   "write your name or initials in the coder column of every row you code (the same in every "
-                   "sheet); `sparklearn template coding --coder NAME` fills it in for you", text["coder"]))
-    mismatch = (text["session_id"] != "") & owner.notna() & (text["session_id"] != owner)
-    checks.append((mismatch.fillna(False), "session_id", "the segment belongs to another session",
-                   "segment " + text["segment_id"] + " is in session " + owner.fillna("")
-                   + "; correct the session_id or the segment_id", text["session_id"]))
-
-    error = pd.Series(False, index=raw.index)
-    for mask, *_ in checks:
-        error |= mask.fillna(False).astype(bool)
-    coder = text["coder"]
-    key = pd.DataFrame({"segment_id": text["segment_id"], "code_id": code_id, "coder": coder})
-    candidates = key.loc[~error]
-    repeat = candidates.duplicated(keep="first")
-    first = candidates.groupby(["segment_id", "code_id", "coder"], sort=False).ngroup()
-    first_row = pd.Series(candidates.index, index=candidates.index).groupby(first).transform("first")
-    duplicate = pd.Series(False, index=raw.index)
-    duplicate.loc[repeat.index[repeat.to_numpy()]] = True
-    where = first_row.reindex(raw.index).fillna(0).astype(int)
-    dup_fix = ("same segment, code and coder as row " + raw["source_row"].iloc[where].astype("string").to_numpy()
-               + " of " + raw["source_file"].iloc[where].astype("string").to_numpy()
-               + "; delete this row (a segment counts once per code and coder)")
-    checks.append((duplicate, "code", "duplicate coding", pd.Series(dup_fix, index=raw.index, dtype="string"),
-                   text["code"]))
-
-    rows = []
-    for mask, column, rule, fix, value in checks:
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
-            continue
-        hit = raw.loc[mask]
-        rows.append(pd.DataFrame({
-            "file": hit["source_file"], "row": hit["source_row"], "column": column,
-            "value": value.loc[mask].fillna("").astype(str), "rule": rule,
-            "fix": fix.loc[mask] if isinstance(fix, pd.Series) else fix, "severity": "error",
-            "_order": hit["_file_order"],
-        }))
-    rejected_mask = error | duplicate
-    row_problems = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*PROBLEM_COLUMNS, "_order"])
-    row_problems = row_problems.sort_values(["_order", "row"], kind="stable")
-    problems = pd.concat([problems_frame(found), problems_frame(row_problems.drop(columns="_order")
-                                                               .to_dict("records"))], ignore_index=True)
-
-    reasons = row_problems.groupby(["file", "row"], sort=False)["rule"].agg("; ".join)
-    rejected = raw.loc[rejected_mask].drop(columns=["_file_order", "_missing", "_nocoder"], errors="ignore")
-    rejected["problem"] = [reasons.get((f, r), "") for f, r in zip(rejected["source_file"], rejected["source_row"])]
-
-    good = ~rejected_mask
-    accepted = pd.DataFrame({
-        "country": _countries(session_id[good], text["segment_id"][good], country, sessions, segments),
-        "session_id": session_id[good], "segment_id": text["segment_id"][good], "code_id": code_id[good],
-        "coder": coder[good], "memo": text["memo"][good],
-        "source_file": raw.loc[good, "source_file"].astype("string"),
-        "source_row": raw.loc[good, "source_row"].astype("int64"),
-    })
-    return Checked(accepted.reset_index(drop=True), rejected.reset_index(drop=True), problems)
-
-
-def _countries(session_id: pd.Series, segment_id: pd.Series, country: str | None,
-               sessions: pd.DataFrame | None, segments: pd.DataFrame | None) -> pd.Series:
-    if country is not None:
-        return pd.Series(country, index=session_id.index, dtype="string")
-    if sessions is not None and "country" in sessions:
-        return session_id.map(sessions.drop_duplicates("session_id").set_index("session_id")["country"]) \
-            .astype("string")
-    if segments is not None and "country" in segments:
-        return segment_id.map(segments.drop_duplicates("segment_id").set_index("segment_id")["country"]) \
-            .astype("string")
-    return pd.Series(pd.NA, index=session_id.index, dtype="string")
-
-
-def _empty_codings() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="string") for c in CODING_COLUMNS})
-    return frame.astype({"source_row": "int64"})
-
-
-# --------------------------------------------------------------------------- Excel helpers
-
-
-def excel_safe(value: object) -> object:
-    """Text that Excel will not run as a formula: a leading ``= + - @`` (or tab, CR) gets a ``'``.
-
-    Numbers and missing values pass through unchanged.
-
-    Examples
-    --------
-    >>> excel_safe("=HYPERLINK(\\"http://x\\")"), excel_safe("- a bullet"), excel_safe("fine"), excel_safe(3)
-    ('\\'=HYPERLINK("http://x")', "'- a bullet", 'fine', 3)
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _put(ws, row: int, column: int, value: object):
-    """Write a cell as data, never as a formula (openpyxl turns any text starting with '=' into one)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ws.cell(row=row, column=column)
-    cell = ws.cell(row=row, column=column, value=excel_safe(value) if isinstance(value, str) else value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
-
-
-def _header(ws, names: Sequence[str], widths: Sequence[float]) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    for j, (name, width) in enumerate(zip(names, widths), start=1):
-        cell = _put(ws, 1, j, name)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-        ws.column_dimensions[get_column_letter(j)].width = width
-    ws.freeze_panes = "A2"
-
-
-def _save(workbook, path: Path) -> Path:
-    from .pipeline import write_atomic
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    write_atomic(path, buffer.getvalue())
-    return path
-
-
-# --------------------------------------------------------------------------- templates
-
-
-def coding_templates(
-    country: str,
-    out_dir: str | Path,
-    *,
-    paths: Paths | None = None,
-    sessions: Sequence[str] | pd.DataFrame | str | None = None,
-    segments: pd.DataFrame | None = None,
-    codebook: Codebook | None = None,
-    coder: str | None = None,
-) -> list[Path]:
-    """Write one blank coding sheet per session (``coding-<session_id>.xlsx``), for coding in Excel.
-
-    Each workbook has a **Coding** sheet with one row per speaker turn (session_id,
-    segment_id, speaker pseudonym, text, then empty code, coder and memo columns; the
-    code column has a dropdown of every codebook code), and a **Codebook** sheet
-    (code_id, label, path, definition, when_to_use, when_not_to_use) that the dropdown
-    refers to, so the list has no length limit. To give a segment a second code,
-    copy its row below (the dropdown covers spare rows too). Texts that Excel could
-    run as formulas get a leading ``'`` (see :func:`excel_safe`).
-
-    Filled sheets are read back by :func:`read_codings`: put them in the country's
-    ``codings/`` folder. Rows left without a code are uncoded segments, not errors.
-
-    Parameters
-    ----------
-    country
-        Country slug.
-    out_dir
-        Folder to write to (created if needed).
-    paths
-        Data folders; default :func:`sparklearn.config.resolve_paths`.
-    sessions
-        Session ids to write (default every session of the country); a sessions
-        table is accepted too (its ``session_id`` column).
-    segments
-        Pseudonymised segments table (segment_id, session_id, speaker, text; turn and
-        country used when present). Default: the country's prepared segments
-        (:func:`sparklearn.prepare.prepare`), so the text is never the raw text.
-    codebook
-        Default: the data folder's codebook.
-    coder
-        The coder's name or initials, written in every row's coder column (a coder
-        must be named in these sheets: they are named after the session, not the coder).
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files written, in session order.
-    """
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    paths = paths or resolve_paths()
-    codebook = codebook or load_codebook(paths.codebook_file)
-    if segments is None:
-        from .prepare import prepare
-
-        segments = prepare(country, paths).tables["segments"]
-    _require(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
-    if "country" in segments.columns:
-        segments = segments.loc[segments["country"] == country]
-    known = list(dict.fromkeys(segments["session_id"].astype(str)))
-    if sessions is None:
-        wanted = sorted(known)
-    else:
-        if isinstance(sessions, pd.DataFrame):
-            wanted = sessions["session_id"].astype(str).tolist()
-        else:
-            wanted = [sessions] if isinstance(sessions, str) else [str(s) for s in sessions]
-        unknown = [s for s in wanted if s not in known]
-        if unknown:
-            raise ParameterError(f"no segments for session(s) {', '.join(unknown)} of {country} "
-                                 f"(sessions: {', '.join(sorted(known)) or 'none'})")
-    order = ["session_id", "turn"] if "turn" in segments.columns else ["session_id", "segment_id"]
-    segments = segments.sort_values(order, kind="stable")
-    codes = codebook_table(codebook)
-    out_dir = Path(out_dir)
-    written = []
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for session_id in wanted:
-        rows = segments.loc[segments["session_id"].astype(str) == session_id, TEMPLATE_COLUMNS[:4]]
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "Coding"
-        _header(sheet, TEMPLATE_COLUMNS, [12, 15, 18, 70, 22, 12, 40])
-        for i, record in enumerate(rows.itertuples(index=False), start=2):
-            for j, value in enumerate(record, start=1):
-                _put(sheet, i, j, value).alignment = wrap
-            if coder:
-                _put(sheet, i, TEMPLATE_COLUMNS.index("coder") + 1, coder)
-        last = len(rows) + 1 + _SPARE_ROWS
-        sheet["E1"].comment = Comment("Choose a code from the list (the Codebook sheet explains each). To give a "
-                                      "turn a second code, copy its row below and choose another code.", "sparklearn")
-        sheet["F1"].comment = Comment("Your name or initials as coder, e.g. coder-a, in every row you code (the "
-                                      "same in every sheet). A coded row without a coder is not read.", "sparklearn")
-        sheet.auto_filter.ref = f"A1:G{len(rows) + 1}"
-
-        book_sheet = book.create_sheet("Codebook")
-        _header(book_sheet, TEMPLATE_CODEBOOK_COLUMNS, [20, 40, 50, 60, 60, 60])
-        listed = codes[["code_id", "label", "path", "definition", "when_to_use", "when_not_to_use"]]
-        for i, record in enumerate(listed.itertuples(index=False), start=2):
-            for j, value in enumerate(record, start=1):
-                _put(book_sheet, i, j, value).alignment = wrap
-        dropdown = DataValidation(
-            type="list", formula1=f"Codebook!$A$2:$A${len(codes) + 1}", allow_blank=True,
-            showDropDown=False, showErrorMessage=True, errorStyle="warning",
-            errorTitle="Not a codebook code", error="Choose a code from the list (see the Codebook sheet).",
-            showInputMessage=True, promptTitle="Code", prompt="Choose a codebook code")
-        dropdown.add(f"E2:E{last}")
-        sheet.add_data_validation(dropdown)
-        written.append(_save(book, out_dir / f"coding-{session_id}.xlsx"))
-    return written
-
 
 # --------------------------------------------------------------------------- counting core
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ParameterError(f"the {name} table lacks column(s) {', '.join(missing)} "
-                             f"(it has: {', '.join(map(str, frame.columns))})")
 
 
 def _grouping(by: str | Sequence[str]) -> list[str]:
@@ -558,7 +95,7 @@ def _session_attributes(sessions: pd.DataFrame | None, wanted: Sequence[str]) ->
     if sessions is None:
         raise ParameterError(f"grouping by {', '.join(wanted)} needs the sessions table: pass sessions=")
     needed = ["campaign_ids" if w == "campaign_id" else w for w in wanted]
-    _require(sessions, ["session_id", *needed], "sessions")
+    require_columns(sessions, ["session_id", *needed], "sessions")
     table = sessions[["session_id", *needed]].drop_duplicates("session_id")
     if "campaign_id" in wanted:
         table = table.assign(campaign_id=table["campaign_ids"].astype("string").str.split(";")) \
@@ -674,7 +211,7 @@ def code_frequencies(
     1   ghana       Y          1           1           1                  4      0.25
     """
     by = _grouping(by)
-    _require(codings, ["segment_id", "session_id", "code_id", *[b for b in by if b in ("country", "coder")]],
+    require_columns(codings, ["segment_id", "session_id", "code_id", *[b for b in by if b in ("country", "coder")]],
              "codings")
     frame = _attach(codings[list(dict.fromkeys(["segment_id", "session_id", "code_id",
                                                  *[b for b in by if b in codings.columns]]))],
@@ -735,7 +272,7 @@ def code_frequencies(
 def _group_sizes(segments: pd.DataFrame, by: Sequence[str], sessions: pd.DataFrame | None,
                  codings: pd.DataFrame) -> pd.DataFrame:
     """Segments per group, the denominator of coverage."""
-    _require(segments, ["segment_id", "session_id", *[b for b in by if b == "country"]], "segments")
+    require_columns(segments, ["segment_id", "session_id", *[b for b in by if b == "country"]], "segments")
     units = segments[list(dict.fromkeys(["segment_id", "session_id", *[b for b in by if b == "country"]]))]
     units = units.drop_duplicates("segment_id")
     units = _attach(units, by, sessions, "segment(s)")
@@ -801,7 +338,7 @@ def cooccurrence(
     """
     if measure not in ("jaccard", "lift"):
         raise ParameterError(f"measure must be 'jaccard' or 'lift', not {measure!r}")
-    _require(codings, ["segment_id", "code_id"], "codings")
+    require_columns(codings, ["segment_id", "code_id"], "codings")
     seg_f, seg_ids = pd.factorize(codings["segment_id"])
     code_f, code_ids = pd.factorize(codings["code_id"])
     rolled = _rolled_codes(np.asarray(code_ids, dtype=object), level, codebook)
@@ -893,7 +430,7 @@ def framework_matrix(
         raise ParameterError(f"case must be 'country', 'campaign_id' or 'session_id', not {case!r}")
     if quotes_per_cell < 0 or max_quote_chars < 2:
         raise ParameterError("quotes_per_cell must be >= 0 and max_quote_chars >= 2")
-    _require(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
+    require_columns(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
     table = code_frequencies(codings, by=(case,), segments=segments, sessions=sessions, level=level,
                              codebook=codebook)
     if codes is not None:
@@ -927,61 +464,6 @@ def framework_matrix(
     for column in ("quotes", "quote_segment_ids"):
         table[column] = table[column].fillna("").astype("string")
     return table
-
-
-def framework_matrix_to_excel(matrix: pd.DataFrame, path: str | Path, *, codebook: Codebook | None = None) -> Path:
-    """Write a framework matrix as an Excel workbook: cases down, themes across.
-
-    Sheet **Framework matrix**: one cell per case and theme with the number of coded
-    segments (and coverage when known) followed by the quotes, wrapped. Sheet
-    **Counts**: the coded-segment counts as numbers, for sorting and charts. Any text
-    that Excel could run as a formula starts with ``'`` (see :func:`excel_safe`).
-
-    Parameters
-    ----------
-    matrix
-        From :func:`framework_matrix` (its first column is the case).
-    path
-        ``.xlsx`` file to write (atomically).
-    codebook
-        Adds each code's label under its id in the header.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    _require(matrix, ["code_id", "n_segments", "quotes"], "framework matrix")
-    case = matrix.columns[0]
-    labels = codebook_table(codebook).set_index("code_id")["label"] if codebook is not None else pd.Series(dtype=str)
-    cases = list(dict.fromkeys(matrix[case]))
-    themes = list(dict.fromkeys(matrix["code_id"]))
-    coverage = matrix["coverage"] if "coverage" in matrix else pd.Series(np.nan, index=matrix.index)
-    cell_text = (matrix["n_segments"].astype(str) + " segment(s)"
-                 + np.where(coverage.notna(), " (" + (coverage * 100).round(0).astype("Int64").astype(str) + "%)", "")
-                 + np.where(matrix["quotes"].fillna("") != "", "\n\n" + matrix["quotes"].fillna(""), ""))
-    text = pd.Series(cell_text.to_numpy(), index=pd.MultiIndex.from_frame(matrix[[case, "code_id"]]))
-    counts = matrix.set_index([case, "code_id"])["n_segments"]
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Framework matrix"
-    count_sheet = book.create_sheet("Counts")
-    headers = [f"{t}\n{labels[t]}" if t in labels.index else t for t in themes]
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for ws, width in ((sheet, 45), (count_sheet, 14)):
-        _header(ws, [case, *headers], [18, *[width] * len(themes)])
-        ws.freeze_panes = "B2"
-    for i, name in enumerate(cases, start=2):
-        for ws in (sheet, count_sheet):
-            _put(ws, i, 1, name).font = Font(bold=True)
-        for j, theme in enumerate(themes, start=2):
-            _put(sheet, i, j, text.get((name, theme), "")).alignment = wrap
-            _put(count_sheet, i, j, int(counts.get((name, theme), 0)))
-    return _save(book, Path(path))
 
 
 def quotes(
@@ -1029,8 +511,8 @@ def quotes(
     """
     if context < 0:
         raise ParameterError("context must be 0 or more turns")
-    _require(codings, ["segment_id", "code_id", "coder"], "codings")
-    _require(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
+    require_columns(codings, ["segment_id", "code_id", "coder"], "codings")
+    require_columns(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
     wanted = descendants(codebook, code) if codebook is not None else [code]
     hits = codings.loc[codings["code_id"].isin(wanted)]
     found = hits.groupby("segment_id", sort=False).agg(
@@ -1051,7 +533,7 @@ def quotes(
         if column not in table.columns:
             table[column] = default
     if sessions is not None:
-        _require(sessions, ["session_id", "date"], "sessions")
+        require_columns(sessions, ["session_id", "date"], "sessions")
         table = table.merge(sessions.drop_duplicates("session_id")[["session_id", "date"]], on="session_id",
                             how="left")
     else:

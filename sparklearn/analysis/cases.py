@@ -1,0 +1,425 @@
+"""(from compare.py)
+Cross-country comparison: comparable denominators, careful statistics, case comparison.
+
+Seven countries and about fourteen campaigns are a small N, so this module keeps the
+comparison honest in four ways:
+
+1. **Comparable denominators.** Counts are read against campaign-months active and
+   reflection sessions held (:func:`exposure`, :func:`outcome_rates`), so that no
+   country looks bigger for having more campaigns or a longer harvest.
+2. **Statistics that say what they can.** Contingency tables switch to an exact test
+   when cells are small (:func:`contingency`); rates are compared with a Poisson or
+   negative-binomial GLM with the exposure as offset (:func:`rate_ratios`); every
+   family of tests is Holm-corrected; every result carries plain-words ``warnings``
+   and a ``describe_*`` helper turns it into a careful sentence (effect size,
+   interval, caveat; never a bare p-value).
+3. **Themes** by country or campaign (:func:`theme_matrix`), what is distinctive for a
+   country beyond chance (:func:`distinctive_themes`), and over rounds
+   (:func:`themes_over_rounds`).
+4. **Case comparison**: campaign conditions calibrated from the harvest and the
+   session codings with documented rules (:func:`campaign_conditions`), then
+   crisp-set QCA through :mod:`sparklearn.qca` (:func:`case_comparison`).
+
+Every function takes tidy tables and returns new ones; none plots or rounds
+(figures are in :mod:`sparklearn.plots`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sparklearn.analysis import qca
+from sparklearn.analysis.country_themes import _coded_segments, _segment_units
+from sparklearn.analysis.outcomes import CONFIRMED
+from sparklearn.analysis.rates import _unknown_campaigns
+from sparklearn.codebook import Codebook, codebook_table
+from sparklearn.countries import Registry
+from sparklearn.exceptions import CodebookError, InputError, ParameterError
+from sparklearn.frames import require_columns
+from sparklearn.store import Stacked
+from sparklearn.wording import _count
+
+# --------------------------------------------------------------------------- case comparison (QCA)
+
+
+@dataclass(frozen=True)
+class ConditionRule:
+    """How one campaign-level condition (or the outcome) is calibrated from the data.
+
+    A campaign is in the set (1) when the **harvest** shows it, at least
+    ``min_outcomes`` outcomes matching the filters and making up at least
+    ``min_share`` of the campaign's outcomes, **or** the **sessions** show it: at
+    least ``min_coverage`` of the segments of the campaign's reflection sessions
+    carry one of ``codes``. Empty filters match everything; ``min_coverage=None``
+    (or no ``codes``) leaves the sessions out.
+
+    Attributes
+    ----------
+    name
+        Column name in the calibrated table (QCA notation: no ``*``, ``+``, ``~``).
+    meaning
+        The condition in plain words, for the report.
+    actor_types, types_of_change, components, valence, substantiation
+        Filters on the outcome columns ``actor_type``, ``type_of_change``,
+        ``strategic_components`` (any of these ``SC-*`` ids), ``valence`` and
+        ``substantiation``.
+    min_outcomes, min_share
+        Harvest thresholds.
+    codes, min_coverage
+        Session-coding evidence and its threshold (a share of segments).
+    """
+
+    name: str
+    meaning: str
+    actor_types: tuple[str, ...] = ()
+    types_of_change: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    valence: tuple[str, ...] = ()
+    substantiation: tuple[str, ...] = ()
+    min_outcomes: int = 1
+    min_share: float = 0.0
+    codes: tuple[str, ...] = ()
+    min_coverage: float | None = 0.15
+
+
+#: The five campaign conditions of the comparison, calibrated from the data.
+#: Thresholds: one matching outcome is evidence enough because each is a substantiable
+#: change in a named actor's behaviour; 15 % of a campaign's segments is about one turn
+#: in seven of its reflection sessions, well above a passing mention. A membership base
+#: needs community groups in at least 15 % of the outcomes, because a single community
+#: action happens in almost any campaign.
+CONDITION_RULES: tuple[ConditionRule, ...] = (
+    ConditionRule("BROAD_COALITION", "a broad coalition: a civil-society organisation changed with coalition work "
+                  "credited, or the sessions dwell on forming coalitions",
+                  actor_types=("cso",), components=("SC-COALITION",), codes=("CO-FORM-COALITION", "SC-COALITION")),
+    ConditionRule("AUDIT_OR_PARLIAMENT", "engagement with the audit institution or the legislature: one of them "
+                  "changed, or the sessions dwell on them",
+                  actor_types=("audit-institution", "legislature"), codes=("AE-SAI", "AE-LEGISLATURE")),
+    ConditionRule("INSIDE_ALLIES", "inside allies in government: a new relationship with the executive, or the "
+                  "sessions dwell on the sandwich strategy",
+                  actor_types=("executive",), types_of_change=("relationship",), codes=("ARC-SANDWICH",)),
+    ConditionRule("MEMBERSHIP_BASE", "a membership base: community groups themselves act in at least 15 % of the "
+                  "outcomes, or the sessions dwell on bottom-up agency and power",
+                  actor_types=("community",), min_share=0.15, codes=("SC-AGENCY", "OA-POWER")),
+    ConditionRule("MEDIA", "media work: the media changed how they cover the issue, or the sessions dwell on media "
+                  "and public discourse", actor_types=("media",), codes=("AE-MEDIA", "SC-DISCOURSE")),
+)
+
+
+#: The outcome of the case comparison: a positive policy or budget change confirmed by an informant.
+OUTCOME_RULE = ConditionRule(
+    "POLICY_BUDGET_CHANGE", "a substantiated policy or budget change: a positive policy or budget outcome that an "
+    "independent informant confirmed fully or partially",
+    types_of_change=("policy", "budget"), valence=("positive",), substantiation=CONFIRMED, min_coverage=None,
+)
+
+
+def _in(values: pd.Series, allowed: tuple[str, ...]) -> np.ndarray:
+    if not allowed:
+        return np.ones(len(values), dtype=bool)
+    return values.astype("string").str.strip().isin(allowed).fillna(False).to_numpy(dtype=bool)
+
+
+def _check_rules(rules: Sequence[ConditionRule], codebook: Codebook | None) -> None:
+    names = [r.name for r in rules]
+    if len(set(names)) != len(names):
+        raise ParameterError(f"two rules share a name: {names}")
+    if codebook is None:
+        return
+    known = set(codebook_table(codebook)["code_id"])
+    vocabularies = codebook.vocabularies
+    for rule in rules:
+        for code in (*rule.codes, *rule.components):
+            if code not in known:
+                raise CodebookError(f"the rule for {rule.name} uses the code {code!r}, which the codebook lacks",
+                                    file=codebook.source, value=code,
+                                    fix="update the rule (dataclasses.replace) or the codebook")
+        for field_name, vocabulary_name in (("actor_types", "actor_type"), ("types_of_change", "type_of_change")):
+            if vocabulary_name in vocabularies:
+                allowed = set(vocabularies[vocabulary_name]["id"])
+                for value in getattr(rule, field_name):
+                    if value not in allowed:
+                        raise CodebookError(f"the rule for {rule.name} uses the {vocabulary_name} {value!r}, which "
+                                            "the codebook's vocabulary lacks", file=codebook.source, value=value,
+                                            fix=f"use one of: {', '.join(sorted(allowed))}")
+
+
+def campaign_conditions(
+    stacked: Stacked,
+    registry: Registry,
+    codebook: Codebook | None = None,
+    *,
+    sectors: Sequence[str] | None = None,
+    rules: Sequence[ConditionRule] = CONDITION_RULES,
+    outcome: ConditionRule = OUTCOME_RULE,
+) -> pd.DataFrame:
+    """Calibrate campaign-level conditions and the outcome (crisp sets, 0/1) from the data.
+
+    Each condition follows its :class:`ConditionRule` (see :data:`CONDITION_RULES`
+    for the defaults and :func:`condition_rules` for a table to print): evidence
+    from the outcome harvest or from the codings of the campaign's reflection
+    sessions (a session on several campaigns counts for each; a segment carries a
+    code if any coder applied it). The outcome (:data:`OUTCOME_RULE`) uses the
+    harvest only. Every campaign of the registry gets a row, with zeros if it has
+    no data.
+
+    Parameters
+    ----------
+    stacked
+        Processed tables of the countries compared (:func:`load_processed`).
+    registry
+        Countries and campaigns.
+    codebook
+        If given, the rules' codes and vocabulary values are checked against it.
+    sectors
+        Keep only the campaigns of these sectors (None or empty: all).
+    rules, outcome
+        Calibration rules (replace thresholds with ``dataclasses.replace``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per campaign of the compared countries: campaign_id, country,
+        sector, one 0/1 column per rule and the outcome, then the evidence for
+        each: ``<NAME>_outcomes`` (matching outcomes), ``<NAME>_share`` (of the
+        campaign's outcomes; NaN without outcomes) and ``<NAME>_coverage`` (share
+        of the campaign's session segments with the codes; NaN without segments).
+
+    Examples
+    --------
+    >>> from sparklearn.countries import load_registry
+    >>> reg = load_registry()
+    >>> out = pd.DataFrame({"outcome_id": ["KE-O001"], "country": ["kenya"], "campaign_id": ["ke-baringo-water"],
+    ...     "actor_type": ["legislature"], "type_of_change": ["budget"], "strategic_components": ["SC-ECOSYSTEM"],
+    ...     "valence": ["positive"], "substantiation": ["fully"]})
+    >>> none = pd.DataFrame(columns=["session_id", "campaign_ids", "segment_id", "code_id", "coder"])
+    >>> data = Stacked(("kenya",), none, none, none, out)
+    >>> campaign_conditions(data, reg)[["campaign_id", "AUDIT_OR_PARLIAMENT", "MEDIA", "POLICY_BUDGET_CHANGE"]]
+             campaign_id  AUDIT_OR_PARLIAMENT  MEDIA  POLICY_BUDGET_CHANGE
+    0  ke-primary-health                    0      0                     0
+    1   ke-baringo-water                    1      0                     1
+    """
+    rules = [*rules, outcome]
+    _check_rules(rules, codebook)
+    outcomes = stacked.outcomes
+    require_columns(outcomes, ["campaign_id", "actor_type", "type_of_change", "strategic_components", "valence",
+                        "substantiation"], "outcomes")
+    kept = registry.campaigns["country"].isin(stacked.countries)
+    if sectors:
+        kept &= registry.campaigns["sector"].isin(sectors)
+    campaigns = registry.campaigns.loc[kept, ["campaign_id", "country", "sector"]].reset_index(drop=True)
+    _unknown_campaigns(outcomes, ~outcomes["campaign_id"].isin(registry.campaigns["campaign_id"]), registry.source)
+    index = pd.Index(campaigns["campaign_id"])
+    n_outcomes = outcomes.groupby("campaign_id").size().reindex(index, fill_value=0).to_numpy()
+
+    coded_codes = sorted({c for r in rules if r.min_coverage is not None for c in r.codes})
+    coverage_of: dict[str, np.ndarray] = {}
+    if coded_codes:
+        units = _segment_units(stacked.segments, stacked.sessions, ["campaign_id"])
+        per_campaign = units.groupby("campaign_id").size().reindex(index, fill_value=0).to_numpy()
+        coded = _coded_segments(stacked.codings, stacked.segments, None, "code", None)
+        for rule in rules:
+            if rule.min_coverage is None or not rule.codes:
+                continue
+            hit = coded.loc[coded["code_id"].isin(rule.codes), "segment_id"].unique()
+            n_hit = units.loc[units["segment_id"].isin(hit)].groupby("campaign_id").size()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                coverage_of[rule.name] = np.where(per_campaign > 0, n_hit.reindex(index, fill_value=0).to_numpy()
+                                                  / per_campaign, np.nan)
+
+    components = outcomes["strategic_components"].fillna("").astype(str).str.split(";")
+    flags, evidence = {}, {}
+    for rule in rules:
+        match = (_in(outcomes["actor_type"], rule.actor_types) & _in(outcomes["type_of_change"], rule.types_of_change)
+                 & _in(outcomes["valence"], rule.valence) & _in(outcomes["substantiation"], rule.substantiation))
+        if rule.components:
+            match &= components.map(lambda ids: any(c.strip() in rule.components for c in ids)).to_numpy(dtype=bool)
+        count = outcomes.loc[match].groupby("campaign_id").size().reindex(index, fill_value=0).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(n_outcomes > 0, count / n_outcomes, np.nan)
+        member = (count >= rule.min_outcomes) & (np.nan_to_num(share) >= rule.min_share)
+        evidence[f"{rule.name}_outcomes"] = count
+        evidence[f"{rule.name}_share"] = share
+        if rule.name in coverage_of:
+            member |= np.nan_to_num(coverage_of[rule.name]) >= rule.min_coverage
+            evidence[f"{rule.name}_coverage"] = coverage_of[rule.name]
+        flags[rule.name] = member.astype(np.int64)
+    return campaigns.assign(**flags, **evidence)
+
+
+def condition_rules(
+    rules: Sequence[ConditionRule] = CONDITION_RULES, outcome: ConditionRule = OUTCOME_RULE,
+    *, labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The calibration rules as a table for the report.
+
+    ``labels`` (code or vocabulary id -> label) shows codes and components as readers know
+    them ("Bolster agency from the bottom up" rather than ``SC-AGENCY``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        name, role (``"condition"`` or ``"outcome"``), meaning, harvest (the outcome
+        filter and threshold in words), sessions (codes and threshold, or ``""``).
+
+    Examples
+    --------
+    >>> condition_rules().loc[1, ["name", "harvest"]].tolist()
+    ['AUDIT_OR_PARLIAMENT', "at least one outcome where the social actor is 'audit-institution' or 'legislature'"]
+    >>> condition_rules(labels={"audit-institution": "Supreme audit institution"}).loc[1, "harvest"]
+    "at least one outcome where the social actor is 'Supreme audit institution' or 'legislature'"
+    """
+
+    shown = dict(labels or {})
+
+    def words(values) -> str:
+        quoted = [f"'{shown.get(v, v)}'" for v in values]
+        return " or ".join(quoted)
+
+    def harvest(rule: ConditionRule) -> str:
+        clauses = [f"{what} {words(values)}" for what, values in (
+            ("the social actor is", rule.actor_types), ("the type of change is", rule.types_of_change),
+            ("the strategic components include", rule.components), ("the valence is", rule.valence),
+            ("the informant's verdict is", rule.substantiation)) if values]
+        many = "one outcome" if rule.min_outcomes == 1 else _count(rule.min_outcomes, "outcome")
+        text = f"at least {many}"
+        if clauses:
+            text += " where " + (clauses[0] if len(clauses) == 1
+                                 else ", ".join(clauses[:-1]) + " and " + clauses[-1])
+        if rule.min_share:
+            text += (f", {'such outcomes' if clauses else 'they'} making up at least {rule.min_share:.0%} of "
+                     "the campaign's outcomes")
+        return text
+
+    def sessions(rule: ConditionRule) -> str:
+        if rule.min_coverage is None or not rule.codes:
+            return ""
+        return (f"or at least {rule.min_coverage:.0%} of the speaker turns in the campaign's reflection sessions "
+                f"coded {words(rule.codes)}")
+
+    all_rules = [*rules, outcome]
+    return pd.DataFrame({
+        "name": [r.name for r in all_rules],
+        "role": ["condition"] * len(rules) + ["outcome"],
+        "meaning": [r.meaning for r in all_rules],
+        "harvest": [harvest(r) for r in all_rules],
+        "sessions": [sessions(r) for r in all_rules],
+    })
+
+
+@dataclass(frozen=True)
+class CaseComparison:
+    """What :func:`case_comparison` returns: the QCA tables ready for the report.
+
+    Attributes
+    ----------
+    conditions, outcome
+        As given.
+    truth_table
+        :func:`sparklearn.analysis.qca.truth_table` output (observed configurations).
+    solutions
+        The complex and parsimonious solutions stacked: ``kind`` (``"complex"`` or
+        ``"parsimonious"``) then :data:`sparklearn.analysis.qca.SOLUTION_COLUMNS`. Empty if
+        no configuration is positive.
+    simplifying_assumptions
+        Remainders the parsimonious solution(s) assume would show the outcome:
+        ``solution``, the conditions, ``configuration``, ``n``.
+    n_cases
+        Cases (campaigns) compared.
+    warnings
+        Plain-words caveats for the reader.
+    """
+
+    conditions: tuple[str, ...]
+    outcome: str
+    truth_table: pd.DataFrame
+    solutions: pd.DataFrame
+    simplifying_assumptions: pd.DataFrame
+    n_cases: int
+    warnings: tuple[str, ...]
+
+
+def case_comparison(
+    cases: pd.DataFrame,
+    conditions: Sequence[str] = tuple(r.name for r in CONDITION_RULES),
+    outcome: str = OUTCOME_RULE.name,
+    *,
+    case: str = "campaign_id",
+    incl_cut: float = 1.0,
+    n_cut: int = 1,
+) -> CaseComparison:
+    """Crisp-set QCA of the calibrated campaigns: truth table, complex and parsimonious solutions.
+
+    Calls :func:`sparklearn.analysis.qca.truth_table` and :func:`sparklearn.analysis.qca.minimise`
+    twice: the complex (conservative) solution treats unobserved configurations as
+    not leading to the outcome; the parsimonious one lets the minimisation assume
+    whatever simplifies, and lists those simplifying assumptions. Consistency and
+    coverage are reported per term and per solution.
+
+    Parameters
+    ----------
+    cases
+        One row per case with 0/1 columns (:func:`campaign_conditions`).
+    conditions
+        Condition columns.
+    outcome
+        Outcome column; ``"~NAME"`` analyses its absence.
+    case
+        Column naming the cases.
+    incl_cut, n_cut
+        Least consistency for a configuration to count as positive (1.0: no
+        contradicting case tolerated, as befits a dozen cases) and least cases.
+
+    Returns
+    -------
+    CaseComparison
+
+    Examples
+    --------
+    >>> cases = pd.DataFrame({"campaign_id": list("abcdef"), "A": [1, 1, 0, 0, 1, 0], "B": [1, 0, 1, 0, 1, 1],
+    ...                       "Y": [1, 0, 0, 0, 1, 0]})
+    >>> qca_result = case_comparison(cases, ["A", "B"], "Y")
+    >>> qca_result.solutions[["kind", "expression", "consistency", "raw_coverage"]]
+               kind expression  consistency  raw_coverage
+    0       complex        A*B          1.0           1.0
+    1  parsimonious        A*B          1.0           1.0
+    """
+    conditions = tuple(conditions)
+    table = qca.truth_table(cases, conditions, outcome, case=case, incl_cut=incl_cut, n_cut=n_cut)
+    k, n_cases = len(conditions), len(cases)
+    notes = []
+    if len(table) < 2 ** k:
+        notes.append(f"{len(table)} of the {2 ** k} possible configurations of {k} conditions are observed in "
+                     f"{n_cases} cases; the other {2 ** k - len(table)} are logical remainders (limited diversity)")
+    contradictory = table.loc[table["contradictory"], "cases"].tolist()
+    if contradictory:
+        notes.append(f"{_count(len(contradictory), 'configuration')} "
+                     f"{'holds' if len(contradictory) == 1 else 'hold'} cases both with and without the outcome "
+                     f"(contradictions): {' | '.join(contradictory)}; look at those cases again")
+    notes.append(f"{n_cases} cases and {k} conditions: with few cases per condition, random data too can give "
+                 "contradiction-free truth tables (Marx and Dusa 2011); read the solutions as hypotheses to check "
+                 "in the cases, not as findings")
+    parts, assumptions = [], []
+    for kind in ("complex", "parsimonious"):
+        try:
+            result = qca.minimise(table, conditions, include=kind)
+        except InputError as err:
+            notes.append(f"no {kind} solution: {err.message}")
+            continue
+        parts.append(result.solutions.assign(kind=kind))
+        if kind == "parsimonious":
+            assumptions.append(result.simplifying_assumptions)
+            used = result.simplifying_assumptions["configuration"].nunique()
+            if used:
+                notes.append(f"the parsimonious solution assumes that {_count(used, 'unobserved configuration')} "
+                             "would show the outcome (simplifying assumptions, listed): check that each is plausible")
+        if result.solutions["solution"].max() > 1:
+            notes.append(f"{result.solutions['solution'].max()} {kind} solutions fit equally well (model ambiguity)")
+    columns = ["kind", *qca.SOLUTION_COLUMNS]
+    solutions = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    assumed = assumptions[0] if assumptions else pd.DataFrame(columns=["solution", *conditions, "configuration", "n"])
+    return CaseComparison(conditions, outcome, table, solutions, assumed, n_cases, tuple(notes))

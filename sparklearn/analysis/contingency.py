@@ -1,0 +1,309 @@
+"""(from compare.py)
+Cross-country comparison: comparable denominators, careful statistics, case comparison.
+
+Seven countries and about fourteen campaigns are a small N, so this module keeps the
+comparison honest in four ways:
+
+1. **Comparable denominators.** Counts are read against campaign-months active and
+   reflection sessions held (:func:`exposure`, :func:`outcome_rates`), so that no
+   country looks bigger for having more campaigns or a longer harvest.
+2. **Statistics that say what they can.** Contingency tables switch to an exact test
+   when cells are small (:func:`contingency`); rates are compared with a Poisson or
+   negative-binomial GLM with the exposure as offset (:func:`rate_ratios`); every
+   family of tests is Holm-corrected; every result carries plain-words ``warnings``
+   and a ``describe_*`` helper turns it into a careful sentence (effect size,
+   interval, caveat; never a bare p-value).
+3. **Themes** by country or campaign (:func:`theme_matrix`), what is distinctive for a
+   country beyond chance (:func:`distinctive_themes`), and over rounds
+   (:func:`themes_over_rounds`).
+4. **Case comparison**: campaign conditions calibrated from the harvest and the
+   session codings with documented rules (:func:`campaign_conditions`), then
+   crisp-set QCA through :mod:`sparklearn.qca` (:func:`case_comparison`).
+
+Every function takes tidy tables and returns new ones; none plots or rounds
+(figures are in :mod:`sparklearn.plots`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats.contingency import association, odds_ratio
+from statsmodels.stats.contingency_tables import Table
+
+from sparklearn.exceptions import ParameterError
+from sparklearn.frames import require_columns
+from sparklearn.wording import _count, _words
+
+# --------------------------------------------------------------------------- multiple comparisons
+
+
+def holm(pvalues: Sequence[float] | np.ndarray | pd.Series, groups: Sequence[object] | None = None) -> np.ndarray:
+    """Holm-adjusted p-values, within each group if ``groups`` is given; NaN kept as NaN.
+
+    The same numbers as statsmodels ``multipletests(pvalues, method="holm")[1]`` (the
+    tests check it), computed for every group at once: statsmodels runs a full
+    garbage collection on each call, which costs a tenth of a second per group in
+    a large session. NaN p-values (tests that could not be run) are not part of
+    any family.
+
+    Parameters
+    ----------
+    pvalues
+        Unadjusted p-values.
+    groups
+        One label per p-value: each group is a family of its own. Default: one family.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, in the input order.
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, np.nan, 0.03]).round(3).tolist()
+    [0.03, 0.06, nan, 0.06]
+    >>> holm([0.01, 0.04, 0.01, 0.04], groups=["a", "a", "b", "b"]).tolist()
+    [0.02, 0.04, 0.02, 0.04]
+    """
+    p = np.asarray(pvalues, dtype=float)
+    family = np.zeros(len(p), dtype=np.int64) if groups is None else pd.factorize(np.asarray(groups))[0]
+    adjusted = np.full(len(p), np.nan)
+    kept = np.flatnonzero(~np.isnan(p))
+    order = kept[np.lexsort((p[kept], family[kept]))]
+    family_sorted = family[order]
+    starts = np.flatnonzero(np.r_[True, family_sorted[1:] != family_sorted[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    rank = np.arange(len(order)) - np.repeat(starts, sizes)
+    raw = (np.repeat(sizes, sizes) - rank) * p[order]
+    stepped = pd.Series(raw).groupby(family_sorted).cummax().to_numpy()
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted
+
+
+# --------------------------------------------------------------------------- contingency tables
+
+
+@dataclass(frozen=True)
+class ContingencyResult:
+    """What :func:`contingency` returns.
+
+    Attributes
+    ----------
+    row, col
+        The two classifications compared (column names of the outcomes table).
+    n
+        Outcomes in the table.
+    table
+        Observed counts, ``row`` values as index and ``col`` values as columns.
+    cells
+        One row per cell: ``row``, ``col`` (named after them), observed, expected,
+        adjusted_residual (Haberman's adjusted standardised residual, from
+        statsmodels ``Table.standardized_resids``), p_cell (two-sided normal),
+        p_holm (Holm over all cells) and notable (``p_holm < alpha``).
+    test
+        ``"chi-square"``, ``"fisher exact"``, ``"monte-carlo exact"`` or ``"none"``.
+    statistic, dof
+        Pearson chi-square (without continuity correction) and its degrees of freedom.
+    p_value
+        From ``test``; NaN when no test could be run.
+    cramers_v
+        Cramér's V (scipy ``association``; no bias correction, so it runs high in
+        small tables).
+    odds_ratio, odds_ratio_ci
+        2 x 2 tables only: conditional maximum-likelihood odds ratio and its interval.
+    min_expected, n_small_expected
+        Smallest expected count and number of cells expected below 5.
+    n_resamples, seed
+        Monte-Carlo test only: random tables drawn and the seed.
+    warnings
+        Plain-words caveats for the reader.
+    """
+
+    row: str
+    col: str
+    n: int
+    table: pd.DataFrame
+    cells: pd.DataFrame
+    test: Literal["chi-square", "fisher exact", "monte-carlo exact", "none"]
+    statistic: float
+    dof: int
+    p_value: float
+    cramers_v: float
+    odds_ratio: float = np.nan
+    odds_ratio_ci: tuple[float, float] = (np.nan, np.nan)
+    min_expected: float = np.nan
+    n_small_expected: int = 0
+    n_resamples: int = 0
+    seed: int | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _ordered(present: pd.Index, order: Sequence[str] | None) -> list:
+    """The values ``present`` in the data, those in ``order`` first and in its order, the others sorted."""
+    listed = [v for v in dict.fromkeys(order or ()) if v in set(present)]
+    return listed + sorted(v for v in present if v not in set(listed))
+
+
+def contingency(
+    outcomes: pd.DataFrame,
+    row: str = "country",
+    col: str = "outcome_area",
+    *,
+    alpha: float = 0.05,
+    min_n: int = 20,
+    n_resamples: int = 9999,
+    seed: int = 2019,
+    row_order: Sequence[str] | None = None,
+    col_order: Sequence[str] | None = None,
+) -> ContingencyResult:
+    """Cross-tabulate two classifications of outcomes and test their association.
+
+    The test follows the expected counts: Pearson's chi-square when they are large
+    enough by Cochran's (1954) rule (none below 1, at most 20 % below 5); for a
+    2 x 2 table with any expected count below 5, Fisher's exact test; for larger
+    sparse tables, a Monte-Carlo exact test: the p-value is the share of random
+    tables with the same margins (Patefield's algorithm, scipy ``random_table``)
+    whose chi-square is at least the observed one, as R's
+    ``chisq.test(simulate.p.value = TRUE)`` does, with a fixed seed so the report
+    is reproducible.
+
+    Parameters
+    ----------
+    outcomes
+        One row per outcome.
+    row, col
+        Columns to cross (``"country"``, ``"sector"`` (see :func:`add_sector`),
+        ``"outcome_area"``, ``"type_of_change"``, ``"level"``...). Rows with either
+        value empty are left out and the warnings say how many.
+    alpha
+        Level at which a cell's adjusted residual is called notable (after Holm).
+    min_n
+        Fewer outcomes than this and the warnings say the table is too small to say anything.
+    n_resamples, seed
+        For the Monte-Carlo test.
+    row_order, col_order
+        The order of the values in ``table`` and ``cells`` (and so in the figures drawn
+        from them), e.g. a codebook vocabulary's ids (``local``, ``subnational``,
+        ``national``, ``international``); values not listed follow, sorted. Default: sorted.
+
+    Returns
+    -------
+    ContingencyResult
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"country": ["ghana"] * 30 + ["kenya"] * 30,
+    ...                   "level": ["local"] * 22 + ["national"] * 8 + ["local"] * 9 + ["national"] * 21})
+    >>> r = contingency(o, "country", "level")
+    >>> r.test, round(r.statistic, 2), r.dof, round(r.cramers_v, 2)
+    ('chi-square', 11.28, 1, 0.43)
+    """
+    require_columns(outcomes, [row, col], "outcomes")
+    if row == col:
+        raise ParameterError(f"row and col are both {row!r}: cross two different classifications")
+    values = outcomes[[row, col]].astype("string").apply(lambda s: s.str.strip())
+    present = values.notna().all(axis=1) & (values != "").all(axis=1)
+    notes = []
+    if not present.all():
+        missing = int((~present).sum())
+        notes.append(f"{_count(missing, 'outcome')} without a {_words(row)} or {_words(col)} "
+                     f"{'was' if missing == 1 else 'were'} left out of the table")
+    table = pd.crosstab(values.loc[present, row], values.loc[present, col]).rename_axis(index=row, columns=col)
+    table = table.reindex(index=_ordered(table.index, row_order), columns=_ordered(table.columns, col_order))
+    table = table.astype(np.int64)
+    n = int(table.to_numpy().sum())
+    empty_cells = pd.DataFrame(columns=[row, col, "observed", "expected", "adjusted_residual", "p_cell", "p_holm",
+                                        "notable"])
+    if n < min_n:
+        notes.append(f"n = {n}: too few outcomes to say anything about an association; read the counts, not a test")
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        notes.append(f"the table has only {_count(table.shape[0], 'value')} of {_words(row)} and "
+                     f"{_count(table.shape[1], 'value')} of {_words(col)}: "
+                     "there is nothing to compare")
+        return ContingencyResult(row, col, n, table, empty_cells, "none", np.nan, 0, np.nan, np.nan,
+                                 warnings=tuple(notes))
+
+    observed = table.to_numpy()
+    # No 0.5 added to empty cells (statsmodels' default): residuals must be those of the observed table.
+    fitted = Table(table, shift_zeros=False)
+    expected = fitted.fittedvalues.to_numpy()
+    chi2 = stats.chi2_contingency(observed, correction=False)
+    dof = int(chi2.dof)
+    small = int((expected < 5).sum())
+    n_cells = expected.size
+    cochran_ok = expected.min() >= 1 and small <= 0.2 * n_cells
+    result: dict = {}
+    if table.shape == (2, 2):
+        ratio = odds_ratio(observed)
+        result.update(odds_ratio=float(ratio.statistic), odds_ratio_ci=tuple(map(float, ratio.confidence_interval(
+            1 - alpha))))
+    if table.shape == (2, 2) and small:
+        test, p_value = "fisher exact", float(stats.fisher_exact(observed).pvalue)
+        notes.append(f"{small} of 4 cells have expected counts below 5: Fisher's exact test was used")
+    elif not cochran_ok:
+        test = "monte-carlo exact"
+        method = stats.MonteCarloMethod(n_resamples=n_resamples, rng=np.random.default_rng(seed))
+        p_value = float(stats.chi2_contingency(observed, correction=False, method=method).pvalue)
+        result.update(n_resamples=n_resamples, seed=seed)
+        notes.append(f"{small} of {n_cells} cells have expected counts below 5: an exact (Monte-Carlo) test was "
+                     f"used, comparing the table with {n_resamples} random tables with the same row and column totals "
+                     f"(random seed {seed}, so that every run of the report gives the same p-value)")
+    else:
+        test, p_value = "chi-square", float(chi2.pvalue)
+        if small:
+            notes.append(f"{small} of {n_cells} cells have expected counts below 5, few enough (Cochran's rule) "
+                         "for the chi-square approximation")
+    cramers_v = float(association(observed, method="cramer"))
+    if n < 5 * n_cells:
+        notes.append(f"{n} outcomes in {n_cells} cells: Cramér's V runs high in tables this sparse")
+
+    residuals = fitted.standardized_resids
+    cells = residuals.stack().rename("adjusted_residual").reset_index()
+    cells.columns = [row, col, "adjusted_residual"]
+    cells.insert(2, "observed", observed.ravel())
+    cells.insert(3, "expected", expected.ravel())
+    p_cell = 2 * stats.norm.sf(np.abs(cells["adjusted_residual"].to_numpy()))
+    p_adjusted = holm(p_cell)
+    cells = cells.assign(p_cell=p_cell, p_holm=p_adjusted, notable=p_adjusted < alpha)
+    return ContingencyResult(
+        row, col, n, table, cells, test, float(chi2.statistic), dof, p_value, cramers_v,
+        min_expected=float(expected.min()), n_small_expected=small, warnings=tuple(notes), **result,
+    )
+
+
+def contingency_summary(results: Sequence[ContingencyResult]) -> pd.DataFrame:
+    """Several contingency tests side by side, with Holm-adjusted p-values across them.
+
+    Tests run on the same outcomes are one family: the more tables one looks at, the
+    more likely one of them shows a pattern by chance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per result: row, col, n, test, statistic, dof, p_value, p_holm,
+        cramers_v, min_expected, n_small_expected, n_warnings.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"country": ["ghana"] * 30 + ["kenya"] * 30,
+    ...                   "level": ["local"] * 22 + ["national"] * 8 + ["local"] * 9 + ["national"] * 21,
+    ...                   "valence": ["positive", "negative"] * 30})
+    >>> s = contingency_summary([contingency(o, "country", "level"), contingency(o, "country", "valence")])
+    >>> s[["col", "test", "p_holm"]].round(3)
+           col        test  p_holm
+    0    level  chi-square   0.002
+    1  valence  chi-square   1.000
+    """
+    table = pd.DataFrame([{
+        "row": r.row, "col": r.col, "n": r.n, "test": r.test, "statistic": r.statistic, "dof": r.dof,
+        "p_value": r.p_value, "cramers_v": r.cramers_v, "min_expected": r.min_expected,
+        "n_small_expected": r.n_small_expected, "n_warnings": len(r.warnings),
+    } for r in results])
+    table.insert(7, "p_holm", holm(table["p_value"]))
+    return table

@@ -1,0 +1,681 @@
+"""(from coding.py)
+Codings of reflection-session segments: coding sheets in, themes out.
+
+Two halves:
+
+**Coding sheets.** :func:`read_codings` reads the sheets coders fill in (CSV or
+Excel; ``session_id, segment_id, code, coder, memo``) and checks every row against
+the codebook and the segments table; :func:`coding_templates` writes a blank Excel
+sheet per session, one row per speaker turn with its pseudonymised text and a
+dropdown of codebook codes, which :func:`read_codings` reads back.
+
+**Themes.** Tidy tables for the questions researchers ask of coded material:
+how often each theme comes up (:func:`code_frequencies`), which themes go together
+(:func:`cooccurrence`), a framework matrix of cases by themes with representative
+quotes (:func:`framework_matrix`, :func:`framework_matrix_to_excel`), what people
+said about a theme (:func:`quotes`) and how themes move across rounds
+(:func:`themes_over_rounds`).
+
+Counting rules, the same in every function:
+
+- A *coded segment* is a (segment, code) pair that at least one coder applied:
+  two coders giving a segment the same code count once, except when ``coder`` is one
+  of the grouping columns.
+- With ``level="parent"`` or ``level="group"`` codes are first rolled up to their
+  parent or their top-level group (via the codebook), then de-duplicated per segment,
+  so a segment coded with both ``PW-FORM-HIDDEN`` and ``PW-FORM-VISIBLE`` counts once
+  for ``PW-FORM``.
+- Coverage is coded segments divided by all segments in the group (coded or not),
+  so it needs the segments table; without it coverage is missing, never guessed.
+
+Counting works on integer codes (``pandas.factorize``, ``numpy.bincount``,
+``scipy.sparse``) rather than on strings, so a million codings take well under
+a second (``benchmarks/bench_themes.py``).
+
+(from reliability.py)
+Inter-coder agreement on double-coded reflection sessions.
+
+Country leads have a sample of sessions coded by two (or more) coders. This module
+says how far the coders agree, code by code and over all codes, and lists the
+disagreements for the coders' reconciliation meeting.
+
+Decisions (read these before quoting a number)
+----------------------------------------------
+**Unit = segment.** For each code, every segment is a unit and each coder gives it a
+value: 1 (the coder applied the code), 0 (the coder coded the session but not this
+code on this segment) or missing (NaN: the coder did not code that session).
+
+**Which coder saw what.** A coding sheet lists only the codes a coder applied, not
+the segments the coder read and left alone. We take a coder to have coded a *whole
+session* when the coder applied at least one code anywhere in it; every segment of
+that session then gets 0 or 1 from that coder. A session with no coding at all from
+a coder is missing for that coder.
+
+**Double-coded material.** The segments of sessions coded by at least two of the
+compared coders (``coders``, by default every coder in the table). Krippendorff's
+alpha and percent agreement use all of them (with three or more coders a unit may
+miss one coder: alpha handles missing data). Cohen's and Fleiss' kappa need every
+compared coder on every unit, so they use the *complete* units, coded by all compared
+coders (``n_complete``); with two coders that is the same set.
+
+**Which segments exist.** With the ``segments`` table every segment of a double-coded
+session is a unit, including segments to which no coder applied any code (*uncoded*
+segments, e.g. a facilitator's question). Without it only segments that appear in
+the codings are known, so uncoded segments cannot be counted (the ``note`` says so).
+``include_uncoded=False`` drops segments to which none of the compared coders applied
+any code; ``"both"`` returns both versions (column ``with_uncoded``). Uncoded segments
+are agreements on "not this code" for every code, so including them raises percent
+agreement; chance-corrected coefficients move less.
+
+**Overall ("all codes").** Pooled over segment x code units: every (segment, code)
+pair of the double-coded material is one binary unit, and the coefficients are
+computed once on the stacked matrix (``unit = "segment x code"``). Only codes that at
+least one compared coder applied in that material are stacked; codebook codes nobody
+used would add only agreements on absence and inflate the figure. The mean of the
+per-code coefficients can be taken from the per-code rows if wanted.
+
+**Percent agreement** is the share (in percent, 0-100) of units on which all coders
+present gave the same value.
+
+**Rare codes.** A code applied on fewer than ``FEW_APPLIED`` (5) segments gets a
+note: one stray coding then decides the coefficient (a code one coder applied once
+has kappa 0 or below however well the coders agree otherwise).
+
+**Undefined values.** Kappa and alpha are undefined when all values are the same (no
+variation: e.g. a code nobody applied, or applied everywhere) or when fewer than two
+units can be compared. Such cells are NaN and the ``note`` column says why in words;
+no warning is raised. Cohen's kappa is NaN with a note unless exactly two coders are
+compared.
+
+Libraries: Krippendorff's alpha from the ``krippendorff`` package (nominal, missing
+values as NaN); Cohen's and Fleiss' kappa from :mod:`statsmodels.stats.inter_rater`.
+The subjects x categories table for Fleiss' kappa is the one
+:func:`statsmodels.stats.inter_rater.aggregate_raters` returns; for 0/1 data it is
+``[coders - k, k]`` per unit (k = coders who applied the code), which we build
+vectorised because ``aggregate_raters`` loops over rows in Python (seconds for a
+million units); a test checks the two agree.
+
+(from outcomes.py)
+Outcome harvests (Wilson-Grau and Britt 2012): schema, Excel template, reading, summaries.
+
+An **outcome** is an observed change in the behaviour of a **social actor** that the
+campaign plausibly influenced. Each row of a harvest describes one: the outcome (who
+changed what, when and where), its **significance**, the **contribution** of the
+change agents, how it is classified (outcome area, type of change, actor type, level,
+strategic components, intended or not, positive or negative), whether an independent
+informant **substantiated** it, and the earlier outcomes it **builds on**.
+
+Reading (:func:`read_harvest`) is lenient about form and strict about meaning:
+
+- ``.xlsx`` (sheet "Outcomes", else the first sheet whose header row looks like a
+  harvest; other sheets are ignored) and ``.csv`` (UTF-8 with or without a byte-order
+  mark; Windows-1252 read with a warning). The header row may sit below a few title
+  rows; headers are matched ignoring case, spaces and punctuation, with a few common
+  synonyms ("Outcome description", "Level of governance"...), so columns may be
+  renamed within reason and reordered.
+- Rows are numbered as the user sees them in Excel. **Blank rows are not outcomes**:
+  they are skipped and not counted in ``n_read``; every other row is either accepted
+  or rejected (rows read = accepted + rejected).
+- Cells merged down a column give their value to every row of the range (warning);
+  cells merged across columns keep the value in the first column (warning). Formula
+  cells give the result Excel saved; a formula without a saved result is an error.
+- Dates: Excel date cells, ``2023-03-15``, ``15/03/2023`` (day first; month first
+  only when the day-first reading is impossible, with a warning), ``15 March 2023``,
+  ``March 15, 2023``, and month-precision ``March 2023``, ``2023-03``, ``03/2023``
+  (English, French or Indonesian month names). ``date`` holds the first day of the
+  month when ``date_precision`` is ``month``.
+- Controlled columns accept the vocabulary id or label, ignoring case, spaces,
+  hyphens and underscores; near misses get a suggestion. Multi-value cells
+  (``strategic_components``, ``builds_on``) are split on ``;`` (or a line break),
+  then on ``,``, and stored ``;``-joined (components in codebook order).
+
+What rejects a row (errors) and what only warns follows Wilson-Grau practice: an
+outcome must be identifiable (a unique id), attributable (a known campaign of the
+country) and described (the outcome text); its classification must use the codebook;
+its links must point at outcomes of the harvest without going round in circles.
+Significance and contribution are the other two parts of a full description, but
+harvesters draft and complete them with the change agents, so a missing one only
+warns, as do a missing social actor, date or classification, a substantiation
+without the informant's role, an outcome dated before its campaign started or
+before an outcome it builds on, and a link to an id used by two rows (those rows are
+rejected; the link is left out of the circle and date checks until the duplicate is fixed).
+
+Empty optional values are missing (NA) in the accepted table. ``substantiated`` in the
+summaries means an independent informant agreed **fully or partially**
+(:data:`sparklearn.analysis.outcomes.CONFIRMED`), counted among the outcomes put to an
+informant (substantiation other than ``not-yet``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sparklearn.codebook import Codebook, codebook_table, load_codebook
+from sparklearn.config import Paths, resolve_paths
+from sparklearn.countries import Registry
+from sparklearn.exceptions import ParameterError
+from sparklearn.files import excel_safe, protect_formulas
+from sparklearn.frames import require_columns
+from sparklearn.ingest.harvest import (
+    _EXCEL_CELL_LIMIT,
+    CONTROLLED,
+    HARVEST_COLUMNS,
+    HEADERS,
+    MULTI_VALUE,
+    REQUIRED,
+    SHEET,
+    _lists,
+    _load,
+    column_guidance,
+)
+
+#: Columns of the "Coding" sheet that :func:`coding_templates` writes, in order.
+TEMPLATE_COLUMNS = ["session_id", "segment_id", "speaker", "text", "code", "coder", "memo"]
+
+
+#: Columns of the "Codebook" sheet of a coding template.
+TEMPLATE_CODEBOOK_COLUMNS = ["code_id", "label", "path", "definition", "when_to_use", "when_not_to_use"]
+
+
+# Template rows beyond the segments that keep the dropdown, for rows a coder copies
+# to give a segment a second code.
+_SPARE_ROWS = 300
+
+
+def _put(ws, row: int, column: int, value: object):
+    """Write a cell as data, never as a formula (openpyxl turns any text starting with '=' into one)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ws.cell(row=row, column=column)
+    cell = ws.cell(row=row, column=column, value=excel_safe(value) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _header(ws, names: Sequence[str], widths: Sequence[float]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    for j, (name, width) in enumerate(zip(names, widths), start=1):
+        cell = _put(ws, 1, j, name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.freeze_panes = "A2"
+
+
+def _save(workbook, path: Path) -> Path:
+    from sparklearn.files import write_atomic
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def coding_templates(
+    country: str,
+    out_dir: str | Path,
+    *,
+    paths: Paths | None = None,
+    sessions: Sequence[str] | pd.DataFrame | str | None = None,
+    segments: pd.DataFrame | None = None,
+    codebook: Codebook | None = None,
+    coder: str | None = None,
+) -> list[Path]:
+    """Write one blank coding sheet per session (``coding-<session_id>.xlsx``), for coding in Excel.
+
+    Each workbook has a **Coding** sheet with one row per speaker turn (session_id,
+    segment_id, speaker pseudonym, text, then empty code, coder and memo columns; the
+    code column has a dropdown of every codebook code), and a **Codebook** sheet
+    (code_id, label, path, definition, when_to_use, when_not_to_use) that the dropdown
+    refers to, so the list has no length limit. To give a segment a second code,
+    copy its row below (the dropdown covers spare rows too). Texts that Excel could
+    run as formulas get a leading ``'`` (see :func:`excel_safe`).
+
+    Filled sheets are read back by :func:`read_codings`: put them in the country's
+    ``codings/`` folder. Rows left without a code are uncoded segments, not errors.
+
+    Parameters
+    ----------
+    country
+        Country slug.
+    out_dir
+        Folder to write to (created if needed).
+    paths
+        Data folders; default :func:`sparklearn.config.resolve_paths`.
+    sessions
+        Session ids to write (default every session of the country); a sessions
+        table is accepted too (its ``session_id`` column).
+    segments
+        Pseudonymised segments table (segment_id, session_id, speaker, text; turn and
+        country used when present). Default: the country's prepared segments
+        (:func:`sparklearn.prepare.prepare`), so the text is never the raw text.
+    codebook
+        Default: the data folder's codebook.
+    coder
+        The coder's name or initials, written in every row's coder column (a coder
+        must be named in these sheets: they are named after the session, not the coder).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in session order.
+    """
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    paths = paths or resolve_paths()
+    codebook = codebook or load_codebook(paths.codebook_file)
+    if segments is None:
+        from sparklearn.prepare import prepare
+
+        segments = prepare(country, paths).tables["segments"]
+    require_columns(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
+    if "country" in segments.columns:
+        segments = segments.loc[segments["country"] == country]
+    known = list(dict.fromkeys(segments["session_id"].astype(str)))
+    if sessions is None:
+        wanted = sorted(known)
+    else:
+        if isinstance(sessions, pd.DataFrame):
+            wanted = sessions["session_id"].astype(str).tolist()
+        else:
+            wanted = [sessions] if isinstance(sessions, str) else [str(s) for s in sessions]
+        unknown = [s for s in wanted if s not in known]
+        if unknown:
+            raise ParameterError(f"no segments for session(s) {', '.join(unknown)} of {country} "
+                                 f"(sessions: {', '.join(sorted(known)) or 'none'})")
+    order = ["session_id", "turn"] if "turn" in segments.columns else ["session_id", "segment_id"]
+    segments = segments.sort_values(order, kind="stable")
+    codes = codebook_table(codebook)
+    out_dir = Path(out_dir)
+    written = []
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for session_id in wanted:
+        rows = segments.loc[segments["session_id"].astype(str) == session_id, TEMPLATE_COLUMNS[:4]]
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Coding"
+        _header(sheet, TEMPLATE_COLUMNS, [12, 15, 18, 70, 22, 12, 40])
+        for i, record in enumerate(rows.itertuples(index=False), start=2):
+            for j, value in enumerate(record, start=1):
+                _put(sheet, i, j, value).alignment = wrap
+            if coder:
+                _put(sheet, i, TEMPLATE_COLUMNS.index("coder") + 1, coder)
+        last = len(rows) + 1 + _SPARE_ROWS
+        sheet["E1"].comment = Comment("Choose a code from the list (the Codebook sheet explains each). To give a "
+                                      "turn a second code, copy its row below and choose another code.", "sparklearn")
+        sheet["F1"].comment = Comment("Your name or initials as coder, e.g. coder-a, in every row you code (the "
+                                      "same in every sheet). A coded row without a coder is not read.", "sparklearn")
+        sheet.auto_filter.ref = f"A1:G{len(rows) + 1}"
+
+        book_sheet = book.create_sheet("Codebook")
+        _header(book_sheet, TEMPLATE_CODEBOOK_COLUMNS, [20, 40, 50, 60, 60, 60])
+        listed = codes[["code_id", "label", "path", "definition", "when_to_use", "when_not_to_use"]]
+        for i, record in enumerate(listed.itertuples(index=False), start=2):
+            for j, value in enumerate(record, start=1):
+                _put(book_sheet, i, j, value).alignment = wrap
+        dropdown = DataValidation(
+            type="list", formula1=f"Codebook!$A$2:$A${len(codes) + 1}", allow_blank=True,
+            showDropDown=False, showErrorMessage=True, errorStyle="warning",
+            errorTitle="Not a codebook code", error="Choose a code from the list (see the Codebook sheet).",
+            showInputMessage=True, promptTitle="Code", prompt="Choose a codebook code")
+        dropdown.add(f"E2:E{last}")
+        sheet.add_data_validation(dropdown)
+        written.append(_save(book, out_dir / f"coding-{session_id}.xlsx"))
+    return written
+
+
+def framework_matrix_to_excel(matrix: pd.DataFrame, path: str | Path, *, codebook: Codebook | None = None) -> Path:
+    """Write a framework matrix as an Excel workbook: cases down, themes across.
+
+    Sheet **Framework matrix**: one cell per case and theme with the number of coded
+    segments (and coverage when known) followed by the quotes, wrapped. Sheet
+    **Counts**: the coded-segment counts as numbers, for sorting and charts. Any text
+    that Excel could run as a formula starts with ``'`` (see :func:`excel_safe`).
+
+    Parameters
+    ----------
+    matrix
+        From :func:`framework_matrix` (its first column is the case).
+    path
+        ``.xlsx`` file to write (atomically).
+    codebook
+        Adds each code's label under its id in the header.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    require_columns(matrix, ["code_id", "n_segments", "quotes"], "framework matrix")
+    case = matrix.columns[0]
+    labels = codebook_table(codebook).set_index("code_id")["label"] if codebook is not None else pd.Series(dtype=str)
+    cases = list(dict.fromkeys(matrix[case]))
+    themes = list(dict.fromkeys(matrix["code_id"]))
+    coverage = matrix["coverage"] if "coverage" in matrix else pd.Series(np.nan, index=matrix.index)
+    cell_text = (matrix["n_segments"].astype(str) + " segment(s)"
+                 + np.where(coverage.notna(), " (" + (coverage * 100).round(0).astype("Int64").astype(str) + "%)", "")
+                 + np.where(matrix["quotes"].fillna("") != "", "\n\n" + matrix["quotes"].fillna(""), ""))
+    text = pd.Series(cell_text.to_numpy(), index=pd.MultiIndex.from_frame(matrix[[case, "code_id"]]))
+    counts = matrix.set_index([case, "code_id"])["n_segments"]
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Framework matrix"
+    count_sheet = book.create_sheet("Counts")
+    headers = [f"{t}\n{labels[t]}" if t in labels.index else t for t in themes]
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for ws, width in ((sheet, 45), (count_sheet, 14)):
+        _header(ws, [case, *headers], [18, *[width] * len(themes)])
+        ws.freeze_panes = "B2"
+    for i, name in enumerate(cases, start=2):
+        for ws in (sheet, count_sheet):
+            _put(ws, i, 1, name).font = Font(bold=True)
+        for j, theme in enumerate(themes, start=2):
+            _put(sheet, i, j, text.get((name, theme), "")).alignment = wrap
+            _put(count_sheet, i, j, int(counts.get((name, theme), 0)))
+    return _save(book, Path(path))
+
+
+def disagreements_to_excel(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write :func:`disagreements` as a workbook for the coders' reconciliation meeting.
+
+    One row per segment and code the coders disagreed on, with the excerpt, who applied
+    the code and who did not, and an empty **decision** column to fill in at the meeting.
+    Text that Excel could run as a formula starts with ``'``.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> t = pd.DataFrame({"session_id": ["KE-S01"], "segment_id": ["KE-S01-T002"], "code_id": ["OA-POWER"],
+    ...                   "applied_by": ["coder-a"], "not_applied_by": ["coder-b"], "text": ["=cmd|' /C calc'!A0"]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     book = openpyxl.load_workbook(disagreements_to_excel(t, Path(d) / "x.xlsx"))
+    ...     [c.value for c in book["Disagreements"][2]][-2:]
+    ["'=cmd|' /C calc'!A0", None]
+    """
+    from openpyxl.styles import Alignment, Font
+
+    from sparklearn.files import write_atomic
+
+    columns = [c for c in ("session_id", "segment_id", "code_id", "applied_by", "not_applied_by", "memos", "text")
+               if c in table.columns]
+    sheet = protect_formulas(table[columns]).assign(decision="")
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        sheet.to_excel(writer, sheet_name="Disagreements", index=False)
+        ws = writer.sheets["Disagreements"]
+        widths = {"session_id": 10, "segment_id": 14, "code_id": 18, "applied_by": 14, "not_applied_by": 14,
+                  "memos": 30, "text": 70, "decision": 30}
+        for i, name in enumerate(sheet.columns, start=1):
+            letter = ws.cell(row=1, column=i).column_letter
+            ws.column_dimensions[letter].width = widths.get(name, 14)
+            ws.cell(row=1, column=i).font = Font(bold=True)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+    path = Path(path)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+_TEMPLATE_ROWS = 1000
+
+
+_WIDTHS = {"outcome_id": 12, "country": 12, "campaign_id": 20, "date": 12, "social_actor": 28,
+           "actor_type": 18, "outcome": 60, "significance": 45, "contribution": 45, "other_contributors": 30,
+           "outcome_area": 14, "type_of_change": 14, "level": 13, "strategic_components": 26, "intended": 12,
+           "valence": 11, "substantiation": 15, "substantiator_role": 22, "sources": 30, "builds_on": 18}
+
+
+def _prompt(text: str) -> str:
+    # Excel refuses input messages longer than 255 characters.
+    return text if len(text) <= 255 else text[:252].rsplit(" ", 1)[0] + "..."
+
+
+def write_harvest(
+    outcomes: pd.DataFrame,
+    path: str | Path,
+    *,
+    country: str,
+    registry: Registry,
+    codebook: Codebook,
+    synthetic_note: str | None = None,
+) -> Path:
+    """Write outcomes to a harvest workbook with dropdowns, guidance and the house layout.
+
+    The workbook has the sheet "Outcomes" (headers of :data:`HEADERS` in row 1, frozen
+    with the id column; wrapped text; widths per column; dates as ``yyyy-mm-dd``,
+    month-precision dates as ``YYYY-MM`` text), a "Guidance" sheet (what to write in
+    each column, the allowed values, and ``synthetic_note`` if given) and a hidden
+    "Lists" sheet holding the dropdown lists. Every controlled column and the country
+    and campaign columns get a strict dropdown (a list data validation referring to a
+    range of "Lists", so long lists are not cut at Excel's 255 characters); the
+    multi-value columns and free text get an input message instead. Text starting with
+    ``=`` is stored as text, never as a formula. The same input gives the same
+    workbook except for the document timestamps (see ``sparklearn.demo._freeze_xlsx``).
+
+    Parameters
+    ----------
+    outcomes
+        Columns of :data:`HARVEST_COLUMNS` (missing ones are left empty), e.g. the
+        accepted table of :func:`read_harvest` or the demo generator's; an optional
+        ``date_precision`` column says which dates are months. May be empty.
+    path
+        The ``.xlsx`` file to write.
+    country, registry, codebook
+        Give the country's campaigns and the vocabularies of the dropdowns.
+    synthetic_note
+        Written at the top of the Guidance sheet (for demo data).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ParameterError
+        A cell longer than Excel's 32,767 characters.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    registry.country(country)
+    path = Path(path)
+    lists = _lists(country, registry, codebook)
+    guidance = column_guidance(country, registry)
+    sheet_values = _sheet_values(outcomes)
+    too_long = sheet_values.apply(lambda col: col.map(lambda v: isinstance(v, str) and len(v) > _EXCEL_CELL_LIMIT))
+    if too_long.to_numpy().any():
+        r, c = np.argwhere(too_long.to_numpy())[0]
+        raise ParameterError(f"outcome row {r + 1}, column '{sheet_values.columns[c]}' is longer than Excel's "
+                             f"{_EXCEL_CELL_LIMIT:,} characters per cell; shorten it or move the detail to 'Sources'")
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet.append([HEADERS[c] for c in HARVEST_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    illegal = ILLEGAL_CHARACTERS_RE
+    for row in sheet_values.itertuples(index=False):
+        sheet.append([illegal.sub("", v) if isinstance(v, str) else v for v in row])
+    date_col = HARVEST_COLUMNS.index("date") + 1
+    for r, row in enumerate(sheet.iter_rows(min_row=2, max_row=len(sheet_values) + 1), start=2):
+        for cell in row:
+            cell.alignment = wrap
+            if cell.data_type == "f":  # text that starts with '=' is data, not a formula
+                cell.data_type = "s"
+        row[date_col - 1].number_format = "yyyy-mm-dd"
+    n_rows = max(_TEMPLATE_ROWS, len(sheet_values) + _TEMPLATE_ROWS)
+    for i, column in enumerate(HARVEST_COLUMNS, start=1):
+        letter = get_column_letter(i)
+        dims = sheet.column_dimensions[letter]
+        dims.width = _WIDTHS[column]
+        dims.alignment = wrap
+        if column == "date":
+            dims.number_format = "yyyy-mm-dd"
+    sheet.row_dimensions[1].height = 30
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HARVEST_COLUMNS))}{max(len(sheet_values) + 1, 2)}"
+
+    lists_sheet = book.create_sheet("Lists")
+    for k, (column, table) in enumerate(lists.items()):
+        id_col, label_col = 2 * k + 1, 2 * k + 2
+        lists_sheet.cell(1, id_col, column)
+        lists_sheet.cell(1, label_col, f"{column} (label)")
+        for r, (ident, label) in enumerate(zip(table["id"], table["label"]), start=2):
+            lists_sheet.cell(r, id_col, ident)
+            lists_sheet.cell(r, label_col, label)
+        letter = get_column_letter(id_col)
+        if column in MULTI_VALUE:
+            continue
+        i = HARVEST_COLUMNS.index(column) + 1
+        dv = DataValidation(
+            type="list", formula1=f"=Lists!${letter}$2:${letter}${len(table) + 1}", allow_blank=True,
+            showErrorMessage=True, errorTitle="Not in the list",
+            error="Choose a value from the list; see the Guidance sheet for what each means.",
+            showInputMessage=True, promptTitle=HEADERS[column][:32], prompt=_prompt(guidance[column]),
+        )
+        dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
+        sheet.add_data_validation(dv)
+    lists_sheet.sheet_state = "hidden"
+    for i, column in enumerate(HARVEST_COLUMNS, start=1):
+        if column in lists and column not in MULTI_VALUE:
+            continue
+        # No strict list: free text, dates that may be months, and multi-value cells.
+        dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=HEADERS[column][:32],
+                            prompt=_prompt(guidance[column]))
+        dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
+        sheet.add_data_validation(dv)
+
+    _write_guidance(book.create_sheet("Guidance", 1), lists, guidance, country, registry, codebook, synthetic_note)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    book.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def _sheet_values(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The cell values to write: dates as ``date`` (or ``YYYY-MM`` text for months), NA as None."""
+    frame = pd.DataFrame(index=outcomes.index)
+    for column in HARVEST_COLUMNS:
+        if column not in outcomes.columns:
+            frame[column] = pd.Series([None] * len(outcomes), index=outcomes.index, dtype=object)
+            continue
+        values = outcomes[column]
+        if column == "date":
+            stamps = pd.to_datetime(values, errors="coerce")
+            month = (outcomes["date_precision"].astype("string") == "month").fillna(False) \
+                if "date_precision" in outcomes.columns else pd.Series(False, index=outcomes.index)
+            days = pd.Series([d.date() if pd.notna(d) else None for d in stamps], index=outcomes.index, dtype=object)
+            values = days.where(~month.to_numpy(), stamps.dt.strftime("%Y-%m").astype(object))
+            frame[column] = values.where(stamps.notna().to_numpy(), None)
+        else:
+            values = values.astype(object)
+            frame[column] = values.where(values.notna() & (values.astype(str) != ""), None)
+    return frame.reset_index(drop=True)
+
+
+def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], guidance: Mapping[str, str], country: str,
+                    registry: Registry, codebook: Codebook, synthetic_note: str | None) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    name = str(registry.country(country)["name"])
+    lines = [
+        *([synthetic_note] if synthetic_note else []),
+        f"Outcome harvest: {name}",
+        "One row per outcome (Wilson-Grau and Britt 2012). Each description has three parts: the OUTCOME "
+        "(who changed what, when and where), its SIGNIFICANCE (why it matters) and the CONTRIBUTION of the "
+        "campaign's change agents. A sample is then SUBSTANTIATED by independent informants.",
+        "Use the dropdowns; headers may be renamed or reordered, but keep one header row. Never write a "
+        "private person's name: describe social actors by role or organisation.",
+        f"Vocabularies from the codebook {codebook.title} version {codebook.version}.",
+        "",
+    ]
+    for line in lines:
+        sheet.append([line])
+    sheet.cell(1 if not synthetic_note else 2, 1).font = Font(bold=True, size=13)
+    header_row = sheet.max_row + 1
+    sheet.append(["Column", "Required", "What to write", "Allowed values (id = label)"])
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+    for column in HARVEST_COLUMNS:
+        required = "yes" if column in REQUIRED else ("recommended" if column in (
+            "date", "social_actor", "significance", "contribution", *CONTROLLED, *MULTI_VALUE) else "no")
+        allowed = "\n".join(f"{i} = {lab}" for i, lab in zip(lists[column]["id"], lists[column]["label"])) \
+            if column in lists else ""
+        sheet.append([HEADERS[column], required, guidance[column], allowed])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in sheet.iter_rows(min_row=header_row + 1):
+        for cell in row:
+            cell.alignment = wrap
+    for letter, width in zip("ABCD", (22, 12, 70, 70)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = f"A{header_row + 1}"
+
+
+def harvest_template(
+    country: str,
+    out: str | Path,
+    *,
+    data: str | Path | None = None,
+    paths: Paths | None = None,
+    registry: Registry | None = None,
+    codebook: Codebook | None = None,
+) -> Path:
+    """Write an empty harvest workbook for one country (``sparklearn template outcomes``).
+
+    Parameters
+    ----------
+    country
+        Country slug; its campaigns fill the campaign dropdown.
+    out
+        The ``.xlsx`` file to write (folders are created).
+    data, paths
+        Where ``countries.yaml`` and ``codebook.yaml`` are (default: the data folder).
+    registry, codebook
+        Already loaded ones, instead of reading them.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> p = harvest_template("kenya", Path(tempfile.mkdtemp()) / "harvest.xlsx")
+    >>> book = openpyxl.load_workbook(p)
+    >>> book.sheetnames, book["Lists"].sheet_state, book["Outcomes"]["C1"].value
+    (['Outcomes', 'Guidance', 'Lists'], 'hidden', 'Campaign ID')
+    """
+    registry, codebook = _load(paths, data, registry, codebook)
+    registry.country(country)
+    return write_harvest(pd.DataFrame(columns=HARVEST_COLUMNS), out, country=country, registry=registry,
+                         codebook=codebook)
