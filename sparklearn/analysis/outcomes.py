@@ -250,7 +250,6 @@ def substantiation_rates(
        all  n_checked  share_confirmed
     0  all          3            0.667
     """
-    from sparklearn.analysis.outcomes import substantiation_by
 
     require_columns(outcomes, ["substantiation", *([by] if by else [])], "outcomes")
     if by is None:

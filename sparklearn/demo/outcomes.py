@@ -1,0 +1,283 @@
+"""Fictitious outcome harvests for the demo data: outcome chains decided by campaign conditions.
+
+:func:`demo_campaign_conditions` fixes, per campaign, the conditions (coalition
+breadth, oversight engagement, inside allies, ...) that decide which outcomes a
+campaign reaches; outcomes build on one another in chains, and only campaigns meant to
+win hold a substantiated positive policy or budget outcome. The harvest is written as the Excel template a country
+lead fills in, with timestamps pinned so that the workbook's bytes never change.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sparklearn.codebook import Codebook
+from sparklearn.config import DEMO_DATA
+from sparklearn.countries import Registry, load_registry
+from sparklearn.demo.content import (
+    _FIRST_DAY,
+    _LAST_DAY,
+    _XLSX_TIME,
+    CONDITIONS,
+    HARVEST_NOTE,
+    OUTCOME_COLUMNS,
+    _content,
+    _fill,
+    _needs,
+    _pin,
+    _tokens,
+)
+from sparklearn.demo.sessions import _Session
+
+# -------------------------------------------------------------------------- outcomes
+
+
+def _eligible(template: Mapping, conditions: Mapping[str, int], tokens: Mapping[str, object]) -> bool:
+    needed = _needs(template["text"]) | _needs(template["social_actor"]) | _needs(str(template["level"]))
+    return all(conditions[r] for r in template["requires"]) and needed - {"when", "n"} <= tokens.keys()
+
+
+#: Outcome templates that show a campaign condition; a campaign with the condition gets one of them.
+_INDICATORS = {
+    "broad_coalition": ("coalition_form", "cso_network"),
+    "oversight_engagement": ("legislature_summons", "legislature_question", "audit_agenda"),
+    "inside_allies": ("exec_meeting",),
+    "media_work": ("media_series",),
+}
+
+
+def _chains(slug: str, campaign_id: str, tokens: Mapping[str, object], n_target: int,
+            rng: np.random.Generator) -> list[list[str]]:
+    """Outcome templates in chains: community action -> government response -> policy or budget.
+
+    The first chains show the campaign's conditions (:data:`_INDICATORS`); then a
+    'policy_win' campaign gets a chain ending in a positive policy or budget change,
+    and every campaign one ending in a setback.
+    """
+    content = _content()
+    spec = content["campaigns"][campaign_id]
+    conditions, win = spec["conditions"], spec["policy_win"]
+    weights_by_country = content["countries"][slug].get("outcome_weights", {})
+    templates = {n: t for n, t in content["outcome_templates"].items()
+                 if _eligible(t, conditions, tokens)}
+    used: dict[str, int] = {}
+
+    def pick(stage: int | None, *, positive_policy: bool = False, negative: bool = True,
+             exclude: Sequence[str] = (), among: Sequence[str] | None = None) -> str:
+        names = [n for n, t in templates.items() if (stage is None or t["stage"] == stage) and n not in exclude
+                 and (among is None or n in among)
+                 and (negative or not t.get("negative"))
+                 and (not positive_policy or (t["type_of_change"] in ("policy", "budget") and not t.get("negative")))]
+        w = np.array([weights_by_country.get(n, 1.0) * 0.35 ** used.get(n, 0)
+                      * (0.3 if templates[n]["actor_type"] == "community" and not conditions["membership_base"] else 1.0)
+                      * (0.35 if templates[n].get("negative") else 1.0)
+                      for n in names])
+        name = str(rng.choice(np.array(names, dtype=object), p=w / w.sum()))
+        used[name] = used.get(name, 0) + 1
+        return name
+
+    def start() -> str:
+        # Without a membership base, campaigns start as often from an official's or a CSO's move.
+        if conditions["membership_base"] or rng.random() < 0.3:
+            return pick(1)
+        return pick(2, negative=False)
+
+    chains: list[list[str]] = []
+    for condition, group in _INDICATORS.items():
+        if conditions[condition]:
+            first = start()
+            chains.append([first] if first in group else [first, pick(None, among=group, exclude=[first])])
+    if win:
+        first = start()
+        chains.append([first, pick(2, negative=False, exclude=[first]), pick(3, positive_policy=True)])
+    # Every campaign meets at least one setback: a space closed, a threat, a cut.
+    setbacks = [n for n, t in templates.items() if t.get("negative")]
+    chains.append([start(), pick(None, among=setbacks)])
+    total = sum(map(len, chains))
+    while total < n_target:
+        length = int(rng.choice([1, 2, 3, 4], p=[0.2, 0.35, 0.3, 0.15]))
+        chain = [start()]
+        for i in range(1, max(1, min(length, n_target - total))):
+            last = i == length - 1 and rng.random() < (0.65 if win else 0.35)
+            chain.append(pick(3 if last else 2, exclude=chain))
+            if templates[chain[-1]].get("negative"):
+                break
+        chains.append(chain)
+        total += len(chain)
+    return chains
+
+
+def _substantiation(template: Mapping, win: int, first_win: bool, rng: np.random.Generator) -> str:
+    """Designed so that only 'policy_win' campaigns hold a substantiated positive policy/budget outcome."""
+    policy = template["type_of_change"] in ("policy", "budget") and not template.get("negative")
+    if policy and first_win:
+        return "fully"
+    if policy and not win:
+        return str(rng.choice(np.array(["not-yet", "disagree"], dtype=object), p=[0.75, 0.25]))
+    return str(rng.choice(np.array(["not-yet", "fully", "partially", "disagree"], dtype=object),
+                          p=[0.68, 0.14, 0.12, 0.06]))
+
+
+def _outcomes(slug: str, country: dict, campaigns: pd.DataFrame, sessions: Sequence[_Session],
+              rng: np.random.Generator) -> pd.DataFrame:
+    content = _content()
+    spec = content["countries"][slug]
+    templates = content["outcome_templates"]
+    sc_order = ["SC-AGENCY", "SC-COALITION", "SC-ROOTCAUSE", "SC-ECOSYSTEM", "SC-ENABLING", "SC-DISCOURSE"]
+    records = []
+    per_campaign = int(np.ceil(30 / len(campaigns)))
+    for camp_no, camp in campaigns.iterrows():
+        cid = camp["campaign_id"]
+        win = content["campaigns"][cid]["policy_win"]
+        tokens = _tokens(spec, camp, "en")
+        camp_sessions = [s for s in sessions if cid in s.campaigns] or list(sessions)
+        earliest = max(camp["start_date"].date(), _FIRST_DAY) + timedelta(days=90)
+        first_win_done = False
+        for chain_no, chain in enumerate(_chains(slug, cid, tokens, per_campaign + int(rng.integers(0, 3)), rng)):
+            toks = _pin(tokens, rng)
+            day = earliest + timedelta(days=int(rng.integers(0, (date(2023, 9, 30) - earliest).days)))
+            for pos, name in enumerate(chain):
+                if pos:
+                    day = min(day + timedelta(days=int(rng.integers(45, 240))), _LAST_DAY)
+                t = templates[name]
+                negative = bool(t.get("negative"))
+                policy = t["type_of_change"] in ("policy", "budget") and not negative
+                first_win = bool(win and policy and not first_win_done)
+                first_win_done |= first_win
+                filled = {**toks, "when": day.strftime("%B %Y"), "n": int(rng.integers(30, 300))}
+                sc = list(t["strategic_components"])
+                if rng.random() < 0.2:
+                    sc.append(str(rng.choice(np.array(sc_order, dtype=object))))
+                sc = [c for c in sc_order if c in sc]
+                area = t["outcome_area"]
+                substantiation = _substantiation(t, win, first_win, rng)
+                later = [s for s in camp_sessions if s.date >= day]
+                session = later[0] if later else camp_sessions[-1]
+                docs = content["sources"][t["actor_type"]]
+                sig_bank = content["significance"]["negative" if negative else area]
+                records.append({
+                    "country": slug, "campaign_id": cid, "date": pd.Timestamp(day),
+                    "social_actor": _fill(t["social_actor"], filled, rng),
+                    "actor_type": t["actor_type"],
+                    "outcome": _fill(t["text"], filled, rng),
+                    "significance": _fill(str(rng.choice(np.array(sig_bank, dtype=object))), filled, rng),
+                    "contribution": " ".join(_fill(content["contribution"][c], filled, rng) for c in sc),
+                    "other_contributors": _fill(str(rng.choice(np.array(content["other_contributors"], dtype=object))),
+                                                filled, rng),
+                    "outcome_area": area,
+                    "type_of_change": t["type_of_change"],
+                    "level": _fill(str(t["level"]), filled, rng, sentence=False),
+                    "strategic_components": ";".join(sc),
+                    "intended": "unintended" if negative or rng.random() < 0.1 else "intended",
+                    "valence": "negative" if negative else "positive",
+                    "substantiation": substantiation,
+                    "substantiator_role": "" if substantiation == "not-yet" else content["substantiators"][t["actor_type"]],
+                    "sources": f"Reflection session {session.session_id}; {rng.choice(np.array(docs, dtype=object))}",
+                    "_campaign": camp_no, "_chain": chain_no, "_pos": pos,
+                })
+    frame = pd.DataFrame(records)
+    # Outcome ids follow dates, so an outcome only ever builds on lower ids.
+    frame = frame.sort_values(["date", "_campaign", "_chain", "_pos"], kind="stable").reset_index(drop=True)
+    frame.insert(0, "outcome_id", [f"{country['code']}-O{i:03d}" for i in range(1, len(frame) + 1)])
+    key = ["_campaign", "_chain", "_pos"]
+    parent = frame[key].assign(_pos=frame["_pos"] - 1).merge(frame[key + ["outcome_id"]], on=key, how="left")
+    links = [[p] if isinstance(p, str) else [] for p in parent["outcome_id"]]
+    # Now and then an outcome also grew from another chain of the same campaign.
+    for i in np.flatnonzero(rng.random(len(frame)) < 0.12):
+        earlier = frame.iloc[:i]
+        others = earlier.loc[(earlier["_campaign"] == frame.at[i, "_campaign"])
+                             & (earlier["_chain"] != frame.at[i, "_chain"]) & (earlier["valence"] == "positive")]
+        if len(others):
+            links[i].append(str(others["outcome_id"].iloc[int(rng.integers(len(others)))]))
+    frame["builds_on"] = [";".join(x) for x in links]
+    return frame[OUTCOME_COLUMNS]
+
+
+#: Column headers of the fallback workbook: what ``read_table`` normalises back to the column names.
+_HARVEST_HEADERS = {c: c.replace("_", " ").capitalize().replace(" id", " ID") for c in OUTCOME_COLUMNS}
+
+
+def _write_outcomes(outcomes: pd.DataFrame, path: Path, *, country: str, registry: Registry,
+                    codebook: Codebook) -> None:
+    """Write the harvest with ``sparklearn.report.sheets.write_harvest``, or a plain workbook without it."""
+    try:
+        from sparklearn.report.sheets import write_harvest
+    except ImportError:  # outcomes.py not yet in this checkout: same sheet and note, plain layout
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Outcomes"
+        sheet.append([_HARVEST_HEADERS[c] for c in outcomes.columns])
+        for row in outcomes.itertuples(index=False):
+            sheet.append([v.date() if isinstance(v, pd.Timestamp) else v for v in row])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for cell in sheet["D"][1:]:
+            cell.number_format = "yyyy-mm-dd"
+        sheet.freeze_panes = "B2"
+        about = book.create_sheet("About")
+        for line in (HARVEST_NOTE, f"Country: {country}", "Columns and vocabularies: see data/raw/README.md"):
+            about.append([line])
+        book.save(path)
+    else:
+        write_harvest(outcomes, path, country=country, registry=registry, codebook=codebook,
+                      synthetic_note=HARVEST_NOTE)
+    _freeze_xlsx(path)
+
+
+def _freeze_xlsx(path: Path) -> None:
+    """Rewrite a workbook with pinned zip and document timestamps (openpyxl stamps 'now')."""
+    with zipfile.ZipFile(path) as zin:
+        members = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in members:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                              rb"\g<1>" + _XLSX_TIME + rb"\g<3>", data)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zout.writestr(info, data)
+    path.write_bytes(buffer.getvalue())
+
+
+# ------------------------------------------------------------------------ public API
+
+
+def demo_campaign_conditions(registry: Registry | None = None) -> pd.DataFrame:
+    """The campaign conditions designed into the demo data (for case comparison and QCA tests).
+
+    Returns
+    -------
+    pandas.DataFrame
+        campaign_id, country, broad_coalition, oversight_engagement, inside_allies,
+        membership_base, media_work (0/1), policy_win (1 when the demo harvest holds a
+        positive policy or budget outcome substantiated fully or partially).
+
+    Examples
+    --------
+    >>> c = demo_campaign_conditions()
+    >>> len(c), int(c["policy_win"].sum())
+    (14, 8)
+    >>> rule = c["membership_base"] & c["broad_coalition"] & (c["oversight_engagement"] | c["inside_allies"])
+    >>> bool((rule == c["policy_win"]).all())
+    True
+    """
+    registry = registry or load_registry(DEMO_DATA / "countries.yaml")
+    spec = _content()["campaigns"]
+    frame = registry.campaigns[["campaign_id", "country"]].copy()
+    for column in CONDITIONS:
+        frame[column] = frame["campaign_id"].map(lambda c: spec[c]["conditions"][column]).astype("int64")
+    frame["policy_win"] = frame["campaign_id"].map(lambda c: spec[c]["policy_win"]).astype("int64")
+    return frame
