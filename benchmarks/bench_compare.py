@@ -23,7 +23,7 @@ import pandas as pd
 
 from sparklearn import store
 from sparklearn.analysis import cases as analysis_cases
-from sparklearn.analysis import contingency, country_themes, rates
+from sparklearn.analysis import contingency, rates, themes
 from sparklearn.analysis import outcomes as analysis_outcomes
 from sparklearn.codebook import codebook_table, load_codebook
 from sparklearn.demo import synth_campaigns, synth_outcomes
@@ -137,10 +137,10 @@ def main() -> None:
     step("contingency x3 (sector)", lambda: [contingency.contingency(with_sector, "sector", c)
                                              for c in ("outcome_area", "type_of_change", "level")])
     step("substantiation by country", lambda: analysis_outcomes.substantiation_by(outcomes))
-    step("theme matrix (country x code)", lambda: country_themes.theme_matrix(stacked.codings, stacked.segments))
-    step("distinctive themes", lambda: country_themes.distinctive_themes(stacked.codings, stacked.segments))
-    step("themes over rounds (groups)", lambda: country_themes.themes_over_rounds(
-        stacked.codings, stacked.segments, stacked.sessions, codebook=codebook, level="group"))
+    step("theme matrix (country x code)", lambda: themes.code_frequencies(stacked.codings, stacked.segments))
+    step("distinctive themes", lambda: themes.distinctive_themes(stacked.codings, stacked.segments))
+    step("themes over rounds (groups)", lambda: themes.themes_over_rounds(
+        stacked.codings, stacked.segments, stacked.sessions, by="country", codebook=codebook, level="group"))
     cases = step("campaign conditions", lambda: analysis_cases.campaign_conditions(stacked, registry, codebook))
     qca5 = step("case comparison (5 conditions)", lambda: analysis_cases.case_comparison(cases))
     total = sum(t for _, t in timings)

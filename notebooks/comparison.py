@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -12,26 +12,42 @@
 # %%
 from IPython.display import Markdown, display
 
-from sparklearn.analysis import cases as analysis_cases
-from sparklearn.analysis import contingency
-from sparklearn.analysis import country_themes
-from sparklearn.analysis import outcomes as analysis_outcomes
-from sparklearn.analysis import rates as analysis_rates
-from sparklearn.report import words
-from sparklearn import store
-from sparklearn.report import figures as plots
+from sparklearn.analysis import contingency, rates, themes
+from sparklearn.analysis.cases import campaign_conditions, case_comparison, condition_rules
+from sparklearn.analysis.outcomes import substantiation_by
 from sparklearn.codebook import codebook_table, load_codebook, vocabulary
 from sparklearn.countries import load_registry
-from sparklearn.store import country_tables, notebook_paths
+from sparklearn.report.comparison_figures import (
+    plot_country_rates,
+    plot_country_shares,
+    plot_country_themes,
+    plot_country_themes_over_rounds,
+    plot_rate_ratios,
+    plot_sector_rates,
+    plot_substantiation_by,
+    style_truth_table,
+)
+from sparklearn.report.comparison_words import (
+    as_percent,
+    combination_words,
+    describe_case_comparison,
+    describe_contingency,
+    describe_distinctive,
+    describe_rate_ratios,
+    describe_substantiation,
+    format_p,
+)
 from sparklearn.report.display import report_setup
+from sparklearn.report.tables import markdown_text
+from sparklearn.store import load_processed, notebook_paths
 
 report_setup()
 
 # %% tags=["parameters"]
 countries = []  # country slugs to compare; []: every country in countries.yaml
 sectors = []  # campaign sectors to keep (e.g. ["health", "education"]); []: all
-data_dir = None  # raw data folder; None: $SPARKLEARN_DATA or the bundled demo data
-processed_dir = None  # processed tables; None: data/processed
+data_dir = None  # raw data folder; None: $SPARKLEARN_DATA or the project's data/raw
+processed_dir = None  # processed tables; None: $SPARKLEARN_OUT/processed or the project's data/processed
 period_start = None  # "YYYY-MM-DD" or None
 period_end = None  # "YYYY-MM-DD" or None
 options = {"top_codes": 12}
@@ -41,15 +57,12 @@ paths = notebook_paths(data_dir, processed_dir)
 registry = load_registry(paths.countries_file)
 codebook = load_codebook(paths.codebook_file)
 slugs = list(countries) or registry.slugs
-# The batch has prepared every country already; in JupyterLab a country not yet prepared is prepared here.
-for slug in slugs:
-    if not (paths.country_processed(slug) / "manifest.json").exists():
-        country_tables(slug, paths)
-stacked = store.load_processed(paths.processed, slugs, period_start=period_start, period_end=period_end)
-exposure = analysis_rates.exposure(registry, stacked.sessions, outcomes=stacked.outcomes, countries=slugs,
-                            sectors=sectors, period_start=period_start, period_end=period_end)
-outcomes = analysis_rates.add_sector(stacked.outcomes.loc[stacked.outcomes["campaign_id"].isin(exposure["campaign_id"])],
-                              registry)
+# The batch has prepared every country already; in JupyterLab a stale country is prepared here.
+stacked = load_processed(paths, slugs, period_start=period_start, period_end=period_end)
+exposure = rates.exposure(registry, stacked.sessions, outcomes=stacked.outcomes, countries=slugs,
+                          sectors=sectors, period_start=period_start, period_end=period_end)
+outcomes = rates.add_sector(stacked.outcomes.loc[stacked.outcomes["campaign_id"].isin(exposure["campaign_id"])],
+                            registry)
 colours = registry.colours()
 names = dict(zip(registry.countries["slug"], registry.countries["name"]))
 codes = codebook_table(codebook)
@@ -61,7 +74,7 @@ labels = {**dict(zip(codes["code_id"], codes["label"])),
 rule_labels = {**labels, **{i: label for name in ("actor_type", "valence", "substantiation")
                             for i, label in vocabulary(codebook, name)[["id", "label"]].itertuples(index=False)}}
 rate_family = options.get("rate_family", "auto")
-percent = words.as_percent
+percent = as_percent
 
 # %% [markdown]
 # ## What is compared
@@ -75,7 +88,7 @@ display(Markdown(
     f"{n_countries.capitalize()} and {n_campaigns} are few cases: the numbers below describe these campaigns and "
     "say how sure we can be; they do not measure SPARK's effect.\n\n"
     f"Compared: **{len(slugs)} {'country' if len(slugs) == 1 else 'countries'}**, **{len(exposure)} campaigns**"
-    + (f" in the sectors {', '.join(sectors)}" if sectors else "")
+    + (f" in the sectors {markdown_text(', '.join(sectors))}" if sectors else "")
     + f", from {exposure['start'].min():%d %B %Y} (the earliest campaign start in the period) to "
     f"{exposure['end'].max():%d %B %Y}. The data hold **{len(outcomes)} outcomes** and "
     f"**{stacked.sessions['session_id'].nunique()} reflection sessions** "
@@ -129,9 +142,9 @@ exposure.assign(country=exposure["country"].map(names), start=exposure["start"].
 # outside their campaign's window are left out of the rate (the column "outside the period").
 
 # %%
-rates = analysis_rates.outcome_rates(outcomes, exposure, by="country")
-figure = plots.plot_country_rates(rates, colours, names=names)
-rates.assign(country=rates["country"].map(names)).round(
+country_rates = rates.outcome_rates(outcomes, exposure, by="country")
+figure = plot_country_rates(country_rates, colours, names=names)
+country_rates.assign(country=country_rates["country"].map(names)).round(
     {"campaign_months": 1, "per_campaign_month": 2, "ci_low": 2, "ci_high": 2, "n_sessions": 1, "per_session": 2})[[
     "country", "n_campaigns", "n_outcomes", "n_outside", "campaign_months", "per_campaign_month", "ci_low",
     "ci_high", "n_sessions", "per_session"]].rename(columns={
@@ -148,9 +161,9 @@ rates.assign(country=rates["country"].map(names)).round(
 
 # %%
 if exposure["country"].nunique() > 1:
-    by_country = analysis_rates.rate_ratios(outcomes, exposure, by="country", family=rate_family)
-    display(Markdown(words.describe_rate_ratios(by_country, names=names, labels=labels)))
-    figure = plots.plot_rate_ratios(by_country.table, colours, names=names)
+    by_country = rates.rate_ratios(outcomes, exposure, by="country", family=rate_family)
+    display(Markdown(markdown_text(describe_rate_ratios(by_country, names=names, labels=labels))))
+    figure = plot_rate_ratios(by_country.table, colours, names=names)
 else:
     display(Markdown("Only one country is compared, so there is no rate to compare it with."))
 
@@ -163,9 +176,9 @@ else:
 # differences between countries.
 
 # %%
-by_sector = analysis_rates.sector_comparison(outcomes, exposure)
+by_sector = rates.sector_comparison(outcomes, exposure)
 if len(by_sector):
-    figure = plots.plot_sector_rates(by_sector, colours, names=names)
+    figure = plot_sector_rates(by_sector, colours, names=names)
     display(by_sector.assign(country=by_sector["country"].map(names)).round(
         {"campaign_months": 1, "per_campaign_month": 2, "ci_low": 2, "ci_high": 2, "ratio_to_sector": 2})[[
         "sector", "country", "n_campaigns", "n_outcomes", "campaign_months", "per_campaign_month", "ci_low",
@@ -178,10 +191,10 @@ else:
 
 # %%
 if exposure.loc[exposure["campaign_months"] > 0, "sector"].nunique() > 1:
-    sector_ratios = analysis_rates.rate_ratios(outcomes, exposure, by="sector", family=rate_family)
-    display(Markdown(words.describe_rate_ratios(sector_ratios, names=names, labels=labels)))
-    figure = plots.plot_rate_ratios(sector_ratios.table, title="Outcome rates of each sector against the reference "
-                                    "sector (rate ratio, 95% interval)")
+    sector_ratios = rates.rate_ratios(outcomes, exposure, by="sector", family=rate_family)
+    display(Markdown(markdown_text(describe_rate_ratios(sector_ratios, names=names, labels=labels))))
+    figure = plot_rate_ratios(sector_ratios.table, title="Outcome rates of each sector against the reference "
+                              "sector (rate ratio, 95% interval)")
 else:
     display(Markdown("Only one sector is compared, so there is no sector rate to compare it with."))
 
@@ -196,9 +209,9 @@ else:
 # %%
 areas = contingency.contingency(outcomes, "country", "outcome_area", col_order=order["outcome_area"])
 if len(areas.cells):
-    figure = plots.plot_country_shares(areas.cells, colours, labels=labels, names=names,
-                                       title="Outcome areas: share of each country's outcomes")
-display(Markdown(words.describe_contingency(areas, names=names, labels=labels)))
+    figure = plot_country_shares(areas.cells, colours, labels=labels, names=names,
+                                 title="Outcome areas: share of each country's outcomes")
+display(Markdown(markdown_text(describe_contingency(areas, names=names, labels=labels))))
 # Country as an ordinary first column: one header row, no leftover 'country' / 'outcome_area' headers.
 areas.table.rename(index=names, columns=labels).rename_axis(index="Country", columns=None).reset_index()
 
@@ -208,12 +221,12 @@ areas.table.rename(index=names, columns=labels).rename_axis(index="Country", col
 
 # %%
 change = contingency.contingency(outcomes, "country", "type_of_change", col_order=order["type_of_change"])
-display(Markdown(words.describe_contingency(change, names=names, labels=labels)))
+display(Markdown(markdown_text(describe_contingency(change, names=names, labels=labels))))
 levels = contingency.contingency(outcomes, "sector", "level", col_order=order["level"])
 if len(levels.cells):
-    figure = plots.plot_country_shares(levels.cells, row="sector", col="level", ncols=4, labels=labels,
-                                       title="Level of governance: share of each sector's outcomes")
-display(Markdown(words.describe_contingency(levels, names=names, labels=labels)))
+    figure = plot_country_shares(levels.cells, row="sector", col="level", ncols=4, labels=labels,
+                                 title="Level of governance: share of each sector's outcomes")
+display(Markdown(markdown_text(describe_contingency(levels, names=names, labels=labels))))
 levels.table.rename(columns=labels).rename_axis(index="Sector", columns=None).reset_index()
 
 # %% [markdown]
@@ -226,7 +239,7 @@ summary = contingency.contingency_summary([areas, change, levels])
 tests = {"chi-square": "chi-square", "fisher exact": "Fisher's exact", "monte-carlo exact": "exact (Monte-Carlo)"}
 summary.assign(row=summary["row"].str.replace("_", " "), col=summary["col"].str.replace("_", " "),
                test=summary["test"].map(tests).fillna(summary["test"]), cramers_v=summary["cramers_v"].round(2),
-               p_value=summary["p_value"].map(words.format_p), p_holm=summary["p_holm"].map(words.format_p))[[
+               p_value=summary["p_value"].map(format_p), p_holm=summary["p_holm"].map(format_p))[[
     "row", "col", "n", "test", "cramers_v", "p_value", "p_holm", "n_small_expected"]].rename(columns={
         "row": "compared", "col": "with", "n": "outcomes", "cramers_v": "Cramér's V",
         "p_value": "chance of a pattern this strong", "p_holm": "after correction",
@@ -240,9 +253,9 @@ summary.assign(row=summary["row"].str.replace("_", " "), col=summary["col"].str.
 # share the informant confirmed fully or partially. Intervals are 95% (Wilson).
 
 # %%
-substantiation = analysis_outcomes.substantiation_by(outcomes)
-display(Markdown(words.describe_substantiation(substantiation, names=names, labels=labels)))
-figure = plots.plot_substantiation_by(substantiation, colours, names=names)
+substantiation = substantiation_by(outcomes)
+display(Markdown(markdown_text(describe_substantiation(substantiation, names=names, labels=labels))))
+figure = plot_substantiation_by(substantiation, colours, names=names)
 
 # %% [markdown]
 # ## Themes in the reflection sessions
@@ -253,15 +266,15 @@ figure = plots.plot_substantiation_by(substantiation, colours, names=names)
 # read from all the reflection sessions of the countries compared, whichever sectors are chosen.
 
 # %%
-theme_groups = country_themes.theme_matrix(stacked.codings, stacked.segments, codebook=codebook, level="group")
-figure = plots.plot_country_themes(theme_groups, colours, labels=labels, names=names,
-                                  title="Families of themes: share of each country's segments")
+theme_groups = themes.code_frequencies(stacked.codings, stacked.segments, codebook=codebook, level="group")
+figure = plot_country_themes(theme_groups, colours, labels=labels, names=names,
+                             title="Families of themes: share of each country's segments")
 
 # %%
-themes = country_themes.theme_matrix(stacked.codings, stacked.segments)
-figure = plots.plot_country_themes(themes, colours, labels=labels, names=names, top=options["top_codes"],
-                                  title=f"The {options['top_codes']} most used themes: share of each "
-                                  "country's segments")
+by_code = themes.code_frequencies(stacked.codings, stacked.segments)
+figure = plot_country_themes(by_code, colours, labels=labels, names=names, top=options["top_codes"],
+                             title=f"The {options['top_codes']} most used themes: share of each "
+                             "country's segments")
 
 # %% [markdown]
 # ### What is distinctive for each country
@@ -270,8 +283,8 @@ figure = plots.plot_country_themes(themes, colours, labels=labels, names=names, 
 # more than chance would explain.
 
 # %%
-distinctive = country_themes.distinctive_themes(stacked.codings, stacked.segments)
-display(Markdown(words.describe_distinctive(distinctive, names=names, labels=labels)))
+distinctive = themes.distinctive_themes(stacked.codings, stacked.segments)
+display(Markdown(markdown_text(describe_distinctive(distinctive, names=names, labels=labels))))
 shown = distinctive.loc[distinctive["direction"] != ""].reset_index(drop=True)
 shown.assign(country=shown["country"].map(names), theme=shown["code_id"].map(labels),
              coverage=percent(shown["coverage"]), coverage_rest=percent(shown["coverage_rest"]),
@@ -288,9 +301,9 @@ shown.assign(country=shown["country"].map(names), theme=shown["code_id"].map(lab
 # country's second round, not the same calendar date everywhere.
 
 # %%
-rounds = country_themes.themes_over_rounds(stacked.codings, stacked.segments, stacked.sessions, codebook=codebook,
-                                    level="group")
-figure = plots.plot_country_themes_over_rounds(rounds, colours, labels=labels, names=names)
+rounds = themes.themes_over_rounds(stacked.codings, stacked.segments, stacked.sessions, by="country",
+                                   codebook=codebook, level="group")
+figure = plot_country_themes_over_rounds(rounds, colours, labels=labels, names=names)
 
 # %% [markdown]
 # ## Case comparison: which combinations of conditions go with policy and budget wins
@@ -304,14 +317,14 @@ figure = plots.plot_country_themes_over_rounds(rounds, colours, labels=labels, n
 case_words = {"BROAD_COALITION": "a broad coalition", "AUDIT_OR_PARLIAMENT": "engagement with audit or parliament",
               "INSIDE_ALLIES": "inside allies", "MEMBERSHIP_BASE": "a membership base", "MEDIA": "media work",
               "POLICY_BUDGET_CHANGE": "a substantiated policy or budget change"}
-rules = analysis_cases.condition_rules(labels=rule_labels)
+rules = condition_rules(labels=rule_labels)
 rules.assign(name=rules["name"].map(case_words).fillna(rules["name"])
              + rules["role"].map({"outcome": " (the outcome)"}).fillna(""))[[
     "name", "meaning", "harvest", "sessions"]].rename(columns={"name": "condition",
         "harvest": "from the outcome harvest", "sessions": "or from the reflection sessions"})
 
 # %%
-conditions = analysis_cases.campaign_conditions(stacked, registry, codebook, sectors=sectors)
+conditions = campaign_conditions(stacked, registry, codebook, sectors=sectors)
 conditions.assign(country=conditions["country"].map(names),
                   **{name: conditions[name].map({1: "yes", 0: "no"}) for name in case_words})[[
     "campaign_id", "country", "sector", *case_words]].rename(columns={"campaign_id": "campaign", **case_words})
@@ -322,9 +335,9 @@ conditions.assign(country=conditions["country"].map(names),
 # some do not (contradictions to look at again).
 
 # %%
-cases = analysis_cases.case_comparison(conditions)
-display(Markdown(words.describe_case_comparison(cases, names=names, labels=case_words)))
-plots.style_truth_table(cases.truth_table, cases.conditions, labels=case_words, outcome_label="policy or budget win")
+cases = case_comparison(conditions)
+display(Markdown(markdown_text(describe_case_comparison(cases, names=names, labels=case_words))))
+style_truth_table(cases.truth_table, cases.conditions, labels=case_words, outcome_label="policy or budget win")
 
 # %% [markdown]
 # Each solution below is a list of combinations (one per row), any of which goes with the
@@ -336,7 +349,7 @@ plots.style_truth_table(cases.truth_table, cases.conditions, labels=case_words, 
 if len(cases.solutions):
     solutions = cases.solutions
     display(solutions.assign(
-        term=solutions["term"].map(lambda term: words.combination_words(term, case_words)),
+        term=solutions["term"].map(lambda term: combination_words(term, case_words)),
         cases=solutions["cases"].str.replace(";", ", "), consistency=percent(solutions["consistency"]),
         raw_coverage=percent(solutions["raw_coverage"]), unique_coverage=percent(solutions["unique_coverage"]))[[
             "kind", "solution", "term", "consistency", "raw_coverage", "unique_coverage", "cases"]].rename(columns={

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -12,27 +12,24 @@
 # %%
 from IPython.display import HTML, Markdown, display
 
-from sparklearn.analysis import agreement as analysis_agreement
-from sparklearn.analysis import outcomes
-from sparklearn.analysis import themes
-from sparklearn.report import tables as report_tables
-from sparklearn.report import words
-from sparklearn.report import figures as plots
+from sparklearn.analysis import outcomes, themes
+from sparklearn.analysis.agreement import agreement, disagreements
+from sparklearn.analysis.quotes import framework_matrix, quotes
+from sparklearn.analysis.sessions import session_overview
 from sparklearn.codebook import code_labels, load_codebook, vocabulary
 from sparklearn.countries import load_registry
-from sparklearn.store import country_tables, notebook_paths
+from sparklearn.report import figures
 from sparklearn.report.display import report_setup
-from sparklearn.report.words import describe_agreement
-from sparklearn.report.words import describe_sessions
-from sparklearn.analysis.sessions import session_overview
-from sparklearn.report.words import data_quality_summary
+from sparklearn.report.tables import markdown_text, outcome_cards, outcomes_for_readers
+from sparklearn.report.words import data_quality_summary, describe_agreement, describe_harvest, describe_sessions
+from sparklearn.store import country_tables, notebook_paths
 
 report_setup()
 
 # %% tags=["parameters"]
 country = "ghana"  # the country's slug in countries.yaml: ghana, india, indonesia, kenya, nigeria, senegal, south-africa
-data_dir = None  # raw data folder; None: $SPARKLEARN_DATA or the bundled demo data
-processed_dir = None  # processed tables; None: data/processed (prepared on first run)
+data_dir = None  # raw data folder; None: $SPARKLEARN_DATA or the project's data/raw
+processed_dir = None  # processed tables; None: $SPARKLEARN_OUT/processed or the project's data/processed (prepared when stale)
 period_start = None  # "YYYY-MM-DD": only sessions and outcomes from this date; None: from the start
 period_end = None  # "YYYY-MM-DD": only up to this date; None: to the latest
 options = {"top_codes": 15, "matrix_codes": 8, "quotes_per_cell": 1}
@@ -59,7 +56,7 @@ registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point", 
 # Speakers appear only as pseudonyms by role.
 
 # %%
-display(Markdown(describe_sessions(tables.sessions, tables.segments, tables.codings)))
+display(Markdown(markdown_text(describe_sessions(tables.sessions, tables.segments, tables.codings))))
 session_overview(tables.sessions, tables.segments, tables.codings)
 
 # %% [markdown]
@@ -70,12 +67,12 @@ session_overview(tables.sessions, tables.segments, tables.codings)
 
 # %%
 labels = code_labels(codebook)
-frequencies = themes.code_frequencies(tables.codings, by=["country"], segments=tables.segments)
+frequencies = themes.code_frequencies(tables.codings, tables.segments, by="country")
 top_codes = frequencies.nlargest(options["top_codes"], "n_segments")["code_id"].tolist()
 country_name = registry.countries.set_index("slug").at[country, "name"]
-plots.plot_code_frequencies(frequencies.assign(country=country_name), top=options["top_codes"], labels=labels,
-                            colours={country_name: registry.colours()[country]},
-                            title="The themes that came up most often");
+figures.plot_code_frequencies(frequencies.assign(country=country_name), top=options["top_codes"], labels=labels,
+                              colours={country_name: registry.colours()[country]},
+                              title="The themes that came up most often");
 
 # %% [markdown]
 # ### In their words
@@ -85,9 +82,9 @@ plots.plot_code_frequencies(frequencies.assign(country=country_name), top=option
 
 # %%
 for code in top_codes[:3]:
-    every = themes.quotes(code, tables.codings, tables.segments, sessions=tables.sessions)
+    every = quotes(code, tables.codings, tables.segments, sessions=tables.sessions)
     said = every.sort_values(["n_coders", "date"], ascending=False).head(options.get("quotes_per_theme", 2))
-    display(Markdown(f"**{labels.get(code, code)}** ({len(every)} turns)"))
+    display(Markdown(f"**{markdown_text(labels.get(code, code))}** ({len(every)} turns)"))
     display(said.assign(date=said["date"].dt.strftime("%d %b %Y"))[
         ["date", "session_id", "speaker", "text", "context_before"]].rename(
             columns={"session_id": "session", "text": "what was said", "context_before": "just before"}
@@ -101,7 +98,7 @@ for code in top_codes[:3]:
 
 # %%
 pairs = themes.cooccurrence(tables.codings, segments=tables.segments)
-plots.plot_cooccurrence(pairs, codes=top_codes, labels=labels, title="Themes that come up together");
+figures.plot_cooccurrence(pairs, codes=top_codes, labels=labels, title="Themes that come up together");
 
 # %% [markdown]
 # ### Themes across rounds
@@ -110,7 +107,7 @@ plots.plot_cooccurrence(pairs, codes=top_codes, labels=labels, title="Themes tha
 
 # %%
 rounds = themes.themes_over_rounds(tables.codings, tables.segments, tables.sessions)
-plots.plot_themes_over_rounds(rounds, codes=top_codes[:6], labels=labels, title="The main themes round by round");
+figures.plot_themes_over_rounds(rounds, codes=top_codes[:6], labels=labels, title="The main themes round by round");
 
 # %% [markdown]
 # ## Agreement between coders
@@ -120,22 +117,23 @@ plots.plot_themes_over_rounds(rounds, codes=top_codes[:6], labels=labels, title=
 # 0.8 or more is usually taken as reliable, 0.667 to 0.8 as enough for tentative conclusions.
 
 # %%
-agreement = analysis_agreement.agreement(tables.codings, tables.segments)
-display(Markdown(describe_agreement(agreement)))
+coder_agreement = agreement(tables.codings, tables.segments)
+display(Markdown(markdown_text(describe_agreement(coder_agreement))))
 # A theme applied on fewer than 5 turns gives an agreement figure that one stray coding can swing to 0: not drawn.
 few = options.get("min_turns_for_agreement", 5)
-shown = agreement.loc[agreement["code_id"].isin(top_codes + ["all codes"])
-                      & ((agreement["n_applied"] >= few) | (agreement["code_id"] == "all codes"))]
-left_out = agreement.loc[agreement["code_id"].isin(top_codes) & (agreement["n_applied"] < few), "code_id"]
-if agreement["n_units"].gt(0).any():
-    plots.agreement_dots(shown.assign(code_id=lambda t: t["code_id"].map(labels).fillna(t["code_id"])),
-                         title="Agreement on the main themes");
+shown = coder_agreement.loc[coder_agreement["code_id"].isin(top_codes + ["all codes"])
+                            & ((coder_agreement["n_applied"] >= few) | (coder_agreement["code_id"] == "all codes"))]
+left_out = coder_agreement.loc[coder_agreement["code_id"].isin(top_codes) & (coder_agreement["n_applied"] < few),
+                               "code_id"]
+if coder_agreement["n_units"].gt(0).any():
+    figures.agreement_dots(shown.assign(code_id=lambda t: t["code_id"].map(labels).fillna(t["code_id"])),
+                           title="Agreement on the main themes");
 
 # %%
-if agreement["n_units"].gt(0).any():
+if coder_agreement["n_units"].gt(0).any():
     if len(left_out):
-        display(Markdown(f"Not drawn, because the coders applied them on fewer than {few} turns (too few to say "
-                         f"how far they agree): {', '.join(labels.get(c, c) for c in left_out)}."))
+        display(Markdown(markdown_text(f"Not drawn, because the coders applied them on fewer than {few} turns (too "
+                                       f"few to say how far they agree): {', '.join(labels.get(c, c) for c in left_out)}.")))
 
 # %% [markdown]
 # ### Disagreements to talk through
@@ -145,7 +143,7 @@ if agreement["n_units"].gt(0).any():
 # `sparklearn export disagreements`.
 
 # %%
-disagreeing = analysis_agreement.disagreements(tables.codings, tables.segments).head(options.get("disagreements_shown", 12))
+disagreeing = disagreements(tables.codings, tables.segments).head(options.get("disagreements_shown", 12))
 disagreeing.assign(theme=disagreeing["code_id"].map(labels).fillna(disagreeing["code_id"]))[
     ["session_id", "segment_id", "theme", "applied_by", "not_applied_by", "text"]].rename(columns={
         "session_id": "session", "segment_id": "turn", "applied_by": "applied by", "not_applied_by": "not applied by",
@@ -158,10 +156,9 @@ disagreeing.assign(theme=disagreeing["code_id"].map(labels).fillna(disagreeing["
 # representative quote per cell (the turn most coders agreed on, then the longest).
 
 # %%
-matrix = themes.framework_matrix(tables.codings, tables.segments, case="campaign_id", sessions=tables.sessions,
-                                 codes=top_codes[: options["matrix_codes"]],
-                                 quotes_per_cell=options["quotes_per_cell"])
-plots.plot_framework_matrix(matrix, labels=labels, title="Main themes by campaign (turns coded)");
+matrix = framework_matrix(tables.codings, tables.segments, case="campaign_id", sessions=tables.sessions,
+                          codes=top_codes[: options["matrix_codes"]], quotes_per_cell=options["quotes_per_cell"])
+figures.plot_framework_matrix(matrix, labels=labels, title="Main themes by campaign (turns coded)");
 
 # %%
 framework_quotes = matrix.loc[matrix["quotes"].fillna("") != "", ["campaign_id", "code_id", "n_segments", "quotes"]]
@@ -175,7 +172,7 @@ framework_quotes.assign(theme=framework_quotes["code_id"].map(labels))[["campaig
 # campaign contributed.
 
 # %%
-display(Markdown(words.describe_harvest(tables.outcomes, codebook, tables.problems)))
+display(Markdown(markdown_text(describe_harvest(tables.outcomes, codebook, tables.problems))))
 
 # %% [markdown]
 # ### What kinds of change
@@ -183,14 +180,14 @@ display(Markdown(words.describe_harvest(tables.outcomes, codebook, tables.proble
 # %%
 if len(tables.outcomes):
     for column in ("outcome_area", "type_of_change", "level", "actor_type"):
-        plots.plot_outcome_counts(outcomes.counts_by(tables.outcomes, column, codebook=codebook), column);
+        figures.plot_outcome_counts(outcomes.counts_by(tables.outcomes, column, codebook=codebook), column);
 
 # %% [markdown]
 # ### When
 
 # %%
 if len(tables.outcomes):
-    plots.plot_outcome_timeline(outcomes.timeline(tables.outcomes, "Q"));
+    figures.plot_outcome_timeline(outcomes.timeline(tables.outcomes, "Q"));
 
 # %% [markdown]
 # ### How well substantiated
@@ -201,8 +198,8 @@ if len(tables.outcomes):
 # %%
 if len(tables.outcomes):
     substantiation = outcomes.substantiation_rates(tables.outcomes, "outcome_area")
-    plots.plot_substantiation(substantiation.assign(outcome_area=substantiation["outcome_area"].map(labels)),
-                              "outcome_area", title="Substantiated outcomes by outcome area");
+    figures.plot_substantiation(substantiation.assign(outcome_area=substantiation["outcome_area"].map(labels)),
+                                "outcome_area", title="Substantiated outcomes by outcome area");
 
 # %% [markdown]
 # ### Which strategies contributed to which outcomes
@@ -212,7 +209,7 @@ if len(tables.outcomes):
 # %%
 if len(tables.outcomes):
     contribution = outcomes.contribution_matrix(tables.outcomes, codebook)
-    plots.plot_contribution_matrix(contribution.assign(
+    figures.plot_contribution_matrix(contribution.assign(
         strategic_component=contribution["strategic_component"].map(labels),
         outcome_area=contribution["outcome_area"].map(labels)));
 
@@ -225,7 +222,7 @@ if len(tables.outcomes):
 # %%
 if len(tables.outcomes):
     chains = outcomes.outcome_chains(tables.outcomes)
-    plots.plot_outcome_chains(outcomes.outcome_graph(tables.outcomes), levels=vocabulary(codebook, "level")["id"]);
+    figures.plot_outcome_chains(outcomes.outcome_graph(tables.outcomes), levels=vocabulary(codebook, "level")["id"]);
     yes_no = {True: "yes", False: "no"}
     display(chains.assign(climbs=chains["climbs"].map(yes_no),
                           reaches_policy_budget=chains["reaches_policy_budget"].map(yes_no),
@@ -239,7 +236,7 @@ if len(tables.outcomes):
 
 # %%
 if len(tables.outcomes):
-    display(HTML(report_tables.outcome_cards(report_tables.outcomes_for_readers(tables.outcomes, codebook=codebook))))
+    display(HTML(outcome_cards(outcomes_for_readers(tables.outcomes, codebook=codebook))))
 
 # %% [markdown]
 # ## Data quality
@@ -249,7 +246,7 @@ if len(tables.outcomes):
 
 # %%
 quality = data_quality_summary(tables.manifest, tables.problems)
-display(Markdown(quality.sentence))
+display(Markdown(markdown_text(quality.sentence)))
 display(quality.table.rename(columns={"table": "what was read", "read": "rows read", "accepted": "rows accepted",
                                       "rejected": "rows rejected"}))
 if len(tables.problems):

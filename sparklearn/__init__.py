@@ -3,8 +3,21 @@
 Coding reflection sessions against the SPARK codebook, agreement between coders,
 outcome harvests, one notebook per country run in batch, and a cross-country
 comparison rendered as HTML reports.
+
+The names in ``__all__`` are what a country lead or an analyst uses in a notebook of
+their own; each takes and returns tidy pandas tables (see its docstring)::
+
+    import sparklearn as sl
+
+    t = sl.country_tables("kenya")                      # processed tables, prepared if stale
+    sl.code_frequencies(t.codings, t.segments, by="round", sessions=t.sessions)
+    sl.agreement(t.codings, t.segments)                  # kappa and alpha per code
+
+Importing ``sparklearn`` itself is light: each name is imported from its stage the
+first time it is used, so a kernel pays only for what its notebook calls.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -12,4 +25,71 @@ try:
 except PackageNotFoundError:  # running from a checkout that was not installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+#: Public name -> the module that defines it (stages in the order data flows).
+_PUBLIC = {
+    # reference data
+    "load_codebook": "sparklearn.codebook",
+    "code_labels": "sparklearn.codebook",
+    "vocabulary": "sparklearn.codebook",
+    "load_registry": "sparklearn.countries",
+    # reading raw files (checked, never written back)
+    "read_sessions": "sparklearn.ingest.sessions",
+    "read_codings": "sparklearn.ingest.codings",
+    "read_harvest": "sparklearn.ingest.harvest",
+    "read_qdpx": "sparklearn.ingest.refi_qda",
+    # processed tables
+    "country_tables": "sparklearn.store",
+    "load_processed": "sparklearn.store",
+    # analysis: themes and agreement
+    "code_frequencies": "sparklearn.analysis.themes",
+    "cooccurrence": "sparklearn.analysis.themes",
+    "themes_over_rounds": "sparklearn.analysis.themes",
+    "framework_matrix": "sparklearn.analysis.quotes",
+    "quotes": "sparklearn.analysis.quotes",
+    "distinctive_themes": "sparklearn.analysis.themes",
+    "agreement": "sparklearn.analysis.agreement",
+    "disagreements": "sparklearn.analysis.agreement",
+    "coder_summary": "sparklearn.analysis.agreement",
+    "krippendorff_alpha": "sparklearn.analysis.alpha",
+    "unit_agreement": "sparklearn.analysis.alpha",
+    # analysis: outcomes
+    "counts_by": "sparklearn.analysis.outcomes",
+    "timeline": "sparklearn.analysis.outcomes",
+    "substantiation_rates": "sparklearn.analysis.outcomes",
+    "contribution_matrix": "sparklearn.analysis.outcomes",
+    "outcome_chains": "sparklearn.analysis.outcomes",
+    # analysis: comparing countries
+    "exposure": "sparklearn.analysis.rates",
+    "outcome_rates": "sparklearn.analysis.rates",
+    "rate_ratios": "sparklearn.analysis.rates",
+    "contingency": "sparklearn.analysis.contingency",
+    "holm": "sparklearn.analysis.contingency",
+    "campaign_conditions": "sparklearn.analysis.cases",
+    "case_comparison": "sparklearn.analysis.cases",
+    "truth_table": "sparklearn.analysis.qca",
+    "minimise": "sparklearn.analysis.qca",
+    # analysis: fuzzy sets, necessity before sufficiency, robustness
+    "calibrate_fuzzy": "sparklearn.analysis.fuzzy_sets",
+    "necessity": "sparklearn.analysis.necessity",
+    "fuzzy_truth_table": "sparklearn.analysis.fuzzy_qca",
+    "fuzzy_minimise": "sparklearn.analysis.fuzzy_qca",
+    "sufficiency": "sparklearn.analysis.fuzzy_qca",
+    "robustness": "sparklearn.analysis.robustness",
+    # the batch
+    "run_batch": "sparklearn.batch.run",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str):
+    # PEP 562: import a public name's stage on first use, then keep it here.
+    if name in _PUBLIC:
+        value = getattr(import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sparklearn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

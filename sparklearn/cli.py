@@ -1,4 +1,23 @@
-"""The ``sparklearn`` command line: parses arguments and prints; the library does the work."""
+"""The ``sparklearn`` command line: the top stage, which parses arguments, prints, and delegates.
+
+Each command is one short function that turns its arguments into a call to the
+library (:mod:`sparklearn.batch.run`, :mod:`sparklearn.prepare`, :mod:`sparklearn.report`)
+and prints what happened; no analysis or file logic lives here.
+
+The commands share one way of saying things:
+
+- ``--country SLUG`` chooses the country, in every command; ``run`` and ``validate``
+  take several (``--country kenya ghana`` or ``--country kenya --country ghana``) and
+  default to all. The older ``run --countries`` and ``validate COUNTRY...`` still work
+  and say so.
+- ``--data DIR`` and ``--out DIR`` (or ``SPARKLEARN_DATA`` / ``SPARKLEARN_OUT``) choose
+  the folders; without them, the project found from the current directory
+  (:mod:`sparklearn.config`). Each command's ``--help`` says what it writes and where:
+  ``run`` writes processed tables and reports; the commands that make a file
+  (``validate``, ``template``, ``export``, ``export-qdpx``, ``import-qdpx``) write that file,
+  and processed tables only into an ``--out`` folder the user named; otherwise they
+  prepare the country in memory.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +29,55 @@ from pathlib import Path
 import pandas as pd
 
 from sparklearn import __version__
-from sparklearn.config import resolve_paths
+from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import SparklearnError
 
+_DATA_HELP = ("folder with countries.yaml, codebook.yaml and one folder per country "
+              "(default: $SPARKLEARN_DATA, else the project's data/raw, found from the current folder upward)")
 
-def _paths(args: argparse.Namespace):
-    return resolve_paths(getattr(args, "data", None), getattr(args, "out", None))
+#: --out for the commands that only make a file: processed tables go only where the user says.
+_CACHE_HELP = ("keep the prepared tables in DIR/processed/<country>/ and reuse them while current "
+               "(default: $SPARKLEARN_OUT; without either, the country is prepared in memory and "
+               "nothing but the output file is written)")
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: give 1 or more")
+    return value
+
+
+def _paths(args: argparse.Namespace, *, default_out: bool) -> Paths:
+    return resolve_paths(getattr(args, "data", None), getattr(args, "out", None), default_out=default_out)
+
+
+def _countries(args: argparse.Namespace) -> list[str] | None:
+    """``--country`` values, plus those given in the older spellings (with a note to use ``--country``)."""
+    old = getattr(args, "old_countries", None)
+    if old:
+        spelling = "--countries SLUG..." if args.command == "run" else "COUNTRY..."
+        print(f"sparklearn {args.command}: '{spelling}' is deprecated; write --country {' '.join(old)}",
+              file=sys.stderr)
+    return [*(args.country or []), *(old or [])] or None
 
 
 def _print_problems(problems: pd.DataFrame, *, limit: int = 200) -> None:
     """One short block per problem (where, what, the fix): readable in an 80-column terminal."""
     if problems.empty:
         return
-    for record in problems.head(limit).fillna("").to_dict("records"):
-        where = str(record["file"])
-        if str(record["row"]) not in ("", "<NA>"):
+    # As text first: a missing row number (Int64 <NA>) cannot be filled with "" in its own dtype.
+    for record in problems.head(limit).astype("string").fillna("").to_dict("records"):
+        where = record["file"]
+        if record["row"]:
             where += f", row {record['row']}"
         if record["column"]:
             where += f", column '{record['column']}'"
-        value = f" (value: {record['value']!r})" if record["value"] != "" else ""
+        value = f" (value: {record['value']!r})" if record["value"] else ""
         country = f"[{record['country']}] " if record.get("country") else ""
         print(f"{record['severity'].upper()}: {country}{where}\n  {record['rule']}{value}\n  fix: {record['fix']}")
     if len(problems) > limit:
@@ -38,47 +87,46 @@ def _print_problems(problems: pd.DataFrame, *, limit: int = 200) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from sparklearn.prepare import validate_countries
 
-    paths = _paths(args)
-    result = validate_countries(args.countries or None, paths)
+    paths = _paths(args, default_out=False)
+    result = validate_countries(_countries(args), paths)
     _print_problems(result.problems)
-    print(result.summary.to_string(index=False))
-    n_err = int((result.problems["severity"] == "error").sum())
-    n_warn = int((result.problems["severity"] == "warning").sum())
-    print(f"\n{n_err} error(s), {n_warn} warning(s). Rejected rows are in {paths.processed}/<country>/rejected_*.csv;"
-          f" raw files were not changed.")
-    return 1 if n_err else 0
+    if len(result.summary):
+        print(result.summary.to_string(index=False))
+    kept = (f"rejected rows and problems are in {paths.processed}/<country>/" if paths.has_out
+            else "nothing was written (give --out DIR to keep the rejected rows and problems)")
+    print(f"\n{result.n_errors} error(s), {result.n_warnings} warning(s); {kept}; raw files were not changed.")
+    return 1 if result.n_errors else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sparklearn.batch.run import run_batch
 
-    result = run_batch(args.countries or None, jobs=args.jobs, force=args.force, paths=_paths(args),
+    result = run_batch(_countries(args), jobs=args.jobs, force=args.force, paths=_paths(args, default_out=True),
                        warm_kernels=not args.fresh_kernels)
     return 0 if result.ok else 1
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    paths = _paths(args)
+    paths = _paths(args, default_out=False)
     if args.kind == "outcomes":
         from sparklearn.report.sheets import harvest_template
 
         out = Path(args.output or f"outcomes-template-{args.country}.xlsx")
-        written = harvest_template(args.country, out, data=paths.raw)
-    else:
-        from sparklearn.report.sheets import coding_templates
-
-        out = Path(args.output or f"coding-sheets-{args.country}")
-        sheets = coding_templates(args.country, out, paths=paths, sessions=args.session or None, coder=args.coder)
-        print(f"wrote {len(sheets)} coding sheet(s) to {out}")
+        print(f"wrote {harvest_template(args.country, out, data=paths.raw)}")
         return 0
-    print(f"wrote {written}")
+    from sparklearn.report.sheets import coding_templates
+
+    out = Path(args.output or f"coding-sheets-{args.country}")
+    sheets = coding_templates(args.country, out, paths=paths, sessions=args.session or None, coder=args.coder)
+    print(f"wrote {len(sheets)} coding sheet(s) to {out}")
     return 0
 
 
 def cmd_import_qdpx(args: argparse.Namespace) -> int:
     from sparklearn.report.refi_qda import import_project
 
-    result = import_project(Path(args.file), country=args.country, paths=_paths(args), output=Path(args.output))
+    result = import_project(Path(args.file), country=args.country, paths=_paths(args, default_out=False),
+                            output=Path(args.output))
     _print_problems(result.problems)
     print(f"wrote {len(result.accepted)} codings to {args.output}; {len(result.rejected)} selection(s) could not be mapped")
     return 1 if (result.problems["severity"] == "error").any() else 0
@@ -87,7 +135,7 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
 def cmd_export_qdpx(args: argparse.Namespace) -> int:
     from sparklearn.report.refi_qda import export_project, write_qdc
 
-    paths = _paths(args)
+    paths = _paths(args, default_out=False)
     if args.codebook_only:
         from sparklearn.codebook import load_codebook
 
@@ -99,28 +147,17 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from sparklearn.codebook import load_codebook
-    from sparklearn.store import country_tables
+    from sparklearn.report.exports import export_disagreements, export_framework_matrix
 
-    paths = _paths(args)
-    tables = country_tables(args.country, paths)
+    paths = _paths(args, default_out=False)
     out = Path(args.output or f"{args.kind}-{args.country}.xlsx")
     if args.kind == "framework-matrix":
-        from sparklearn.analysis.themes import code_frequencies, framework_matrix
-        from sparklearn.report.sheets import framework_matrix_to_excel
-
-        codebook = load_codebook(paths.codebook_file)
-        top = code_frequencies(tables.codings).nlargest(args.top, "n_segments")["code_id"].tolist()
-        matrix = framework_matrix(tables.codings, tables.segments, case=args.case, sessions=tables.sessions,
-                                  codes=top, quotes_per_cell=args.quotes)
-        framework_matrix_to_excel(matrix, out, codebook=codebook)
-        print(f"wrote {out}: {matrix.iloc[:, 0].nunique()} {args.case.replace('_id', '')}(s) by {len(top)} themes")
+        matrix = export_framework_matrix(args.country, out, paths=paths, case=args.case, top=args.top,
+                                         quotes_per_cell=args.quotes)
+        print(f"wrote {out}: {matrix[args.case].nunique()} {args.case.replace('_id', '')}(s) "
+              f"by {matrix['code_id'].nunique()} themes")
     else:
-        from sparklearn.analysis.agreement import disagreements
-        from sparklearn.report.sheets import disagreements_to_excel
-
-        table = disagreements(tables.codings, tables.segments)
-        disagreements_to_excel(table, out)
+        table = export_disagreements(args.country, out, paths=paths)
         print(f"wrote {out}: {len(table)} disagreement(s) to talk through")
     return 0
 
@@ -137,75 +174,116 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sparklearn",
-        description="Learning with SPARK: reflection-session coding, outcome harvests, country reports.",
+        description="Learning with SPARK: reflection-session coding, outcome harvests, country reports. "
+                    "Run it inside a sparklearn project (a folder holding sparklearn.toml or "
+                    "data/raw/countries.yaml), or give --data and --out.",
     )
     parser.add_argument("--version", action="version", version=f"sparklearn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    data_help = "folder with countries.yaml, codebook.yaml and one folder per country (default: $SPARKLEARN_DATA or the demo data)"
-    out_help = "folder for processed tables and reports (default: $SPARKLEARN_OUT or data/processed and reports/)"
+    def command(name: str, summary: str, writes: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. Writes: {writes}")
 
-    p = sub.add_parser("run", help="prepare every country, run the notebooks in parallel, render the HTML reports")
-    p.add_argument("--countries", nargs="+", metavar="SLUG", help="only these countries (default: all)")
-    p.add_argument("--jobs", type=int, default=None, help="parallel notebooks (default: one per core)")
+    def countries(p: argparse.ArgumentParser, old: str) -> None:
+        p.add_argument("--country", action="extend", nargs="+", metavar="SLUG",
+                       help="only these countries, e.g. --country kenya south-africa (repeatable; default: all)")
+        if old == "option":
+            p.add_argument("--countries", dest="old_countries", nargs="+", help=argparse.SUPPRESS)
+        else:
+            p.add_argument("old_countries", nargs="*", help=argparse.SUPPRESS)
+
+    def one_country(p: argparse.ArgumentParser, required: bool = True) -> None:
+        p.add_argument("--country", required=required, metavar="SLUG", help="country slug, e.g. kenya or south-africa")
+
+    p = command("run", "prepare every country, run the notebooks in parallel, render the HTML reports",
+                "processed tables to DIR/processed/<country>/ and reports to DIR/reports/ (index.html, one "
+                "report per notebook, executed notebooks), DIR from --out or $SPARKLEARN_OUT; without either, "
+                "to the project's data/processed/ and reports/, and only for the project's own data "
+                "(data elsewhere need --out).")
+    countries(p, "option")
+    p.add_argument("--jobs", metavar="N", type=_positive_int, default=None,
+                   help="parallel notebooks, 1 or more (default: one per core)")
     p.add_argument("--force", action="store_true", help="re-run everything even if nothing changed")
     p.add_argument("--fresh-kernels", action="store_true",
-                   help="start every notebook's kernel from scratch instead of from the preloaded kernel server "
-                        "(slower; the reports are the same)")
-    p.add_argument("--data", help=data_help)
-    p.add_argument("--out", help=out_help)
+                   help="start every notebook's kernel from scratch instead of forking it from the batch's "
+                        "preloaded kernel server (slower; the reports are the same)")
+    p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
+    p.add_argument("--out", metavar="DIR", help="folder for processed/ and reports/ (default: $SPARKLEARN_OUT, "
+                                                "else the project's data/processed and reports/)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", help="check the input files and print every problem (exit 1 on errors)")
-    p.add_argument("countries", nargs="*", metavar="COUNTRY", help="country slugs (default: all)")
-    p.add_argument("--data", help=data_help)
-    p.add_argument("--out", help=out_help)
+    p = command("validate", "check the input files and print every problem (exit 1 on errors)",
+                "nothing, unless --out or $SPARKLEARN_OUT names a folder: then each country's processed tables, "
+                "rejected rows and problems go to DIR/processed/<country>/.")
+    countries(p, "positional")
+    p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
+    p.add_argument("--out", metavar="DIR", help="also write each country's processed tables, rejected rows and "
+                                                "problems under DIR/processed/<country>/ (default: $SPARKLEARN_OUT; "
+                                                "without either, nothing is written)")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("template", help="write an Excel sheet to fill in: an outcome harvest or coding sheets")
+    p = command("template", "write an Excel sheet to fill in: an outcome harvest or coding sheets",
+                "the workbook (outcomes) or folder of workbooks (coding) named by --output; processed tables "
+                "only into --out (coding).")
     p.add_argument("kind", choices=["outcomes", "coding"],
                    help="outcomes: one harvest workbook with dropdowns; coding: one sheet per reflection session")
-    p.add_argument("--country", required=True, metavar="SLUG", help="country slug, e.g. kenya or south-africa")
+    one_country(p)
     p.add_argument("--session", nargs="+", help="coding: only these session ids")
     p.add_argument("--coder", help="coding: your name or initials, filled into every row's coder column")
-    p.add_argument("--output", "-o", help="file (outcomes) or folder (coding) to write")
-    p.add_argument("--data", help=data_help)
+    p.add_argument("--output", "-o", help="file (outcomes; default outcomes-template-<country>.xlsx) or folder "
+                                          "(coding; default coding-sheets-<country>) to write")
+    p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
+    p.add_argument("--out", metavar="DIR", help=f"coding: {_CACHE_HELP}")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("import-qdpx", help="turn a REFI-QDA project (.qdpx) or a Taguette highlights export into a coding sheet")
+    p = command("import-qdpx", "turn a REFI-QDA project (.qdpx) or a Taguette highlights export into a coding sheet",
+                "the coding sheet named by --output; processed tables only into --out.")
     p.add_argument("file", help=".qdpx file, or Taguette highlights .csv/.xlsx")
-    p.add_argument("--country", required=True, metavar="SLUG")
+    one_country(p)
     p.add_argument("--output", "-o", required=True, help="coding sheet (.csv) to write")
-    p.add_argument("--data", help=data_help)
+    p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
+    p.add_argument("--out", metavar="DIR", help=_CACHE_HELP)
     p.set_defaults(func=cmd_import_qdpx)
 
-    p = sub.add_parser("export-qdpx", help="export a country's sessions, codebook and codings as REFI-QDA (.qdpx), or the codebook (.qdc)")
-    p.add_argument("--country", metavar="SLUG")
-    p.add_argument("--output", "-o", required=True)
+    p = command("export-qdpx", "export a country's sessions, codebook and codings as REFI-QDA (.qdpx), "
+                "or the codebook (.qdc)", "the file named by --output; processed tables only into --out.")
+    one_country(p, required=False)
+    p.add_argument("--output", "-o", required=True, help="file to write (.qdpx, or .qdc with --codebook-only)")
     p.add_argument("--codebook-only", action="store_true", help="write the codebook alone as .qdc")
-    p.add_argument("--data", help=data_help)
+    p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
+    p.add_argument("--out", metavar="DIR", help=_CACHE_HELP)
     p.set_defaults(func=cmd_export_qdpx)
 
-    p = sub.add_parser("export", help="write a country's framework matrix (with quotes) or the coders' disagreements to Excel")
+    p = command("export", "write a country's framework matrix (with quotes) or the coders' disagreements to Excel",
+                "the workbook named by --output; processed tables only into --out.")
     p.add_argument("kind", choices=["framework-matrix", "disagreements"])
-    p.add_argument("--country", required=True, metavar="SLUG")
+    one_country(p)
     p.add_argument("--case", default="campaign_id", choices=["country", "campaign_id", "session_id"],
                    help="framework matrix rows (default: campaign_id)")
-    p.add_argument("--top", type=int, default=12, help="framework matrix: the N themes coded most (default 12)")
+    p.add_argument("--top", metavar="N", type=_positive_int, default=12,
+                   help="framework matrix: the N themes coded most (default 12)")
     p.add_argument("--quotes", type=int, default=2, help="framework matrix: quotes per cell (default 2)")
     p.add_argument("--output", "-o", help="workbook to write (default: <kind>-<country>.xlsx)")
-    p.add_argument("--data", help=data_help)
-    p.add_argument("--out", help=out_help)
+    p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
+    p.add_argument("--out", metavar="DIR", help=_CACHE_HELP)
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("demo-data", help="regenerate the synthetic demo data (same seed, same bytes)")
-    p.add_argument("--out", required=True, help="folder to write (use a new folder; compare with data/raw)")
+    p = command("demo-data", "regenerate the synthetic demo data (same seed, same bytes)",
+                "the demo data into the folder named by --out.")
+    p.add_argument("--out", metavar="DIR", required=True,
+                   help="folder to write (use a new folder; compare with data/raw)")
     p.add_argument("--seed", type=int, default=2019)
     p.set_defaults(func=cmd_demo_data)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # jsonschema (which nbformat validates notebooks with) imports rfc3987_syntax when it is
+    # installed, and jupyter-events installs it; that module compiles an Earley grammar at
+    # import: 1.5-3 s of every command that reads or writes a notebook, for IRI format checks
+    # no notebook schema uses. Without it jsonschema simply has no IRI checker. Upstream:
+    # python-jsonschema/jsonschema#1392 and #1428 (rfc3987-syntax2 loads lazily, #1521).
+    sys.modules.setdefault("rfc3987_syntax", None)
     args = build_parser().parse_args(argv)
     if args.command == "export-qdpx" and not args.codebook_only and not args.country:
         build_parser().error("export-qdpx needs --country (or --codebook-only)")

@@ -20,6 +20,12 @@ projects and outcome harvests all refer to its codes. It is one YAML file::
       outcome_area: {codes_under: OA}          # the direct children of code OA
       valence: [{id: positive, label: Positive}, {id: negative, label: Negative}]
 
+Stage: reference data (below ingest; read by every stage above). The file is read with
+:func:`sparklearn.textfiles.load_yaml`, which refuses files that are not UTF-8 (or
+UTF-16/32 with a byte-order mark), larger than 2 MB, empty or not a mapping, and YAML that
+could exhaust memory (aliases expanding past 200,000 values), nests too deep, gives a key
+twice in one mapping or holds an impossible date, each with its line.
+
 Loading checks the whole file once (YAML syntax, ids, labels, parents, cycles,
 vocabularies) and raises :class:`~sparklearn.exceptions.CodebookError` naming the
 file, the line, the code and the fix, so everything downstream can trust it.
@@ -52,6 +58,12 @@ from rapidfuzz import fuzz, process, utils
 
 from sparklearn.config import resolve_paths
 from sparklearn.exceptions import CodebookError, ParameterError
+from sparklearn.textfiles import (
+    Problem,
+    load_yaml,
+    raise_problems,
+    yaml_line,
+)
 
 #: Fields every code may have in ``codebook.yaml``.
 CODE_FIELDS = ("id", "label", "parent", "definition", "when_to_use", "when_not_to_use", "example")
@@ -133,45 +145,9 @@ class Codebook:
     description: str = field(default="", repr=False)
 
 
-@dataclass(frozen=True)
-class _Problem:
-    message: str
-    fix: str
-    line: int | None = None
-    column: str | None = None
-    value: object = None
-
-
-def _fail(problems: Sequence[_Problem], source: Path | None) -> None:
+def _fail(problems: Sequence[Problem], source: Path | None) -> None:
     """Raise one CodebookError for all problems found at one stage of the checks."""
-    if not problems:
-        return
-    if len(problems) == 1:
-        p = problems[0]
-        raise CodebookError(p.message, file=source, row=p.line, column=p.column, value=p.value, fix=p.fix)
-    listed = "\n".join(
-        f"  - {f'line {p.line}: ' if p.line else ''}{p.message}"
-        f"{f' (value: {p.value!r})' if p.value is not None else ''}. Fix: {p.fix}"
-        for p in problems
-    )
-    raise CodebookError(f"{len(problems)} problems in the codebook:\n{listed}", file=source)
-
-
-def _line_of(node: yaml.Node | None, *keys: str | int) -> int | None:
-    """1-based line of the item reached from ``node`` by mapping keys and list indexes."""
-    line = None
-    for key in keys:
-        if isinstance(node, yaml.MappingNode):
-            hit = next(((k, v) for k, v in node.value if k.value == key), None)
-            if hit is None:
-                return line
-            line, node = hit[0].start_mark.line + 1, hit[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
+    raise_problems(problems, file=source, what="the codebook", error=CodebookError)
 
 
 def _closest(value: object, choices: Sequence[str]) -> str | None:
@@ -208,10 +184,12 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     Raises
     ------
     CodebookError
-        Missing file, YAML syntax error (with its line), missing version, id or label,
-        duplicate ids or labels (both positions), unknown parent, a cycle of parents,
-        an unknown ``codes_under`` code or vocabulary id: each names the file, line,
-        code and fix.
+        Missing, binary, oversized or non-UTF-8 file; YAML syntax error, a key given
+        twice in one mapping, an impossible date, aliases or nesting past the limits of
+        :mod:`sparklearn.textfiles` (each with its line); missing version, id or label,
+        duplicate ids or labels (both positions), unknown parent, a cycle of parents, an
+        unknown ``codes_under`` code or vocabulary id: each names the file, line, code
+        and fix.
 
     Examples
     --------
@@ -239,24 +217,8 @@ def _load_codebook_cached(path: Path, mtime_ns: int, size: int) -> Codebook:
     The batch's kernel server calls :func:`load_codebook` before it forks, so that every
     notebook finds the data folder's codebook checked already.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise CodebookError("is not UTF-8 text", file=path, fix="save the file as UTF-8") from err
-    # Compose, then construct, so that the node tree keeps line numbers for messages.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
-    try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise CodebookError(f"is not valid YAML: {getattr(err, 'problem', None) or err}", file=path,
-                            row=mark.line + 1 if mark else None,
-                            fix="check the indentation (spaces, not tabs) on and above that line, and put "
-                                "text containing ': ' or starting with a quote inside quotes") from err
-    finally:
-        loader.dispose()
-    return _build(data, path, root)
+    doc = load_yaml(path, what="the codebook", error=CodebookError, expect="'version:', 'title:' and a 'codes:' list")
+    return _build(doc.data, path, doc.root)
 
 
 def codebook_from_dict(data: Mapping[str, Any], *, source: str | Path | None = None) -> Codebook:
@@ -283,15 +245,15 @@ def _build(data: object, source: Path | None, root: yaml.Node | None) -> Codeboo
         raise CodebookError("has no version", file=source, column="version",
                             fix='add a first line such as version: "1.0.0" (bump it when codes change)')
     if not isinstance(data["version"], str):
-        raise CodebookError("version must be text", file=source, row=_line_of(root, "version"),
+        raise CodebookError("version must be text", file=source, row=yaml_line(root, "version"),
                             column="version", value=data["version"],
                             fix=f'put the version in quotes: version: "{data["version"]}"')
     entries = data.get("codes")
     if not isinstance(entries, list) or not entries:
-        raise CodebookError("has no 'codes:' list", file=source, row=_line_of(root, "codes"), column="codes",
+        raise CodebookError("has no 'codes:' list", file=source, row=yaml_line(root, "codes"), column="codes",
                             fix="add 'codes:' followed by one '- id: ...' entry per code")
-    lines = [_line_of(root, "codes", i) for i in range(len(entries))]
-    _fail([_Problem(f"codes entry {i + 1} is not a set of 'field: value' lines", line=lines[i],
+    lines = [yaml_line(root, "codes", i) for i in range(len(entries))]
+    _fail([Problem(f"codes entry {i + 1} is not a set of 'field: value' lines", line=lines[i],
                     fix="start each code with '- id: ...' and indent its other fields under it")
            for i, entry in enumerate(entries) if not isinstance(entry, Mapping)], source)
 
@@ -325,12 +287,12 @@ def _entries_frame(entries: list[Mapping], lines: list[int | None], source: Path
         first = int(frame[name].notna().to_numpy().argmax())
         known = _closest(name, CODE_FIELDS)
         if name in _RESERVED:
-            problems.append(_Problem(f"{_who(frame, first)} has the field '{name}', which is reserved",
+            problems.append(Problem(f"{_who(frame, first)} has the field '{name}', which is reserved",
                                      line=lines[first], column=name,
                                      fix="write the code's own id as 'id:' and its parent as 'parent:'; "
                                          "group_id, depth, path, order and is_leaf are computed"))
         elif known and not str(name).startswith(f"{known}_"):
-            problems.append(_Problem(f"{_who(frame, first)} has an unknown field '{name}'", line=lines[first],
+            problems.append(Problem(f"{_who(frame, first)} has an unknown field '{name}'", line=lines[first],
                                      column=name, fix=f"did you mean '{known}'? (extra fields are allowed, "
                                                       "but this one looks like a misspelling)"))
         else:
@@ -351,31 +313,31 @@ def _entries_frame(entries: list[Mapping], lines: list[int | None], source: Path
 
 
 def _field_problems(frame: pd.DataFrame, name: object, who: Callable[[int], str],
-                    lines: list[int | None]) -> list[_Problem]:
+                    lines: list[int | None]) -> list[Problem]:
     """An extra field must have a plain name and one text value per row."""
     first = int(frame[name].notna().to_numpy().argmax())
     if not re.fullmatch(_FIELD_PATTERN, str(name)):
-        return [_Problem(f"{who(first)} has a field named '{name}'", line=lines[first], column=str(name),
+        return [Problem(f"{who(first)} has a field named '{name}'", line=lines[first], column=str(name),
                          fix="name fields in lowercase words joined by '_'; inside {...} a comma starts a new "
                              "field, so put text containing commas in quotes")]
     nested = frame[name].map(lambda v: isinstance(v, (list, dict))).to_numpy()
-    return [_Problem(f"{who(p)}: field '{name}' holds a list or mapping", line=lines[p], column=str(name),
+    return [Problem(f"{who(p)}: field '{name}' holds a list or mapping", line=lines[p], column=str(name),
                      fix="give one text value (join several with ';')") for p in np.flatnonzero(nested)[:1]]
 
 
 def _entry_problem(frame: pd.DataFrame, pos: int, column: str, check: str, value: object,
-                   lines: list[int | None]) -> _Problem:
+                   lines: list[int | None]) -> Problem:
     field_name = {"code_id": "id", "parent_id": "parent"}.get(column, column)
     if check == "not_nullable":
         fixes = {"id": "add 'id:' with a short unique id such as OA-POWER",
                  "label": "add 'label:' with the name coders see"}
-        return _Problem(f"{_who(frame, pos)} has no {field_name}", line=lines[pos], column=field_name,
+        return Problem(f"{_who(frame, pos)} has no {field_name}", line=lines[pos], column=field_name,
                         fix=fixes.get(field_name, f"add '{field_name}:'"))
     if column == "code_id" and check.startswith("str_matches"):
-        return _Problem(f"codes entry {pos + 1} has an id with spaces or unusual characters", line=lines[pos],
+        return Problem(f"codes entry {pos + 1} has an id with spaces or unusual characters", line=lines[pos],
                         column="id", value=value,
                         fix="use letters, digits, '-', '_' or '.' only, e.g. OA-POWER")
-    return _Problem(f"{_who(frame, pos)}: '{field_name}' fails {check}", line=lines[pos], column=field_name,
+    return Problem(f"{_who(frame, pos)}: '{field_name}' fails {check}", line=lines[pos], column=field_name,
                     value=value, fix="correct the value")
 
 
@@ -391,7 +353,7 @@ def _check_graph(frame: pd.DataFrame, lines: list[int | None], source: Path | No
         dup = key[key.duplicated(keep=False)]
         for _, group in dup.groupby(dup, sort=False):
             pos = [frame.index.get_loc(i) for i in group.index]
-            problems.append(_Problem(
+            problems.append(Problem(
                 f"{what} '{frame[column].iloc[pos[0]]}' is used by more than one code "
                 f"(ignoring case): {_positions(pos, lines)}",
                 line=lines[pos[-1]], column=what,
@@ -401,7 +363,7 @@ def _check_graph(frame: pd.DataFrame, lines: list[int | None], source: Path | No
 
     ids = frame["code_id"].tolist()
     orphan = frame["parent_id"].notna() & ~frame["parent_id"].isin(ids)
-    _fail([_Problem(f"code '{frame['code_id'].iloc[p]}' has an unknown parent", line=lines[p], column="parent",
+    _fail([Problem(f"code '{frame['code_id'].iloc[p]}' has an unknown parent", line=lines[p], column="parent",
                     value=frame["parent_id"].iloc[p],
                     fix="use the id of a code in this file as 'parent:', or remove 'parent:' to make it a "
                         "group root" + _did_you_mean(frame["parent_id"].iloc[p], ids))
@@ -416,7 +378,7 @@ def _check_graph(frame: pd.DataFrame, lines: list[int | None], source: Path | No
         start = min(range(len(cycle)), key=lambda k: order[cycle[k]])
         cycles.append(cycle[start:] + cycle[:start])
     cycles.sort(key=lambda c: order[c[0]])
-    _fail([_Problem(f"codes form a cycle through their parents: {' -> '.join([*c, c[0]])}",
+    _fail([Problem(f"codes form a cycle through their parents: {' -> '.join([*c, c[0]])}",
                     line=lines[order[c[0]]], column="parent", value=[*c, c[0]][1],
                     fix="each arrow points from a code to its parent; give one of these codes a parent outside "
                         "the cycle, or remove its 'parent:' to make it a group root")
@@ -454,33 +416,33 @@ def _vocabularies(raw: object, table: pd.DataFrame, source: Path | None,
         return {}
     if not isinstance(raw, Mapping):
         raise CodebookError("'vocabularies:' is not a set of named lists", file=source,
-                            row=_line_of(root, "vocabularies"), column="vocabularies",
+                            row=yaml_line(root, "vocabularies"), column="vocabularies",
                             fix="write 'vocabularies:' followed by 'name:' and its list of {id, label} entries")
     extras = [c for c in table.columns if c not in CODEBOOK_COLUMNS or c == "ibp_component"]
     out, problems = {}, []
     for name, spec in raw.items():
-        line = _line_of(root, "vocabularies", name)
+        line = yaml_line(root, "vocabularies", name)
         if isinstance(spec, Mapping) and set(spec) == {"codes_under"}:
             under = str(spec["codes_under"])
             kids = table.loc[table["parent_id"] == under]
             if under not in set(table["code_id"]):
-                problems.append(_Problem(f"vocabulary '{name}' takes codes under an unknown code", line=line,
+                problems.append(Problem(f"vocabulary '{name}' takes codes under an unknown code", line=line,
                                          column="codes_under", value=under,
                                          fix="name a code id of this file" + _did_you_mean(under, table["code_id"])))
             elif kids.empty:
-                problems.append(_Problem(f"vocabulary '{name}' takes codes under '{under}', which has none",
+                problems.append(Problem(f"vocabulary '{name}' takes codes under '{under}', which has none",
                                          line=line, column="codes_under", value=under,
                                          fix="name a code that has child codes"))
             else:
                 used = [c for c in extras if kids[c].notna().any()]
                 out[name] = kids[["code_id", "label", *used]].rename(columns={"code_id": "id"}).reset_index(drop=True)
         elif isinstance(spec, list) and spec and all(isinstance(e, Mapping) for e in spec):
-            frame, found = _vocabulary_list(str(name), spec, table, [_line_of(root, "vocabularies", name, i)
+            frame, found = _vocabulary_list(str(name), spec, table, [yaml_line(root, "vocabularies", name, i)
                                                                      for i in range(len(spec))])
             problems += found
             out[name] = frame
         else:
-            problems.append(_Problem(f"vocabulary '{name}' is neither a list of entries nor 'codes_under:'",
+            problems.append(Problem(f"vocabulary '{name}' is neither a list of entries nor 'codes_under:'",
                                      line=line, column=str(name),
                                      fix="give a list of {id: ..., label: ...} entries, or {codes_under: CODE}"))
     _fail(problems, source)
@@ -488,7 +450,7 @@ def _vocabularies(raw: object, table: pd.DataFrame, source: Path | None,
 
 
 def _vocabulary_list(name: str, spec: list[Mapping], table: pd.DataFrame,
-                     lines: list[int | None]) -> tuple[pd.DataFrame, list[_Problem]]:
+                     lines: list[int | None]) -> tuple[pd.DataFrame, list[Problem]]:
     frame = pd.DataFrame.from_records(spec)
     for column in ("id", "label"):
         frame[column] = (frame[column] if column in frame else pd.Series(pd.NA, index=frame.index))
@@ -497,22 +459,22 @@ def _vocabulary_list(name: str, spec: list[Mapping], table: pd.DataFrame,
                 for found in _field_problems(frame, c, lambda p: f"vocabulary '{name}' entry {p + 1}", lines)]
     frame = frame[["id", "label", *extras]].astype("string").apply(lambda s: s.str.strip().replace("", pd.NA))
     problems += [
-        _Problem(f"vocabulary '{name}' entry {p + 1} has no {column}", line=lines[p], column=column,
+        Problem(f"vocabulary '{name}' entry {p + 1} has no {column}", line=lines[p], column=column,
                  fix=f"add '{column}:' to the entry")
         for column in ("id", "label") for p in np.flatnonzero(frame[column].isna().to_numpy())
     ]
     bad_id = frame["id"].notna() & ~frame["id"].str.fullmatch(_SLUG_PATTERN).fillna(False)
-    problems += [_Problem(f"vocabulary '{name}' entry {p + 1} has an id that is not a lowercase slug",
+    problems += [Problem(f"vocabulary '{name}' entry {p + 1} has an id that is not a lowercase slug",
                           line=lines[p], column="id", value=frame["id"].iloc[p],
                           fix="use lowercase letters, digits and single hyphens, e.g. local-government")
                  for p in np.flatnonzero(bad_id.to_numpy())]
     dup = frame["id"].notna() & frame["id"].duplicated()
-    problems += [_Problem(f"vocabulary '{name}' has the id '{frame['id'].iloc[p]}' twice", line=lines[p],
+    problems += [Problem(f"vocabulary '{name}' has the id '{frame['id'].iloc[p]}' twice", line=lines[p],
                           column="id", value=frame["id"].iloc[p], fix="give each entry its own id")
                  for p in np.flatnonzero(dup.to_numpy())]
     if "code" in frame:
         unknown = frame["code"].notna() & ~frame["code"].isin(table["code_id"])
-        problems += [_Problem(f"vocabulary '{name}' entry '{frame['id'].iloc[p]}' refers to an unknown code",
+        problems += [Problem(f"vocabulary '{name}' entry '{frame['id'].iloc[p]}' refers to an unknown code",
                               line=lines[p], column="code", value=frame["code"].iloc[p],
                               fix="use a code id of this file" + _did_you_mean(frame["code"].iloc[p],
                                                                                 table["code_id"]))
@@ -529,12 +491,12 @@ def _check_vocabulary_fields(table: pd.DataFrame, vocabularies: Mapping[str, pd.
         if name not in vocabularies:
             if used.any():
                 p = int(used.to_numpy().argmax())
-                problems.append(_Problem(f"code '{table['code_id'].iloc[p]}' uses '{name}' but the codebook "
+                problems.append(Problem(f"code '{table['code_id'].iloc[p]}' uses '{name}' but the codebook "
                                          f"has no vocabulary '{name}'", line=lines[p], column=name,
                                          fix=f"add a '{name}:' list under 'vocabularies:'"))
             continue
         known = vocabularies[name]["id"].tolist()
-        problems += [_Problem(f"code '{table['code_id'].iloc[p]}' has an unknown {name}", line=lines[p],
+        problems += [Problem(f"code '{table['code_id'].iloc[p]}' has an unknown {name}", line=lines[p],
                               column=name, value=table[name].iloc[p],
                               fix=f"use one of: {', '.join(known)}" + _did_you_mean(table[name].iloc[p], known))
                      for p in np.flatnonzero((used & ~table[name].isin(known)).to_numpy())]
@@ -566,6 +528,17 @@ def codebook_table(codebook: Codebook) -> pd.DataFrame:
 
 def code_labels(codebook: Codebook) -> dict[str, str]:
     """Code id -> label, for figures and tables readers see.
+
+    Parameters
+    ----------
+    codebook
+        From :func:`load_codebook`.
+
+    Returns
+    -------
+    dict
+        Every code's id (groups and the codes under them) mapped to its label; vocabularies
+        have their own labels (:func:`vocabulary`).
 
     Examples
     --------

@@ -1,113 +1,126 @@
-"""(from compare.py)
-Cross-country comparison: comparable denominators, careful statistics, case comparison.
+"""The store: the only reader of processed tables.
 
-Seven countries and about fourteen campaigns are a small N, so this module keeps the
-comparison honest in four ways:
+Everything that analyses or reports a country (the notebooks, the file-making commands,
+an analyst's own notebook) gets its tables from here, through two views over one reader:
 
-1. **Comparable denominators.** Counts are read against campaign-months active and
-   reflection sessions held (:func:`exposure`, :func:`outcome_rates`), so that no
-   country looks bigger for having more campaigns or a longer harvest.
-2. **Statistics that say what they can.** Contingency tables switch to an exact test
-   when cells are small (:func:`contingency`); rates are compared with a Poisson or
-   negative-binomial GLM with the exposure as offset (:func:`rate_ratios`); every
-   family of tests is Holm-corrected; every result carries plain-words ``warnings``
-   and a ``describe_*`` helper turns it into a careful sentence (effect size,
-   interval, caveat; never a bare p-value).
-3. **Themes** by country or campaign (:func:`theme_matrix`), what is distinctive for a
-   country beyond chance (:func:`distinctive_themes`), and over rounds
-   (:func:`themes_over_rounds`).
-4. **Case comparison**: campaign conditions calibrated from the harvest and the
-   session codings with documented rules (:func:`campaign_conditions`), then
-   crisp-set QCA through :mod:`sparklearn.qca` (:func:`case_comparison`).
+- :func:`country_tables`: one country's tables, problems and manifest;
+- :func:`load_processed`: several countries' tables stacked (the comparison).
 
-Every function takes tidy tables and returns new ones; none plots or rounds
-(figures are in :mod:`sparklearn.plots`).
+Both follow three rules, stated once here:
 
-(from pipeline.py)
-The batch: prepare every country, run the notebooks with papermill, render HTML reports.
+**One table contract.** The tables and their columns are :data:`TABLE_COLUMNS`, defined
+by the writer (:mod:`sparklearn.prepare`) and read back through the same Parquet and CSV
+forms whether they come from a processed folder or were prepared in memory. A table
+without rows still has every column.
 
-``run_batch`` is what ``sparklearn run`` calls. In order, it
+**One staleness rule** (:func:`stale_reason`). A country's processed tables are current
+when its ``manifest.json`` holds the same input fingerprint as the raw files have now
+(every input file, by path and SHA-256) and was written by the same library (version
+and :func:`~sparklearn.prepare.library_fingerprint`); never because the files exist.
+Stale tables are prepared again before they are read (:func:`ensure_current`); the batch
+uses the same rule.
 
-1. plans the notebooks: ``notebooks/country.py`` once per country, the optional
-   notebooks a lead put in ``notebooks/countries/<slug>[-topic].py``, and
-   ``notebooks/comparison.py`` over all of them;
-2. checks every parameter against the notebook's ``parameters`` cell *before* any
-   kernel starts (papermill itself only warns about an unknown parameter);
-3. prepares each country's processed tables (skipped when its inputs did not change)
-   and hands its notebooks to a pool of workers as soon as they are ready;
-4. runs each notebook with papermill (read with jupytext: papermill cannot read a
-   ``.py`` notebook), keeps the executed ``.ipynb`` and renders its HTML report with
-   nbconvert in this process, through sparklearn's own template (no code, no scripts,
-   nothing from the network, figures embedded, a table of contents, a provenance
-   footer);
-5. writes ``reports/index.html``.
+**One period rule** (:data:`PERIOD_RULE`). With ``period_start`` / ``period_end``
+(``"YYYY-MM-DD"``, inclusive), sessions and outcomes dated outside the period are left
+out, segments and codings follow their session, and *undated rows are kept*: a row
+without a date cannot be placed outside the period, and dropping it would lose it from
+every period at once. This is the rule the rates already follow (an undated outcome
+counts inside its campaign's window, :mod:`sparklearn.analysis.rates`). How many
+undated rows a view kept is in its ``undated`` counts and its ``period_note``, a
+sentence a report can show.
 
-A notebook's cache key is the SHA-256 of its source, its parameters, the hashes of
-its input files, the sparklearn version and a fingerprint of the library's own files
-(so that a fix in a module re-runs the reports it changes even before the version is
-bumped). Keys live in ``reports/.cache.json`` beside the outputs they describe; a
-failed notebook is never cached, so it runs again until it succeeds.
+Where the tables come from depends on the paths (:mod:`sparklearn.config`): with an
+output folder, stale countries are prepared into it and read from it; without one (the
+data live outside the project and no ``--out`` was given, or a command that only makes
+a file), they are prepared in memory, so nothing is written anywhere. In memory rather
+than a temporary folder, because a temporary folder would still put pseudonymised real
+text on a disk the user did not choose (and leave it there after a crash), and one
+country's tables take about half a second to prepare and a few megabytes to hold.
 
-Workers are threads, not processes: the work happens in the kernels (separate
-processes), and a thread only relays messages and renders; threads spare each
-worker the second or so of importing papermill and nbconvert again.
-
-Kernels come warm: each notebook still gets a kernel process of its own, but forked
-from a server that imported pandas, matplotlib, statsmodels and sparklearn once
-(:mod:`sparklearn.kernels`); on the demo batch that halves the kernels' start-up and
-a third of the whole run. ``run_batch(warm_kernels=False)`` (``sparklearn run
---fresh-kernels``) starts every kernel from scratch, and the batch falls back to that
-by itself where the server cannot run. Report figures are drawn once and cropped
-(:func:`figure_png`), not laid out twice and PNG-encoded twice by ``savefig``.
-
-Every output is written to a temporary file in its folder and moved into place with
-``os.replace``, so an interrupted run leaves the previous reports whole.
-
-Notebook-side helpers (``notebook_paths``, ``country_tables``, ``report_setup``) live
-here too because they are report plumbing; this module imports papermill, nbconvert
-and jupytext only inside the functions that need them, so that a kernel importing
-it stays quick to start.
+The readers (and their schema library) are imported only when a country has to be
+prepared, so a notebook kernel reading current tables stays quick to start.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from sparklearn import __version__
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import InputError
-from sparklearn.files import _sha256_file
+from sparklearn.prepare import (
+    DATED_TABLES,
+    TABLE_COLUMNS,
+    TABLES,
+    Prepared,
+    conform,
+    input_hashes,
+    library_fingerprint,
+)
+from sparklearn.wording import count_noun
 
-#: Processed tables read per country (see ``sparklearn.prepare``).
-TABLES = ("sessions", "segments", "codings", "outcomes")
+__all__ = ["PERIOD_RULE", "TABLES", "TABLE_COLUMNS", "CountryTables", "Stacked", "country_tables", "ensure_current",
+           "load_processed", "notebook_paths", "stale_reason"]
+
+#: The period rule, in the words a report can use.
+PERIOD_RULE = ("Sessions and outcomes dated outside the period are left out, with the segments and codings of "
+               "those sessions; rows without a date are kept, as they cannot be placed outside it.")
+
+_RUN_FIRST = "run `sparklearn run` first (it prepares <out>/processed/<country>/), or point processed_dir at its output"
 
 
-#: Columns of each processed table when no country has rows (the data contract).
-_EMPTY_COLUMNS = {
-    "sessions": ["session_id", "country", "campaign_ids", "date", "round"],
-    "segments": ["segment_id", "session_id", "country", "turn"],
-    "codings": ["country", "session_id", "segment_id", "code_id", "coder"],
-    "outcomes": ["outcome_id", "country", "campaign_id", "date", "actor_type", "outcome_area",
-                 "type_of_change", "level", "strategic_components", "valence", "substantiation"],
-}
+# --------------------------------------------------------------------------- the two views
+
+def _period_note(period: tuple[str | None, str | None], undated: Mapping[str, int]) -> str:
+    if period == (None, None) or not any(undated.values()):
+        return ""
+    nouns = {"sessions": "session", "outcomes": "outcome"}
+    kept = " and ".join(count_noun(n, nouns[name]) for name, n in undated.items() if n)
+    verb = "has" if sum(undated.values()) == 1 else "have"
+    return f"{kept} {verb} no date and {'is' if verb == 'has' else 'are'} kept in this period: {PERIOD_RULE}"
 
 
-_RUN_FIRST = "run `sparklearn run` first (it prepares data/processed/<country>/), or point processed_dir at its output"
+@dataclass(frozen=True)
+class CountryTables:
+    """One country's processed tables, as a notebook reads them (:func:`country_tables`).
 
+    ``sessions``, ``segments``, ``codings``, ``outcomes`` (columns: :data:`TABLE_COLUMNS`),
+    restricted to the period asked for; ``problems`` (country + the problem columns, as
+    text); ``manifest`` as :func:`sparklearn.prepare.prepare` wrote it; ``period``
+    (start, end) as asked; ``undated`` (sessions, outcomes -> undated rows kept by the
+    period rule).
+    """
 
-# --------------------------------------------------------------------------- loading
+    country: str
+    sessions: pd.DataFrame
+    segments: pd.DataFrame
+    codings: pd.DataFrame
+    outcomes: pd.DataFrame
+    problems: pd.DataFrame
+    manifest: dict
+    period: tuple[str | None, str | None] = (None, None)
+    undated: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def period_note(self) -> str:
+        """A sentence on the undated rows kept in the period (see :data:`PERIOD_RULE`); empty when none."""
+        return _period_note(self.period, self.undated)
 
 
 @dataclass(frozen=True)
 class Stacked:
-    """Processed tables of several countries stacked; every table keeps its ``country`` column.
+    """Processed tables of several countries stacked (:func:`load_processed`).
 
-    ``sessions``, ``segments``, ``codings`` and ``outcomes`` follow the data contract
-    (see ``sparklearn.prepare``); ``countries`` lists the slugs read, in order.
+    ``sessions``, ``segments``, ``codings`` and ``outcomes`` (columns:
+    :data:`TABLE_COLUMNS`, each with its ``country``), rows of all countries one after
+    the other; ``countries`` lists the slugs read, in order; ``period`` and ``undated``
+    as in :class:`CountryTables`.
     """
 
     countries: tuple[str, ...]
@@ -115,28 +128,81 @@ class Stacked:
     segments: pd.DataFrame
     codings: pd.DataFrame
     outcomes: pd.DataFrame
+    period: tuple[str | None, str | None] = (None, None)
+    undated: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def period_note(self) -> str:
+        """A sentence on the undated rows kept in the period (see :data:`PERIOD_RULE`); empty when none."""
+        return _period_note(self.period, self.undated)
+
+
+def country_tables(
+    country: str,
+    paths: Paths | None = None,
+    *,
+    period_start: str | None = None,
+    period_end: str | None = None,
+) -> CountryTables:
+    """Read one country's processed tables, preparing them first when they are stale.
+
+    The batch has always prepared them already; in JupyterLab this makes a notebook
+    work on a fresh checkout and after a raw file changed. Without an output folder
+    in ``paths``, the country is prepared in memory and nothing is written.
+
+    Parameters
+    ----------
+    country
+        Country slug.
+    paths
+        Folders (see :func:`notebook_paths`); default :func:`sparklearn.config.resolve_paths`
+        (the project found from the current folder, or ``$SPARKLEARN_DATA`` / ``$SPARKLEARN_OUT``).
+    period_start, period_end
+        ``"YYYY-MM-DD"`` bounds (inclusive) on session and outcome dates; None for open.
+        Segments and codings follow their sessions; undated rows are kept (:data:`PERIOD_RULE`).
+
+    Returns
+    -------
+    CountryTables
+
+    Examples
+    --------
+    >>> from sparklearn.config import resolve_paths
+    >>> t = country_tables("kenya", resolve_paths(default_out=False), period_end="2020-12-31")
+    >>> t.sessions["date"].max() <= pd.Timestamp("2020-12-31")
+    True
+    >>> set(t.segments["session_id"]) == set(t.sessions["session_id"])  # segments follow their sessions
+    True
+    """
+    tables, problems, manifest = _current(country, paths or resolve_paths())
+    kept, undated = _in_period(tables, period_start, period_end)
+    return CountryTables(country, **kept, problems=problems, manifest=manifest,
+                         period=(period_start, period_end), undated=undated)
 
 
 def load_processed(
-    processed_dir: str | Path,
+    source: Paths | str | Path | None = None,
     countries: Sequence[str] | None = None,
     *,
     period_start: str | None = None,
     period_end: str | None = None,
 ) -> Stacked:
-    """Read every country's processed tables and stack them.
+    """Read several countries' processed tables and stack them.
 
     Parameters
     ----------
-    processed_dir
-        The ``processed`` folder, holding one ``<country>/`` folder with
-        ``sessions.parquet``, ``segments.parquet``, ``codings.parquet`` and
-        ``outcomes.parquet`` per country.
+    source
+        The folders (:class:`~sparklearn.config.Paths`): each country is brought up to
+        date first, as in :func:`country_tables`. Or a ``processed`` folder on its own
+        (for example copied from a batch's output, without the raw data): its tables are
+        read as they are, since without the raw data there is nothing to compare their
+        fingerprint with. Default: :func:`sparklearn.config.resolve_paths`.
     countries
-        Slugs to read, in order; default: every sub-folder holding ``sessions.parquet``.
+        Slugs to read, in order; default: every country in the registry (with
+        ``Paths``) or every sub-folder holding ``sessions.parquet`` (with a folder).
     period_start, period_end
         ``"YYYY-MM-DD"`` bounds (inclusive) on session and outcome dates, as in the
-        country notebooks; segments and codings follow their sessions.
+        country notebooks (:data:`PERIOD_RULE`).
 
     Returns
     -------
@@ -156,57 +222,40 @@ def load_processed(
     ...
     sparklearn.exceptions.InputError: ...: no country folder holds processed tables. Fix: run `sparklearn run` first...
     """
-    folder = Path(processed_dir)
-    if not folder.is_dir():
-        raise InputError("the processed-tables folder does not exist", file=folder, fix=_RUN_FIRST)
-    if countries is None:
-        countries = sorted(p.name for p in folder.iterdir() if (p / "sessions.parquet").is_file())
-        if not countries:
-            raise InputError("no country folder holds processed tables", file=folder, fix=_RUN_FIRST)
-    countries = tuple(countries)
-    frames: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
-    for slug in countries:
-        if not (folder / slug).is_dir():
-            raise InputError(f"no processed tables for country '{slug}'", file=folder / slug,
-                             fix=f"run `sparklearn run --countries {slug}` first, or check the slug's spelling")
-        for name in TABLES:
-            path = folder / slug / f"{name}.parquet"
-            if not path.is_file():
-                raise InputError(f"the processed {name} table of '{slug}' is missing", file=path,
-                                 fix=f"run `sparklearn run --countries {slug}` again")
-            frames[name].append(pd.read_parquet(path))
+    source = resolve_paths() if source is None else source
+    if isinstance(source, Paths):
+        if countries is None:
+            from sparklearn.countries import load_registry
 
-    def stack(name: str) -> pd.DataFrame:
-        parts = [f for f in frames[name] if len(f)]
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_EMPTY_COLUMNS[name])
+            countries = load_registry(source.countries_file).slugs
+        parts = [_current(slug, source)[0] for slug in countries]
+    else:
+        folder = Path(source)
+        if not folder.is_dir():
+            raise InputError("the processed-tables folder does not exist", file=folder, fix=_RUN_FIRST)
+        if countries is None:
+            countries = sorted(p.name for p in folder.iterdir() if (p / "sessions.parquet").is_file())
+            if not countries:
+                raise InputError("no country folder holds processed tables", file=folder, fix=_RUN_FIRST)
+        parts = [_read_tables(folder / slug, slug) for slug in countries]
+    stacked = {name: _stack([part[name] for part in parts], name) for name in TABLES}
+    kept, undated = _in_period(stacked, period_start, period_end)
+    return Stacked(tuple(countries), **kept, period=(period_start, period_end), undated=undated)
 
-    sessions, segments, codings, outcomes = (stack(name) for name in TABLES)
-    if period_start is not None or period_end is not None:
-        sessions = sessions.loc[_in_period(sessions["date"], period_start, period_end)].reset_index(drop=True)
-        segments = segments.loc[segments["session_id"].isin(sessions["session_id"])].reset_index(drop=True)
-        codings = codings.loc[codings["session_id"].isin(sessions["session_id"])].reset_index(drop=True)
-        outcomes = outcomes.loc[_in_period(outcomes["date"], period_start, period_end)].reset_index(drop=True)
-    return Stacked(countries, sessions, segments, codings, outcomes)
-
-
-def _in_period(dates: pd.Series, start: str | None, end: str | None) -> pd.Series:
-    """Dates within [start, end]; an undated row is kept (it cannot be placed outside)."""
-    dates = pd.to_datetime(dates, errors="coerce")
-    keep = pd.Series(True, index=dates.index)
-    if start is not None:
-        keep &= ~(dates < pd.Timestamp(start))
-    if end is not None:
-        keep &= ~(dates > pd.Timestamp(end))
-    return keep
-
-
-# --------------------------------------------------------------------------- in notebooks
 
 def notebook_paths(data_dir: str | Path | None = None, processed_dir: str | Path | None = None) -> Paths:
     """The folders a notebook reads, from its ``data_dir`` and ``processed_dir`` parameters.
 
-    ``None`` means the default (``$SPARKLEARN_DATA`` or the demo data; the repository's
-    ``data/processed``), so a lead can run the notebook in JupyterLab as it is.
+    ``None`` means the default (:func:`sparklearn.config.resolve_paths`: ``$SPARKLEARN_DATA``
+    or the project's data, found from the notebook's folder upward; ``$SPARKLEARN_OUT`` or
+    the project's ``data/processed``), so a lead can run the notebook in JupyterLab as it
+    is. The batch passes both.
+
+    Returns
+    -------
+    Paths
+        The data folder and the processed folder (none when neither a parameter, the
+        environment nor the project gives one: tables are then prepared in memory).
 
     Examples
     --------
@@ -214,84 +263,137 @@ def notebook_paths(data_dir: str | Path | None = None, processed_dir: str | Path
     'processed'
     """
     base = resolve_paths(data_dir)
-    processed = Path(processed_dir).expanduser().resolve() if processed_dir else base.processed
-    return Paths(raw=base.raw, processed=processed, reports=base.reports)
+    if processed_dir is None:
+        return base
+    return Paths(base.raw, Path(processed_dir).expanduser().resolve(), base.reports_dir, base.notebooks_dir)
 
 
-@dataclass(frozen=True)
-class CountryTables:
-    """One country's processed tables, as a notebook reads them.
+# --------------------------------------------------------------------------- the staleness rule
 
-    ``sessions``, ``segments``, ``codings``, ``outcomes`` (see the data contract) and
-    ``problems`` (country + the problem columns), restricted to the period asked for;
-    ``manifest`` as written by :func:`sparklearn.prepare.prepare_country`.
+def stale_reason(country: str, paths: Paths) -> str | None:
+    """Why a country's processed tables are not current, or None when they are.
+
+    Current means: ``manifest.json`` holds the input fingerprint the raw files have now
+    (:func:`sparklearn.prepare.input_hashes`) and the library that wrote it is this one
+    (``sparklearn_version`` and ``library``), and every table of the contract is there.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sparklearn.config import resolve_paths
+    >>> stale_reason("kenya", resolve_paths(out=tempfile.mkdtemp()))
+    'not prepared yet'
     """
-
-    country: str
-    sessions: pd.DataFrame
-    segments: pd.DataFrame
-    codings: pd.DataFrame
-    outcomes: pd.DataFrame
-    problems: pd.DataFrame
-    manifest: dict
+    return _check(country, paths)[0]
 
 
-def country_tables(
-    country: str,
-    paths: Paths,
-    *,
-    period_start: str | None = None,
-    period_end: str | None = None,
-) -> CountryTables:
-    """Read a country's processed tables, preparing them first if they are missing or stale.
-
-    The batch has always prepared them already; in JupyterLab this makes the notebook
-    work on a fresh checkout and after a raw file changed.
+def ensure_current(country: str, paths: Paths, *, registry=None, codebook=None, force: bool = False) -> dict:
+    """Prepare a country into ``paths.processed`` unless it is current (:func:`stale_reason`); return its manifest.
 
     Parameters
     ----------
     country
         Country slug.
     paths
-        Folders (see :func:`notebook_paths`).
-    period_start, period_end
-        ``"YYYY-MM-DD"`` bounds (inclusive) on session and outcome dates; None for open.
-        Segments and codings follow their sessions.
-
-    Returns
-    -------
-    CountryTables
+        Folders; must have an output folder.
+    registry, codebook
+        Passed to :func:`sparklearn.prepare.prepare` when the country is prepared.
+    force
+        Prepare even when current.
     """
-    from sparklearn import prepare
+    reason, manifest = _check(country, paths)
+    if reason is None and not force:
+        return manifest
+    from sparklearn.prepare import prepare
 
+    return prepare(country, paths, registry=registry, codebook=codebook).manifest
+
+
+def _check(country: str, paths: Paths) -> tuple[str | None, dict | None]:
     folder = paths.country_processed(country)
-    manifest_file = folder / "manifest.json"
-    current = sorted(_sha256_file(f) for f in prepare.input_files(country, paths))
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.exists() else None
-    if manifest is None or sorted(manifest["inputs"].values()) != current:
-        manifest = prepare.prepare_country(country, paths)
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in prepare.TABLES}
-    problems = pd.read_csv(folder / "problems.csv", dtype=str, keep_default_na=False)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "not prepared yet", None
+    except (OSError, ValueError) as err:
+        return f"its manifest.json cannot be read ({err})", None
+    if (manifest.get("sparklearn_version"), manifest.get("library")) != (__version__, library_fingerprint()):
+        return f"written by another build of sparklearn ({manifest.get('sparklearn_version')})", manifest
+    inputs = manifest.get("inputs")
+    current = input_hashes(country, paths)
+    if inputs != current:
+        inputs = inputs if isinstance(inputs, dict) else {}
+        changed = sorted(set(inputs) ^ set(current) | {k for k in current if inputs.get(k, current[k]) != current[k]})
+        return f"raw files changed: {', '.join(changed)}", manifest
+    missing = [name for name in TABLES if not (folder / f"{name}.parquet").is_file()]
+    if missing or not (folder / "problems.csv").is_file():
+        return f"files missing from {folder}: {', '.join(missing) or 'problems.csv'}", manifest
+    return None, manifest
 
-    start = pd.Timestamp(period_start) if period_start else None
-    end = pd.Timestamp(period_end) if period_end else None
 
-    def in_period(dates: pd.Series) -> pd.Series:
-        keep = pd.Series(True, index=dates.index)
+# --------------------------------------------------------------------------- the reader
+
+def _current(country: str, paths: Paths) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
+    """A country's tables, problems and manifest: from its processed folder, or prepared in memory."""
+    if paths.has_out:
+        manifest = ensure_current(country, paths)
+        folder = paths.country_processed(country)
+        return (_read_tables(folder, country), _read_problems(folder / "problems.csv"), manifest)
+    from sparklearn.prepare import prepare
+
+    prepared: Prepared = prepare(country, paths, write=False)
+    # Read back through the same Parquet and CSV forms the writer would have written,
+    # so that a table prepared in memory is the very table a processed folder holds.
+    tables = {name: _read_parquet(io.BytesIO(table.to_parquet(index=False)), name)
+              for name, table in prepared.tables.items()}
+    return tables, _read_problems(io.StringIO(prepared.problems.to_csv(index=False))), prepared.manifest
+
+
+def _read_tables(folder: Path, country: str) -> dict[str, pd.DataFrame]:
+    if not folder.is_dir():
+        raise InputError(f"no processed tables for country '{country}'", file=folder,
+                         fix=f"run `sparklearn run --country {country}` first, or check the slug's spelling")
+    tables = {}
+    for name in TABLES:
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            raise InputError(f"the processed {name} table of '{country}' is missing", file=path,
+                             fix=f"run `sparklearn run --country {country}` again")
+        tables[name] = _read_parquet(path, name)
+    return tables
+
+
+def _read_parquet(source, name: str) -> pd.DataFrame:
+    # Tables written before the contract held columns for empty tables have none.
+    return conform(name, pd.read_parquet(source))
+
+
+def _read_problems(source) -> pd.DataFrame:
+    return pd.read_csv(source, dtype=str, keep_default_na=False)
+
+
+def _stack(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    parts = [f for f in frames if len(f)]
+    return pd.concat(parts, ignore_index=True) if parts else conform(name, pd.DataFrame())
+
+
+def _in_period(tables: dict[str, pd.DataFrame], start: str | None, end: str | None,
+               ) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """The period rule: tables restricted to [start, end], and the undated rows kept per dated table."""
+    if start is None and end is None:
+        return tables, {}
+    kept, undated = dict(tables), {}
+    for name in DATED_TABLES:
+        dates = pd.to_datetime(tables[name]["date"], errors="coerce")
+        # Written as "not before, not after": an undated row (NaT) compares False both ways, so it stays.
+        inside = pd.Series(True, index=dates.index)
         if start is not None:
-            keep &= dates >= start
+            inside &= ~(dates < pd.Timestamp(start))
         if end is not None:
-            keep &= dates <= end
-        return keep
-
-    sessions = tables["sessions"]
-    if start is not None or end is not None:
-        sessions = sessions.loc[in_period(sessions["date"])].reset_index(drop=True)
-        kept = sessions["session_id"]
-        tables["segments"] = tables["segments"].loc[tables["segments"]["session_id"].isin(kept)].reset_index(drop=True)
-        tables["codings"] = tables["codings"].loc[tables["codings"]["session_id"].isin(kept)].reset_index(drop=True)
-        if "date" in tables["outcomes"]:
-            outcome_dates = pd.to_datetime(tables["outcomes"]["date"], errors="coerce")
-            tables["outcomes"] = tables["outcomes"].loc[in_period(outcome_dates)].reset_index(drop=True)
-    return CountryTables(country, sessions, tables["segments"], tables["codings"], tables["outcomes"],
-                         problems, manifest)
+            inside &= ~(dates > pd.Timestamp(end))
+        kept[name] = tables[name].loc[inside.to_numpy()].reset_index(drop=True)
+        undated[name] = int(dates.isna().sum())
+    sessions = kept["sessions"]["session_id"]
+    for name in ("segments", "codings"):
+        kept[name] = tables[name].loc[tables[name]["session_id"].isin(sessions).to_numpy()].reset_index(drop=True)
+    return kept, undated

@@ -1,14 +1,57 @@
 """Shared fixtures. ``demo_batch`` runs the real batch once per test session, on a
-copy of the demo data, for every slow test that needs reports (keeps CI time low)."""
+copy of the demo data, for every slow test that needs reports (keeps CI time low).
+``second_clone`` is a project folder of its own (data, notebooks, sparklearn.toml) used
+with this checkout's environment."""
 
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from sparklearn.config import DEMO_DATA, Paths, resolve_paths
+from sparklearn.config import Paths, find_project, resolve_paths
+
+#: This checkout's demo data: found from this file, so the tests read the checkout they belong to.
+DEMO_DATA = find_project(__file__).data
+
+
+#: This checkout's folders that the tests must never write (the brief and the path rules).
+REPO = find_project(__file__).root
+GUARDED = ("data/processed", "reports", ".sparklearn-cache")
+
+
+@pytest.fixture(autouse=True)
+def _no_folder_settings_from_the_shell(monkeypatch):
+    """A developer's SPARKLEARN_DATA / SPARKLEARN_OUT must not point the tests at real data."""
+    monkeypatch.delenv("SPARKLEARN_DATA", raising=False)
+    monkeypatch.delenv("SPARKLEARN_OUT", raising=False)
+
+
+def listing(root: Path) -> dict[str, int]:
+    """Every file under ``root``'s guarded folders with its modification time (ns)."""
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns
+            for folder in GUARDED for p in sorted((root / folder).rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def repo_untouched():
+    """This checkout's root; the test fails if it wrote (or touched) anything in its output folders."""
+    before = listing(REPO)
+    yield REPO
+    assert listing(REPO) == before, "the test wrote into this checkout's data/processed, reports or cache"
+
+
+@pytest.fixture()
+def second_clone(tmp_path):
+    """Folder B: a second project (the demo data, the notebooks, sparklearn.toml), no outputs yet."""
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    shutil.copytree(REPO / "data" / "raw", clone / "data" / "raw")
+    shutil.copytree(REPO / "notebooks", clone / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(REPO / "sparklearn.toml", clone / "sparklearn.toml")
+    return clone
 
 
 @dataclass(frozen=True)

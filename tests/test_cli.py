@@ -76,3 +76,88 @@ def test_template_outcomes_has_dropdowns_for_the_country_campaigns(data, tmp_pat
     lists = book["Lists"]
     values = {c.value for row in lists.iter_rows() for c in row if c.value}
     assert {"ke-primary-health", "ke-baringo-water"} <= values
+
+
+# --------------------------------------------------------------------------- one command line
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_jobs_refuses_zero_negatives_and_words(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", "--jobs", value])
+    assert exit_.value.code == 2
+    assert "argument --jobs" in capsys.readouterr().err
+
+
+def test_the_country_is_chosen_with_country_in_every_command(monkeypatch, data, tmp_path, capsys):
+    import sparklearn.batch.run as batch_run
+
+    seen = {}
+
+    def fake_run_batch(countries, **kwargs):
+        seen["countries"] = countries
+
+        class Done:
+            ok = True
+        return Done()
+
+    monkeypatch.setattr(batch_run, "run_batch", fake_run_batch)
+    out = tmp_path / "out"
+    assert cli.main(["run", "--country", "kenya", "ghana", "--country", "india", "--out", str(out)]) == 0
+    assert seen["countries"] == ["kenya", "ghana", "india"]
+    assert capsys.readouterr().err == ""
+    # The older spelling still works, and says what to write instead.
+    assert cli.main(["run", "--countries", "kenya", "--out", str(out)]) == 0
+    assert seen["countries"] == ["kenya"] and "--country kenya" in capsys.readouterr().err
+
+    code, text, err = _run(capsys, "validate", "--country", "kenya", "--data", data)
+    assert code == 0 and "0 error(s)" in text and err == ""
+    code, text, err = _run(capsys, "validate", "kenya", "--data", data)
+    assert code == 0 and "deprecated" in err and "--country kenya" in err
+    for command in ("template", "export", "export-qdpx", "import-qdpx"):
+        assert "--country SLUG" in cli.build_parser()._subparsers._group_actions[0].choices[command].format_usage()
+
+
+def test_every_command_that_writes_says_where_in_its_help():
+    commands = cli.build_parser()._subparsers._group_actions[0].choices
+    for name, parser in commands.items():
+        assert "Writes:" in parser.description, name
+        if name != "demo-data":
+            assert "--out" in parser.format_help(), name
+
+
+def test_validate_prints_a_problem_without_a_row_number(data, capsys):
+    (data / "kenya" / "outcomes.xlsx").unlink()  # a warning about the whole country, no row
+    code, text, err = _run(capsys, "validate", "--country", "kenya", "--data", data)
+    assert code == 0 and "Traceback" not in err
+    assert "WARNING: [kenya] " in text and "no outcome harvest found" in text
+    block = text[text.index("WARNING: [kenya] "):].splitlines()[0]
+    assert block.endswith("outcomes.xlsx")  # no ", row" for a problem without one
+
+
+def test_file_commands_with_data_elsewhere_write_only_their_file(data, tmp_path, repo_untouched, capsys):
+    """The repository is the current folder, the data live elsewhere, no --out: nothing lands in data/processed."""
+    before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    for argv, made in [
+        (["template", "coding", "--country", "kenya", "--session", "KE-S01", "-o", tmp_path / "sheets"],
+         "sheets/coding-KE-S01.xlsx"),
+        (["export-qdpx", "--country", "kenya", "-o", tmp_path / "k.qdpx"], "k.qdpx"),
+        (["import-qdpx", tmp_path / "k.qdpx", "--country", "kenya", "-o", tmp_path / "c.csv"], "c.csv"),
+        (["export", "disagreements", "--country", "kenya", "-o", tmp_path / "d.xlsx"], "d.xlsx"),
+    ]:
+        code, _, err = _run(capsys, *argv, "--data", data)
+        assert code == 0, err
+        assert (tmp_path / made).is_file()
+    after = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert sorted(set(after) - set(before)) == ["c.csv", "d.xlsx", "k.qdpx", "sheets", "sheets/coding-KE-S01.xlsx"]
+
+
+def test_file_commands_keep_prepared_tables_in_the_out_folder_they_are_given(data, tmp_path, capsys):
+    out = tmp_path / "cache"
+    code, _, _ = _run(capsys, "export", "disagreements", "--country", "kenya", "--data", data, "--out", out,
+                      "-o", tmp_path / "d.xlsx")
+    assert code == 0 and (out / "processed" / "kenya" / "manifest.json").is_file()
+    stamp = (out / "processed" / "kenya" / "manifest.json").stat().st_mtime_ns
+    code, _, _ = _run(capsys, "template", "coding", "--country", "kenya", "--session", "KE-S01", "--data", data,
+                      "--out", out, "-o", tmp_path / "sheets")
+    assert code == 0 and (out / "processed" / "kenya" / "manifest.json").stat().st_mtime_ns == stamp  # reused

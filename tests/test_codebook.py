@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import itertools
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sparklearn.codebook import (
     CODEBOOK_COLUMNS,
@@ -15,7 +19,9 @@ from sparklearn.codebook import (
     lookup_codes,
     vocabulary,
 )
-from sparklearn.config import DEMO_DATA
+from sparklearn.config import find_project
+
+DEMO_DATA = find_project(__file__).data  # this checkout's demo data
 from sparklearn.exceptions import CodebookError, ParameterError
 
 GROUPS = ["OA", "SC", "AE", "PW", "ARC", "CO", "EP", "BR", "LA"]
@@ -318,3 +324,122 @@ def test_codebook_from_dict_checks_the_same_rules():
         codebook_from_dict({"version": "1", "codes": [{"id": "A", "label": "A", "parent": "B"}]})
     cb = codebook_from_dict({"version": "1", "codes": [{"id": "A", "label": "A"}]})
     assert cb.source is None and cb.codes["path"].tolist() == ["A"] and dict(cb.vocabularies) == {}
+
+
+# --------------------------------------------------------------------------- the malformed corpus
+
+MALFORMED = Path(__file__).parent / "fixtures" / "malformed" / "codebook"
+
+# file -> (line, column, value, parts of the message, part of the fix)
+CASES = {
+    "alias-bomb.yaml": (7, None, None, ["holds more than 200,000 values once its aliases (*name) are expanded"],
+                        "instead of repeating aliases"),
+    "deep-nesting.yaml": (9, None, None, ["lists and mappings are nested more than 50 deep"], "brackets"),
+    "empty.yaml": (None, None, None, ["the codebook is empty (or holds only comments)"],
+                   "start the file with 'version:', 'title:' and a 'codes:' list"),
+    "huge-number.yaml": (2, "revision", "9" * 40, ["is not a whole number of ordinary size"], "put text in quotes"),
+    "impossible-date.yaml": (10, "example", "2021-02-30", ["'2021-02-30' is not a date that exists"],
+                             "write a date that exists (YYYY-MM-DD)"),
+    "missing-dash-merges-codes.yaml": (10, "id", None, ["'id' on lines 6, 10", "'label' on lines 7, 11",
+                                                        "only the last would count"],
+                                       "a missing '- ' merges two entries into one"),
+    "pdf-renamed.yaml": (None, None, None, ["the codebook is not text: it is a PDF document"],
+                         "check that this is the right file"),
+    "scalar-only.yaml": (1, None, None, ["the codebook holds the single value 'SPARK codebook' at its top level"],
+                         "start the file with 'version:'"),
+    "top-level-list.yaml": (1, None, None, ["the codebook holds a list at its top level"],
+                            "start the file with 'version:'"),
+    "windows-1252.yaml": (11, None, None, ["the codebook is not UTF-8 text", "0xE9, line 11",
+                                           "this file must be UTF-8"], "text editor"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_malformed_codebook_names_file_line_field_value_and_fix(name):
+    line, column, value, parts, fix = CASES[name]
+    with pytest.raises(CodebookError) as err:
+        load_codebook(MALFORMED / name)
+    text, error = str(err.value), err.value
+    assert text.startswith(str(MALFORMED / name)) and (error.row, error.column) == (line, column)
+    if value is not None:
+        assert error.value == value
+    for part in parts:
+        assert part in text, (part, text)
+    assert fix in error.fix
+
+
+def test_every_codebook_fixture_is_tested_and_described():
+    files = {p.name for p in MALFORMED.glob("*.yaml")}
+    assert files == set(CASES) | {"valid.yaml"}
+    readme = (MALFORMED / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in readme for name in files)
+    assert load_codebook(MALFORMED / "valid.yaml").codes["code_id"].tolist() == ["BR", "BR-INFO", "BR-SPACE"]
+
+
+def test_a_codebook_saved_as_utf16_loads_like_the_utf8_one(tmp_path):
+    p = tmp_path / "codebook.yaml"
+    p.write_text((MALFORMED / "valid.yaml").read_text(encoding="utf-8"), encoding="utf-16")
+    pd.testing.assert_frame_equal(load_codebook(p).codes, load_codebook(MALFORMED / "valid.yaml").codes)
+
+
+# --------------------------------------------------------------------------- properties
+
+VALID = (MALFORMED / "valid.yaml").read_text(encoding="utf-8") + (
+    "vocabularies:\n  valence: [{id: positive, label: Positive}, {id: negative, label: Negative}]\n"
+    "  barrier: {codes_under: BR}\n")
+_VALUES = st.sampled_from(["", "~", "no", "2021-02-30", "[a, b]", "{a: 1}", "BR", "BR-INFO", "Barriers", "&x BR",
+                           "*x", "!!int 12", "'", "[", "#c", "1.0", "{codes_under: BR-INFO}", "[{id: X}]",
+                           "!!python/name:os.system"]) | st.text(max_size=15)
+_NAMES = itertools.count()
+
+
+@st.composite
+def _slips(draw) -> str:
+    """The valid codebook after a few slips: lines lost, repeated, moved, re-indented, retyped."""
+    lines = VALID.splitlines()
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(lines) - 1))
+        op = draw(st.sampled_from(["delete", "repeat", "indent", "dedent", "retype", "swap"]))
+        if op == "delete" and len(lines) > 1:
+            del lines[i]
+        elif op == "repeat":
+            lines.insert(i, lines[i])
+        elif op == "indent":
+            lines[i] = "  " + lines[i]
+        elif op == "dedent":
+            lines[i] = lines[i][2:]
+        elif op == "retype":
+            lines[i] = lines[i].split(":")[0] + ": " + draw(_VALUES)
+        elif op == "swap" and i + 1 < len(lines):
+            lines[i], lines[i + 1] = lines[i + 1], lines[i]
+    return "\n".join(lines) + "\n"
+
+
+def _check_codebook_or_error(folder: Path, data: bytes) -> None:
+    # A new name each time: the codebook is cached per file version, and fast rewrites can share an mtime.
+    path = folder / f"codebook-{next(_NAMES)}.yaml"
+    path.write_bytes(data)
+    try:
+        cb = load_codebook(path)
+    except CodebookError as err:
+        assert str(err).startswith(str(path)) and (err.fix or "Fix: " in str(err))
+        return
+    codes = cb.codes
+    assert codes["code_id"].is_unique and codes["parent_id"].dropna().isin(codes["code_id"]).all()
+    assert all(set(t.columns) >= {"id", "label"} for t in cb.vocabularies.values())
+
+
+_PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@_PROPERTY
+@given(_slips())
+def test_slips_in_a_valid_codebook_give_a_checked_codebook_or_a_codebook_error(tmp_path, text):
+    _check_codebook_or_error(tmp_path, text.encode("utf-8"))
+
+
+@_PROPERTY
+@given(st.binary(max_size=300) | st.text(alphabet="version:codes-id label parent[]{}&*!,'\"\n\t#BR", max_size=200)
+       .map(str.encode))
+def test_arbitrary_bytes_as_a_codebook_give_only_codebook_errors(tmp_path, data):
+    _check_codebook_or_error(tmp_path, data)

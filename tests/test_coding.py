@@ -13,16 +13,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from sparklearn.analysis.quotes import framework_matrix, quotes
 from sparklearn.analysis.themes import (
     code_frequencies,
+    coded_segments,
     cooccurrence,
-    framework_matrix,
-    quotes,
+    segment_groups,
     themes_over_rounds,
 )
 from sparklearn.codebook import codebook_from_dict, load_codebook
 from sparklearn.demo import synth_codings
-from sparklearn.exceptions import CodebookError, ParameterError
+from sparklearn.exceptions import CodebookError, InputError, ParameterError
 from sparklearn.files import excel_safe
 from sparklearn.ingest.codings import CODING_COLUMNS, read_codings
 from sparklearn.ingest.problems import PROBLEM_COLUMNS
@@ -150,7 +151,7 @@ def test_read_codings_empty_headerless_and_incomplete_files_are_problems_not_cra
     assert result.rejected["source_row"].tolist() == [2]  # the row of the file without a code column
     assert result.n_read == 2
     found = result.problems.set_index("file")
-    assert found.loc[str(empty), "rule"] == "the file is empty"
+    assert found.loc[str(empty), "rule"] == "the coding sheet is empty"
     assert found.loc[str(empty), "severity"] == "error"
     assert found.loc[str(header_only), "rule"] == "the sheet has no codings"
     assert found.loc[str(header_only), "severity"] == "warning"
@@ -324,6 +325,50 @@ def test_code_frequencies_agree_with_a_plain_pandas_count():
                                   check_index_type=False)
 
 
+def test_codings_are_placed_by_their_segment_and_chosen_by_coder():
+    # With the segments table a coding's country and session are its segment's, whatever the coding says.
+    expected = code_frequencies(CODINGS, SEGMENTS)
+    bare = CODINGS.drop(columns=["country", "session_id"])
+    pd.testing.assert_frame_equal(code_frequencies(bare, SEGMENTS), expected)
+    pd.testing.assert_frame_equal(code_frequencies(CODINGS.assign(country="kenya"), SEGMENTS), expected)
+    with pytest.raises(InputError, match="GH-S09-T001"):
+        code_frequencies(pd.concat([CODINGS, CODINGS.iloc[:1].assign(segment_id="GH-S09-T001")]), SEGMENTS)
+    # Coder b alone: GH-S01-T001 T-A, GH-S01-T003 T-B, GH-S02-T002 X-1; the denominator stays every segment.
+    only_b = code_frequencies(CODINGS, SEGMENTS, coders=["b"])
+    assert only_b["code_id"].unique().tolist() == ["T-A", "T-B", "X-1"]
+    rows = {(r.country, r.code_id): (r.n_codings, r.n_segments, r.segments_in_group) for r in only_b.itertuples()}
+    assert rows[("ghana", "T-A")] == (1, 1, 6) and rows[("kenya", "T-B")] == (0, 0, 3)
+
+
+def test_a_session_on_no_campaign_is_in_no_campaign_group():
+    sessions = SESSIONS.assign(campaign_ids=["gh-fert;gh-mine", "", "ke-health"])
+    table = code_frequencies(CODINGS, SEGMENTS, by="campaign", sessions=sessions)
+    cells = {(r.campaign_id, r.code_id): (r.n_segments, r.segments_in_group) for r in table.itertuples()}
+    # gh-mine keeps GH-S01 only (4 segments); GH-S02's T-A on GH-S02-T001 counts nowhere.
+    assert cells[("gh-mine", "T-A")] == (2, 4) and cells[("gh-fert", "T-A")] == (2, 4)
+    assert set(table["campaign_id"]) == {"gh-fert", "gh-mine", "ke-health"}
+    with pytest.raises(InputError, match="KE-S01"):  # a session missing from the table is an error, not "none"
+        code_frequencies(CODINGS, SEGMENTS, by="campaign", sessions=SESSIONS.iloc[:2])
+
+
+def test_segment_groups_and_coded_segments_are_the_engine_s_building_blocks():
+    groups = segment_groups(SEGMENTS, "campaign", sessions=SESSIONS)
+    assert list(groups.columns) == ["segment_id", "session_id", "campaign_id"]
+    # GH-S01's four segments are on two campaigns, GH-S02's two on one, KE-S01's three on one.
+    assert len(groups) == 4 * 2 + 2 + 3
+    assert groups.groupby("campaign_id").size().to_dict() == {"gh-fert": 4, "gh-mine": 6, "ke-health": 3}
+    with pytest.raises(ParameterError, match="coder"):
+        segment_groups(SEGMENTS, "coder")
+
+    pairs = coded_segments(CODINGS, SEGMENTS).set_index(["segment_id", "code_id"])["n_coders"]
+    assert len(pairs) == len(CODINGS) - 1  # GH-S01-T001 T-A by a and b is one pair
+    assert pairs[("GH-S01-T001", "T-A")] == 2 and pairs[("GH-S01-T003", "T-B")] == 1
+    grouped = coded_segments(CODINGS, level="group", codebook=CB).set_index(["segment_id", "code_id"])["n_coders"]
+    assert grouped[("GH-S01-T001", "T")] == 2  # T-A (a, b) and T-B (a) roll up to one pair, two coders
+    only_a = coded_segments(CODINGS, coders=["a"])
+    assert "GH-S01-T003" not in set(only_a["segment_id"]) and only_a["n_coders"].eq(1).all()
+
+
 # --------------------------------------------------------------------------- co-occurrence
 
 
@@ -427,12 +472,16 @@ def test_quotes_with_context_from_the_same_session_only():
 
 def test_themes_over_rounds_shares():
     table = themes_over_rounds(CODINGS, SEGMENTS, SESSIONS)
-    assert list(table.columns) == ["round", "code_id", "n_segments", "segments_in_round", "share"]
-    share = _cells(table, "round", "share")
+    assert list(table.columns) == ["round", "code_id", "n_codings", "n_segments", "n_sessions", "segments_in_group",
+                                   "coverage"]
+    share = _cells(table, "round", "coverage")
     assert share[(1, "T-B")] == pytest.approx(3 / 7) and share[(2, "T-B")] == pytest.approx(1 / 2)
     per_country = themes_over_rounds(CODINGS, SEGMENTS, SESSIONS, by="country")
     ghana = per_country.loc[(per_country["country"] == "ghana") & (per_country["code_id"] == "T-A")]
-    assert ghana[["round", "n_segments", "segments_in_round"]].values.tolist() == [[1, 2, 4], [2, 1, 2]]
+    assert ghana[["round", "n_segments", "segments_in_group"]].values.tolist() == [[1, 2, 4], [2, 1, 2]]
+    # The same table as code_frequencies by country and round: one engine, one set of columns.
+    pd.testing.assert_frame_equal(per_country, code_frequencies(CODINGS, SEGMENTS, by=["country", "round"],
+                                                                sessions=SESSIONS))
 
 
 # --------------------------------------------------------------------------- figures

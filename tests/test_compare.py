@@ -16,12 +16,12 @@ from statsmodels.stats.multitest import multipletests
 
 from sparklearn import store
 from sparklearn.analysis import cases as analysis_cases
-from sparklearn.analysis import contingency, country_themes, qca
+from sparklearn.analysis import contingency, qca, themes
 from sparklearn.analysis import outcomes as analysis_outcomes
 from sparklearn.analysis import rates as analysis_rates
 from sparklearn.countries import Registry, load_registry
 from sparklearn.exceptions import CodebookError, InputError, ParameterError
-from sparklearn.report import words as report_words
+from sparklearn.report import comparison_words as report_words
 
 
 def _registry(rows: list[tuple[str, str, str, str]]) -> Registry:
@@ -45,58 +45,6 @@ def _outcomes_from_counts(counts: dict[str, int], date: str = "2021-06-01") -> p
     ids = [c for c, k in counts.items() for _ in range(k)]
     return pd.DataFrame({"outcome_id": [f"O{i:03d}" for i in range(len(ids))], "campaign_id": ids,
                          "date": pd.Timestamp(date)})
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def _write_country(folder: Path, slug: str, n: int) -> None:
-    (folder / slug).mkdir(parents=True)
-    tables = {
-        "sessions": pd.DataFrame({"session_id": [f"{slug}-S1"], "country": slug, "campaign_ids": f"{slug}-c",
-                                  "date": pd.to_datetime(["2021-01-01"]), "round": 1}),
-        "segments": pd.DataFrame({"segment_id": [f"{slug}-S1-T{i:03d}" for i in range(1, n + 1)],
-                                  "session_id": f"{slug}-S1", "country": slug, "turn": range(1, n + 1)}),
-        "codings": pd.DataFrame({"country": slug, "session_id": f"{slug}-S1", "segment_id": [f"{slug}-S1-T001"],
-                                 "code_id": "SC-AGENCY", "coder": "coder-a"}),
-        "outcomes": pd.DataFrame(),  # a country without a harvest writes an empty table
-    }
-    for name, table in tables.items():
-        table.to_parquet(folder / slug / f"{name}.parquet", index=False)
-
-
-def test_load_processed_stacks_countries_and_names_what_is_missing(tmp_path):
-    _write_country(tmp_path, "ghana", 2)
-    _write_country(tmp_path, "kenya", 3)
-    stacked = store.load_processed(tmp_path)
-    assert stacked.countries == ("ghana", "kenya")
-    assert stacked.segments.groupby("country").size().to_dict() == {"ghana": 2, "kenya": 3}
-    assert len(stacked.outcomes) == 0 and "campaign_id" in stacked.outcomes.columns
-
-    with pytest.raises(InputError, match="senegal") as err:
-        store.load_processed(tmp_path, ["ghana", "senegal"])
-    assert "sparklearn run" in str(err.value) and err.value.file == str(tmp_path / "senegal")
-
-    (tmp_path / "kenya" / "codings.parquet").unlink()
-    with pytest.raises(InputError, match="codings") as err:
-        store.load_processed(tmp_path, ["kenya"])
-    assert err.value.file.endswith("kenya/codings.parquet") and "sparklearn run" in err.value.fix
-
-    with pytest.raises(InputError, match="no country folder"):
-        store.load_processed(tmp_path / "ghana")
-
-
-def test_load_processed_keeps_the_period_asked_for(tmp_path):
-    _write_country(tmp_path, "ghana", 2)
-    _write_country(tmp_path, "kenya", 3)
-    outcomes = pd.DataFrame({"outcome_id": ["KE-O001", "KE-O002", "KE-O003"], "campaign_id": "kenya-c",
-                             "date": pd.to_datetime(["2020-05-01", "2021-03-01", None])})
-    outcomes.to_parquet(tmp_path / "kenya" / "outcomes.parquet", index=False)
-    early = store.load_processed(tmp_path, period_end="2020-12-31")
-    assert early.sessions.empty and early.segments.empty and early.codings.empty
-    assert early.outcomes["outcome_id"].tolist() == ["KE-O001", "KE-O003"]  # undated outcomes stay
-    late = store.load_processed(tmp_path, period_start="2021-01-01")
-    assert len(late.segments) == 5 and late.outcomes["outcome_id"].tolist() == ["KE-O002", "KE-O003"]
 
 
 # --------------------------------------------------------------------------- exposure and rates
@@ -548,36 +496,42 @@ CODINGS = pd.DataFrame({
 })
 
 
-def test_theme_matrix_counts_segments_once_and_by_campaign():
-    m = country_themes.theme_matrix(CODINGS, SEGMENTS).set_index(["country", "code_id"])
-    assert m.loc[("ghana", "SC-AGENCY"), "n_coded"] == 3  # s1 coded by two coders counts once
+def test_code_frequencies_by_country_count_segments_once_and_by_campaign():
+    # The codings carry neither country nor session: each coding is placed by its segment.
+    m = themes.code_frequencies(CODINGS, SEGMENTS).set_index(["country", "code_id"])
+    assert m.loc[("ghana", "SC-AGENCY"), "n_segments"] == 3  # s1 coded by two coders counts once
+    assert m.loc[("ghana", "SC-AGENCY"), "segments_in_group"] == 4
     assert m.loc[("ghana", "SC-AGENCY"), "coverage"] == pytest.approx(3 / 4)
-    assert m.loc[("ghana", "BR-INFORMATION"), "n_coded"] == 0  # zeros are listed
-    only_a = country_themes.theme_matrix(CODINGS, SEGMENTS, coders=["a"]).set_index(["country", "code_id"])
+    assert m.loc[("ghana", "BR-INFORMATION"), "n_segments"] == 0  # zeros are listed
+    only_a = themes.code_frequencies(CODINGS, SEGMENTS, coders=["a"]).set_index(["country", "code_id"])
     assert "BR-INFORMATION" not in set(only_a.index.get_level_values("code_id"))  # only coder b used it
-    by_campaign = country_themes.theme_matrix(CODINGS, SEGMENTS, "campaign_id", sessions=SESSIONS).set_index(
+    # Coder b's second coding of s1 drops out of the codings, not out of the segments.
+    assert m.loc[("ghana", "SC-AGENCY"), "n_codings"] == 4
+    assert only_a.loc[("ghana", "SC-AGENCY"), ["n_codings", "n_segments"]].tolist() == [3, 3]
+    by_campaign = themes.code_frequencies(CODINGS, SEGMENTS, by="campaign_id", sessions=SESSIONS).set_index(
         ["campaign_id", "code_id"])
     # Session A covers g1 and g2, so its three segments count for both.
-    assert by_campaign.loc[("g2", "SC-AGENCY"), ["n_coded", "n_segments"]].tolist() == [3, 4]
-    assert by_campaign.loc[("g1", "SC-AGENCY"), ["n_coded", "n_segments"]].tolist() == [2, 3]
+    assert by_campaign.loc[("g2", "SC-AGENCY"), ["n_segments", "segments_in_group"]].tolist() == [3, 4]
+    assert by_campaign.loc[("g1", "SC-AGENCY"), ["n_segments", "segments_in_group"]].tolist() == [2, 3]
     with pytest.raises(ParameterError, match="sessions"):
-        country_themes.theme_matrix(CODINGS, SEGMENTS, "round")
+        themes.code_frequencies(CODINGS, SEGMENTS, by="round")
     with pytest.raises(InputError, match="s99"):
-        country_themes.theme_matrix(pd.concat([CODINGS, CODINGS.iloc[:1].assign(segment_id="s99")]), SEGMENTS)
+        themes.code_frequencies(pd.concat([CODINGS, CODINGS.iloc[:1].assign(segment_id="s99")]), SEGMENTS)
 
 
-def test_theme_matrix_rolls_codes_up_to_groups():
+def test_code_frequencies_roll_codes_up_to_groups():
     from sparklearn.codebook import load_codebook
 
-    m = country_themes.theme_matrix(CODINGS, SEGMENTS, codebook=load_codebook(), level="group").set_index(
+    m = themes.code_frequencies(CODINGS, SEGMENTS, codebook=load_codebook(), level="group").set_index(
         ["country", "code_id"])
-    assert m.loc[("kenya", "BR"), "n_coded"] == 4  # s5-s7's BR-REPRESSION and s8's BR-INFORMATION
+    assert m.loc[("kenya", "BR"), "n_segments"] == 4  # s5-s7's BR-REPRESSION and s8's BR-INFORMATION
+    assert m.loc[("kenya", "BR"), "n_codings"] == 4
     with pytest.raises(ParameterError, match="codebook"):
-        country_themes.theme_matrix(CODINGS, SEGMENTS, level="group")
+        themes.code_frequencies(CODINGS, SEGMENTS, level="group")
 
 
 def test_distinctive_themes_match_fightin_words_by_hand():
-    d = country_themes.distinctive_themes(CODINGS, SEGMENTS, prior_strength=10).set_index(["country", "code_id"])
+    d = themes.distinctive_themes(CODINGS, SEGMENTS, prior_strength=10).set_index(["country", "code_id"])
     # (segment, code) pairs: ghana SC-AGENCY 3 (s1 once), BR-REPRESSION 1 (n = 4); kenya SC-AGENCY 1,
     # BR-REPRESSION 3, BR-INFORMATION 1 (n = 5). SC-AGENCY's pooled share is 4/9, so a_w = 40/9 with a_0 = 10.
     a = 40 / 9
@@ -591,7 +545,8 @@ def test_distinctive_themes_match_fightin_words_by_hand():
     ghana_p = d.loc["ghana", "p_value"].to_numpy()
     assert d.loc["ghana", "p_holm"].to_numpy() == pytest.approx(multipletests(ghana_p, method="holm")[1])
     assert row["coverage"] == pytest.approx(3 / 4) and row["coverage_rest"] == pytest.approx(1 / 4)
-    assert d.loc[("kenya", "BR-INFORMATION"), "n_coded_rest"] == 0
+    assert d.loc[("kenya", "BR-INFORMATION"), "n_segments_rest"] == 0
+    assert d.loc[("ghana", "SC-AGENCY"), ["n_segments", "n_segments_rest"]].tolist() == [3, 1]
 
 
 def test_distinctive_themes_find_a_designed_difference():
@@ -602,15 +557,16 @@ def test_distinctive_themes_find_a_designed_difference():
     p_ghana, p_kenya = [0.4, 0.3, 0.3], [0.1, 0.45, 0.45]
     codes = np.concatenate([rng.choice(["X", "Y", "Z"], n, p=p_ghana), rng.choice(["X", "Y", "Z"], n, p=p_kenya)])
     codings = pd.DataFrame({"segment_id": segments["segment_id"], "code_id": codes, "coder": "a"})
-    d = country_themes.distinctive_themes(codings, segments).set_index(["country", "code_id"])
+    d = themes.distinctive_themes(codings, segments).set_index(["country", "code_id"])
     assert d.loc[("ghana", "X"), "direction"] == "more" and d.loc[("kenya", "X"), "direction"] == "less"
     text = report_words.describe_distinctive(d.reset_index(), labels={"X": "Code X"})
     assert text.startswith("ghana's segments are coded more often with 'Code X' (")
 
 
 def test_themes_over_rounds_are_side_by_side_per_country():
-    t = country_themes.themes_over_rounds(CODINGS, SEGMENTS, SESSIONS).set_index(["country", "round", "code_id"])
-    assert t.loc[("ghana", 1, "SC-AGENCY"), ["n_coded", "n_segments"]].tolist() == [2, 3]
+    t = themes.themes_over_rounds(CODINGS, SEGMENTS, SESSIONS, by="country").set_index(
+        ["country", "round", "code_id"])
+    assert t.loc[("ghana", 1, "SC-AGENCY"), ["n_segments", "segments_in_group"]].tolist() == [2, 3]
     assert t.loc[("ghana", 2, "SC-AGENCY"), "coverage"] == 1.0
     assert ("kenya", 2, "SC-AGENCY") not in t.index  # kenya held no round-2 session
 

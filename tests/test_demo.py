@@ -15,7 +15,9 @@ import yaml
 from statsmodels.stats.inter_rater import cohens_kappa
 
 from sparklearn.codebook import codebook_table, load_codebook
-from sparklearn.config import DEMO_DATA
+from sparklearn.config import find_project
+
+DEMO_DATA = find_project(__file__).data  # this checkout's demo data
 from sparklearn.countries import load_registry
 from sparklearn.demo import (
     OUTCOME_COLUMNS,

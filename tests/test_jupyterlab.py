@@ -1,11 +1,13 @@
 """A lead's view: a Jupyter server serves notebooks/country.py as a notebook (jupytext's
-contents manager at work) and a kernel the server started runs it, cell by cell, for one country."""
+contents manager at work) and a kernel the server started runs it, cell by cell, for one country;
+JupyterLab, started as the README says, saves an unchanged notebook back byte for byte."""
 
 from __future__ import annotations
 
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -84,6 +86,9 @@ def test_server_opens_country_py_as_a_notebook_and_a_kernel_runs_it(jupyter_serv
     assert len(nb.cells) > 10
     assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert nb.metadata["kernelspec"]["name"] == "python3"
+    # The header names the kernel as the installed kernelspec does: JupyterLab writes that name back.
+    _, specs = _request(f"{base}/api/kernelspecs", token)
+    assert nb.metadata["kernelspec"]["display_name"] == specs["kernelspecs"]["python3"]["spec"]["display_name"]
 
     # A kernel the server starts (as JupyterLab does when the lead opens the notebook) runs it,
     # cell by cell, for one country: through the kernel's own connection file in the server's runtime.
@@ -118,3 +123,63 @@ def test_server_opens_country_py_as_a_notebook_and_a_kernel_runs_it(jupyter_serv
     assert not [m for m in outputs if m["msg_type"] == "error"]
     assert "sn-sanitation" in shown and "sn-disability" in shown  # Senegal's campaigns are listed
     assert sum("image/png" in m["content"].get("data", {}) for m in outputs) >= 8  # its figures were drawn
+
+
+def _wait_until_up(base: str, token: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            _request(f"{base}/api/status", token)
+            return
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def lab_in_notebooks(tmp_path_factory):
+    """``jupyter lab notebooks/`` run from a project folder, as the README says: a copy of the
+    repository's notebooks (the folder JupyterLab then serves), so that saving cannot touch them."""
+    project = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "notebooks", project / "notebooks")
+    port, token = _free_port(), secrets.token_hex(16)
+    log_path = project / "lab.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "notebooks/", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+             f"--IdentityProvider.token={token}",
+             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
+            cwd=project, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "JUPYTER_RUNTIME_DIR": str(project / "runtime")},
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(base, token, proc, log_path)
+            yield base, token, project / "notebooks"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook", ["country.py", "comparison.py", "countries/kenya.py"])
+def test_saving_a_notebook_from_jupyterlab_leaves_it_byte_for_byte_as_it_was(lab_in_notebooks, notebook):
+    base, token, folder = lab_in_notebooks
+    before = (folder / notebook).read_bytes()
+    _, model = _request(f"{base}/api/contents/{notebook}?type=notebook&content=1", token)
+    nb = model["content"]
+    # What JupyterLab adds once the notebook's kernel has started: the kernel's own spec and
+    # language, and its per-cell state; the jupytext settings must keep all of it out of the file.
+    _, specs = _request(f"{base}/api/kernelspecs", token)
+    spec = specs["kernelspecs"]["python3"]["spec"]
+    nb["metadata"]["kernelspec"] = {"display_name": spec["display_name"], "language": spec["language"], "name": "python3"}
+    nb["metadata"]["language_info"] = {"name": "python", "mimetype": "text/x-python", "file_extension": ".py",
+                                       "version": sys.version.split()[0]}
+    for cell in nb["cells"]:
+        cell["metadata"].update({"trusted": True, "editable": True})
+    status, saved = _request(f"{base}/api/contents/{notebook}", token, "PUT",
+                             {"type": "notebook", "format": "json", "content": nb})
+    assert status == 200 and saved["path"] == notebook
+    after = (folder / notebook).read_bytes()
+    assert after == before, after.decode()[:600]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -13,10 +15,13 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from sparklearn import files, store
-from sparklearn.batch import execute, plan, render, run
-from sparklearn.config import DEMO_DATA, NOTEBOOKS, resolve_paths
+from sparklearn.batch import execute, plan, progress, render, run
+from sparklearn.config import find_project, resolve_paths
 from sparklearn.exceptions import ParameterError
 from sparklearn.report import display
+
+DEMO_DATA = find_project(__file__).data  # this checkout's demo data and notebooks
+NOTEBOOKS = find_project(__file__).notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -64,6 +69,67 @@ def test_run_batch_checks_parameters_before_any_kernel_or_prepare(tmp_path):
         run.run_batch(["ghana"], paths=paths, parameters={"perid_start": "2021-01-01"}, progress=False)
     assert time.perf_counter() - started < 5
     assert not (tmp_path / "out").exists()  # nothing prepared, no kernel started, nothing written
+
+
+@pytest.mark.parametrize("jobs", [0, -2])
+def test_jobs_below_one_are_refused_before_anything_is_written(tmp_path, jobs):
+    paths = resolve_paths(out=tmp_path / "out")
+    with pytest.raises(ParameterError, match=rf"jobs \(--jobs\) must be a whole number of 1 or more, not {jobs}"):
+        run.run_batch(["ghana"], jobs=jobs, paths=paths, progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_comparison_of_some_countries_has_a_name_of_its_own(tmp_path):
+    paths = resolve_paths(out=tmp_path)
+    every = ["ghana", "kenya", "senegal"]
+    some = plan.plan_jobs(["senegal", "kenya"], paths, NOTEBOOKS, all_slugs=every)[-1]
+    assert (some.name, some.report, some.covers) == ("comparison-kenya-senegal", "comparison-kenya-senegal.html",
+                                                     ("kenya", "senegal"))
+    assert some.parameters["countries"] == ["senegal", "kenya"]
+    whole = plan.plan_jobs(every, paths, NOTEBOOKS, all_slugs=every)[-1]
+    assert (whole.name, whole.covers) == ("comparison", tuple(every))
+
+
+def test_the_index_says_what_each_comparison_covers():
+    common = {"kind": "comparison", "country": None, "status": "ran", "seconds": 4.0, "finished": "x"}
+    records = [{**common, "notebook": "comparison", "report": "comparison.html", "covers": ["ghana", "kenya", "senegal"]},
+               {**common, "notebook": "comparison-kenya-senegal", "report": "comparison-kenya-senegal.html",
+                "covers": ["kenya", "senegal"]}]
+    html = render.render_index(records, names={"ghana": "Ghana", "kenya": "Kenya", "senegal": "Senegal"})
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Cross-country comparison Covers every country: Ghana, Kenya and Senegal" in text
+    assert "Cross-country comparison (some countries) Covers only Kenya and Senegal" in text
+    assert 'href="comparison.html"' in html and 'href="comparison-kenya-senegal.html"' in html
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_draws_a_bar_only_on_a_terminal(capsys):
+    log = _Stream(tty=False)
+    shown = progress.Progress(2, stream=log)
+    shown.say("2 notebook(s) unchanged")
+    shown.advance("ran     ghana      3.0 s")
+    shown.close()
+    assert log.getvalue() == ""  # no bar at all
+    assert capsys.readouterr().out == "2 notebook(s) unchanged\n[1/2] ran     ghana      3.0 s\n"
+
+    terminal = _Stream(tty=True)
+    shown = progress.Progress(2, stream=terminal)
+    shown.advance("ran     ghana      3.0 s")
+    shown.close()
+    assert "\r" in terminal.getvalue() and "1/2" in terminal.getvalue()
+    assert capsys.readouterr().out == "ran     ghana      3.0 s\n"
+
+    quiet = progress.Progress(2, enabled=False, stream=_Stream(tty=True))
+    quiet.advance("ran")
+    assert capsys.readouterr().out == ""
 
 
 def test_optional_notebooks_belong_to_the_country_their_name_starts_with(tmp_path):
@@ -137,7 +203,7 @@ def test_kernel_launch_is_retried_once_on_a_transient_error(tmp_path, monkeypatc
         return nb
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
-    executed, failure = execute._execute(_job(tmp_path, _notebook()), tmp_path)
+    _, failure = execute.execute(_job(tmp_path, _notebook()), tmp_path)
     assert failure is None and len(calls) == 2
 
 
@@ -151,15 +217,12 @@ def test_a_persistent_or_non_transient_error_fails_the_notebook_without_more_tri
         raise RuntimeError("Kernel died before replying to kernel_info")
 
     monkeypatch.setattr(papermill, "execute_notebook", broken)
-    _, failure = execute._execute(_job(tmp_path, _notebook()), tmp_path)
+    _, failure = execute.execute(_job(tmp_path, _notebook()), tmp_path)
     assert len(calls) == 2
     assert failure["error_name"] == "RuntimeError" and failure["error_section"] == "kernel"
 
 
 def test_an_interrupted_batch_does_not_retry_the_kernels_it_took_down(tmp_path, monkeypatch):
-    import threading
-    from types import SimpleNamespace
-
     import papermill
 
     calls = []
@@ -169,13 +232,18 @@ def test_an_interrupted_batch_does_not_retry_the_kernels_it_took_down(tmp_path, 
         raise RuntimeError("Kernel died before replying to kernel_info")
 
     monkeypatch.setattr(papermill, "execute_notebook", killed)
-    warm = SimpleNamespace(kernel_manager_class=lambda: object)
-    stop = threading.Event()
-    _, failure = execute._execute(_job(tmp_path, _notebook()), tmp_path, warm)
-    assert calls == [object, None] and failure["error_section"] == "kernel"  # warm, then fresh
+
+    class Warm(execute.Kernels):
+        def warm_manager_class(self):
+            return object
+
+    kernels = Warm()
+    _, failure = execute.execute(_job(tmp_path, _notebook()), tmp_path, kernels)
+    # Warm first, then fresh; both through the batch's manager classes, so that the batch can stop them.
+    assert calls == [object, kernels.manager_class] and failure["error_section"] == "kernel"
     calls.clear()
-    stop.set()
-    _, failure = execute._execute(_job(tmp_path, _notebook()), tmp_path, warm, stop)
+    kernels.stop()
+    _, failure = execute.execute(_job(tmp_path, _notebook()), tmp_path, kernels)
     assert calls == [object] and failure["error_name"] == "RuntimeError"
 
 
@@ -208,7 +276,7 @@ def test_report_has_no_code_no_script_but_figures_toc_colour_and_provenance():
     assert f"data:image/png;base64,{PNG_1PX}" in html
     assert "Ghana &lt;GH&gt;" in html and "--sl-colour: #c1272d" in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html  # cell values stay escaped in tables
-    toc = re.search(r'<nav[^>]*class="sl-toc".*?</nav>', html, flags=re.S).group(0)
+    toc = re.search(r'<nav[^>]*class="sl-toc".*?</nav>', html, flags=re.DOTALL).group(0)
     assert re.findall(r'href="#([^"]+)"', toc) == ["Themes", "Per-round"]
     assert 'id="Themes"' in html and 'id="Per-round"' in html
     for piece in ["sparklearn 9.9", "abc123def456", "f00d", "2024-01-02", 'href="notebooks/ghana.ipynb"']:
@@ -223,7 +291,7 @@ def test_failed_report_opens_with_the_error_and_anchors_the_failing_cell():
     failure = execute.failure_of(nb)
     html = render.render_report(nb, title="Ghana", failure=failure, provenance={})
     assert failure["error_section"] == "Themes"
-    banner = re.search(r'<div class="sl-failure-banner".*?</div>', html, flags=re.S).group(0)
+    banner = re.search(r'<div class="sl-failure-banner".*?</div>', html, flags=re.DOTALL).group(0)
     assert "ValueError: no codings &lt;here&gt;" in banner and 'href="#failed-cell"' in banner
     assert html.count('id="failed-cell"') == 1
     assert "<script" not in html.lower()
@@ -320,7 +388,8 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, monkeypatch, caps
 
     result = run.run_batch(["ghana"], paths=paths, notebooks_dir=notebooks, progress=False)
     status = dict(zip(result.summary["notebook"], result.summary["status"]))
-    assert status == {"ghana": "ran", "countries/ghana-broken": "failed", "comparison": "ran"}
+    # One country of seven: its comparison has a name of its own (see test_a_comparison_of_some_countries...).
+    assert status == {"ghana": "ran", "countries/ghana-broken": "failed", "comparison-ghana": "ran"}
     assert not result.ok
     failed = result.summary.set_index("notebook").loc["countries/ghana-broken"]
     assert (failed["error_name"], failed["error_value"], failed["error_section"]) == (
@@ -332,16 +401,20 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, monkeypatch, caps
     assert 'id="failed-cell"' in report and "the local question has no data yet" in report
     index = (reports / "index.html").read_text()
     assert 'href="countries/ghana-broken.html#failed-cell"' in index
-    assert (reports / "ghana.html").exists() and (reports / "comparison.html").exists()
+    assert (reports / "ghana.html").exists() and (reports / "comparison-ghana.html").exists()
 
-    # The command line: failures are not cached, so only the broken notebook runs again; exit 1.
-    monkeypatch.setattr(run, "NOTEBOOKS", notebooks)
-    code = cli.main(["run", "--countries", "ghana", "--data", str(DEMO_DATA), "--out", str(tmp_path / "out")])
-    out = capsys.readouterr().out
+    # The command line, in a project whose notebooks are these: failures are not cached, so only
+    # the broken notebook runs again; exit 1. Its output is a log's (not a terminal): no bar, no "\r".
+    (tmp_path / "sparklearn.toml").write_text(f'data = "{DEMO_DATA.as_posix()}"\nnotebooks = "notebooks"\n')
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["run", "--country", "ghana", "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
     assert code == 1
     assert "FAILED countries/ghana-broken (section 'Local question'" in out
     assert "the local question has no data yet" in out
     assert "2 cached, 1 failed" in out
+    assert "[1/1] failed  countries/ghana-broken" in out
+    assert "\r" not in out + err
 
 
 @pytest.mark.slow
@@ -360,6 +433,91 @@ def test_cache_skips_unchanged_work_and_reruns_only_what_a_change_touches(demo_b
     assert sorted(changed.executed) == ["comparison", "ghana"]
     assert changed.ok
     assert (paths.reports / "kenya.html").stat().st_mtime_ns == before["kenya.html"]
+
+
+@pytest.mark.slow
+def test_a_run_for_some_countries_leaves_the_comparison_of_all_as_it_was(demo_batch):
+    paths = demo_batch.paths
+    whole = paths.reports / "comparison.html"
+    before = whole.read_bytes()
+    some = run.run_batch(["senegal", "kenya"], paths=paths, progress=False)
+    assert some.ok
+    assert dict(zip(some.summary["notebook"], some.summary["status"]))["comparison-kenya-senegal"] == "ran"
+    assert whole.read_bytes() == before
+    report = (paths.reports / "comparison-kenya-senegal.html").read_text(encoding="utf-8")
+    assert "Kenya and Senegal only: 2 of the 7 countries" in report
+    index = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (paths.reports / "index.html").read_text(encoding="utf-8")))
+    assert "Covers every country: Ghana, India, Indonesia, Kenya, Nigeria, Senegal and South Africa" in index
+    assert "Covers only Kenya and Senegal" in index
+
+
+def _descendants(pid: int) -> dict[int, bytes]:
+    """Every process below ``pid`` (kernels, relays, the kernel server) -> its command line (Linux /proc)."""
+    parents, commands = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            commands[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+    below, grew = {pid}, True
+    while grew:
+        grew = False
+        for child, parent in parents.items():
+            if parent in below and child not in below:
+                below.add(child)
+                grew = True
+    return {p: commands.get(p, b"") for p in below - {pid}}
+
+
+def _kernels_of(pid: int) -> list[int]:
+    """The processes below ``pid`` that are kernels or stand for one (a fresh kernel, a warm one's relay)."""
+    return [p for p, command in _descendants(pid).items() if b"ipykernel_launcher" in command or b"relay" in command]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads kernel processes from Linux's /proc")
+@pytest.mark.parametrize("kernels", ["warm", "fresh"])
+def test_ctrl_c_stops_the_batch_at_once_and_leaves_no_kernel_behind(kenya_data, tmp_path, kernels):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "sparklearn.cli", "run", "--country", "kenya", "--data", str(kenya_data),
+         "--out", str(out), "--jobs", "2", *(["--fresh-kernels"] if kernels == "fresh" else [])],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not _kernels_of(batch.pid) and batch.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert batch.poll() is None, f"no kernel started: {batch.stderr.read()}"
+        time.sleep(1)  # into the notebook
+        left = list(_descendants(batch.pid))  # kernels, relays and the kernel server alike
+        started = time.monotonic()
+        os.killpg(batch.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the batch's process group
+        _, err = batch.communicate(timeout=60)
+        seconds = time.monotonic() - started
+    finally:
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)
+    assert batch.returncode == 130 and "interrupted" in err, err
+    assert seconds < 10
+    for _ in range(50):
+        if not any(_alive(pid) for pid in left):
+            break
+        time.sleep(0.1)
+    assert left and not [pid for pid in left if _alive(pid)]
+    # Nothing half-written: no temporary file or work folder left among the reports.
+    assert not [p for p in (out / "reports").rglob(".*") if p.name != ".cache.json"]
 
 
 def test_report_figures_are_compact_pngs_with_a_white_background():
@@ -440,3 +598,48 @@ def test_a_figure_reaching_past_its_edges_is_grown_as_savefig_grows_it(report_dp
     plt.close(fig)
     assert image.size == reference.size
     assert image.size[0] > 4 * report_dpi  # wider than the figure: nothing cut off
+
+
+@pytest.mark.slow
+def test_in_a_kernel_each_figure_is_drawn_once_and_sent_as_one_png():
+    """report_setup takes pyplot's redraw-everything hook out (the public way): one draw per figure."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+    client = manager.client()
+    client.start_channels()
+
+    def run(code: str) -> list[dict]:
+        messages: list[dict] = []
+        reply = client.execute_interactive(code, timeout=120, output_hook=messages.append)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return messages
+
+    try:
+        client.wait_for_ready(timeout=60)
+        run("from sparklearn.report.display import report_setup\nreport_setup()\n"
+            "from matplotlib.figure import Figure\ndraws = []\n_draw = Figure.draw\n"
+            "def counted(self, renderer):\n    draws.append(id(self))\n    return _draw(self, renderer)\n"
+            "Figure.draw = counted")
+        shown = run("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2, 3]);")
+        shown += run("fig2, ax2 = plt.subplots()\nax2.bar(['a', 'b'], [1, 2]);")
+        counted = run("print(len(draws), len(set(draws)))")
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    images = [m["content"]["data"] for m in shown if m["msg_type"] == "display_data"]
+    assert [sorted(data) for data in images] == [["image/png", "text/plain"]] * 2
+    printed = "".join(m["content"].get("text", "") for m in counted if m["msg_type"] == "stream")
+    assert printed.split() == ["2", "2"]
+
+
+def test_importing_the_batch_patches_nothing_process_wide():
+    """The rfc3987_syntax stand-in belongs to the command line's entry point, not to an import."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import sparklearn.batch.run, sparklearn.batch.kernels, sparklearn.report.display; "
+            "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is None)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.strip() == "False", done.stderr

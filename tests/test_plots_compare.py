@@ -1,6 +1,6 @@
-"""Tests of the cross-country comparison figures in sparklearn.plots: the drawn data equal the input numbers.
+"""Tests of the cross-country comparison figures (sparklearn.report.comparison_figures): the drawn data equal the input.
 
-Each figure is built from a small hand-made frame in the shape sparklearn.compare returns
+Each figure is built from a small hand-made frame in the shape sparklearn.analysis returns
 (see its docstrings), then the artists are read back: bar heights, points, interval ends,
 image arrays, colours and axis scales.
 """
@@ -18,7 +18,8 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.container import ErrorbarContainer  # noqa: E402
 
-from sparklearn.report import figures as plots  # noqa: E402
+from sparklearn.report import comparison_figures as plots  # noqa: E402
+from sparklearn.report.figures import CATEGORY_COLOURS  # noqa: E402
 
 COLOURS = {"ghana": "#c1272d", "kenya": "#006b3f", "senegal": "#7b3fa0"}
 
@@ -125,7 +126,7 @@ def test_rate_ratios_by_sector_use_the_fallback_palette():
     table = pd.DataFrame({"term": ["health", "water"], "reference": [False, True], "rate_ratio": [0.5, 1.0],
                           "ci_low": [0.25, np.nan], "ci_high": [0.98, np.nan]})
     ax = plots.plot_rate_ratios(table, COLOURS).axes[0]
-    assert [to_hex(c) for c in ax.collections[1].get_facecolors()] == [c.lower() for c in plots.CATEGORY_COLOURS[:2]]
+    assert [to_hex(c) for c in ax.collections[1].get_facecolors()] == [c.lower() for c in CATEGORY_COLOURS[:2]]
 
 
 def test_substantiation_two_panels_with_wilson_intervals():
@@ -148,10 +149,10 @@ def test_substantiation_two_panels_with_wilson_intervals():
 
 
 def _matrix() -> pd.DataFrame:
-    # theme_matrix shape: by, code_id, n_coded, n_segments, coverage
+    # code_frequencies shape: by, code_id, n_segments (coded), segments_in_group, coverage
     return pd.DataFrame({
         "country": ["ghana"] * 3 + ["kenya"] * 3, "code_id": ["AE", "BR", "SC"] * 2,
-        "n_coded": [1, 4, 2, 6, 0, 3], "n_segments": [10] * 3 + [12] * 3,
+        "n_segments": [1, 4, 2, 6, 0, 3], "segments_in_group": [10] * 3 + [12] * 3,
         "coverage": [0.1, 0.4, 0.2, 0.5, 0.0, 0.25],
     })
 
@@ -174,10 +175,10 @@ def test_theme_heatmap_top_keeps_the_most_used_codes_first():
 
 
 def test_themes_over_rounds_one_panel_per_code_one_line_per_country():
-    # themes_over_rounds shape: by, round, code_id, n_coded, n_segments, coverage
+    # themes_over_rounds shape: by, round, code_id, n_segments (coded), segments_in_group, coverage
     table = pd.DataFrame({
         "country": ["ghana"] * 4 + ["kenya"] * 4, "round": [1, 1, 2, 2] * 2, "code_id": ["AE", "BR"] * 4,
-        "n_coded": 0, "n_segments": 10, "coverage": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+        "n_segments": 0, "segments_in_group": 10, "coverage": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
     })
     fig = plots.plot_country_themes_over_rounds(table, COLOURS, labels={"AE": "Ecosystem"})
     axes = [ax for ax in fig.axes if ax.get_visible()]
@@ -206,3 +207,109 @@ def test_truth_table_styled_with_words_fills_and_no_scripts():
     fills = {cell: dict(props).get("background-color") for cell, props in styler.ctx.items()}
     assert fills[(0, 0)] == plots.TRUTH_TABLE_FILL[1] and fills[(2, 1)] == plots.TRUTH_TABLE_FILL[0]
     assert (0, 3) not in fills  # counts and cases are not filled
+
+
+# ------------------------------------------------------------------ drawing into the caller's Axes, labels=
+
+
+def _own_axes(n: int = 1):
+    fig, axes = plt.subplots(1, n, squeeze=False)
+    return fig, list(axes.flat)
+
+
+def test_country_rates_into_ax_with_sector_labels():
+    rates = pd.DataFrame({"sector": ["health", "water"], "n_outcomes": [31, 12], "campaign_months": [112.0, 60.0],
+                          "per_campaign_month": [31 / 112, 0.2], "ci_low": [0.19, 0.10], "ci_high": [0.39, 0.35]})
+    fig, (ax,) = _own_axes()
+    assert plots.plot_country_rates(rates, by="sector", labels={"water": "Water and sanitation"}, ax=ax) is fig
+    assert plt.get_fignums() == [fig.number]
+    assert [p.get_width() for p in ax.patches] == pytest.approx([31 / 112, 0.2])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["health (31 in 112 months)",
+                                                            "Water and sanitation (12 in 60 months)"]
+
+
+def test_rate_ratios_into_ax_names_first_then_labels():
+    table = pd.DataFrame({"term": ["ghana", "health"], "reference": [False, True], "rate_ratio": [2.5, 1.0],
+                          "ci_low": [1.2, np.nan], "ci_high": [5.1, np.nan]})
+    fig, (ax,) = _own_axes()
+    out = plots.plot_rate_ratios(table, COLOURS, names={"ghana": "Ghana"},
+                                 labels={"ghana": "not this", "health": "Health"}, ax=ax)
+    assert out is fig and ax.get_xscale() == "log"
+    np.testing.assert_allclose(np.asarray(ax.collections[1].get_offsets()), [[2.5, 0.0], [1.0, 1.0]])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Ghana", "Health (reference)"]
+
+
+def test_country_shares_into_axes_one_per_country_each_with_its_categories():
+    cells = pd.DataFrame({"country": ["ghana"] * 2 + ["kenya"] * 2, "level": ["local", "national"] * 2,
+                          "observed": [3, 1, 0, 4]})
+    fig, axes = _own_axes(2)
+    assert plots.plot_country_shares(cells, COLOURS, col="level", labels={"local": "Local"}, axes=axes) is fig
+    ghana, kenya = axes
+    assert [p.get_width() for p in ghana.patches] == pytest.approx([0.75, 0.25])
+    assert [p.get_width() for p in kenya.patches] == pytest.approx([0.0, 1.0])
+    # The caller's Axes share nothing, so each carries the categories, first on top.
+    for ax in axes:
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["Local", "national"] and ax.yaxis_inverted()
+    assert fig.get_suptitle() == ""  # the caller's figure keeps its own title
+
+
+def test_country_shares_one_country_into_ax_and_a_wrong_count_of_axes_refused():
+    cells = pd.DataFrame({"country": ["ghana", "ghana"], "level": ["local", "national"], "observed": [3, 1]})
+    fig, (ax,) = _own_axes()
+    assert plots.plot_country_shares(cells, COLOURS, col="level", ax=ax) is fig
+    assert [p.get_width() for p in ax.patches] == pytest.approx([0.75, 0.25])
+    with pytest.raises(ValueError, match="1 panel.*2 Axes"):
+        plots.plot_country_shares(cells, COLOURS, col="level", axes=_own_axes(2)[1])
+
+
+def test_sector_rates_into_axes_with_sector_labels():
+    table = pd.DataFrame({"sector": ["water", "water", "health"], "country": ["ghana", "kenya", "ghana"],
+                          "per_campaign_month": [0.2, 0.4, 0.1], "ci_low": [0.1, 0.2, 0.05],
+                          "ci_high": [0.3, 0.7, 0.2], "sector_rate": [0.3, 0.3, 0.1]})
+    fig, axes = _own_axes(2)
+    assert plots.plot_sector_rates(table, COLOURS, names={"kenya": "Kenya"}, labels={"water": "Water"},
+                                   axes=axes) is fig
+    water, health = axes
+    assert (water.get_title(), health.get_title()) == ("Water", "health")
+    assert [p.get_height() for p in water.patches] == pytest.approx([0.2, 0.4])
+    assert [t.get_text() for t in water.get_xticklabels()] == ["ghana", "Kenya"]
+
+
+def test_substantiation_by_into_two_given_axes():
+    table = pd.DataFrame({
+        "country": ["ghana", "kenya"], "n_outcomes": [10, 5], "n_checked": [4, 0], "share_checked": [0.4, 0.0],
+        "checked_low": [0.17, 0.0], "checked_high": [0.69, 0.43], "share_confirmed": [0.75, np.nan],
+        "confirmed_low": [0.30, np.nan], "confirmed_high": [0.95, np.nan]})
+    fig, axes = _own_axes(2)
+    assert plots.plot_substantiation_by(table, COLOURS, labels={"kenya": "Kenya"}, axes=axes) is fig
+    checked, confirmed = axes
+    assert [p.get_width() for p in checked.patches] == pytest.approx([0.4, 0.0])
+    assert [p.get_width() for p in confirmed.patches] == pytest.approx([0.75])
+    assert [t.get_text() for t in checked.get_yticklabels()] == ["ghana (4 of 10)", "Kenya (0 of 5)"]
+    assert list(confirmed.get_yticks()) == [0, 1] and confirmed.yaxis_inverted()
+    with pytest.raises(ValueError, match="2 panel.*1 Axes"):
+        plots.plot_substantiation_by(table, COLOURS, axes=axes[:1])
+
+
+def test_theme_heatmap_into_ax():
+    fig, (ax,) = _own_axes()
+    assert plots.plot_country_themes(_matrix(), COLOURS, labels={"BR": "Barriers"}, names={"kenya": "Kenya"},
+                                     ax=ax) is fig
+    np.testing.assert_allclose(ax.images[0].get_array(), [[0.1, 0.5], [0.4, 0.0], [0.2, 0.25]])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["AE", "Barriers", "SC"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["ghana", "Kenya"]
+
+
+def test_themes_over_rounds_into_axes_with_the_legend_on_the_first():
+    table = pd.DataFrame({
+        "country": ["ghana"] * 4 + ["kenya"] * 4, "round": [1, 1, 2, 2] * 2, "code_id": ["AE", "BR"] * 4,
+        "coverage": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+    })
+    fig, axes = _own_axes(2)
+    assert plots.plot_country_themes_over_rounds(table, COLOURS, labels={"BR": "Barriers"},
+                                                 names={"ghana": "Ghana"}, axes=axes) is fig
+    assert [ax.get_title() for ax in axes] == ["AE", "Barriers"]
+    assert [line.get_ydata().tolist() for line in axes[1].get_lines()] == [pytest.approx([0.2, 0.4]),
+                                                                            pytest.approx([0.6, 0.8])]
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["Ghana", "kenya"]
+    assert not fig.legends

@@ -115,3 +115,111 @@ def test_validate_reports_a_misspelt_country_folder(kenya):
     assert len(stray) == 1 and stray["severity"].iloc[0] == "error"
     assert "kenya" in stray["fix"].iloc[0]
     assert set(result.summary["table"]) == {"participants", "codings", "outcomes", "sessions", "segments"}
+
+
+def test_prepare_in_memory_writes_nothing_and_gives_the_same_tables(kenya, tmp_path):
+    before = _digest(tmp_path)
+    in_memory = prepare("kenya", kenya, write=False)
+    assert _digest(tmp_path) == before
+    written = prepare("kenya", kenya)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(in_memory.tables[name], written.tables[name], obj=name)
+    assert in_memory.manifest == written.manifest
+
+
+def test_without_an_output_folder_prepare_refuses_to_write_and_says_how(kenya_data):
+    from sparklearn.config import Paths
+    from sparklearn.exceptions import ParameterError
+
+    with pytest.raises(ParameterError, match="--out DIR or set SPARKLEARN_OUT"):
+        prepare("kenya", Paths(kenya_data))
+
+
+def test_the_manifest_names_each_input_and_the_library_that_wrote_the_tables(kenya):
+    from sparklearn import __version__
+    from sparklearn.prepare import library_fingerprint
+
+    manifest = prepare("kenya", kenya).manifest
+    assert manifest["sparklearn_version"] == __version__ and manifest["library"] == library_fingerprint()
+    participants = kenya.raw / "kenya" / "participants.csv"
+    assert manifest["inputs"]["kenya/participants.csv"] == hashlib.sha256(participants.read_bytes()).hexdigest()
+
+
+def test_a_country_without_a_harvest_writes_an_empty_outcomes_table_with_its_columns(kenya):
+    from sparklearn.prepare import TABLE_COLUMNS
+
+    (kenya.country_raw("kenya") / "outcomes.xlsx").unlink()
+    prepare("kenya", kenya)
+    outcomes = pd.read_parquet(kenya.country_processed("kenya") / "outcomes.parquet")
+    assert outcomes.empty and tuple(outcomes.columns) == TABLE_COLUMNS["outcomes"]
+    assert list(TABLE_COLUMNS)[:3] == list(CONTRACT)  # the contract this file checks by hand
+    for name, columns in CONTRACT.items():
+        assert list(TABLE_COLUMNS[name]) == columns, name
+
+
+def test_validate_writes_only_when_given_an_output_folder(kenya, kenya_data, tmp_path):
+    from sparklearn.config import Paths
+
+    before = _digest(tmp_path)
+    result = validate_countries(["kenya"], Paths(kenya_data))
+    assert _digest(tmp_path) == before and result.n_errors == 0
+    validate_countries(["kenya"], kenya)
+    assert (kenya.country_processed("kenya") / "problems.csv").is_file()
+
+
+# ------------------------------------------------------------------ real folders, real faults
+
+
+def test_a_country_early_in_its_project_runs_with_warnings(kenya):
+    """No harvest and no sessions folder yet: warnings naming what is missing, and the country is prepared."""
+    import shutil
+
+    raw = kenya.country_raw("kenya")
+    (raw / "outcomes.xlsx").unlink()
+    shutil.rmtree(raw / "sessions")
+    shutil.rmtree(raw / "codings")
+    prepared = prepare("kenya", kenya, write=False)
+    problems = prepared.problems.set_index("rule")
+    assert set(problems["severity"]) == {"warning"}
+    assert problems.loc["no outcome harvest found", "file"].endswith("outcomes.xlsx")
+    assert problems.loc["no sessions folder yet", "file"].endswith("sessions")
+    assert "create it" in problems.loc["no sessions folder yet", "fix"]
+    assert all(table.empty for table in prepared.tables.values())
+    assert prepared.tables["sessions"]["date"].dtype == "datetime64[ns]"  # typed, even when empty
+
+
+def test_codings_of_a_rejected_session_say_so(kenya):
+    session = kenya.country_raw("kenya") / "sessions" / "KE-S01.md"
+    session.write_text(session.read_text(encoding="utf-8").replace("date: 2020-12-02", "date: 2092-12-02"),
+                       encoding="utf-8")
+    prepared = prepare("kenya", kenya, write=False)
+    problems = prepared.problems
+    dated = problems.loc[problems["column"] == "date"]
+    assert dated[["row", "value", "severity"]].values.tolist() == [[5, "2092-12-02", "error"]]
+    assert "check the year" in dated["fix"].iloc[0]
+    orphans = problems.loc[problems["value"].str.startswith("KE-S01-", na=False)]
+    assert len(orphans) and set(orphans["rule"]) == {"the session of this segment was rejected"}
+    counts = prepared.manifest["tables"]
+    assert counts["sessions"]["rejected"] == 1
+    assert all(c["read"] == c["accepted"] + c["rejected"] for c in counts.values())
+
+
+def test_validate_goes_on_past_a_country_that_cannot_be_prepared(kenya, kenya_data):
+    """An unreadable register stops its country (names could not be hidden) with one error row; others are checked."""
+    import shutil
+
+    shutil.copytree(kenya_data / "kenya", kenya_data / "ghana")
+    for file in (kenya_data / "ghana").rglob("*"):
+        if file.is_file() and file.suffix in {".md", ".csv"}:
+            file.write_text(file.read_text(encoding="utf-8").replace("kenya", "ghana").replace("KE-", "GH-")
+                            .replace("ke-primary-health", "gh-fertiliser"), encoding="utf-8")
+    (kenya_data / "kenya" / "participants.csv").write_bytes("participant_id,name,role\n".encode("utf-16-le"))
+    (kenya_data / "salt.txt").write_text("0f3a9b\n", encoding="utf-8")  # real data has its salt
+    before = _digest(kenya_data)
+    result = validate_countries(["kenya", "ghana"], kenya, write=False)
+    stopped = result.problems.loc[result.problems["country"] == "kenya"]
+    assert len(stopped) == 1 and stopped["severity"].iloc[0] == "error"
+    assert stopped["file"].iloc[0].endswith("kenya/participants.csv")
+    assert "UTF-16" in stopped["rule"].iloc[0] and "not prepared" in stopped["rule"].iloc[0]
+    assert set(result.summary["country"]) == {"ghana"}  # ghana was still checked
+    assert _digest(kenya_data) == before

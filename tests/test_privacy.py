@@ -7,7 +7,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from sparklearn.config import DEMO_DATA
+from sparklearn.config import find_project
+
+DEMO_DATA = find_project(__file__).data  # this checkout's demo data
 from sparklearn.exceptions import InputError, ParameterError
 from sparklearn.ingest.privacy import (
     AMBIGUOUS,
@@ -163,12 +165,24 @@ def test_read_register_checks_rows_and_keeps_the_rejected(tmp_path):
     assert len(find_names(pd.DataFrame({"t": text}), reg)) == 2
 
 
-def test_read_register_missing_column_rejects_every_row(tmp_path):
+def test_read_register_with_a_renamed_column_is_a_user_error(tmp_path):
+    """Which file, which column, the header row and the expected headers; never a developer's message."""
     path = tmp_path / "participants.csv"
-    path.write_text("participant_id,full name,role\nKE-P01,Omondi Barasa,lead\n", encoding="utf-8")
-    reg = read_register(path)
-    assert reg.accepted.empty and len(reg.rejected) == 1
-    assert reg.problems[["row", "column"]].values.tolist() == [[1, "name"]]
+    path.write_text("# notes\nparticipant_id,full name,role\nKE-P01,Omondi Barasa,lead\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_register(path)
+    e = err.value
+    assert not isinstance(e, ParameterError)
+    assert (e.file, e.row, e.column) == (str(path), 2, "name")
+    assert "participant_id, name, role, organisation" in e.fix
+
+
+def test_a_register_without_its_header_row_does_not_quote_the_first_person(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_text("KE-P01,Omondi Barasa,lead\nKE-P02,Akinyi Wanjiru,monitor\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_register(path)
+    assert "omondi" not in str(err.value).lower() and "add the header row" in err.value.fix
 
 
 def test_salt_rules(tmp_path):
@@ -201,3 +215,79 @@ def test_without_a_salt_names_become_a_generic_placeholder_and_missing_text_stay
     got = pseudonymise_text(pd.Series(["Omondi came with KE-P04", None, "a"], dtype=object), REGISTER, None)
     assert got.iloc[0] == f"{AMBIGUOUS} came with {AMBIGUOUS}"
     assert got.iloc[1] is None and got.iloc[2] == "a"
+
+
+# ------------------------------------------------------------------ names where people type them by hand
+
+
+@pytest.fixture()
+def kenya_paths(kenya_data, tmp_path):
+    from sparklearn.config import resolve_paths
+
+    return resolve_paths(data=kenya_data, out=tmp_path / "out")
+
+
+def _all_text(prepared) -> str:
+    tables = [*prepared.tables.values(), prepared.problems,
+              *(c.rejected for c in prepared.quarantine.values()), *(c.problems for c in prepared.quarantine.values())]
+    return "\n".join(t.astype(str).to_csv() for t in tables)
+
+
+def test_a_name_in_a_session_title_becomes_the_pseudonym_with_a_warning_at_its_line(kenya_paths):
+    """Not "report this as a bug" and no location: the country runs, the lead is told where, without the name."""
+    from sparklearn.prepare import prepare
+
+    session = kenya_paths.country_raw("kenya") / "sessions" / "KE-S01.md"
+    text = session.read_text(encoding="utf-8")
+    session.write_text(text.replace('title: "Round 1', 'title: "Omondi Barasa on round 1', 1)
+                       .replace("facilitator: research lead", "facilitator: Chebet Chelimo")
+                       .replace('role: "community monitor"', 'role: "Kiptoo Lekishon"'), encoding="utf-8")
+    prepared = prepare("kenya", kenya_paths, write=False)
+    title = prepared.tables["sessions"].set_index("session_id").loc["KE-S01", "title"]
+    assert title.startswith("[research lead ") and title.endswith("] on round 1 reflection: working with legislators, "
+                                                                  "primary health care")
+    named = prepared.problems.loc[prepared.problems["rule"].str.startswith("a participant's name (or id) in the "
+                                                                           "session's")]
+    assert named[["file", "row", "column", "value", "severity"]].values.tolist() == [
+        [str(session), 4, "title", "(name withheld)", "warning"],
+        [str(session), 9, "facilitator", "(name withheld)", "warning"],
+        [str(session), 11, "participants", "(name withheld)", "warning"],
+    ]
+    assert "describe people by their role" in named["fix"].iloc[0]
+    everything = _all_text(prepared)
+    for part in ("Omondi", "Barasa", "Chebet", "Chelimo", "Kiptoo", "Lekishon"):
+        assert part not in everything, part
+
+
+def test_text_before_the_first_speaker_tag_is_never_quoted(kenya_paths):
+    from sparklearn.prepare import prepare
+
+    session = kenya_paths.country_raw("kenya") / "sessions" / "KE-S02.md"
+    text = session.read_text(encoding="utf-8")
+    first_turn = text.index("**KE-P")
+    # Someone not in the register too: the problem must not quote them either.
+    session.write_text(text[:first_turn] + "Notes by Omondi Barasa with Zawadi Unregistered.\n\n" + text[first_turn:],
+                       encoding="utf-8")
+    prepared = prepare("kenya", kenya_paths, write=False)
+    note = prepared.problems.loc[prepared.problems["rule"].str.contains("read as a note")]
+    assert note[["value", "severity"]].values.tolist() == [["(text withheld)", "warning"]]
+    assert note["row"].iloc[0] == text[:first_turn].count("\n") + 1
+    assert "Zawadi" not in _all_text(prepared).replace(
+        prepared.tables["segments"].astype(str).to_csv(), "")  # only the segment itself holds the note's text
+    assert "Omondi" not in _all_text(prepared)
+
+
+def test_a_name_that_cannot_be_replaced_stops_the_country_saying_where(kenya_paths):
+    """A coding sheet named after a registered person: nothing is written, the message says where but not who."""
+    from sparklearn.prepare import prepare
+
+    codings = kenya_paths.country_raw("kenya") / "codings"
+    (codings / "coder-a.csv").rename(codings / "Barasa.csv")
+    with pytest.raises(InputError) as err:
+        prepare("kenya", kenya_paths)
+    message = str(err.value)
+    assert "report this as a bug" not in message and "Barasa" not in message
+    assert err.value.file.startswith(str(codings / "[research lead ")) and err.value.file.endswith("].csv")
+    assert err.value.row is not None and err.value.column == "source_file"
+    assert "rename the file" in err.value.fix
+    assert not kenya_paths.country_processed("kenya").exists()  # nothing was written

@@ -347,3 +347,32 @@ def test_inputs_are_not_mutated():
     minimise(tt, ["A", "B"], include="parsimonious")
     pd.testing.assert_frame_equal(cases, before)
     pd.testing.assert_frame_equal(tt, tt_before)
+
+
+def test_every_prime_implicant_is_listed_and_row_dominance_removes_the_dominated_ones():
+    """Cebotari & Vink (2013), QCA's ``CVF`` at incl.cut = 0.8: positive rows 5, 15,
+    16, 24, 27, 29, 30, 31, 32 and negative rows 2, 6, 8, 10, 14, 20, 22, 28
+    (QCA's tests/testthat/_snaps/truthTable.md). Published in _snaps/minimize.md:
+    four parsimonious models over a PI chart of six primes, two of which
+    (~DEMOC*ETHFRACT*POLDIS, DEMOC*ETHFRACT*~POLDIS) no model needs once
+    ``row.dom = TRUE`` drops them, leaving one model."""
+    names = ["DEMOC", "ETHFRACT", "GEOCON", "POLDIS", "NATPRIDE"]
+    outcome_of = {tuple(((row - 1) >> (4 - i)) & 1 for i in range(5)): y
+                  for rows, y in (([5, 15, 16, 24, 27, 29, 30, 31, 32], 1), ([2, 6, 8, 10, 14, 20, 22, 28], 0))
+                  for row in rows}
+    tt = truth_table(one_case_per_configuration(outcome_of, names), names, "Y")
+    plain = minimise(tt, names, include="parsimonious")
+    assert plain.solutions["solution"].max() == 4
+    primes = plain.prime_implicants.set_index("term")
+    assert len(primes) == 6 and not primes["dominated"].any()
+    assert primes.loc["~NATPRIDE", "solutions"] == "1;2;3;4"
+    assert primes.loc["DEMOC*GEOCON*POLDIS", "configurations"].split(";") == [
+        "DEMOC*~ETHFRACT*GEOCON*POLDIS*NATPRIDE", "DEMOC*ETHFRACT*GEOCON*POLDIS*~NATPRIDE",
+        "DEMOC*ETHFRACT*GEOCON*POLDIS*NATPRIDE"]
+    reduced = minimise(tt, names, include="parsimonious", row_dominance=True)
+    assert reduced.solutions["expression"].unique().tolist() == [
+        "~NATPRIDE + DEMOC*ETHFRACT*GEOCON + DEMOC*GEOCON*POLDIS + ETHFRACT*GEOCON*POLDIS"]
+    dropped = reduced.prime_implicants.set_index("term")["dominated"]
+    assert dropped[dropped].index.tolist() == ["~DEMOC*ETHFRACT*POLDIS", "DEMOC*ETHFRACT*~POLDIS"]
+    # Without remainders to choose among, row dominance changes nothing.
+    assert minimise(tt, names, row_dominance=True).solutions.equals(minimise(tt, names).solutions)

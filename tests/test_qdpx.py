@@ -14,14 +14,10 @@ import pytest
 
 from sparklearn.codebook import codebook_from_dict
 from sparklearn.exceptions import InputError
-from sparklearn.ingest.refi_qda import (
-    CODING_COLUMNS,
-    read_qdc,
-    read_qdpx,
-    read_taguette_highlights,
-    refi_guid,
-    selections_to_codings,
-)
+from sparklearn.ingest.codings import CODING_COLUMNS
+from sparklearn.ingest.qda_codings import selections_to_codings
+from sparklearn.ingest.refi_qda import read_qdc, read_qdpx, refi_guid
+from sparklearn.ingest.taguette import read_taguette_highlights
 from sparklearn.report.refi_qda import write_qdc, write_qdpx
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qdpx"
@@ -156,18 +152,40 @@ def test_a_coding_on_the_whole_source_codes_all_its_turns(tmp_path):
 
 
 def test_inline_and_relative_source_texts_are_read(tmp_path):
+    """A relative:// text is read from inside the archive; inline PlainTextContent as it is."""
     from xml.sax.saxutils import escape
 
     qde = ((FIXTURES / "standard/project.qde").read_text(encoding="utf-8")
            .replace(f'plainTextPath="internal://{S01}.txt"', 'plainTextPath="relative://texts/GH-S01.txt"')
            .replace(f'plainTextPath="internal://{S02}.txt">',
                     f'>\n<PlainTextContent>{escape(TEXTS["GH-S02"])}</PlainTextContent>'))
-    (tmp_path / "texts").mkdir()
-    (tmp_path / "texts/GH-S01.txt").write_text(TEXTS["GH-S01"], encoding="utf-8")
-    p = read_qdpx(_standard(tmp_path, qde=qde, drop=(f"sources/{S01}.txt", f"sources/{S02}.txt")))
-    assert p.sources["path_in_zip"].tolist() == [str(tmp_path / "texts/GH-S01.txt"), ""]
+    qdpx = _zip(tmp_path / "standard.qdpx", {"project.qde": qde, "texts/GH-S01.txt": TEXTS["GH-S01"]})
+    p = read_qdpx(qdpx)
+    assert p.sources["path_in_zip"].tolist() == ["texts/GH-S01.txt", ""]
     checked = selections_to_codings(p, _segments(), codebook=CODEBOOK, country="ghana")
     assert _triples(checked.accepted) == STANDARD_CODINGS and checked.problems.empty
+
+
+@pytest.mark.parametrize("location", ["relative://secret.txt", "absolute://{folder}/secret.txt",
+                                      "file://{folder}/secret.txt", "relative://../outside/secret.txt"])
+def test_files_outside_the_archive_are_never_read(tmp_path, location):
+    """A crafted project cannot make sparklearn copy a local file (relative, absolute, file:// or via basePath)."""
+    secret = "SECRET local file content"
+    (tmp_path / "secret.txt").write_text(secret, encoding="utf-8")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside/secret.txt").write_text(secret, encoding="utf-8")
+    (tmp_path / "inside").mkdir()
+    qde = ((FIXTURES / "standard/project.qde").read_text(encoding="utf-8")
+           .replace("<Project ", f'<Project basePath="{tmp_path}" ', 1)
+           .replace(f'plainTextPath="internal://{S01}.txt"',
+                    f'plainTextPath="{location.format(folder=tmp_path)}"'))
+    qdpx = _zip(tmp_path / "inside/crafted.qdpx", {"project.qde": qde, f"sources/{S02}.txt": TEXTS["GH-S02"]})
+    p = read_qdpx(qdpx)
+    assert not p.sources["text"].fillna("").str.contains("SECRET").any()
+    missing = p.problems.loc[p.problems["rule"].str.startswith("text of source")]
+    assert len(missing) == 1 and missing["severity"].tolist() == ["error"]
+    assert "texts kept outside the project are not read" in missing["fix"].iloc[0]
+    assert (p.rejected["source_name"] == "GH-S01.md").all() and len(p.rejected) >= 1
 
 
 def test_quirky_project_is_read_with_a_warning_per_quirk(tmp_path):
@@ -199,7 +217,7 @@ def test_quirky_project_is_read_with_a_warning_per_quirk(tmp_path):
 
 
 @pytest.mark.parametrize(("members", "message", "row"), [
-    (None, "is not a .qdpx (zip) file", None),
+    (None, "is a text file, not a REFI-QDA project (.qdpx)", None),
     (b"", "the file is empty", None),
     ({"sources/x.txt": "text"}, "has no project.qde", None),
     ({"project.qde": ""}, "project.qde is empty", None),
@@ -446,7 +464,9 @@ def test_taguette_sheet_without_its_columns_is_refused(tmp_path):
 
 
 def test_country_export_round_trips_through_the_pipeline(tmp_path):
-    from sparklearn.config import DEMO_DATA, resolve_paths
+    from sparklearn.config import find_project, resolve_paths
+
+    DEMO_DATA = find_project(__file__).data
     from sparklearn.prepare import prepare
     from sparklearn.report.refi_qda import export_project, import_project
 
@@ -462,3 +482,15 @@ def test_country_export_round_trips_through_the_pipeline(tmp_path):
     sheet = pd.read_csv(tmp_path / "nvivo.csv", keep_default_na=False)
     assert list(sheet.columns) == ["session_id", "segment_id", "code", "coder", "memo"]
     assert len(sheet) == len(checked.accepted)
+
+
+def test_two_sources_sharing_a_guid_are_read_as_two_with_a_warning(tmp_path):
+    qde = (FIXTURES / "standard/project.qde").read_text(encoding="utf-8").replace(f'guid="{S02}"', f'guid="{S01}"', 1)
+    p = read_qdpx(_standard(tmp_path, qde=qde))
+    assert p.sources["guid"].is_unique and len(p.sources) == 2
+    shared = p.problems.loc[p.problems["column"] == "TextSource/@guid"]
+    assert shared[["value", "severity"]].values.tolist() == [[S01, "warning"]]
+    assert "another source has the same" in shared["rule"].iloc[0] and shared["row"].iloc[0] > 1
+    # Every coding is still one selection, kept or rejected, none counted twice.
+    ordinals = sorted([*p.selections["ordinal"], *p.rejected["ordinal"]])
+    assert ordinals == list(range(1, len(ordinals) + 1))

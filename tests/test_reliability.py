@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 
 import krippendorff
@@ -22,7 +23,7 @@ from sparklearn.analysis.agreement import (
     reliability_matrix,
 )
 from sparklearn.exceptions import InputError, ParameterError
-from sparklearn.report.words import interpret_alpha, interpret_kappa
+from sparklearn.report.words import describe_agreement, interpret_alpha, interpret_kappa
 
 nan = np.nan
 
@@ -154,6 +155,90 @@ def test_coefficients_accept_text_categories():
     assert round(coefficients(frame)["krippendorff_alpha"], 3) == 0.743
 
 
+def test_cohen_kappa_standard_error_and_interval_sas():
+    """SAS PROC FREQ's agreement printout for the table [[0, 4, 1], [0, 8, 0], [0, 1, 5]], as
+    statsmodels' tests quote it (statsmodels/stats/tests/test_inter_rater.py, TestUnweightedCohens):
+    kappa 0.4842, ASE 0.1380, 95% confidence limits 0.2137 and 0.7547."""
+    result = coefficients(units_from_table([[0, 4, 1], [0, 8, 0], [0, 1, 5]]))
+    assert result["cohen_kappa"] == pytest.approx(0.4842, abs=5e-5)
+    assert result["cohen_kappa_se"] == pytest.approx(0.1380, abs=5e-5)
+    assert result["cohen_kappa_ci_low"] == pytest.approx(0.2137, abs=5e-5)
+    assert result["cohen_kappa_ci_high"] == pytest.approx(0.7547, abs=5e-5)
+
+
+def kappa_se_by_hand(table) -> float:
+    """Fleiss, Cohen and Everitt (1969): the large-sample standard error of kappa, term by term."""
+    p = np.asarray(table, float) / np.sum(table)
+    row, col = p.sum(axis=1), p.sum(axis=0)
+    p_o, p_e = np.trace(p), row @ col
+    kappa = (p_o - p_e) / (1 - p_e)
+    k = len(p)
+    a = sum(p[i, i] * (1 - (row[i] + col[i]) * (1 - kappa)) ** 2 for i in range(k))
+    b = (1 - kappa) ** 2 * sum(p[i, j] * (col[i] + row[j]) ** 2 for i in range(k) for j in range(k) if i != j)
+    c = (kappa - p_e * (1 - kappa)) ** 2
+    return float(np.sqrt((a + b - c) / ((1 - p_e) ** 2 * np.sum(table))))
+
+
+def test_cohen_kappa_standard_error_by_hand_and_chance_agreement():
+    rng = np.random.default_rng(3)
+    for table in ([[20, 5], [10, 15]], *(rng.integers(1, 30, size=(3, 3)) for _ in range(4))):
+        units = units_from_table(table)
+        result = coefficients(units, n_boot=0)
+        assert result["cohen_kappa_se"] == pytest.approx(kappa_se_by_hand(table))
+        half = 1.959964 * result["cohen_kappa_se"]
+        assert (result["cohen_kappa_ci_low"], result["cohen_kappa_ci_high"]) == pytest.approx(
+            (result["cohen_kappa"] - half, result["cohen_kappa"] + half), abs=1e-6)
+        # kappa = (Po - Pe) / (1 - Pe), Pe from each coder's own shares.
+        p = np.asarray(table, float) / np.sum(table)
+        assert result["expected_agreement"] == pytest.approx(100 * p.sum(axis=1) @ p.sum(axis=0))
+        p_o, p_e = result["percent_agreement"] / 100, result["expected_agreement"] / 100
+        assert result["cohen_kappa"] == pytest.approx((p_o - p_e) / (1 - p_e))
+        # Bennett, Alpert and Goldstein (1954): S = (Po - 1/q) / (1 - 1/q), q categories.
+        q = len(table)
+        assert result["bennett_s"] == pytest.approx((p_o - 1 / q) / (1 - 1 / q))
+    # Wikipedia's worked example: Po 0.7, Pe 0.5, kappa 0.4; two categories, so S is 0.4 too.
+    wiki = coefficients(units_from_table([[20, 5], [10, 15]]), n_boot=0)
+    assert (wiki["expected_agreement"], wiki["bennett_s"]) == pytest.approx((50.0, 0.4))
+
+
+def test_fleiss_chance_agreement_and_randolph_s_by_hand():
+    """Six raters, so Pe is Fleiss' (sum of squared category shares) and S is Randolph's
+    free-marginal kappa: mean pairwise agreement against 1/q."""
+    result = coefficients(FLEISS_1971, n_boot=0)
+    _, counts = np.unique(FLEISS_1971, return_counts=True)
+    shares = counts / counts.sum()
+    assert result["expected_agreement"] == pytest.approx(100 * (shares ** 2).sum())
+    per_unit = np.array([(np.unique(row, return_counts=True)[1] * (np.unique(row, return_counts=True)[1] - 1)).sum()
+                         / (6 * 5) for row in FLEISS_1971])
+    assert result["bennett_s"] == pytest.approx((per_unit.mean() - 1 / 5) / (1 - 1 / 5))
+    assert result["fleiss_kappa"] == pytest.approx((per_unit.mean() - (shares ** 2).sum()) / (1 - (shares ** 2).sum()))
+    assert np.isnan([result["cohen_kappa"], result["cohen_kappa_se"]]).all()
+
+
+@pytest.mark.parametrize("missing", ["", " ", "NA", "N/A", "n/a", "-", "#N/A", None, nan, pd.NA], ids=repr)
+def test_coefficients_never_count_a_missing_value_as_a_category(missing):
+    """Issue 15's example as a units x coders matrix: alpha 4/9 = 0.444, not 5/19 = 0.263."""
+    ratings = pd.DataFrame({"ann": ["a", "a", "a", "b"], "bo": ["a", "b", missing, "b"]})
+    result = coefficients(ratings, n_boot=0)
+    assert result["krippendorff_alpha"] == pytest.approx(4 / 9)
+    assert (result["n_units"], result["n_complete"]) == (3, 3)
+    assert result["too_few_units"] and "fewer than 10" in result["note"]
+
+
+def test_coefficients_at_the_ordinal_level_with_the_order_given():
+    order = ["not-yet", "partially", "fully"]
+    a = ["fully", "partially", "not-yet", "fully", "partially", "fully", "fully", "not-yet", "partially", "fully"]
+    b = ["fully", "fully", "not-yet", "fully", "partially", "partially", "fully", "partially", "partially", "fully"]
+    result = coefficients(pd.DataFrame({"ann": a, "bo": b}), level="ordinal", order=order, n_boot=2000)
+    assert result["krippendorff_alpha"] == pytest.approx(
+        krippendorff.alpha([a, b], level_of_measurement="ordinal", value_domain=order))
+    assert result["alpha_ci_low"] <= result["krippendorff_alpha"] <= result["alpha_ci_high"]
+    assert result["cohen_kappa"] == pytest.approx(kappa_by_hand(np.array(a), np.array(b)))
+    assert not result["too_few_units"]
+    with pytest.raises(InputError, match=r"row 3, column 'bo'.*'done'"):
+        coefficients(pd.DataFrame({"ann": a[:3], "bo": ["fully", "done", "fully"]}), level="ordinal", order=order)
+
+
 # --------------------------------------------------------------------------- hand-made codings
 
 
@@ -210,11 +295,16 @@ def test_agreement_end_to_end_with_uncoded_segments(codings, segments):
         assert r["cohen_kappa"] == pytest.approx(10 / 24)
         assert r["fleiss_kappa"] == pytest.approx(10 / 24)  # equal marginals: Scott's pi = kappa
         assert r["krippendorff_alpha"] == pytest.approx(22 / 48)
-        assert r["note"] == "applied on only 4 segment(s): the coefficients rest on very few cases"
+        # Seven units: fewer than ten, so flagged as well as rare.
+        assert r["too_few_units"]
+        assert r["note"] == ("applied on only 4 segment(s): the coefficients rest on very few cases; "
+                             "only 7 unit(s) coded by two or more coders, fewer than 10: too few for the "
+                             "coefficients to mean much")
     assert _row(t, "A")["n_applied"] == 4
     assert pooled_note_is_empty(t)
     pooled = _row(t, ALL_CODES)
-    assert (pooled["unit"], pooled["n_units"], pooled["n_uncoded"]) == ("segment x code", 14, 4)
+    assert (pooled["unit"], pooled["n_units"], pooled["n_uncoded"], pooled["too_few_units"]) == \
+        ("segment x code", 14, 4, False)
     assert pooled["percent_agreement"] == pytest.approx(100 * 10 / 14)
     assert pooled["cohen_kappa"] == pytest.approx(40 / 96)
     assert pooled["krippendorff_alpha"] == pytest.approx(alpha_by_hand(np.vstack([
@@ -341,6 +431,70 @@ def test_disagreements_name_the_coders_who_did_not_apply_with_three_coders(codin
 def test_coder_summary(codings):
     s = coder_summary(codings)
     assert s.values.tolist() == [["ann", 3, 6, 7, 2, 2], ["bo", 2, 5, 6, 2, 2]]
+
+
+def test_codings_without_a_code_are_no_codings(codings, segments):
+    blank = _codings([("S1", "S1-T004", " ", "ann", None), ("S1", "S1-T004", "N/A", "bo", None),
+                      ("S2", "S2-T003", None, "bo", None)])
+    t = agreement(pd.concat([codings, blank]), segments)
+    assert list(t["code_id"]) == ["A", "B", ALL_CODES]
+    pd.testing.assert_frame_equal(t, agreement(codings, segments))
+
+
+def test_agreement_intervals_are_reproducible_and_hold_the_estimate(codings, segments):
+    t = agreement(codings, segments, n_boot=4000)
+    again = agreement(codings, segments, n_boot=4000)
+    pd.testing.assert_frame_equal(t, again)
+    defined = t.dropna(subset=["krippendorff_alpha"])
+    assert (defined["alpha_ci_low"] <= defined["krippendorff_alpha"]).all()
+    assert (defined["krippendorff_alpha"] <= defined["alpha_ci_high"]).all()
+    assert (defined["q_below_0.667"] <= defined["q_below_0.800"]).all()
+    assert t["too_few_units"].dtype == bool
+    none = agreement(codings, segments, n_boot=0)
+    assert none[["alpha_ci_low", "alpha_ci_high", "q_below_0.667"]].isna().all().all()
+    assert not none["cohen_kappa_se"].isna().all()
+
+
+def _rendered_agreement_paragraphs(codings, segments):
+    """describe_agreement on every kind of table it can meet, including undefined coefficients."""
+    same = _codings([("S1", f"S1-T00{i}", "A", c, None) for i in range(1, 4) for c in ("ann", "bo")])
+    third = _codings([("S1", "S1-T001", "A", "cy", None), ("S1", "S1-T003", "B", "cy", None)])
+    tables = [
+        agreement(codings, segments), agreement(codings, segments, include_uncoded="both"),
+        agreement(codings, segments, n_boot=0), agreement(same), agreement(same.iloc[:2]),
+        agreement(codings.loc[codings["coder"] == "ann"]),
+        agreement(_codings([("S1", "S1-T001", "A", "ann", None), ("S2", "S2-T001", "A", "bo", None)])),
+        agreement(pd.concat([codings, third]), segments),
+        agreement(codings.iloc[:0]),
+    ]
+    pooled = agreement(codings, segments).query("code_id == @ALL_CODES")
+    numbers = [c for c in AGREEMENT_COLUMNS if c.startswith(("percent", "expected", "bennett", "cohen", "fleiss",
+                                                                "krippendorff", "alpha", "q_below"))]
+    tables.append(pooled.assign(**{c: nan for c in numbers if c != "percent_agreement"}))
+    tables.append(pooled.assign(cohen_kappa=nan, alpha_ci_low=nan, **{"q_below_0.800": nan}))
+    tables.append(pooled.assign(krippendorff_alpha=nan, too_few_units=False, n_units=40))
+    tables.append(pooled[["code_id", "n_units", "krippendorff_alpha", "percent_agreement", "coders", "note"]])
+    return [describe_agreement(t) for t in tables]
+
+
+def test_reader_text_never_says_nan(codings, segments):
+    texts = _rendered_agreement_paragraphs(codings, segments)
+    for text in texts:
+        assert not re.search(r"\b(nan|none|inf|null)\b|<NA>", text, flags=re.IGNORECASE), text
+    assert any("not defined" in t for t in texts)
+    assert any("95% interval" in t for t in texts)
+    assert any("of ann, bo and cy, Krippendorff's alpha is" in t for t in texts)
+
+
+def test_reader_text_gives_no_figure_for_too_few_units():
+    few = _codings([("S1", f"S1-T00{i}", "A" if i % 2 else "B", c, None) for i in range(1, 4) for c in ("ann", "bo")]
+                   + [("S1", "S1-T002", "A", "ann", None)])
+    t = agreement(few)
+    assert t.loc[t["code_id"] == ALL_CODES, "too_few_units"].all()
+    text = describe_agreement(t)
+    assert text.startswith("Agreement between coders cannot be measured yet: ann and bo made only 6 ")
+    assert "fewer than the 10 needed" in text
+    assert not re.search(r"\d\.\d", text), text
 
 
 @pytest.mark.parametrize("value, words", [

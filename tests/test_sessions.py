@@ -5,7 +5,9 @@ import re
 import pandas as pd
 import pytest
 
-from sparklearn.config import DEMO_DATA
+from sparklearn.config import find_project
+
+DEMO_DATA = find_project(__file__).data  # this checkout's demo data
 from sparklearn.countries import load_registry
 from sparklearn.exceptions import InputError
 from sparklearn.ingest.problems import PROBLEM_COLUMNS
@@ -193,18 +195,27 @@ def test_duplicate_session_ids_across_files_reject_both(tmp_path):
 def test_empty_non_utf8_and_no_front_matter_files(tmp_path):
     (tmp_path / "empty.md").write_bytes(b"\xef\xbb\xbf\r\n")
     (tmp_path / "latin.md").write_bytes(SESSION.replace("SN-S99", "SN-S97").encode("cp1252"))
+    # 0x81 is neither UTF-8 here nor a Windows-1252 character: not text sparklearn can read.
+    (tmp_path / "binary.md").write_bytes(SESSION.replace("SN-S99", "SN-S96").encode("cp1252").replace(b"\xe0", b"\x81"))
     (tmp_path / "plain.md").write_text("**SN-P01:** hello\n", encoding="utf-8")
     (tmp_path / "broken.md").write_text("---\nsession_id: [oops\n---\n", encoding="utf-8")
     _write(tmp_path, "SN-S99.md", SESSION)
     r = read_sessions(tmp_path)
-    assert r.sessions["session_id"].tolist() == ["SN-S99"] and r.n_read == 5
+    # Windows-1252 (Notepad's "ANSI") is read, with a warning to check the accents.
+    assert sorted(r.sessions["session_id"]) == ["SN-S97", "SN-S99"] and r.n_read == 6
+    assert r.segments.loc[r.segments["session_id"] == "SN-S97", "text"].str.contains("à").any()
     by_file = {p.file.split("/")[-1]: p for p in r.problems.itertuples()}
     assert by_file["empty.md"].rule == "session file is empty"
-    latin = by_file["latin.md"]
-    assert "not UTF-8" in latin.rule and "save as UTF-8" in latin.fix
-    # The first non-UTF-8 byte (the 'à' of line 22 in cp1252) is reported on its line.
-    assert latin.row == 1 + SESSION.split("\n").index(next(ln for ln in SESSION.split("\n") if "à" in ln))
+    latin = r.problems.loc[r.problems["file"].str.endswith("latin.md")]
+    assert ["not UTF-8: read as Windows-1252", "warning"] in latin[["rule", "severity"]].values.tolist()
+    assert (latin["severity"] == "warning").all()
+    binary = by_file["binary.md"]
+    assert "UTF-8" in binary.rule and "(0x81, line" in binary.rule and "UTF-8" in binary.fix
+    assert binary.severity == "error"
+    # The first unreadable byte (where line 22's 'à' was) is reported on its line.
+    assert binary.row == 1 + SESSION.split("\n").index(next(ln for ln in SESSION.split("\n") if "à" in ln))
     assert by_file["plain.md"].rule == "no YAML front matter at the top of the file"
+    assert by_file["plain.md"].value == ""  # the first line is not quoted: notes name people
     assert by_file["broken.md"].rule.startswith("front matter is not valid YAML") and by_file["broken.md"].row == 2
 
 
@@ -218,8 +229,10 @@ def test_title_falls_back_to_the_heading_and_a_session_without_turns(tmp_path):
 
 def test_session_text_and_folder_errors(tmp_path):
     (tmp_path / "x.md").write_bytes(b"caf\xe9")
+    assert session_text(tmp_path / "x.md") == "café"  # read as Windows-1252, as read_sessions reads it
+    (tmp_path / "y.md").write_bytes(b"caf\x81")
     with pytest.raises(InputError, match="UTF-8"):
-        session_text(tmp_path / "x.md")
+        session_text(tmp_path / "y.md")
     with pytest.raises(InputError, match="not found"):
         read_sessions(tmp_path / "nowhere")
     empty = read_sessions(_mkdir(tmp_path / "e"))
@@ -230,3 +243,15 @@ def test_session_text_and_folder_errors(tmp_path):
 def _mkdir(path):
     path.mkdir()
     return path
+
+
+def test_lines_of_many_spaces_are_read_in_linear_time(tmp_path):
+    """A pasted table of spaces after '**' once took minutes (the speaker pattern backtracked over them)."""
+    import time
+
+    spaces = " " * 20_000
+    text = SESSION + f"\n**{spaces}x{spaces}\n\n#{spaces}heading{spaces}##{spaces}\n"
+    started = time.perf_counter()
+    r = read_session_file(_write(tmp_path, "SN-S99.md", text))
+    assert time.perf_counter() - started < 5
+    assert r.n_read == 1 and len(r.sessions) == 1

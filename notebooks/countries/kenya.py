@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -11,18 +11,18 @@
 
 # %%
 from sparklearn.analysis import themes
-from sparklearn.report import figures as plots
 from sparklearn.codebook import code_labels, load_codebook
 from sparklearn.countries import load_registry
-from sparklearn.store import country_tables, notebook_paths
+from sparklearn.report import figures
 from sparklearn.report.display import report_setup
+from sparklearn.store import country_tables, notebook_paths
 
 report_setup()
 
 # %% tags=["parameters"]
 country = "kenya"  # this notebook is Kenya's; the batch passes the same value
-data_dir = None  # raw data folder; None: $SPARKLEARN_DATA or the bundled demo data
-processed_dir = None  # processed tables; None: data/processed
+data_dir = None  # raw data folder; None: $SPARKLEARN_DATA or the project's data/raw
+processed_dir = None  # processed tables; None: $SPARKLEARN_OUT/processed or the project's data/processed
 period_start = None  # "YYYY-MM-DD" or None
 period_end = None  # "YYYY-MM-DD" or None
 options = {"top_codes": 10}
@@ -31,6 +31,7 @@ options = {"top_codes": 10}
 paths = notebook_paths(data_dir, processed_dir)
 registry = load_registry(paths.countries_file)
 codebook = load_codebook(paths.codebook_file)
+labels = code_labels(codebook)
 tables = country_tables(country, paths, period_start=period_start, period_end=period_end)
 
 # %% [markdown]
@@ -46,10 +47,9 @@ registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point"]]
 # (coverage), so that the campaign with more sessions does not look bigger for that alone.
 
 # %%
-by_campaign = themes.code_frequencies(tables.codings, by=["campaign_id"], segments=tables.segments,
-                                      sessions=tables.sessions)
-plots.plot_code_frequencies(by_campaign, value="coverage", top=options["top_codes"], labels=code_labels(codebook),
-                            title="Themes by campaign (share of the campaign's turns)");
+by_campaign = themes.code_frequencies(tables.codings, tables.segments, by="campaign_id", sessions=tables.sessions)
+figures.plot_code_frequencies(by_campaign, value="coverage", top=options["top_codes"], labels=labels,
+                              title="Themes by campaign (share of the campaign's turns)");
 
 # %% [markdown]
 # ### Where the campaigns differ most
@@ -58,7 +58,7 @@ plots.plot_code_frequencies(by_campaign, value="coverage", top=options["top_code
 
 # %%
 wide = by_campaign.pivot_table(index="code_id", columns="campaign_id", values="coverage", fill_value=0)
-wide.insert(0, "theme", wide.index.map(code_labels(codebook)))
+wide.insert(0, "theme", wide.index.map(labels))
 difference = (wide.iloc[:, 1] - wide.iloc[:, 2]).abs()
 (wide.assign(difference=difference).nlargest(8, "difference").drop(columns="difference")
  .set_index("theme").mul(100).round(1))

@@ -1,9 +1,17 @@
-"""(from reliability.py)
-Inter-coder agreement on double-coded reflection sessions.
+"""Agreement between coders on double-coded reflection sessions.
 
-Country leads have a sample of sessions coded by two (or more) coders. This module
-says how far the coders agree, code by code and over all codes, and lists the
-disagreements for the coders' reconciliation meeting.
+Analysis stage: codings and segments in, tidy tables out; no files and no prose (the
+sentences are :func:`sparklearn.report.words.describe_agreement`, the Excel agenda for
+the coders' reconciliation meeting :func:`sparklearn.report.sheets.disagreements_to_excel`).
+Country leads have a sample of sessions coded by two (or more) coders; this module says
+how far the coders agree, code by code and over all codes (:func:`agreement`, built on
+:func:`coefficients` for any units x coders matrix and :func:`reliability_matrix`),
+lists the disagreements to talk through (:func:`disagreements`) and what each coder
+did (:func:`coder_summary`).
+
+Every number here depends less on the formula than on what counts as a unit and which
+coder saw it, so the module is shaped around the decisions below, made once and used
+by every function; the coefficients themselves come from well-kept libraries.
 
 Decisions (read these before quoting a number)
 ----------------------------------------------
@@ -53,11 +61,36 @@ units can be compared. Such cells are NaN and the ``note`` column says why in wo
 no warning is raised. Cohen's kappa is NaN with a note unless exactly two coders are
 compared.
 
-Libraries: Krippendorff's alpha from the ``krippendorff`` package (nominal, missing
-values as NaN); Cohen's and Fleiss' kappa from :mod:`statsmodels.stats.inter_rater`.
-The subjects x categories table for Fleiss' kappa is the one
-:func:`statsmodels.stats.inter_rater.aggregate_raters` returns; for 0/1 data it is
-``[coders - k, k]`` per unit (k = coders who applied the code), which we build
+**Too few units.** Fewer than :data:`~sparklearn.analysis.alpha.MIN_UNITS` (10) units
+coded by two or more coders: the coefficients are computed but ``too_few_units`` is
+True and the note says so; the reader text gives no figure then (the reasons and the
+source, Krippendorff 2004, are in :mod:`sparklearn.analysis.alpha`).
+
+**Missing values** in any spreadsheet form (empty, blank, ``NA``, ``N/A``, ``#N/A``,
+``-``, None, NaN, pd.NA: :data:`~sparklearn.analysis.alpha.MISSING_MARKERS`) are
+missing, never a category, in the ratings of :func:`coefficients` and in the key
+columns of the codings (a coding without a code is no coding).
+
+**What is reported.** Percent agreement; the agreement expected by chance
+(``expected_agreement``, Pe, in percent: Cohen's from each coder's own shares with two
+coders, Fleiss' from the pooled shares with more), so that kappa = (Po - Pe) / (1 - Pe);
+Bennett, Alpert and Goldstein's (1954) S, chance = 1 / number of categories (with three
+or more coders Randolph's generalisation); Cohen's kappa with its asymptotic standard
+error and interval (Fleiss, Cohen and Everitt 1969, as statsmodels computes them);
+Fleiss' kappa; Krippendorff's alpha with Hayes and Krippendorff's (2007) bootstrap
+interval and the probabilities that it is below 0.667 and 0.800
+(:mod:`sparklearn.analysis.alpha`). The bootstrap, like kappa's standard error, treats
+units as independent; segments of one session, and the codes of one segment in the
+pooled row, are not, so read the intervals as the least uncertainty there is.
+Per-unit agreement of rating tables is :func:`sparklearn.analysis.alpha.unit_agreement`;
+for codings, :func:`disagreements` lists each unit and code the coders disagree on.
+
+Libraries: Krippendorff's alpha from the ``krippendorff`` package (missing values as
+NaN), its interval from :mod:`sparklearn.analysis.alpha`; Cohen's and Fleiss' kappa,
+kappa's standard error and Bennett's S (``fleiss_kappa(method="randolph")``) from
+:mod:`statsmodels.stats.inter_rater`. The subjects x categories table for Fleiss' kappa
+is the one :func:`statsmodels.stats.inter_rater.aggregate_raters` returns; for 0/1 data
+it is ``[coders - k, k]`` per unit (k = coders who applied the code), which we build
 vectorised because ``aggregate_raters`` loops over rows in Python (seconds for a
 million units); a test checks the two agree.
 """
@@ -67,11 +100,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-import krippendorff
 import numpy as np
 import pandas as pd
 from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
+from sparklearn.analysis.alpha import (
+    ALPHA_RELIABLE,
+    ALPHA_TENTATIVE,
+    BOOTSTRAP_SEED,
+    CONFIDENCE,
+    MIN_UNITS,
+    N_BOOT,
+    Encoded,
+    Level,
+    alpha_summary,
+    distinct,
+    encode,
+    is_missing,
+    q_column,
+)
 from sparklearn.exceptions import ParameterError
 from sparklearn.frames import require_columns
 
@@ -82,8 +129,10 @@ ALL_CODES = "all codes"
 #: Columns of :func:`agreement`.
 AGREEMENT_COLUMNS = [
     "code_id", "unit", "with_uncoded", "n_units", "n_complete", "n_uncoded", "n_applied",
-    "n_coders", "coders", "percent_agreement", "cohen_kappa", "fleiss_kappa",
-    "krippendorff_alpha", "note",
+    "n_coders", "coders", "percent_agreement", "expected_agreement", "bennett_s", "cohen_kappa",
+    "cohen_kappa_se", "cohen_kappa_ci_low", "cohen_kappa_ci_high", "fleiss_kappa",
+    "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high", q_column(ALPHA_TENTATIVE),
+    q_column(ALPHA_RELIABLE), "too_few_units", "note",
 ]
 
 
@@ -104,13 +153,6 @@ CODER_SUMMARY_COLUMNS = [
 FEW_APPLIED = 5
 
 
-#: Krippendorff's (2004) thresholds for alpha: tentative conclusions, reliable data.
-ALPHA_TENTATIVE = 0.667
-
-
-ALPHA_RELIABLE = 0.800
-
-
 _CODING_COLUMNS = ["session_id", "segment_id", "code_id", "coder"]
 
 
@@ -122,7 +164,8 @@ _SEGMENT_COLUMNS = ["segment_id", "session_id"]
 
 def _clean_codings(codings: pd.DataFrame) -> pd.DataFrame:
     require_columns(codings, _CODING_COLUMNS, "codings")
-    keep = codings[_CODING_COLUMNS].notna().all(axis=1)
+    # A coding without its session, segment, code or coder (in any spreadsheet form) is no coding.
+    keep = ~is_missing(codings[_CODING_COLUMNS].to_numpy(dtype=object)).any(axis=1)
     out = codings.loc[keep].copy()
     for c in _CODING_COLUMNS:
         out[c] = out[c].astype(str)
@@ -206,38 +249,69 @@ class _Material:
 # --------------------------------------------------------------------------- statistics
 
 
-#: Columns of :func:`coefficients`.
-COEFFICIENT_COLUMNS = ["n_units", "n_complete", "percent_agreement", "cohen_kappa", "fleiss_kappa",
-                       "krippendorff_alpha", "note"]
-
-
-def _as_matrix(ratings) -> np.ndarray:
-    """Units x coders as floats with NaN for missing; text categories become numbers."""
+def _as_matrix(ratings, level: Level, order: Sequence | None) -> Encoded:
+    """Units x coders as numbers, NaN where missing in any form (see :func:`~sparklearn.analysis.alpha.encode`)."""
     frame = pd.DataFrame(ratings)
-    try:
-        return frame.to_numpy(dtype=float, na_value=np.nan)
-    except (TypeError, ValueError):
-        codes, _ = pd.factorize(frame.to_numpy(dtype=object).ravel(), use_na_sentinel=True)
-        return np.where(codes < 0, np.nan, codes).astype(float).reshape(frame.shape)
+    names = list(frame.columns)
+    # Rows as a spreadsheet with a header row numbers them.
+    return encode(frame.to_numpy(), level, order,
+                  where=lambda i: {"row": i // len(names) + 2, "column": str(names[i % len(names)])})
 
 
-def coefficients(ratings) -> dict:
-    """Percent agreement, Cohen's and Fleiss' kappa and Krippendorff's alpha (nominal).
+def _kappas(complete: np.ndarray, domain: np.ndarray, confidence: float) -> dict:
+    """Cohen's kappa with its standard error and interval, Fleiss' kappa, Pe and Bennett's S."""
+    index = np.searchsorted(domain, complete).astype(int)
+    n_cat = len(domain)
+    # The subjects x categories table aggregate_raters builds, without its row loop.
+    counts = (index[:, :, None] == np.arange(n_cat)).sum(axis=1)
+    out = {"fleiss_kappa": float(fleiss_kappa(counts)),
+           # Chance = 1 / categories: Bennett et al.'s S, and Randolph's kappa with more coders.
+           "bennett_s": float(fleiss_kappa(counts, method="randolph"))}
+    if complete.shape[1] != 2:
+        shares = counts.sum(axis=0) / counts.sum()
+        return out | {"expected_agreement": 100.0 * float(shares @ shares)}
+    table = np.bincount(index[:, 0] * n_cat + index[:, 1], minlength=n_cat ** 2).reshape(n_cat, n_cat)
+    # On a handful of units the asymptotic variance can come out below zero: no standard error then.
+    with np.errstate(invalid="ignore"):
+        result = cohens_kappa(table)
+    se = float(result.std_kappa)
+    low, high = ((np.nan, np.nan) if not np.isfinite(se) else (result.kappa, result.kappa) if se == 0
+                 else result.distribution_kappa.interval(confidence))
+    return out | {"cohen_kappa": float(result.kappa), "cohen_kappa_se": se,
+                  "cohen_kappa_ci_low": float(low), "cohen_kappa_ci_high": float(high),
+                  "expected_agreement": 100.0 * float(table.sum(axis=1) @ table.sum(axis=0)) / table.sum() ** 2}
+
+
+def coefficients(ratings, *, level: Level = "nominal", order: Sequence | None = None,
+                 n_boot: int = N_BOOT, seed: int | None = BOOTSTRAP_SEED,
+                 confidence: float = CONFIDENCE) -> dict:
+    """Percent and chance agreement, Bennett's S, Cohen's and Fleiss' kappa, Krippendorff's alpha.
 
     Parameters
     ----------
     ratings
-        A units x coders array or DataFrame of nominal values (numbers or text),
-        NaN/None where a coder did not code the unit.
+        A units x coders array or DataFrame of values (numbers or text), missing in
+        any spreadsheet form where a coder did not code the unit.
+    level, order
+        Alpha's level of measurement and, for ordinal text, the categories lowest first
+        (:func:`sparklearn.analysis.alpha.encode`); the other coefficients treat the
+        values as categories.
+    n_boot, seed, confidence
+        Alpha's bootstrap (resamples, 0 for none; seed) and the level of both intervals.
 
     Returns
     -------
     dict
         n_units (units with two or more values: percent agreement and alpha),
-        n_complete (units every coder coded: Cohen's and Fleiss' kappa),
+        n_complete (units every coder coded: kappa, Pe and S),
         percent_agreement (0-100, share of units on which all their coders agree),
-        cohen_kappa (NaN unless exactly two coders), fleiss_kappa, krippendorff_alpha,
-        note (why a value is undefined, in words; "" if none).
+        expected_agreement (0-100, Pe: chance agreement behind Cohen's kappa with two
+        coders, Fleiss' with more), bennett_s, cohen_kappa (NaN unless exactly two
+        coders), cohen_kappa_se, cohen_kappa_ci_low, cohen_kappa_ci_high (asymptotic),
+        fleiss_kappa, krippendorff_alpha, alpha_ci_low, alpha_ci_high (bootstrap),
+        q_below_0.667 and q_below_0.800 (probability that alpha is below), too_few_units
+        (fewer than 10 units), note (why a value is undefined or doubtful, in words; ""
+        if none).
 
     Examples
     --------
@@ -245,17 +319,22 @@ def coefficients(ratings) -> dict:
 
     >>> a = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
     >>> b = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]
-    >>> round(coefficients(np.column_stack([a, b]))["krippendorff_alpha"], 3)
-    0.095
+    >>> c = coefficients(np.column_stack([a, b]))
+    >>> round(c["krippendorff_alpha"], 3), c["percent_agreement"], c["too_few_units"]
+    (0.095, 60.0, False)
     """
-    m = _as_matrix(ratings)
-    out = {"percent_agreement": np.nan, "cohen_kappa": np.nan, "fleiss_kappa": np.nan,
-           "krippendorff_alpha": np.nan}
+    encoded = _as_matrix(ratings, level, order)
+    m = encoded.codes
+    minimums = (ALPHA_TENTATIVE, ALPHA_RELIABLE)
+    out = {key: np.nan for key in (
+        "percent_agreement", "expected_agreement", "bennett_s", "cohen_kappa", "cohen_kappa_se",
+        "cohen_kappa_ci_low", "cohen_kappa_ci_high", "fleiss_kappa", "krippendorff_alpha",
+        "alpha_ci_low", "alpha_ci_high", *map(q_column, minimums))}
     notes: list[str] = []
     n_present = (~np.isnan(m)).sum(axis=1)
     pairable = m[n_present >= 2]
     complete = m[n_present == m.shape[1]] if m.shape[1] >= 2 else m[:0]
-    out["n_units"], out["n_complete"] = len(pairable), len(complete)
+    out |= {"n_units": len(pairable), "n_complete": len(complete), "too_few_units": len(pairable) < MIN_UNITS}
     if m.shape[1] < 2:
         out["note"] = "agreement needs at least two coders"
         return out
@@ -264,36 +343,34 @@ def coefficients(ratings) -> dict:
         return out
     out["percent_agreement"] = 100.0 * float(
         np.mean(np.nanmin(pairable, axis=1) == np.nanmax(pairable, axis=1)))
-    values = np.unique(pairable[~np.isnan(pairable)])
+    values = distinct(pairable[~np.isnan(pairable)])
     if len(values) < 2:
-        notes.append(f"no variation (every value is {values[0]:g}): kappa and alpha are undefined")
+        shown = encoded.labels.get(float(values[0]), f"{values[0]:g}")
+        notes.append(f"no variation (every value is {shown}): kappa and alpha are undefined")
     elif len(pairable) < 2:
         notes.append("only one unit to compare: kappa and alpha are undefined")
     else:
-        out["krippendorff_alpha"] = float(krippendorff.alpha(
-            pairable.T, level_of_measurement="nominal", value_domain=values))
+        alpha = alpha_summary(pairable, encoded.domain, level, n_boot=n_boot, seed=seed,
+                              confidence=confidence, minimums=minimums)
+        out |= {"krippendorff_alpha": alpha["alpha"], "alpha_ci_low": alpha["ci_low"],
+                "alpha_ci_high": alpha["ci_high"], **{q_column(v): alpha[q_column(v)] for v in minimums}}
         if len(complete) < 2 or complete.min() == complete.max():
             notes.append("fewer than two units coded by all coders, or no variation among "
                          "them: Cohen's and Fleiss' kappa are undefined")
         else:
-            # The subjects x categories table aggregate_raters builds, without its row loop.
-            index = np.searchsorted(values, complete).astype(int)
-            counts = (index[:, :, None] == np.arange(len(values))).sum(axis=1)
-            out["fleiss_kappa"] = float(fleiss_kappa(counts))
-            if m.shape[1] == 2:
-                cells = np.bincount(index[:, 0] * len(values) + index[:, 1],
-                                    minlength=len(values) ** 2)
-                out["cohen_kappa"] = float(cohens_kappa(cells.reshape(len(values), -1),
-                                                        return_results=False))
+            out |= _kappas(complete, encoded.domain, confidence)
     if m.shape[1] != 2:
         notes.append("Cohen's kappa compares exactly two coders; see Fleiss' kappa and alpha")
+    if out["too_few_units"]:
+        notes.append(f"only {len(pairable)} unit(s) coded by two or more coders, fewer than {MIN_UNITS}: "
+                     f"too few for the coefficients to mean much")
     out["note"] = "; ".join(notes)
     return out
 
 
-def _binary_agreement(m: np.ndarray) -> dict:
+def _binary_agreement(m: np.ndarray, n_boot: int = N_BOOT, seed: int | None = BOOTSTRAP_SEED) -> dict:
     """:func:`coefficients` plus n_applied (units where some coder applied the code)."""
-    out = coefficients(m)
+    out = coefficients(m, n_boot=n_boot, seed=seed)
     out["note"] = out["note"].replace(
         "every value is 1", "every coder applied it to every segment").replace(
         "every value is 0", "no coder applied it to any of these segments")
@@ -304,7 +381,8 @@ def _binary_agreement(m: np.ndarray) -> dict:
 
 def agreement(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *,
               coders: Sequence[str] | None = None,
-              include_uncoded: bool | Literal["both"] = True) -> pd.DataFrame:
+              include_uncoded: bool | Literal["both"] = True,
+              n_boot: int = N_BOOT, seed: int | None = BOOTSTRAP_SEED) -> pd.DataFrame:
     """Agreement between coders per code and over all codes, on double-coded segments.
 
     Parameters
@@ -319,6 +397,9 @@ def agreement(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *,
     include_uncoded
         Keep segments to which no compared coder applied any code (True), drop them
         (False), or return both versions (``"both"``).
+    n_boot, seed
+        Resamples for alpha's bootstrap interval (0: none) and their seed; each row
+        is resampled from the same seed, so a row's interval does not depend on the others.
 
     Returns
     -------
@@ -328,8 +409,12 @@ def agreement(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *,
         coded by two or more coders: percent agreement, alpha), n_complete (units coded
         by all coders: Cohen's and Fleiss' kappa), n_uncoded (units no coder coded),
         n_applied (units where at least one coder applied the code), n_coders, coders
-        (";"-joined), percent_agreement (0-100), cohen_kappa, fleiss_kappa,
-        krippendorff_alpha, note (why a value is undefined, in words; "" if none).
+        (";"-joined), percent_agreement (0-100), expected_agreement (0-100, Pe),
+        bennett_s, cohen_kappa, cohen_kappa_se, cohen_kappa_ci_low, cohen_kappa_ci_high
+        (95%), fleiss_kappa, krippendorff_alpha, alpha_ci_low, alpha_ci_high (95%,
+        bootstrap), q_below_0.667 and q_below_0.800 (probability that alpha is below),
+        too_few_units (fewer than 10 units), note (why a value is undefined or doubtful,
+        in words; "" if none). See :func:`coefficients`.
 
     Raises
     ------
@@ -353,7 +438,8 @@ def agreement(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *,
     2  all codes        6          50.000000
     """
     if include_uncoded == "both":
-        return pd.concat([agreement(codings, segments, coders=coders, include_uncoded=flag)
+        return pd.concat([agreement(codings, segments, coders=coders, include_uncoded=flag,
+                                    n_boot=n_boot, seed=seed)
                           for flag in (True, False)], ignore_index=True)
     if include_uncoded not in (True, False):
         raise ParameterError(f"include_uncoded must be True, False or 'both', got {include_uncoded!r}")
@@ -361,12 +447,11 @@ def agreement(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *,
     present = sorted(codings["coder"].unique())
     base = {"with_uncoded": bool(include_uncoded)}
     if coders is None and len(present) < 2:
-        who = f"only one coder ({present[0]})" if present else "no codings"
+        who = f"only one coder ({present[0]}) in the codings" if present else "no codings"
         row = {**_binary_agreement(np.empty((0, 2))), **base, "code_id": ALL_CODES,
                "unit": "segment x code", "n_uncoded": 0, "n_coders": len(present),
                "coders": ";".join(present),
-               "note": f"{who} in the codings: agreement needs at least two coders coding "
-                       f"the same sessions"}
+               "note": f"{who}: agreement needs at least two coders coding the same sessions"}
         return _tidy([row])
     material = _Material(codings, segments, coders)
     keep = np.ones(len(material.units), dtype=bool) if include_uncoded else material.coded
@@ -378,7 +463,7 @@ def agreement(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *,
     for code in material.codes(keep):
         m = material.matrix(code)[keep]
         stacked.append(m)
-        row = {**_binary_agreement(m), **base, "code_id": code, "unit": "segment",
+        row = {**_binary_agreement(m, n_boot, seed), **base, "code_id": code, "unit": "segment",
                "n_uncoded": n_uncoded}
         if row["n_applied"] < FEW_APPLIED:
             # One stray coding gives kappa 0 or below however well the coders agree otherwise.
@@ -387,7 +472,7 @@ def agreement(codings: pd.DataFrame, segments: pd.DataFrame | None = None, *,
             row["note"] = "; ".join(n for n in (few, row["note"]) if n)
         rows.append(row)
     pooled = np.vstack(stacked) if stacked else np.empty((0, len(material.coders)))
-    row = {**_binary_agreement(pooled), **base, "code_id": ALL_CODES, "unit": "segment x code",
+    row = {**_binary_agreement(pooled, n_boot, seed), **base, "code_id": ALL_CODES, "unit": "segment x code",
            "n_uncoded": n_uncoded * len(stacked)}
     if not stacked:
         row["note"] = "no session was coded by two or more of these coders"
@@ -401,9 +486,9 @@ def _tidy(rows: list[dict]) -> pd.DataFrame:
     out = pd.DataFrame(rows).reindex(columns=AGREEMENT_COLUMNS)
     for c in ("n_units", "n_complete", "n_uncoded", "n_applied", "n_coders"):
         out[c] = out[c].astype(int)
-    for c in ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha"):
-        out[c] = out[c].astype(float)
-    out["with_uncoded"] = out["with_uncoded"].astype(bool)
+    numbers = AGREEMENT_COLUMNS[AGREEMENT_COLUMNS.index("percent_agreement"):-2]
+    out[numbers] = out[numbers].astype(float)
+    out[["with_uncoded", "too_few_units"]] = out[["with_uncoded", "too_few_units"]].astype(bool)
     return out
 
 

@@ -1,27 +1,19 @@
-"""(from compare.py)
-Cross-country comparison: comparable denominators, careful statistics, case comparison.
+"""Case comparison of campaigns: conditions calibrated from the data, then crisp-set QCA.
 
-Seven countries and about fourteen campaigns are a small N, so this module keeps the
-comparison honest in four ways:
+Stage: analysis. The cases are campaigns. :func:`campaign_conditions` calibrates each
+campaign's conditions and outcome as crisp sets (0/1) from its harvest and its
+reflection-session codings, by documented rules (:class:`ConditionRule`; the outcome
+rule, :data:`OUTCOME_RULE`, is a positive policy or budget outcome that an independent
+informant confirmed fully or partially); :func:`condition_rules` lists the rules as a
+table for the report, so a reader can see what "a broad coalition" means in numbers.
+:func:`case_comparison` then runs the QCA of :mod:`sparklearn.analysis.qca` (truth
+table, complex and parsimonious solutions) and returns a :class:`CaseComparison` with
+the caveats of a small N (limited diversity, contradictions, few cases per condition).
 
-1. **Comparable denominators.** Counts are read against campaign-months active and
-   reflection sessions held (:func:`exposure`, :func:`outcome_rates`), so that no
-   country looks bigger for having more campaigns or a longer harvest.
-2. **Statistics that say what they can.** Contingency tables switch to an exact test
-   when cells are small (:func:`contingency`); rates are compared with a Poisson or
-   negative-binomial GLM with the exposure as offset (:func:`rate_ratios`); every
-   family of tests is Holm-corrected; every result carries plain-words ``warnings``
-   and a ``describe_*`` helper turns it into a careful sentence (effect size,
-   interval, caveat; never a bare p-value).
-3. **Themes** by country or campaign (:func:`theme_matrix`), what is distinctive for a
-   country beyond chance (:func:`distinctive_themes`), and over rounds
-   (:func:`themes_over_rounds`).
-4. **Case comparison**: campaign conditions calibrated from the harvest and the
-   session codings with documented rules (:func:`campaign_conditions`), then
-   crisp-set QCA through :mod:`sparklearn.qca` (:func:`case_comparison`).
-
-Every function takes tidy tables and returns new ones; none plots or rounds
-(figures are in :mod:`sparklearn.plots`).
+Kept apart from :mod:`sparklearn.analysis.qca`, which is the method alone (it knows
+nothing of campaigns, codebooks or harvests), so the method can be checked against the
+published examples and the R package QCA on its own. Nothing here plots, rounds or
+words a result (:mod:`sparklearn.report.comparison_words` does).
 """
 
 from __future__ import annotations
@@ -33,15 +25,15 @@ import numpy as np
 import pandas as pd
 
 from sparklearn.analysis import qca
-from sparklearn.analysis.country_themes import _coded_segments, _segment_units
 from sparklearn.analysis.outcomes import CONFIRMED
 from sparklearn.analysis.rates import _unknown_campaigns
+from sparklearn.analysis.themes import coded_segments, segment_groups
 from sparklearn.codebook import Codebook, codebook_table
 from sparklearn.countries import Registry
 from sparklearn.exceptions import CodebookError, InputError, ParameterError
 from sparklearn.frames import require_columns
 from sparklearn.store import Stacked
-from sparklearn.wording import _count
+from sparklearn.wording import count_noun
 
 # --------------------------------------------------------------------------- case comparison (QCA)
 
@@ -219,9 +211,9 @@ def campaign_conditions(
     coded_codes = sorted({c for r in rules if r.min_coverage is not None for c in r.codes})
     coverage_of: dict[str, np.ndarray] = {}
     if coded_codes:
-        units = _segment_units(stacked.segments, stacked.sessions, ["campaign_id"])
+        units = segment_groups(stacked.segments, "campaign_id", sessions=stacked.sessions)
         per_campaign = units.groupby("campaign_id").size().reindex(index, fill_value=0).to_numpy()
-        coded = _coded_segments(stacked.codings, stacked.segments, None, "code", None)
+        coded = coded_segments(stacked.codings, stacked.segments)
         for rule in rules:
             if rule.min_coverage is None or not rule.codes:
                 continue
@@ -285,7 +277,7 @@ def condition_rules(
             ("the social actor is", rule.actor_types), ("the type of change is", rule.types_of_change),
             ("the strategic components include", rule.components), ("the valence is", rule.valence),
             ("the informant's verdict is", rule.substantiation)) if values]
-        many = "one outcome" if rule.min_outcomes == 1 else _count(rule.min_outcomes, "outcome")
+        many = "one outcome" if rule.min_outcomes == 1 else count_noun(rule.min_outcomes, "outcome")
         text = f"at least {many}"
         if clauses:
             text += " where " + (clauses[0] if len(clauses) == 1
@@ -397,7 +389,7 @@ def case_comparison(
                      f"{n_cases} cases; the other {2 ** k - len(table)} are logical remainders (limited diversity)")
     contradictory = table.loc[table["contradictory"], "cases"].tolist()
     if contradictory:
-        notes.append(f"{_count(len(contradictory), 'configuration')} "
+        notes.append(f"{count_noun(len(contradictory), 'configuration')} "
                      f"{'holds' if len(contradictory) == 1 else 'hold'} cases both with and without the outcome "
                      f"(contradictions): {' | '.join(contradictory)}; look at those cases again")
     notes.append(f"{n_cases} cases and {k} conditions: with few cases per condition, random data too can give "
@@ -415,7 +407,7 @@ def case_comparison(
             assumptions.append(result.simplifying_assumptions)
             used = result.simplifying_assumptions["configuration"].nunique()
             if used:
-                notes.append(f"the parsimonious solution assumes that {_count(used, 'unobserved configuration')} "
+                notes.append(f"the parsimonious solution assumes that {count_noun(used, 'unobserved configuration')} "
                              "would show the outcome (simplifying assumptions, listed): check that each is plausible")
         if result.solutions["solution"].max() > 1:
             notes.append(f"{result.solutions['solution'].max()} {kind} solutions fit equally well (model ambiguity)")

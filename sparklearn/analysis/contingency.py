@@ -1,27 +1,20 @@
-"""(from compare.py)
-Cross-country comparison: comparable denominators, careful statistics, case comparison.
+"""Contingency tables of outcome classifications, and the multiple-comparison correction.
 
-Seven countries and about fourteen campaigns are a small N, so this module keeps the
-comparison honest in four ways:
+Stage: analysis. :func:`contingency` crosses two classifications of outcomes (country
+by outcome area, sector by level...) and tests their association with the test the
+expected counts allow: Pearson's chi-square when Cochran's rule holds, Fisher's exact
+test for a sparse 2 x 2 table, a seeded Monte-Carlo exact test otherwise. It reports the
+effect size (Cramér's V, and the odds ratio of a 2 x 2 table), each cell's adjusted
+residual with the cells that stand out after Holm correction, and plain-words
+``warnings`` (empty values left out, a table too small to say anything).
+:func:`contingency_summary` lists several tests side by side, Holm-adjusted across them.
 
-1. **Comparable denominators.** Counts are read against campaign-months active and
-   reflection sessions held (:func:`exposure`, :func:`outcome_rates`), so that no
-   country looks bigger for having more campaigns or a longer harvest.
-2. **Statistics that say what they can.** Contingency tables switch to an exact test
-   when cells are small (:func:`contingency`); rates are compared with a Poisson or
-   negative-binomial GLM with the exposure as offset (:func:`rate_ratios`); every
-   family of tests is Holm-corrected; every result carries plain-words ``warnings``
-   and a ``describe_*`` helper turns it into a careful sentence (effect size,
-   interval, caveat; never a bare p-value).
-3. **Themes** by country or campaign (:func:`theme_matrix`), what is distinctive for a
-   country beyond chance (:func:`distinctive_themes`), and over rounds
-   (:func:`themes_over_rounds`).
-4. **Case comparison**: campaign conditions calibrated from the harvest and the
-   session codings with documented rules (:func:`campaign_conditions`), then
-   crisp-set QCA through :mod:`sparklearn.qca` (:func:`case_comparison`).
-
-Every function takes tidy tables and returns new ones; none plots or rounds
-(figures are in :mod:`sparklearn.plots`).
+:func:`holm` is here, not in a module of its own, because contingency tables are its
+first user; :mod:`sparklearn.analysis.rates` imports it for the rate ratios. It adjusts
+many families at once (``groups``: one per country, say) in one vectorised pass, which
+statsmodels' ``multipletests`` does one family per call; a test checks the two agree.
+Nothing here plots, rounds or words a result beyond its caveats
+(:mod:`sparklearn.report.comparison_words` does).
 """
 
 from __future__ import annotations
@@ -38,7 +31,7 @@ from statsmodels.stats.contingency_tables import Table
 
 from sparklearn.exceptions import ParameterError
 from sparklearn.frames import require_columns
-from sparklearn.wording import _count, _words
+from sparklearn.wording import count_noun, in_words
 
 # --------------------------------------------------------------------------- multiple comparisons
 
@@ -212,7 +205,7 @@ def contingency(
     notes = []
     if not present.all():
         missing = int((~present).sum())
-        notes.append(f"{_count(missing, 'outcome')} without a {_words(row)} or {_words(col)} "
+        notes.append(f"{count_noun(missing, 'outcome')} without a {in_words(row)} or {in_words(col)} "
                      f"{'was' if missing == 1 else 'were'} left out of the table")
     table = pd.crosstab(values.loc[present, row], values.loc[present, col]).rename_axis(index=row, columns=col)
     table = table.reindex(index=_ordered(table.index, row_order), columns=_ordered(table.columns, col_order))
@@ -223,8 +216,8 @@ def contingency(
     if n < min_n:
         notes.append(f"n = {n}: too few outcomes to say anything about an association; read the counts, not a test")
     if table.shape[0] < 2 or table.shape[1] < 2:
-        notes.append(f"the table has only {_count(table.shape[0], 'value')} of {_words(row)} and "
-                     f"{_count(table.shape[1], 'value')} of {_words(col)}: "
+        notes.append(f"the table has only {count_noun(table.shape[0], 'value')} of {in_words(row)} and "
+                     f"{count_noun(table.shape[1], 'value')} of {in_words(col)}: "
                      "there is nothing to compare")
         return ContingencyResult(row, col, n, table, empty_cells, "none", np.nan, 0, np.nan, np.nan,
                                  warnings=tuple(notes))

@@ -1,77 +1,26 @@
-"""(from outcomes.py)
-Outcome harvests (Wilson-Grau and Britt 2012): schema, Excel template, reading, summaries.
+"""Outcome harvests summarised: counts, timelines, substantiation, contributions, chains.
 
-An **outcome** is an observed change in the behaviour of a **social actor** that the
-campaign plausibly influenced. Each row of a harvest describes one: the outcome (who
-changed what, when and where), its **significance**, the **contribution** of the
-change agents, how it is classified (outcome area, type of change, actor type, level,
-strategic components, intended or not, positive or negative), whether an independent
-informant **substantiated** it, and the earlier outcomes it **builds on**.
+Stage: analysis. Each function takes the accepted outcomes table
+(:data:`sparklearn.ingest.harvest_schema.OUTCOME_COLUMNS`, one row per outcome, as
+:func:`sparklearn.store.country_tables` or :func:`sparklearn.store.load_processed`
+return it) and returns a new tidy table (or, for :func:`outcome_graph`, a networkx
+graph); none reads files, rounds, words or draws (sentences are in
+:mod:`sparklearn.report.words`, figures in :mod:`sparklearn.report.figures`).
 
-Reading (:func:`read_harvest`) is lenient about form and strict about meaning:
+- :func:`counts_by`, :func:`timeline`, :func:`contribution_matrix`: how many outcomes
+  in each category, period, or strategic component x outcome area (multi-value
+  ``strategic_components`` cells count once per component).
+- :func:`substantiation_rates` (a country's harvest by a classification) and
+  :func:`substantiation_by` (countries side by side): how many outcomes were put to an
+  independent informant and how many they confirmed, with Wilson intervals.
+  ``substantiated`` means the informant agreed **fully or partially** (:data:`CONFIRMED`),
+  counted among the outcomes put to an informant (substantiation other than
+  ``not-yet``).
+- :func:`outcome_graph`, :func:`outcome_chains`: the ``builds_on`` links as a graph
+  and as pathways from a first outcome to a last one.
 
-- ``.xlsx`` (sheet "Outcomes", else the first sheet whose header row looks like a
-  harvest; other sheets are ignored) and ``.csv`` (UTF-8 with or without a byte-order
-  mark; Windows-1252 read with a warning). The header row may sit below a few title
-  rows; headers are matched ignoring case, spaces and punctuation, with a few common
-  synonyms ("Outcome description", "Level of governance"...), so columns may be
-  renamed within reason and reordered.
-- Rows are numbered as the user sees them in Excel. **Blank rows are not outcomes**:
-  they are skipped and not counted in ``n_read``; every other row is either accepted
-  or rejected (rows read = accepted + rejected).
-- Cells merged down a column give their value to every row of the range (warning);
-  cells merged across columns keep the value in the first column (warning). Formula
-  cells give the result Excel saved; a formula without a saved result is an error.
-- Dates: Excel date cells, ``2023-03-15``, ``15/03/2023`` (day first; month first
-  only when the day-first reading is impossible, with a warning), ``15 March 2023``,
-  ``March 15, 2023``, and month-precision ``March 2023``, ``2023-03``, ``03/2023``
-  (English, French or Indonesian month names). ``date`` holds the first day of the
-  month when ``date_precision`` is ``month``.
-- Controlled columns accept the vocabulary id or label, ignoring case, spaces,
-  hyphens and underscores; near misses get a suggestion. Multi-value cells
-  (``strategic_components``, ``builds_on``) are split on ``;`` (or a line break),
-  then on ``,``, and stored ``;``-joined (components in codebook order).
-
-What rejects a row (errors) and what only warns follows Wilson-Grau practice: an
-outcome must be identifiable (a unique id), attributable (a known campaign of the
-country) and described (the outcome text); its classification must use the codebook;
-its links must point at outcomes of the harvest without going round in circles.
-Significance and contribution are the other two parts of a full description, but
-harvesters draft and complete them with the change agents, so a missing one only
-warns, as do a missing social actor, date or classification, a substantiation
-without the informant's role, an outcome dated before its campaign started or
-before an outcome it builds on, and a link to an id used by two rows (those rows are
-rejected; the link is left out of the circle and date checks until the duplicate is fixed).
-
-Empty optional values are missing (NA) in the accepted table. ``substantiated`` in the
-summaries means an independent informant agreed **fully or partially**
-(:data:`sparklearn.analysis.outcomes.CONFIRMED`), counted among the outcomes put to an
-informant (substantiation other than ``not-yet``).
-
-(from compare.py)
-Cross-country comparison: comparable denominators, careful statistics, case comparison.
-
-Seven countries and about fourteen campaigns are a small N, so this module keeps the
-comparison honest in four ways:
-
-1. **Comparable denominators.** Counts are read against campaign-months active and
-   reflection sessions held (:func:`exposure`, :func:`outcome_rates`), so that no
-   country looks bigger for having more campaigns or a longer harvest.
-2. **Statistics that say what they can.** Contingency tables switch to an exact test
-   when cells are small (:func:`contingency`); rates are compared with a Poisson or
-   negative-binomial GLM with the exposure as offset (:func:`rate_ratios`); every
-   family of tests is Holm-corrected; every result carries plain-words ``warnings``
-   and a ``describe_*`` helper turns it into a careful sentence (effect size,
-   interval, caveat; never a bare p-value).
-3. **Themes** by country or campaign (:func:`theme_matrix`), what is distinctive for a
-   country beyond chance (:func:`distinctive_themes`), and over rounds
-   (:func:`themes_over_rounds`).
-4. **Case comparison**: campaign conditions calibrated from the harvest and the
-   session codings with documented rules (:func:`campaign_conditions`), then
-   crisp-set QCA through :mod:`sparklearn.qca` (:func:`case_comparison`).
-
-Every function takes tidy tables and returns new ones; none plots or rounds
-(figures are in :mod:`sparklearn.plots`).
+Vocabularies (the order of levels, the labels of outcome areas) come from the codebook
+when one is given, so the tables list categories in the codebook's order.
 """
 
 from __future__ import annotations
@@ -87,7 +36,7 @@ from statsmodels.stats.proportion import proportion_confint
 from sparklearn.codebook import Codebook, load_codebook, vocabulary
 from sparklearn.exceptions import ParameterError
 from sparklearn.frames import require_columns
-from sparklearn.ingest.harvest import CONTROLLED, MULTI_VALUE
+from sparklearn.ingest.harvest_schema import CONTROLLED, MULTI_VALUE
 
 # ------------------------------------------------------------------- summaries
 

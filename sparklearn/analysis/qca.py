@@ -1,5 +1,9 @@
-"""(from qca.py)
-Crisp-set Qualitative Comparative Analysis (csQCA) for comparing campaigns.
+"""Crisp-set Qualitative Comparative Analysis (csQCA): calibration, truth table, minimisation.
+
+Stage: analysis. The method alone: it takes a table of cases (one row each) with
+0/1 condition columns and knows nothing of campaigns, codebooks or harvests
+(:mod:`sparklearn.analysis.cases` calibrates the campaigns and calls it), so it can be
+checked on its own against Ragin's published examples and the R package QCA.
 
 Three steps, one function each, as in Ragin (1987) and Rihoux & De Meur (2009):
 
@@ -77,10 +81,17 @@ class Minimisation(NamedTuple):
         the complex solution): ``solution``, the condition columns (0/1),
         ``configuration`` (e.g. ``"DEV*~URB*LIT*~IND*STB"``) and ``n`` (cases in
         it: 0 if unobserved, else fewer than the truth table's ``n_cut``).
+    prime_implicants
+        Every prime implicant of the chart, minimal or not (QCA's "PI chart"), so
+        that a reader sees which terms compete when the solution is not unique:
+        ``term``, ``configurations`` (the positive configurations it covers,
+        ``";"``-joined), ``solutions`` (the solutions that use it, ``";"``-joined,
+        ``""`` if none) and ``dominated`` (dropped by ``row_dominance``).
     """
 
     solutions: pd.DataFrame
     simplifying_assumptions: pd.DataFrame
+    prime_implicants: pd.DataFrame
 
 
 # --------------------------------------------------------------------------- input checks
@@ -520,6 +531,7 @@ def minimise(
     conditions: Sequence[str],
     *,
     include: Literal["complex", "parsimonious"] = "complex",
+    row_dominance: bool = False,
     max_solutions: int = 100,
 ) -> Minimisation:
     """Boolean minimisation of a truth table's positive configurations.
@@ -536,6 +548,10 @@ def minimise(
         remainders (unobserved configurations and those below ``n_cut``) may be
         used as "don't cares" wherever they simplify; each one used is a
         simplifying assumption, listed in the result.
+    row_dominance
+        Drop every prime implicant whose positive configurations another prime
+        also covers before choosing covers (as QCA's ``row.dom``): fewer, but
+        possibly not all, equally minimal solutions.
     max_solutions
         Most equally minimal solutions to return; more is an error, because so
         ambiguous a result cannot be reported (with few cases and many
@@ -555,7 +571,7 @@ def minimise(
         in the configurations the term covers, ``";"``-joined), and
         ``solution_consistency`` and ``solution_coverage`` (the same formulas for
         the union of the solution's terms).
-        ``simplifying_assumptions``: see :class:`Minimisation`.
+        ``simplifying_assumptions`` and ``prime_implicants``: see :class:`Minimisation`.
 
     Raises
     ------
@@ -615,7 +631,10 @@ def minimise(
     # Order primes as QCA software prints them: fewer literals first, then by condition.
     order = np.lexsort((value, -care, np.bitwise_count(care.astype(np.uint64))))
     care, value = care[order], value[order]
-    covers = _minimum_covers(_covers(care, value, positive), max_solutions)
+    chart = _covers(care, value, positive)
+    dominated = _dominated(chart) if row_dominance else np.zeros(len(chart), dtype=bool)
+    kept = np.flatnonzero(~dominated)
+    covers = [tuple(int(p) for p in kept[list(c)]) for c in _minimum_covers(chart[kept], max_solutions)]
     if len(covers) > max_solutions:
         raise InputError(
             f"more than {max_solutions} {include} solutions with {len(covers[0])} terms each fit the truth table "
@@ -652,7 +671,24 @@ def minimise(
                                   & ~is_positive)
             assumptions.append(pd.DataFrame({"solution": number, "key": used}))
     solutions = pd.concat(records, ignore_index=True)[SOLUTION_COLUMNS]
-    return Minimisation(solutions, _assumptions_frame(assumptions, truth_table, keys, conditions))
+    primes = pd.DataFrame({
+        "term": [_term(int(c), int(v), conditions) for c, v in zip(care, value)],
+        "configurations": [";".join(_term((1 << k) - 1, int(key), conditions) for key in positive[row])
+                           for row in chart],
+        "solutions": [";".join(str(n) for n, cover in enumerate(covers, start=1) if p in cover)
+                      for p in range(len(care))],
+        "dominated": dominated,
+    })
+    return Minimisation(solutions, _assumptions_frame(assumptions, truth_table, keys, conditions), primes)
+
+
+def _dominated(chart: np.ndarray) -> np.ndarray:
+    """Primes whose covered configurations another prime also covers (of two equal, the later one)."""
+    rows = chart.astype(np.float32)
+    size = rows.sum(axis=1)
+    inside = (rows @ rows.T) == size[:, None]  # inside[i, j]: prime i's columns are among prime j's
+    larger = (size[None, :] > size[:, None]) | np.tri(len(size), k=-1, dtype=bool)
+    return (inside & larger).any(axis=1)
 
 
 def _assumptions_frame(

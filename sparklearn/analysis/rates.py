@@ -1,27 +1,22 @@
-"""(from compare.py)
-Cross-country comparison: comparable denominators, careful statistics, case comparison.
+"""Comparable denominators and outcome rates: exposure, rates with intervals, rate ratios.
 
-Seven countries and about fourteen campaigns are a small N, so this module keeps the
-comparison honest in four ways:
+Stage: analysis. Seven countries and about fourteen campaigns are a small N, and a
+country with more campaigns or a longer harvest has more outcomes for that reason
+alone. So counts are read against what each campaign had the chance to produce:
 
-1. **Comparable denominators.** Counts are read against campaign-months active and
-   reflection sessions held (:func:`exposure`, :func:`outcome_rates`), so that no
-   country looks bigger for having more campaigns or a longer harvest.
-2. **Statistics that say what they can.** Contingency tables switch to an exact test
-   when cells are small (:func:`contingency`); rates are compared with a Poisson or
-   negative-binomial GLM with the exposure as offset (:func:`rate_ratios`); every
-   family of tests is Holm-corrected; every result carries plain-words ``warnings``
-   and a ``describe_*`` helper turns it into a careful sentence (effect size,
-   interval, caveat; never a bare p-value).
-3. **Themes** by country or campaign (:func:`theme_matrix`), what is distinctive for a
-   country beyond chance (:func:`distinctive_themes`), and over rounds
-   (:func:`themes_over_rounds`).
-4. **Case comparison**: campaign conditions calibrated from the harvest and the
-   session codings with documented rules (:func:`campaign_conditions`), then
-   crisp-set QCA through :mod:`sparklearn.qca` (:func:`case_comparison`).
+- :func:`exposure`: per campaign, the months it was active in the period and the
+  reflection sessions held (the denominators);
+- :func:`outcome_rates`: outcomes per campaign-month and per session, by country or
+  sector, with exact Poisson intervals; :func:`sector_comparison` puts the countries
+  working in one sector side by side;
+- :func:`rate_ratios`: each level's rate against a reference's, from a Poisson or
+  negative-binomial GLM with ``log(campaign_months)`` as offset (statsmodels), Wald
+  intervals and Holm-corrected p-values (:func:`sparklearn.analysis.contingency.holm`);
+  the Poisson fit is always checked for overdispersion.
 
-Every function takes tidy tables and returns new ones; none plots or rounds
-(figures are in :mod:`sparklearn.plots`).
+Every function takes tidy tables and returns new ones; results carry their caveats in
+plain words (``warnings``), which :mod:`sparklearn.report.comparison_words` turns into
+sentences. Nothing here plots or rounds.
 """
 
 from __future__ import annotations
@@ -33,7 +28,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import NegativeBinomial
+from statsmodels.genmod.families import Poisson
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.stats.rates import confint_poisson
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
@@ -41,7 +38,7 @@ from sparklearn.analysis.contingency import holm
 from sparklearn.countries import Registry
 from sparklearn.exceptions import InputError, ParameterError
 from sparklearn.frames import require_columns
-from sparklearn.wording import _count, _listing, _words
+from sparklearn.wording import count_noun, in_words, listing
 
 #: Average length of a month in days (Gregorian calendar): campaign-months are days / this.
 DAYS_PER_MONTH = 365.25 / 12
@@ -88,7 +85,7 @@ def _unknown_campaigns(table: pd.DataFrame, unknown: pd.Series, source: object, 
         first = table.loc[unknown].iloc[0]
         which = next((f"{c} {first[c]}" for c in ("outcome_id", "session_id") if c in table.columns), "a row")
         raise InputError(
-            f"{_count(int(unknown.sum()), 'row')} {'names' if int(unknown.sum()) == 1 else 'name'} a campaign the "
+            f"{count_noun(int(unknown.sum()), 'row')} {'names' if int(unknown.sum()) == 1 else 'name'} a campaign the "
             f"registry does not know; the first is {which}",
             file=source, column="campaign_id", value=first["campaign_id"],
             fix=fix or "add the campaign to countries.yaml or correct the campaign id",
@@ -473,9 +470,9 @@ def rate_ratios(
     notes: list[str] = []
     idle = counts["campaign_months"] <= 0
     if idle.any():
-        notes.append(f"{_count(int(idle.sum()), 'campaign')} had no months in the period and "
+        notes.append(f"{count_noun(int(idle.sum()), 'campaign')} had no months in the period and "
                      f"{'is' if int(idle.sum()) == 1 else 'are'} left out: "
-                     f"{_listing(counts.loc[idle, 'campaign_id'])}")
+                     f"{listing(counts.loc[idle, 'campaign_id'])}")
     counts = counts.loc[~idle]
     levels = counts.groupby(by).agg(n=("campaign_id", "size"), n_outcomes=("n_outcomes", "sum"),
                                     campaign_months=("campaign_months", "sum"))
@@ -494,7 +491,7 @@ def rate_ratios(
     # A level without outcomes has a rate ratio of 0 and no finite estimate: keep it out of the fit.
     zero = levels.index[(levels["n_outcomes"] == 0)].tolist()
     if zero:
-        notes.append(f"no outcomes in {_listing(zero)}: rate ratio 0, no interval can be estimated")
+        notes.append(f"no outcomes in {listing(zero)}: rate ratio 0, no interval can be estimated")
     modelled = counts.loc[~counts[by].isin(zero)]
     others = [lvl for lvl in levels.index if lvl != reference and lvl not in zero]
     # The explicit index keeps the constant's rows when every other level had no outcomes.
@@ -504,7 +501,7 @@ def rate_ratios(
     endog = modelled["n_outcomes"].to_numpy(dtype=float)
     offset = np.log(modelled["campaign_months"].to_numpy(dtype=float))
 
-    poisson = _fit_quietly(lambda: sm.GLM(endog, exog, family=sm.families.Poisson(), offset=offset).fit(),
+    poisson = _fit_quietly(lambda: GLM(endog, exog, family=Poisson(), offset=offset).fit(),
                            notes, "Poisson")
     df_resid = float(poisson.df_resid)
     dispersion = float(poisson.pearson_chi2 / df_resid) if df_resid > 0 else np.nan
@@ -522,18 +519,18 @@ def rate_ratios(
                          f"{dispersion:.1f} times the spread it expects: Pearson chi-square / df): its intervals are "
                          "too narrow; use family='negbin'")
     else:
-        model = sm.NegativeBinomial(endog, exog, offset=offset)
+        model = NegativeBinomial(endog, exog, offset=offset)
         fit = _fit_quietly(lambda: model.fit(disp=0, maxiter=200), notes, "negative-binomial")
         names = list(exog.columns)
         params, conf, pvalues = fit.params[names], fit.conf_int(alpha).loc[names], fit.pvalues[names]
         alpha_nb = float(fit.params["alpha"])
     if np.isnan(dispersion):
-        notes.append(f"with one campaign per {_words(by)}, no residual degrees of freedom are left: overdispersion "
+        notes.append(f"with one campaign per {in_words(by)}, no residual degrees of freedom are left: overdispersion "
                      "cannot be checked")
     single = levels.index[levels["n"] == 1].tolist()
     if single:
-        notes.append(f"{_count(len(single), _words(by))} {'has' if len(single) == 1 else 'have'} a single campaign, "
-                     f"so {'its' if len(single) == 1 else 'their'} 'rate' is one campaign's: {_listing(single)}")
+        notes.append(f"{count_noun(len(single), in_words(by))} {'has' if len(single) == 1 else 'have'} a single campaign, "
+                     f"so {'its' if len(single) == 1 else 'their'} 'rate' is one campaign's: {listing(single)}")
 
     estimated = pd.DataFrame({
         "term": others,

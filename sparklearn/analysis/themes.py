@@ -1,63 +1,75 @@
-"""(from coding.py)
-Codings of reflection-session segments: coding sheets in, themes out.
+"""Themes in coded reflection sessions: how often, with what, for whom, over rounds.
 
-Two halves:
-
-**Coding sheets.** :func:`read_codings` reads the sheets coders fill in (CSV or
-Excel; ``session_id, segment_id, code, coder, memo``) and checks every row against
-the codebook and the segments table; :func:`coding_templates` writes a blank Excel
-sheet per session, one row per speaker turn with its pseudonymised text and a
-dropdown of codebook codes, which :func:`read_codings` reads back.
-
-**Themes.** Tidy tables for the questions researchers ask of coded material:
-how often each theme comes up (:func:`code_frequencies`), which themes go together
-(:func:`cooccurrence`), a framework matrix of cases by themes with representative
-quotes (:func:`framework_matrix`, :func:`framework_matrix_to_excel`), what people
-said about a theme (:func:`quotes`) and how themes move across rounds
-(:func:`themes_over_rounds`).
+Analysis stage: tidy tables in (codings, segments, sessions as :mod:`sparklearn.store`
+gives them), tidy tables out; no files, no prose, no figures. This is the one theme
+engine, for a country's report and for the comparison of countries alike:
+:func:`code_frequencies` (how often each theme comes up, per country, campaign,
+round, session or coder), :func:`themes_over_rounds` (the same, round by round),
+:func:`distinctive_themes` (what a country uses more or less than the others, beyond
+chance) and :func:`cooccurrence` (which themes go together). The framework matrix and
+quotes, which add what people said, are in :mod:`sparklearn.analysis.quotes`.
 
 Counting rules, the same in every function:
 
-- A *coded segment* is a (segment, code) pair that at least one coder applied:
-  two coders giving a segment the same code count once, except when ``coder`` is one
-  of the grouping columns.
-- With ``level="parent"`` or ``level="group"`` codes are first rolled up to their
-  parent or their top-level group (via the codebook), then de-duplicated per segment,
-  so a segment coded with both ``PW-FORM-HIDDEN`` and ``PW-FORM-VISIBLE`` counts once
-  for ``PW-FORM``.
-- Coverage is coded segments divided by all segments in the group (coded or not),
-  so it needs the segments table; without it coverage is missing, never guessed.
+- A *segment* is one speaker turn. A coding belongs where its segment is: with the
+  segments table, a coding's session and country are its segment's (a coding on a
+  segment missing from the table is an error); without it, the coding's own columns.
+- ``level="parent"`` or ``"group"`` rolls codes up to their parent code or top-level
+  group (via the codebook) before anything is counted, so a segment coded with both
+  ``PW-FORM-HIDDEN`` and ``PW-FORM-VISIBLE`` counts once for ``PW-FORM``.
+- ``coders=`` keeps only those coders' codings; a segment carries a code when at
+  least one of the kept coders applied it.
+- Round and campaign come from the sessions table; a session on two campaigns counts
+  for both, a session on none is in no campaign's group.
+- Codes are listed by id, alphabetically (ids start with their family, so families
+  stay together), every code used anywhere in every group, zeros included.
+
+The same column names mean the same thing in every table:
+
+========================  ==================================================================
+``n_codings``             coding rows (every coder; two coders on one segment count twice)
+``n_segments``            segments coded with the code (by at least one of the coders kept)
+``n_sessions``            sessions with at least one such segment
+``segments_in_group``     every segment of the group, coded or not: the denominator
+``coverage``              ``n_segments / segments_in_group``: share of the group's segments
+========================  ==================================================================
 
 Counting works on integer codes (``pandas.factorize``, ``numpy.bincount``,
-``scipy.sparse``) rather than on strings, so a million codings take well under
-a second (``benchmarks/bench_themes.py``).
+``scipy.sparse``) rather than on strings, so a million codings take well under a
+second (``benchmarks/bench_themes.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
-from sparklearn.codebook import Codebook, codebook_table, descendants
+from sparklearn.codebook import Codebook, codebook_table
 from sparklearn.exceptions import CodebookError, InputError, ParameterError
 from sparklearn.frames import require_columns
-from sparklearn.ingest.codings import _SEGMENT_ID
 
+#: How far codes are rolled up before counting: as coded, to the parent code, to the top-level group.
 Level = Literal["code", "parent", "group"]
-
 
 Measure = Literal["jaccard", "lift"]
 
-
-#: Grouping columns :func:`code_frequencies` understands; ``campaign`` is an alias of ``campaign_id``.
+#: Grouping columns the theme functions understand; ``campaign`` is an alias of ``campaign_id``.
 GROUPINGS = ("country", "session_id", "campaign_id", "round", "coder")
 
+#: Grouping columns that come from the sessions table, not from codings or segments.
+_FROM_SESSIONS = ("round", "campaign_id")
 
-# --------------------------------------------------------------------------- counting core
+#: Grouping columns a coding takes from its segment when the segments table is given.
+_FROM_SEGMENTS = ("session_id", "country")
+
+
+# --------------------------------------------------------------------------- building blocks
 
 
 def _grouping(by: str | Sequence[str]) -> list[str]:
@@ -72,9 +84,9 @@ def _grouping(by: str | Sequence[str]) -> list[str]:
     return by
 
 
-def _rolled_codes(code_ids: np.ndarray, level: Level | None, codebook: Codebook | None) -> np.ndarray:
-    """Map distinct code ids to their parent or group; unchanged for level None or 'code'."""
-    if level in (None, "code"):
+def _rolled_codes(code_ids: np.ndarray, level: Level, codebook: Codebook | None) -> np.ndarray:
+    """Map distinct code ids to themselves, their parent or their group."""
+    if level == "code":
         return code_ids
     if level not in ("parent", "group"):
         raise ParameterError(f"level must be 'code', 'parent' or 'group', not {level!r}")
@@ -90,10 +102,8 @@ def _rolled_codes(code_ids: np.ndarray, level: Level | None, codebook: Codebook 
     return rolled.to_numpy(dtype=object)
 
 
-def _session_attributes(sessions: pd.DataFrame | None, wanted: Sequence[str]) -> pd.DataFrame:
-    """session_id plus round and/or campaign_id (one row per campaign of a session)."""
-    if sessions is None:
-        raise ParameterError(f"grouping by {', '.join(wanted)} needs the sessions table: pass sessions=")
+def _session_attributes(sessions: pd.DataFrame, wanted: Sequence[str]) -> pd.DataFrame:
+    """session_id plus round and/or campaign_id: one row per campaign of a session, none for a session on none."""
     needed = ["campaign_ids" if w == "campaign_id" else w for w in wanted]
     require_columns(sessions, ["session_id", *needed], "sessions")
     table = sessions[["session_id", *needed]].drop_duplicates("session_id")
@@ -106,16 +116,18 @@ def _session_attributes(sessions: pd.DataFrame | None, wanted: Sequence[str]) ->
 
 
 def _attach(frame: pd.DataFrame, by: Sequence[str], sessions: pd.DataFrame | None, what: str) -> pd.DataFrame:
-    """Add round / campaign_id to a table with session_id (rows repeat per campaign)."""
-    wanted = [b for b in by if b in ("round", "campaign_id")]
+    """Add round / campaign_id to a table with session_id (rows repeat per campaign, drop for none)."""
+    wanted = [b for b in by if b in _FROM_SESSIONS]
     if not wanted:
         return frame
+    if sessions is None:
+        raise ParameterError(f"grouping by {', '.join(wanted)} needs the sessions table: pass sessions=")
     attrs = _session_attributes(sessions, wanted)
-    missing = ~frame["session_id"].isin(attrs["session_id"])
+    missing = ~frame["session_id"].isin(sessions["session_id"])
     if missing.any():
         first = frame.loc[missing, "session_id"].iloc[0]
-        raise InputError(f"{int(missing.sum())} {what} belong to sessions missing from the sessions table (or "
-                         f"without a campaign); the first is {first}", column="session_id", value=first,
+        raise InputError(f"{int(missing.sum())} {what} belong to sessions missing from the sessions table; the "
+                         f"first is {first}", column="session_id", value=first,
                          fix="pass the sessions, segments and codings of the same countries and period")
     # Join on the (few) distinct sessions, then spread over the rows by integer position.
     sess_codes, sess_ids = pd.factorize(frame["session_id"])
@@ -126,6 +138,131 @@ def _attach(frame: pd.DataFrame, by: Sequence[str], sessions: pd.DataFrame | Non
     for w in wanted:
         out[w] = rows[w].to_numpy()
     return out
+
+
+def _coded_rows(codings: pd.DataFrame, segments: pd.DataFrame | None, *, level: Level,
+                codebook: Codebook | None, coders: Sequence[str] | None,
+                keep: Sequence[str] = ()) -> pd.DataFrame:
+    """The codings that count, one row per coding: segment_id, code_id (rolled up), and the ``keep`` columns.
+
+    The one place where codings are chosen (``coders``), rolled up (``level``) and placed
+    (session and country from the segments table when it is given). segment_id and
+    code_id come back as categoricals (codes in id order), so that counting works on
+    their integer codes without hashing a million strings again.
+    """
+    from_segments = [c for c in keep if c in _FROM_SEGMENTS] if segments is not None else []
+    own = [c for c in keep if c not in from_segments]
+    require_columns(codings, list(dict.fromkeys(["segment_id", "code_id", *own,
+                                                 *(["coder"] if coders is not None else [])])), "codings")
+    if coders is not None:
+        codings = codings.loc[codings["coder"].isin(list(coders))]
+    frame = codings[list(dict.fromkeys(["segment_id", "code_id", *own]))].reset_index(drop=True)
+    seg_f, seg_ids = pd.factorize(frame["segment_id"])
+    code_f, code_ids = pd.factorize(frame["code_id"])
+    for column, missing in (("segment_id", seg_f < 0), ("code_id", code_f < 0)):
+        if missing.any():
+            raise InputError(f"{int(missing.sum())} coding(s) have no {column}", column=column,
+                             fix="read codings with read_codings(), which rejects such rows")
+    if segments is not None:
+        require_columns(segments, ["segment_id", *from_segments], "segments")
+        table = segments.drop_duplicates("segment_id")
+        # Each distinct segment is looked up once, then spread by integer position; take()
+        # keeps the columns' dtypes. (Arrow's index_in: a fifth of Index.get_indexer's time.)
+        found = pc.index_in(pa.array(seg_ids, type=pa.string()),
+                            value_set=pa.array(table["segment_id"], type=pa.string()))
+        found = found.fill_null(-1).to_numpy().astype(np.int64)
+        if (found < 0).any():
+            orphan = found[seg_f] < 0
+            first = frame["segment_id"].iloc[int(np.argmax(orphan))]
+            raise InputError(f"{int(orphan.sum())} coding(s) refer to segments missing from the segments table; "
+                             f"the first is {first}", column="segment_id", value=first,
+                             fix="pass the codings and segments of the same countries and period")
+        for column in from_segments:
+            frame[column] = table[column].array.take(found[seg_f])
+    rank, codes = pd.factorize(_rolled_codes(np.asarray(code_ids, dtype=object), level, codebook), sort=True)
+    frame["segment_id"] = pd.Categorical.from_codes(seg_f, categories=seg_ids)
+    frame["code_id"] = pd.Categorical.from_codes(rank[code_f], categories=codes)
+    return frame
+
+
+def segment_groups(
+    segments: pd.DataFrame,
+    by: str | Sequence[str] = "country",
+    *,
+    sessions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Which group each segment is in: the denominators of every coverage.
+
+    Parameters
+    ----------
+    segments
+        Segments table (segment_id, session_id; country to group by country).
+    by
+        Any of ``country``, ``session_id``, ``campaign`` (``campaign_id``) and ``round``.
+    sessions
+        Sessions table (session_id, round, campaign_ids); needed for round and campaign.
+
+    Returns
+    -------
+    pandas.DataFrame
+        segment_id, session_id and the ``by`` columns: one row per segment and group
+        (a segment of a session on two campaigns has two rows; of a session on none, no
+        row when grouping by campaign).
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"segment_id": ["s1", "s2"], "session_id": ["A", "B"]})
+    >>> ses = pd.DataFrame({"session_id": ["A", "B"], "campaign_ids": ["c1;c2", ""]})
+    >>> segment_groups(seg, "campaign", sessions=ses)
+      segment_id session_id campaign_id
+    0         s1          A          c1
+    1         s1          A          c2
+    """
+    by = _grouping(by)
+    if "coder" in by:
+        raise ParameterError("segments have no coder: group segments by country, session_id, campaign or round")
+    require_columns(segments, ["segment_id", "session_id", *[b for b in by if b == "country"]], "segments")
+    columns = list(dict.fromkeys(["segment_id", "session_id", *[b for b in by if b not in _FROM_SESSIONS]]))
+    units = _attach(segments[columns].drop_duplicates("segment_id"), by, sessions, "segment(s)")
+    return units[list(dict.fromkeys([*columns, *by]))].reset_index(drop=True)
+
+
+def coded_segments(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame | None = None,
+    *,
+    level: Level = "code",
+    codebook: Codebook | None = None,
+    coders: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Which codes each segment carries, and how many coders gave it.
+
+    Parameters
+    ----------
+    codings
+        Codings table (segment_id, code_id, coder).
+    segments
+        Segments table; when given, a coding on a segment missing from it is an error.
+    level, codebook, coders
+        As for :func:`code_frequencies`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment and (rolled-up) code: segment_id, code_id, n_coders (how
+        many of the kept coders applied it).
+
+    Examples
+    --------
+    >>> cod = pd.DataFrame({"segment_id": ["s1", "s1", "s2"], "code_id": ["X", "X", "Y"], "coder": ["a", "b", "a"]})
+    >>> coded_segments(cod)
+      segment_id code_id  n_coders
+    0         s1       X         2
+    1         s2       Y         1
+    """
+    frame = _coded_rows(codings, segments, level=level, codebook=codebook, coders=coders, keep=("coder",))
+    pairs = frame.groupby(["segment_id", "code_id"], sort=False, observed=True)["coder"].nunique()
+    return pairs.rename("n_coders").reset_index().astype({"segment_id": "str", "code_id": "string"})
 
 
 def _encode_groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
@@ -147,92 +284,84 @@ def _distinct_counts(key: np.ndarray, item: np.ndarray, n_keys: int) -> np.ndarr
     return np.diff(pairs.indptr)
 
 
-def _code_order(code_ids: Iterable[str], codebook: Codebook | None) -> list[str]:
-    code_ids = list(dict.fromkeys(code_ids))
-    if codebook is None:
-        return sorted(code_ids)
-    rank = {c: i for i, c in enumerate(codebook_table(codebook)["code_id"])}
-    return sorted(code_ids, key=lambda c: (rank.get(c, len(rank)), c))
-
-
-# --------------------------------------------------------------------------- themes
+# --------------------------------------------------------------------------- how often
 
 
 def code_frequencies(
     codings: pd.DataFrame,
-    *,
-    by: str | Sequence[str] = ("country",),
     segments: pd.DataFrame | None = None,
+    *,
+    by: str | Sequence[str] = "country",
     sessions: pd.DataFrame | None = None,
-    level: Level | None = None,
+    level: Level = "code",
     codebook: Codebook | None = None,
+    coders: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """How often each code comes up, per group: codings, segments, sessions, coverage.
 
     Parameters
     ----------
     codings
-        Codings table (segment_id, session_id, code_id, coder, and the ``by`` columns
-        that codings carry: country, session_id, coder).
+        Codings table (segment_id, code_id, coder; session_id and country unless
+        ``segments`` is given).
+    segments
+        Segments table (segment_id, session_id, country): places each coding and gives
+        the denominator of coverage. Without it ``segments_in_group`` and ``coverage``
+        are missing, never guessed.
     by
         Grouping columns, any of ``country``, ``session_id``, ``campaign`` (or
-        ``campaign_id``: a session on two campaigns counts for both), ``round`` and
-        ``coder``; ``()`` for one overall group. Campaign and round come from ``sessions``.
-    segments
-        Segments table (segment_id, session_id, country); gives the denominator of
-        coverage. Without it ``segments_in_group`` and ``coverage`` are missing.
+        ``campaign_id``), ``round`` and ``coder``; ``()`` for one overall group.
+        Campaign and round come from ``sessions``.
     sessions
         Sessions table (session_id, round, campaign_ids); needed for round and campaign.
     level
-        ``None`` or ``"code"``: codes as coded; ``"parent"``: rolled up to the parent
-        code; ``"group"``: to the top-level group. Needs ``codebook``.
+        ``"code"``: codes as coded; ``"parent"``: rolled up to the parent code;
+        ``"group"``: to the top-level group. The last two need ``codebook``.
     codebook
-        Also orders the codes as in the codebook (else alphabetical).
+        The codebook the codes come from (for ``level``).
+    coders
+        Coders whose codings count; default all.
 
     Returns
     -------
     pandas.DataFrame
-        One row per group and code used anywhere (zeros included): the ``by`` columns,
-        code_id, n_codings (rows, every coder), n_segments (distinct segments with the
-        code, any coder), n_sessions (distinct sessions with the code),
-        segments_in_group (all segments of the group; for ``coder``, the segments of
-        the sessions that coder coded), coverage (n_segments / segments_in_group).
+        One row per group and code used anywhere (zeros included), sorted by group
+        then code id:
+
+        - the ``by`` columns;
+        - ``code_id``: the code (or its parent or group);
+        - ``n_codings``: coding rows with the code, every coder;
+        - ``n_segments``: segments coded with the code, by at least one coder;
+        - ``n_sessions``: sessions with at least one such segment;
+        - ``segments_in_group``: all segments of the group, coded or not (for
+          ``coder``: the segments of the sessions that coder coded); missing
+          without ``segments``;
+        - ``coverage``: ``n_segments / segments_in_group``.
 
     Examples
     --------
-    >>> cod = pd.DataFrame({"country": ["ghana"] * 3, "session_id": ["S1"] * 3,
-    ...                     "segment_id": ["S1-T001", "S1-T001", "S1-T002"],
+    >>> cod = pd.DataFrame({"segment_id": ["S1-T001", "S1-T001", "S1-T002"],
     ...                     "code_id": ["X", "X", "Y"], "coder": ["a", "b", "a"]})
     >>> seg = pd.DataFrame({"segment_id": ["S1-T001", "S1-T002", "S1-T003", "S1-T004"],
     ...                     "session_id": "S1", "country": "ghana"})
-    >>> print(code_frequencies(cod, segments=seg).to_string())
+    >>> print(code_frequencies(cod, seg).to_string())
       country code_id  n_codings  n_segments  n_sessions  segments_in_group  coverage
     0   ghana       X          2           1           1                  4      0.25
     1   ghana       Y          1           1           1                  4      0.25
     """
     by = _grouping(by)
-    require_columns(codings, ["segment_id", "session_id", "code_id", *[b for b in by if b in ("country", "coder")]],
-             "codings")
-    frame = _attach(codings[list(dict.fromkeys(["segment_id", "session_id", "code_id",
-                                                 *[b for b in by if b in codings.columns]]))],
-                    by, sessions, "coding(s)")
-    code_f, code_ids = pd.factorize(frame["code_id"])
-    if (code_f < 0).any():
-        raise InputError("some codings have no code_id", column="code_id",
-                         fix="read codings with read_codings(), which rejects rows without a known code")
-    rolled = _rolled_codes(np.asarray(code_ids, dtype=object), level, codebook)
-    roll_f, code_ids = pd.factorize(rolled)
-    code_f = roll_f[code_f]
+    frame = _coded_rows(codings, segments, level=level, codebook=codebook, coders=coders,
+                        keep=["session_id", *[b for b in by if b in ("country", "coder")]])
+    frame = _attach(frame, by, sessions, "coding(s)")
+    code_f, code_ids = frame["code_id"].cat.codes.to_numpy(), frame["code_id"].cat.categories
     n_codes = max(len(code_ids), 1)
     group, values, sizes = _encode_groups(frame, by)
     n_groups = int(np.prod(sizes)) if sizes else 1
     cell = group * n_codes + code_f
     n_cells = n_groups * n_codes
-    seg_f = pd.factorize(frame["segment_id"])[0]
-    sess_f = pd.factorize(frame["session_id"])[0]
     n_codings = np.bincount(cell, minlength=n_cells)
-    n_segments = _distinct_counts(cell, seg_f, n_cells)
-    n_sessions = _distinct_counts(cell, sess_f, n_cells)
+    n_segments = _distinct_counts(cell, frame["segment_id"].cat.codes.to_numpy(), n_cells)
+    n_sessions = _distinct_counts(cell, pd.factorize(frame["session_id"])[0], n_cells)
     used = np.flatnonzero(n_codings)
     index = np.unravel_index(used // n_codes, sizes) if sizes else []
     counts = pd.DataFrame({**{b: values[k][index[k]] for k, b in enumerate(by)},
@@ -241,14 +370,14 @@ def code_frequencies(
                            "n_sessions": n_sessions[used]})
 
     if segments is not None:
-        denominators = _group_sizes(segments, by, sessions, codings)
+        denominators = _group_sizes(segments, by, sessions, frame)
         groups = denominators[by] if by else pd.DataFrame(index=[0])
         groups = pd.concat([groups, counts[by].drop_duplicates()], ignore_index=True).drop_duplicates() \
             if by else groups
     else:
         denominators = None
         groups = counts[by].drop_duplicates() if by else pd.DataFrame(index=[0])
-    codes = pd.DataFrame({"code_id": _code_order(counts["code_id"], codebook)})
+    codes = pd.DataFrame({"code_id": sorted(pd.unique(counts["code_id"]))})
     grid = groups.merge(codes, how="cross")
     table = grid.merge(counts, on=[*by, "code_id"], how="left") if len(counts) else grid.assign(
         n_codings=0, n_segments=0, n_sessions=0)
@@ -262,27 +391,178 @@ def code_frequencies(
     else:
         table["segments_in_group"] = pd.array([pd.NA] * len(table), dtype="Int64")
         table["coverage"] = np.nan
-    code_rank = {c: i for i, c in enumerate(codes["code_id"])}
-    table = table.assign(_rank=table["code_id"].map(code_rank)).sort_values([*by, "_rank"], kind="stable")
+    table = table.sort_values([*by, "code_id"], kind="stable")
     table["code_id"] = table["code_id"].astype("string")
-    return table.drop(columns="_rank").reset_index(drop=True)[
+    return table.reset_index(drop=True)[
         [*by, "code_id", "n_codings", "n_segments", "n_sessions", "segments_in_group", "coverage"]]
 
 
 def _group_sizes(segments: pd.DataFrame, by: Sequence[str], sessions: pd.DataFrame | None,
-                 codings: pd.DataFrame) -> pd.DataFrame:
-    """Segments per group, the denominator of coverage."""
-    require_columns(segments, ["segment_id", "session_id", *[b for b in by if b == "country"]], "segments")
-    units = segments[list(dict.fromkeys(["segment_id", "session_id", *[b for b in by if b == "country"]]))]
-    units = units.drop_duplicates("segment_id")
-    units = _attach(units, by, sessions, "segment(s)")
+                 counted: pd.DataFrame) -> pd.DataFrame:
+    """Segments per group, the denominator of coverage (``counted``: the codings counted, for coders)."""
+    units = segment_groups(segments, [b for b in by if b != "coder"], sessions=sessions)
     if "coder" in by:
         # A coder's denominator is the segments of the sessions they coded.
-        seen = codings[["coder", "session_id"]].drop_duplicates()
-        units = units.merge(seen, on="session_id")
+        units = units.merge(counted[["coder", "session_id"]].drop_duplicates(), on="session_id")
     if not by:
         return pd.DataFrame({"segments_in_group": [len(units)]})
     return units.groupby(list(by), sort=True).size().rename("segments_in_group").reset_index()
+
+
+def themes_over_rounds(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    sessions: pd.DataFrame,
+    *,
+    by: str | Sequence[str] = (),
+    level: Level = "code",
+    codebook: Codebook | None = None,
+    coders: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """How often each code comes up round by round: :func:`code_frequencies` by ``(*by, "round")``.
+
+    Rounds are each country's own action-learning cycles (round 1 is its first), so
+    "round 2" of two countries is comparable in sequence, not in calendar time.
+
+    Parameters
+    ----------
+    codings, segments, sessions
+        Codings, segments and sessions (session_id, round) tables.
+    by
+        Grouping beside the round: ``()`` for one country's report; ``"country"``
+        (or ``"campaign"``) for one line per country (or campaign) side by side.
+    level, codebook, coders
+        As for :func:`code_frequencies`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`code_frequencies`, grouped by the ``by`` columns and
+        ``round``: ``n_segments`` are the round's segments coded with the code,
+        ``segments_in_group`` all the round's segments, ``coverage`` their ratio.
+        A group without a session in a round has no row for that round.
+
+    Examples
+    --------
+    >>> ses = pd.DataFrame({"session_id": ["S1", "S2"], "round": [1, 2]})
+    >>> seg = pd.DataFrame({"segment_id": ["S1-T001", "S1-T002", "S2-T001"], "session_id": ["S1", "S1", "S2"]})
+    >>> cod = pd.DataFrame({"segment_id": ["S1-T001", "S2-T001"], "code_id": ["X", "X"], "coder": "a"})
+    >>> themes_over_rounds(cod, seg, ses)[["round", "code_id", "n_segments", "segments_in_group", "coverage"]]
+       round code_id  n_segments  segments_in_group  coverage
+    0      1       X           1                  2       0.5
+    1      2       X           1                  1       1.0
+    """
+    return code_frequencies(codings, segments, by=[*_grouping(by), "round"], sessions=sessions, level=level,
+                            codebook=codebook, coders=coders)
+
+
+# --------------------------------------------------------------------------- what stands out, what goes together
+
+
+def distinctive_themes(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    by: str = "country",
+    *,
+    sessions: pd.DataFrame | None = None,
+    level: Level = "code",
+    codebook: Codebook | None = None,
+    coders: Sequence[str] | None = None,
+    prior_strength: float = 100.0,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Which codes a group (a country) uses more, or less, than the others, beyond chance.
+
+    The "Fightin' Words" measure of Monroe, Colaresi and Quinn (2008, *Political
+    Analysis* 16(4), 372-403, eq. 22): the log-odds ratio of a code in the group
+    against all other groups, with an informative Dirichlet prior that shrinks
+    rare codes toward the pooled share, divided by its approximate standard error:
+
+    ``delta = log((y_i + a_w) / (n_i + a_0 - y_i - a_w)) - log((y_j + a_w) / (n_j + a_0 - y_j - a_w))``,
+    ``var = 1 / (y_i + a_w) + 1 / (y_j + a_w)``, ``z = delta / sqrt(var)``,
+
+    where ``y_i`` counts the group's segments coded with the code (``n_segments``),
+    ``n_i`` all the group's (segment, code) pairs, ``j`` is every other group
+    together, ``a_w = a_0 * pi_w`` and ``pi_w`` is the code's pooled share. Two-sided
+    normal p-values are Holm-corrected within each group (a code is called
+    distinctive when ``p_holm < alpha``). Codings are treated as independent, which
+    they are not quite (a session's segments share a topic): read ``z`` as a ranking
+    with a chance yardstick, not an exact test.
+
+    Parameters
+    ----------
+    codings, segments, sessions, level, codebook, coders
+        As for :func:`code_frequencies`.
+    by
+        One grouping column (default ``"country"``).
+    prior_strength
+        ``a_0``, the prior's weight in pseudo-codings (100: enough to steady rare
+        codes, small beside a country's few hundred codings).
+    alpha
+        Level for ``direction`` after Holm correction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and code, sorted by group and ``z``, highest first:
+
+        - ``by``, ``code_id``;
+        - ``n_segments``: the group's segments coded with the code (``y_i``);
+        - ``n_segments_rest``: the other groups' segments coded with it (``y_j``);
+        - ``coverage``: ``n_segments`` over the group's segments;
+        - ``coverage_rest``: ``n_segments_rest`` over the other groups' segments;
+        - ``log_odds_ratio`` (``delta``), ``se``, ``z``;
+        - ``p_value`` (two-sided, normal), ``p_holm`` (Holm-corrected within the group);
+        - ``direction``: ``"more"``, ``"less"`` or ``""`` (not beyond chance).
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"segment_id": [f"s{i}" for i in range(8)], "session_id": "S",
+    ...                     "country": ["ghana"] * 4 + ["kenya"] * 4})
+    >>> cod = pd.DataFrame({"segment_id": [f"s{i}" for i in range(8)], "coder": "a",
+    ...                     "code_id": ["X", "X", "X", "Y", "Y", "Y", "Y", "X"]})
+    >>> d = distinctive_themes(cod, seg, prior_strength=2)
+    >>> d.loc[d["country"] == "ghana", ["code_id", "log_odds_ratio", "z"]].round(3)
+      code_id  log_odds_ratio      z
+    0       X           1.386  1.601
+    1       Y          -1.386 -1.601
+    """
+    # Here, not at the top: scipy.stats (also behind holm's module) costs half a second to import,
+    # and only the comparison asks which themes are distinctive: a country's kernel need not pay.
+    from scipy import stats
+
+    from sparklearn.analysis.contingency import holm
+
+    if not isinstance(by, str):
+        raise ParameterError("distinctive_themes compares one grouping at a time: give by as one column name")
+    if prior_strength <= 0:
+        raise ParameterError(f"prior_strength must be positive, not {prior_strength!r}")
+    by = _grouping(by)[0]
+    matrix = code_frequencies(codings, segments, by=by, sessions=sessions, level=level, codebook=codebook,
+                              coders=coders)
+    y_i = matrix["n_segments"].to_numpy(dtype=float)
+    code_total = matrix.groupby("code_id")["n_segments"].transform("sum").to_numpy(dtype=float)
+    n_i = matrix.groupby(by)["n_segments"].transform("sum").to_numpy(dtype=float)
+    n_all = y_i.sum()
+    a_w = prior_strength * code_total / n_all
+    y_j, n_j = code_total - y_i, n_all - n_i
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = (np.log((y_i + a_w) / (n_i + prior_strength - y_i - a_w))
+                 - np.log((y_j + a_w) / (n_j + prior_strength - y_j - a_w)))
+        se = np.sqrt(1 / (y_i + a_w) + 1 / (y_j + a_w))
+        group_size = matrix["segments_in_group"].to_numpy(dtype=float)
+        rest_segments = matrix.groupby("code_id")["segments_in_group"].transform("sum").to_numpy(dtype=float) \
+            - group_size
+        coverage_rest = np.where(rest_segments > 0, y_j / rest_segments, np.nan)
+    z = delta / se
+    table = matrix[[by, "code_id", "n_segments"]].assign(
+        n_segments_rest=y_j.astype(np.int64), coverage=matrix["coverage"], coverage_rest=coverage_rest,
+        log_odds_ratio=delta, se=se, z=z, p_value=2 * stats.norm.sf(np.abs(z)),
+    )
+    table["p_holm"] = holm(table["p_value"], groups=table[by])
+    table["direction"] = np.select([(table["p_holm"] < alpha) & (table["z"] > 0),
+                                    (table["p_holm"] < alpha) & (table["z"] < 0)], ["more", "less"], "")
+    return table.sort_values([by, "z"], ascending=[True, False], ignore_index=True)
 
 
 def cooccurrence(
@@ -290,18 +570,15 @@ def cooccurrence(
     *,
     measure: Measure = "jaccard",
     segments: pd.DataFrame | None = None,
-    level: Level | None = None,
+    level: Level = "code",
     codebook: Codebook | None = None,
+    coders: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Pairs of codes given to the same segment, with how strongly they go together.
+    """Which codes are applied to the same segments: counts, Jaccard index and lift.
 
-    A segment carries a code if any coder applied it (coders are pooled and each
-    segment counts once per pair). Counting is a sparse product: with X the
-    segments-by-codes 0/1 matrix, ``X.T @ X`` holds every pair's count.
+    A pair counts once per segment, however many coders applied either code.
 
-    Two normalised measures, both in the table:
-
-    - **Jaccard**: ``n_together / (n_a + n_b - n_together)``, the share of segments
+    - **jaccard**: ``n_together / (n_a + n_b - n_together)``, the share of segments
       with either code that carry both; 1 when two codes always come together, 0
       when never. Does not depend on how many segments were left uncoded.
     - **lift** (observed / expected): ``n_together * N / (n_a * n_b)``, where N is
@@ -317,15 +594,19 @@ def cooccurrence(
         ``"jaccard"`` or ``"lift"``: the rows are sorted by it, strongest pair first.
     segments
         Segments table; its size is N for lift.
-    level, codebook
-        Roll codes up before counting, as in :func:`code_frequencies`.
+    level, codebook, coders
+        As for :func:`code_frequencies`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per pair coded together at least once (code_a before code_b in
-        codebook or alphabetical order): code_a, code_b, n_together, n_a, n_b (segments
-        with each code), jaccard, lift.
+        One row per pair coded together at least once (``code_a`` before ``code_b``
+        alphabetically):
+
+        - ``code_a``, ``code_b``;
+        - ``n_together``: segments coded with both;
+        - ``n_a``, ``n_b``: segments coded with each;
+        - ``jaccard``, ``lift``: as above.
 
     Examples
     --------
@@ -338,25 +619,19 @@ def cooccurrence(
     """
     if measure not in ("jaccard", "lift"):
         raise ParameterError(f"measure must be 'jaccard' or 'lift', not {measure!r}")
-    require_columns(codings, ["segment_id", "code_id"], "codings")
-    seg_f, seg_ids = pd.factorize(codings["segment_id"])
-    code_f, code_ids = pd.factorize(codings["code_id"])
-    rolled = _rolled_codes(np.asarray(code_ids, dtype=object), level, codebook)
-    roll_f, code_ids = pd.factorize(rolled)
-    code_f = roll_f[code_f]
-    order = _code_order(code_ids, codebook)
-    position = pd.Series(np.arange(len(order)), index=order)
-    code_f = position.reindex(np.asarray(code_ids, dtype=object)).to_numpy()[code_f]
-    n_codes = len(order)
+    frame = _coded_rows(codings, segments, level=level, codebook=codebook, coders=coders)
+    seg_f, n_segments = frame["segment_id"].cat.codes.to_numpy(), len(frame["segment_id"].cat.categories)
+    code_f, codes = frame["code_id"].cat.codes.to_numpy(), frame["code_id"].cat.categories
+    n_codes = len(codes)
     coded = sparse.csr_matrix((np.ones(len(code_f), dtype=np.int32), (seg_f, code_f)),
-                              shape=(len(seg_ids), n_codes))
+                              shape=(n_segments, n_codes))
     coded.data[:] = 1  # duplicates (several coders) were summed: a segment counts once
     together = (coded.T @ coded).tocoo()
     per_code = np.asarray(coded.sum(axis=0)).ravel()
     upper = together.row < together.col
     a, b, n = together.row[upper], together.col[upper], together.data[upper].astype(np.int64)
-    n_all = segments["segment_id"].nunique() if segments is not None else len(seg_ids)
-    codes = np.asarray(order, dtype=object)
+    n_all = segments["segment_id"].nunique() if segments is not None else n_segments
+    codes = np.asarray(codes, dtype=object)
     table = pd.DataFrame({"code_a": pd.array(codes[a], dtype="string"), "code_b": pd.array(codes[b], dtype="string"),
                           "n_together": n, "n_a": per_code[a].astype(np.int64), "n_b": per_code[b].astype(np.int64)})
     table["jaccard"] = table["n_together"] / (table["n_a"] + table["n_b"] - table["n_together"])
@@ -364,236 +639,3 @@ def cooccurrence(
     table = table.assign(_a=a, _b=b).sort_values([measure, "n_together", "_a", "_b"],
                                                  ascending=[False, False, True, True], kind="stable")
     return table.drop(columns=["_a", "_b"]).reset_index(drop=True)
-
-
-def _truncate(text: pd.Series, limit: int) -> pd.Series:
-    """Cut text at the last space before ``limit`` characters and add an ellipsis."""
-    text = text.astype("string").str.replace(r"\s+", " ", regex=True).str.strip()
-    long = text.str.len() > limit
-    cut = text.str.slice(0, limit - 1).str.replace(r"\s+\S*$", "", regex=True) + "…"
-    return text.where(~long, cut)
-
-
-def framework_matrix(
-    codings: pd.DataFrame,
-    segments: pd.DataFrame,
-    *,
-    case: Literal["country", "campaign_id", "campaign", "session_id"] = "country",
-    codes: Sequence[str] | None = None,
-    quotes_per_cell: int = 1,
-    max_quote_chars: int = 300,
-    sessions: pd.DataFrame | None = None,
-    level: Level | None = None,
-    codebook: Codebook | None = None,
-) -> pd.DataFrame:
-    """A framework matrix: cases by themes, each cell with counts and representative quotes.
-
-    Quotes are the pseudonymised segment text (the segments table prepared by
-    :mod:`sparklearn.prepare` carries no names). The choice is deterministic: in each
-    cell, segments given the code by the most coders come first, then the longest
-    text, then the segment id; the first ``quotes_per_cell`` are kept.
-
-    Parameters
-    ----------
-    codings, segments
-        Codings table; segments table (segment_id, session_id, country, speaker, text).
-    case
-        ``"country"``, ``"campaign_id"`` (``"campaign"``; needs ``sessions``) or ``"session_id"``.
-    codes
-        Themes to show, in this order (after any roll-up); default every code used.
-    quotes_per_cell
-        At most this many quotes per cell (0 for none).
-    max_quote_chars
-        Longer quotes are cut at a word boundary and end with "…".
-    sessions, level, codebook
-        As for :func:`code_frequencies`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per case and code (empty cells included): the case column, code_id,
-        n_codings, n_segments, n_sessions, segments_in_group, coverage (as
-        :func:`code_frequencies`), quotes (``"\\n\\n"``-joined, each ``“text” (speaker,
-        segment_id)``), quote_segment_ids (``";"``-joined).
-
-    Examples
-    --------
-    >>> seg = pd.DataFrame({"segment_id": ["S1-T001", "S1-T002"], "session_id": "S1", "country": "ghana",
-    ...                     "speaker": ["staff 1", "partner 2"], "text": ["We wrote to the assembly.", "Yes."]})
-    >>> cod = pd.DataFrame({"country": "ghana", "session_id": "S1", "segment_id": ["S1-T001", "S1-T002"],
-    ...                     "code_id": "X", "coder": "a"})
-    >>> framework_matrix(cod, seg)[["country", "code_id", "n_segments", "quotes"]].values.tolist()
-    [['ghana', 'X', 2, '“We wrote to the assembly.” (staff 1, S1-T001)']]
-    """
-    case = "campaign_id" if case == "campaign" else case
-    if case not in ("country", "campaign_id", "session_id"):
-        raise ParameterError(f"case must be 'country', 'campaign_id' or 'session_id', not {case!r}")
-    if quotes_per_cell < 0 or max_quote_chars < 2:
-        raise ParameterError("quotes_per_cell must be >= 0 and max_quote_chars >= 2")
-    require_columns(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
-    table = code_frequencies(codings, by=(case,), segments=segments, sessions=sessions, level=level,
-                             codebook=codebook)
-    if codes is not None:
-        codes = list(codes)
-        table = table.loc[table["code_id"].isin(codes)]
-        table = table.assign(_rank=table["code_id"].map({c: i for i, c in enumerate(codes)})) \
-            .sort_values([case, "_rank"], kind="stable").drop(columns="_rank").reset_index(drop=True)
-
-    pairs = codings[["segment_id", "code_id", "coder"]].copy()
-    distinct = pd.unique(pairs["code_id"])
-    pairs["code_id"] = pairs["code_id"].map(dict(zip(distinct, _rolled_codes(np.asarray(distinct, dtype=object),
-                                                                              level, codebook))))
-    if codes is not None:
-        pairs = pairs.loc[pairs["code_id"].isin(codes)]
-    pairs = (pairs.groupby(["segment_id", "code_id"], sort=False)["coder"].nunique().rename("n_coders")
-             .reset_index())
-    text = segments.drop_duplicates("segment_id")[["segment_id", "session_id", "speaker", "text",
-                                                  *(["country"] if case == "country" else [])]]
-    pairs = pairs.merge(text, on="segment_id")
-    pairs = _attach(pairs, (case,), sessions, "segment(s)")
-    pairs["length"] = pairs["text"].astype("string").str.len()
-    pairs = pairs.sort_values([case, "code_id", "n_coders", "length", "segment_id"],
-                              ascending=[True, True, False, False, True], kind="stable")
-    chosen = pairs.groupby([case, "code_id"], sort=False).head(quotes_per_cell)
-    chosen = chosen.assign(quote="“" + _truncate(chosen["text"], max_quote_chars) + "” ("
-                           + chosen["speaker"].astype("string") + ", " + chosen["segment_id"].astype("string") + ")")
-    cells = chosen.groupby([case, "code_id"], sort=False).agg(
-        quotes=("quote", "\n\n".join), quote_segment_ids=("segment_id", ";".join)).reset_index()
-    cells["code_id"] = cells["code_id"].astype("string")
-    table = table.merge(cells, on=[case, "code_id"], how="left")
-    for column in ("quotes", "quote_segment_ids"):
-        table[column] = table[column].fillna("").astype("string")
-    return table
-
-
-def quotes(
-    code: str,
-    codings: pd.DataFrame,
-    segments: pd.DataFrame,
-    *,
-    context: int = 1,
-    sessions: pd.DataFrame | None = None,
-    codebook: Codebook | None = None,
-) -> pd.DataFrame:
-    """What was said under a code: each coded segment with the turns around it.
-
-    Parameters
-    ----------
-    code
-        A code id. With ``codebook``, segments coded with any code under it count too
-        (``PW-FORM`` also finds ``PW-FORM-HIDDEN``).
-    codings, segments
-        Codings table; pseudonymised segments table (segment_id, session_id, turn,
-        speaker, text; country and speaker_role used when present).
-    context
-        Turns of the same session shown before and after (0 for none).
-    sessions
-        Sessions table; adds each session's date.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per segment, by date (when known), session and turn: country,
-        session_id, date, segment_id, turn, speaker, speaker_role, text, codes (the
-        matching codes applied, ``";"``-joined), coders (``";"``-joined), n_coders,
-        context_before, context_after (the neighbouring turns as ``speaker: text``
-        lines, oldest first).
-
-    Examples
-    --------
-    >>> seg = pd.DataFrame({"segment_id": ["S1-T001", "S1-T002", "S1-T003"], "session_id": "S1",
-    ...                     "turn": [1, 2, 3], "speaker": ["staff 1", "partner 2", "staff 1"],
-    ...                     "text": ["What changed?", "The clinic opened.", "Why?"]})
-    >>> cod = pd.DataFrame({"segment_id": ["S1-T002"], "code_id": ["X"], "coder": ["a"]})
-    >>> q = quotes("X", cod, seg)
-    >>> q[["segment_id", "context_before", "context_after"]].values.tolist()
-    [['S1-T002', 'staff 1: What changed?', 'staff 1: Why?']]
-    """
-    if context < 0:
-        raise ParameterError("context must be 0 or more turns")
-    require_columns(codings, ["segment_id", "code_id", "coder"], "codings")
-    require_columns(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
-    wanted = descendants(codebook, code) if codebook is not None else [code]
-    hits = codings.loc[codings["code_id"].isin(wanted)]
-    found = hits.groupby("segment_id", sort=False).agg(
-        codes=("code_id", lambda s: ";".join(sorted(set(s)))), coders=("coder", lambda s: ";".join(sorted(set(s)))),
-        n_coders=("coder", "nunique")).reset_index()
-    ordered = segments.drop_duplicates("segment_id")
-    if "turn" not in ordered.columns:
-        ordered = ordered.assign(turn=ordered["segment_id"].str.extract(_SEGMENT_ID)["turn"].astype("Int64"))
-    ordered = ordered.sort_values(["session_id", "turn"], kind="stable").reset_index(drop=True)
-    line = ordered["speaker"].astype("string") + ": " + ordered["text"].astype("string")
-    by_session = line.groupby(ordered["session_id"], sort=False)
-    before = [by_session.shift(k) for k in range(context, 0, -1)]
-    after = [by_session.shift(-k) for k in range(1, context + 1)]
-    ordered["context_before"] = _join_lines(before, len(ordered))
-    ordered["context_after"] = _join_lines(after, len(ordered))
-    table = found.merge(ordered, on="segment_id", how="left", validate="one_to_one")
-    for column, default in (("country", pd.NA), ("speaker_role", pd.NA)):
-        if column not in table.columns:
-            table[column] = default
-    if sessions is not None:
-        require_columns(sessions, ["session_id", "date"], "sessions")
-        table = table.merge(sessions.drop_duplicates("session_id")[["session_id", "date"]], on="session_id",
-                            how="left")
-    else:
-        table["date"] = pd.NaT
-    table["date"] = pd.to_datetime(table["date"])
-    table = table.sort_values(["date", "session_id", "turn"], kind="stable", na_position="last")
-    columns = ["country", "session_id", "date", "segment_id", "turn", "speaker", "speaker_role", "text", "codes",
-               "coders", "n_coders", "context_before", "context_after"]
-    return table[columns].reset_index(drop=True)
-
-
-def _join_lines(columns: list[pd.Series], n: int) -> pd.Series:
-    """Join the non-missing entries of each row across ``columns`` with newlines."""
-    joined = pd.Series("", index=range(n), dtype="string")
-    for column in columns:
-        present = column.notna()
-        joined = joined.where(~present, joined + np.where(joined != "", "\n", "") + column.fillna(""))
-    return joined
-
-
-def themes_over_rounds(
-    codings: pd.DataFrame,
-    segments: pd.DataFrame,
-    sessions: pd.DataFrame,
-    *,
-    by: str | Sequence[str] = (),
-    level: Level | None = None,
-    codebook: Codebook | None = None,
-) -> pd.DataFrame:
-    """Share of each round's segments coded with each code.
-
-    Parameters
-    ----------
-    codings, segments, sessions
-        Codings, segments and sessions (session_id, round) tables.
-    by
-        Extra grouping, e.g. ``"country"`` for one line per country (rounds are each
-        country's own cycles).
-    level, codebook
-        As for :func:`code_frequencies`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The ``by`` columns, round, code_id, n_segments (coded), segments_in_round,
-        share (n_segments / segments_in_round); zeros included.
-
-    Examples
-    --------
-    >>> ses = pd.DataFrame({"session_id": ["S1", "S2"], "round": [1, 2]})
-    >>> seg = pd.DataFrame({"segment_id": ["S1-T001", "S1-T002", "S2-T001"], "session_id": ["S1", "S1", "S2"]})
-    >>> cod = pd.DataFrame({"segment_id": ["S1-T001", "S2-T001"], "session_id": ["S1", "S2"],
-    ...                     "code_id": ["X", "X"], "coder": "a"})
-    >>> themes_over_rounds(cod, seg, ses)
-       round code_id  n_segments  segments_in_round  share
-    0      1       X           1                  2    0.5
-    1      2       X           1                  1    1.0
-    """
-    by = _grouping(by)
-    table = code_frequencies(codings, by=(*by, "round"), segments=segments, sessions=sessions, level=level,
-                             codebook=codebook)
-    table = table.rename(columns={"segments_in_group": "segments_in_round", "coverage": "share"})
-    return table[[*by, "round", "code_id", "n_segments", "segments_in_round", "share"]]

@@ -1,47 +1,18 @@
-"""(from pipeline.py)
-The batch: prepare every country, run the notebooks with papermill, render HTML reports.
+"""The batch's memory: what ran, from which inputs, so that a rerun does only what changed.
 
-``run_batch`` is what ``sparklearn run`` calls. In order, it
+A notebook's cache key (:func:`cache_key`) is the SHA-256 of its source, its
+parameters, the fingerprint of the raw files it reads (the same input fingerprint
+the prepare stage writes into each manifest, :func:`sparklearn.prepare.input_hashes`),
+the sparklearn version and :func:`library_fingerprint`, so that a fix in a module or
+a report template re-runs the reports it changes even before the version is bumped.
 
-1. plans the notebooks: ``notebooks/country.py`` once per country, the optional
-   notebooks a lead put in ``notebooks/countries/<slug>[-topic].py``, and
-   ``notebooks/comparison.py`` over all of them;
-2. checks every parameter against the notebook's ``parameters`` cell *before* any
-   kernel starts (papermill itself only warns about an unknown parameter);
-3. prepares each country's processed tables (skipped when its inputs did not change)
-   and hands its notebooks to a pool of workers as soon as they are ready;
-4. runs each notebook with papermill (read with jupytext: papermill cannot read a
-   ``.py`` notebook), keeps the executed ``.ipynb`` and renders its HTML report with
-   nbconvert in this process, through sparklearn's own template (no code, no scripts,
-   nothing from the network, figures embedded, a table of contents, a provenance
-   footer);
-5. writes ``reports/index.html``.
+Keys live in ``<reports>/.cache.json`` (:func:`load_cache`, :func:`save_cache`) beside
+the outputs they describe, so that deleting the reports folder forgets them too. A
+notebook is taken from the cache only when its key matches, it did not fail, and its
+report and executed notebook are still there (:func:`cached_record`).
 
-A notebook's cache key is the SHA-256 of its source, its parameters, the hashes of
-its input files, the sparklearn version and a fingerprint of the library's own files
-(so that a fix in a module re-runs the reports it changes even before the version is
-bumped). Keys live in ``reports/.cache.json`` beside the outputs they describe; a
-failed notebook is never cached, so it runs again until it succeeds.
-
-Workers are threads, not processes: the work happens in the kernels (separate
-processes), and a thread only relays messages and renders; threads spare each
-worker the second or so of importing papermill and nbconvert again.
-
-Kernels come warm: each notebook still gets a kernel process of its own, but forked
-from a server that imported pandas, matplotlib, statsmodels and sparklearn once
-(:mod:`sparklearn.kernels`); on the demo batch that halves the kernels' start-up and
-a third of the whole run. ``run_batch(warm_kernels=False)`` (``sparklearn run
---fresh-kernels``) starts every kernel from scratch, and the batch falls back to that
-by itself where the server cannot run. Report figures are drawn once and cropped
-(:func:`figure_png`), not laid out twice and PNG-encoded twice by ``savefig``.
-
-Every output is written to a temporary file in its folder and moved into place with
-``os.replace``, so an interrupted run leaves the previous reports whole.
-
-Notebook-side helpers (``notebook_paths``, ``country_tables``, ``report_setup``) live
-here too because they are report plumbing; this module imports papermill, nbconvert
-and jupytext only inside the functions that need them, so that a kernel importing
-it stays quick to start.
+Processed tables are not cached here: whether a country must be prepared again is
+the store's staleness rule (:func:`sparklearn.store.ensure_current`).
 """
 
 from __future__ import annotations
@@ -49,28 +20,21 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sparklearn import __version__
-from sparklearn.config import PROJECT_ROOT
-from sparklearn.files import _sha256_file, write_atomic
+from sparklearn.files import sha256_file, write_atomic
 
 CACHE_FILE = ".cache.json"
 
+#: The cache's sections: notebook runs by name, and parameter checks passed (see
+#: :func:`sparklearn.batch.plan.check_plan`).
+SECTIONS = ("notebooks", "parameters")
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-
-
-def file_hashes(files: Iterable[Path], root: Path) -> dict[str, str]:
-    """SHA-256 of each file, keyed by its path relative to ``root`` (posix style)."""
-    out = {}
-    for f in sorted(set(map(Path, files))):
-        rel = f.relative_to(root).as_posix() if f.is_relative_to(root) else f.as_posix()
-        out[rel] = _sha256_file(f)
-    return out
 
 
 def fingerprint(hashes: Mapping[str, str]) -> str:
@@ -87,9 +51,11 @@ def fingerprint(hashes: Mapping[str, str]) -> str:
 
 @lru_cache(maxsize=1)
 def library_fingerprint() -> str:
-    """Hash of sparklearn's own source and templates: part of every cache key."""
-    files = [p for p in sorted(_PACKAGE.rglob("*")) if p.is_file() and p.suffix in {".py", ".j2", ".css", ".json", ".yaml"}]
-    return fingerprint(file_hashes(files, _PACKAGE))
+    """Hash of sparklearn's code (as the prepare stage fingerprints it) and of its report templates."""
+    from sparklearn.prepare import library_fingerprint as code
+
+    templates = sorted(p for p in (_PACKAGE / "templates").rglob("*") if p.is_file())
+    return fingerprint({"code": code(), **{p.relative_to(_PACKAGE).as_posix(): sha256_file(p) for p in templates}})
 
 
 def cache_key(source: str, parameters: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
@@ -113,21 +79,35 @@ def cache_key(source: str, parameters: Mapping[str, Any], inputs: Mapping[str, s
 def git_commit() -> str | None:
     """The commit of the sparklearn checkout, or None outside a git checkout."""
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+        done = subprocess.run(["git", "rev-parse", "HEAD"], check=False, cwd=_PACKAGE, capture_output=True,
                               text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def _load_cache(reports: Path) -> dict[str, dict]:
-    """The batch's memory: prepared countries, notebook runs, parameter checks passed."""
+def load_cache(reports: Path) -> dict[str, dict]:
+    """The cache kept in ``reports``: one dict per section of :data:`SECTIONS` (empty when there is none)."""
     try:
         cache = json.loads((reports / CACHE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cache = {}
-    return {name: cache.get(name, {}) for name in ("prepare", "notebooks", "parameters")}
+    return {name: dict(cache.get(name) or {}) for name in SECTIONS}
 
 
-def _save_cache(reports: Path, cache: Mapping[str, dict]) -> None:
+def save_cache(reports: Path, cache: Mapping[str, dict]) -> None:
+    """Write the cache atomically (an interrupted run keeps the previous one whole)."""
     write_atomic(reports / CACHE_FILE, json.dumps(cache, indent=1, sort_keys=True, default=str))
+
+
+def cached_record(cache: Mapping[str, dict], name: str, key: str, reports: Path) -> dict | None:
+    """The record of notebook ``name`` if its last run, under ``key``, succeeded and left both outputs.
+
+    Returns it as this run reports a notebook taken from the cache (status ``cached``,
+    0 seconds, the last run's time as ``last_seconds``), or None when it must run.
+    """
+    record = cache["notebooks"].get(name)
+    if (record is None or record.get("key") != key or record.get("status") == "failed"
+            or not all(record.get(part) and (reports / record[part]).exists() for part in ("report", "executed"))):
+        return None
+    return {**record, "status": "cached", "seconds": 0.0, "last_seconds": record.get("seconds")}

@@ -1,66 +1,127 @@
-"""(from pipeline.py)
-The batch: prepare every country, run the notebooks with papermill, render HTML reports.
+"""The batch's execute step: one notebook, run by papermill in a kernel process of its own.
 
-``run_batch`` is what ``sparklearn run`` calls. In order, it
+Each notebook gets a new kernel process (the ``python3`` kernelspec ``make setup``
+installs), so that nothing one country's notebook leaves behind can reach another's.
+The kernel is forked from the batch's kernel server when there is one (warm: the
+imports are done; see :mod:`sparklearn.batch.kernels`), else started from scratch.
+papermill saves the executed notebook as it goes, so a notebook that fails still
+leaves the cells that ran, which :func:`failure_of` reads to say where and why it
+failed. A kernel that fails to start is started once more: a warm one as a fresh
+one, a fresh one when the reason is passing (a port taken by another kernel starting
+at the same moment, a slow start on a busy machine).
 
-1. plans the notebooks: ``notebooks/country.py`` once per country, the optional
-   notebooks a lead put in ``notebooks/countries/<slug>[-topic].py``, and
-   ``notebooks/comparison.py`` over all of them;
-2. checks every parameter against the notebook's ``parameters`` cell *before* any
-   kernel starts (papermill itself only warns about an unknown parameter);
-3. prepares each country's processed tables (skipped when its inputs did not change)
-   and hands its notebooks to a pool of workers as soon as they are ready;
-4. runs each notebook with papermill (read with jupytext: papermill cannot read a
-   ``.py`` notebook), keeps the executed ``.ipynb`` and renders its HTML report with
-   nbconvert in this process, through sparklearn's own template (no code, no scripts,
-   nothing from the network, figures embedded, a table of contents, a provenance
-   footer);
-5. writes ``reports/index.html``.
-
-A notebook's cache key is the SHA-256 of its source, its parameters, the hashes of
-its input files, the sparklearn version and a fingerprint of the library's own files
-(so that a fix in a module re-runs the reports it changes even before the version is
-bumped). Keys live in ``reports/.cache.json`` beside the outputs they describe; a
-failed notebook is never cached, so it runs again until it succeeds.
-
-Workers are threads, not processes: the work happens in the kernels (separate
-processes), and a thread only relays messages and renders; threads spare each
-worker the second or so of importing papermill and nbconvert again.
-
-Kernels come warm: each notebook still gets a kernel process of its own, but forked
-from a server that imported pandas, matplotlib, statsmodels and sparklearn once
-(:mod:`sparklearn.kernels`); on the demo batch that halves the kernels' start-up and
-a third of the whole run. ``run_batch(warm_kernels=False)`` (``sparklearn run
---fresh-kernels``) starts every kernel from scratch, and the batch falls back to that
-by itself where the server cannot run. Report figures are drawn once and cropped
-(:func:`figure_png`), not laid out twice and PNG-encoded twice by ``savefig``.
-
-Every output is written to a temporary file in its folder and moved into place with
-``os.replace``, so an interrupted run leaves the previous reports whole.
-
-Notebook-side helpers (``notebook_paths``, ``country_tables``, ``report_setup``) live
-here too because they are report plumbing; this module imports papermill, nbconvert
-and jupytext only inside the functions that need them, so that a kernel importing
-it stays quick to start.
+Kernels run in process sessions of their own (jupyter_client starts them so), so
+the Ctrl-C a user types reaches only the batch: :class:`Kernels` keeps track of the
+kernels a batch has running, through the public ``kernel_manager_class`` papermill
+accepts, so that an interrupted batch takes them down at once instead of waiting for
+each notebook to end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+import signal
 import threading
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sparklearn.batch.kernels import KernelServer
 from sparklearn.batch.plan import Job, read_notebook
 
+if TYPE_CHECKING:
+    from sparklearn.batch.kernels import KernelServer
+
+#: The kernelspec every notebook runs in (``make setup`` installs it into the environment).
 KERNEL = "python3"
-
-
-# --------------------------------------------------------------------------- execution
 
 _TRANSIENT = ("kernel died before replying", "address already in use", "kernel didn't respond",
               "timeout waiting for kernel", "timed out")
+
+
+class Kernels:
+    """The kernels of one batch: kernel manager classes that record them, and :meth:`stop`.
+
+    Parameters
+    ----------
+    server
+        A running :class:`~sparklearn.batch.kernels.KernelServer`: :meth:`warm_manager_class`
+        then starts kernels from it.
+
+    Examples
+    --------
+    >>> kernels = Kernels()
+    >>> kernels.manager_class.__name__, kernels.warm_manager_class(), kernels.stopped.is_set()
+    ('BatchKernelManager', None, False)
+    """
+
+    def __init__(self, server: KernelServer | None = None) -> None:
+        self.server = server
+        self.stopped = threading.Event()
+        self._running: set = set()
+        self._lock = threading.Lock()
+
+    @cached_property
+    def manager_class(self) -> type:
+        """The ``AsyncKernelManager`` subclass to hand papermill (``kernel_manager_class``): fresh kernels."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        kernels = self
+
+        class BatchKernelManager(AsyncKernelManager):
+            """An ``AsyncKernelManager`` whose kernels the batch can stop (see :class:`Kernels`)."""
+
+            async def start_kernel(self, **kw: Any) -> None:
+                await super().start_kernel(**kw)
+                kernels._started(self)
+
+            async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+                try:
+                    await super().shutdown_kernel(now=now, restart=restart)
+                finally:
+                    with kernels._lock:
+                        kernels._running.discard(self)
+
+        return BatchKernelManager
+
+    def warm_manager_class(self) -> type | None:
+        """:attr:`manager_class` starting its kernels from the server, or None when the server cannot."""
+        specs = self.server.kernel_specs() if self.server is not None else None
+        if specs is None:
+            return None
+        from traitlets import default
+
+        class WarmKernelManager(self.manager_class):
+            """Starts kernels through sparklearn's warm-kernel provisioner (see :mod:`sparklearn.batch.kernels`)."""
+
+            @default("kernel_spec_manager")
+            def _warm_kernel_specs(self):
+                return specs
+
+        return WarmKernelManager
+
+    def _started(self, manager) -> None:
+        with self._lock:
+            self._running.add(manager)
+            late = self.stopped.is_set()  # started while the batch was being stopped
+        if late:
+            _kill(manager)
+
+    def stop(self) -> None:
+        """Kill every kernel running now, and any that finishes starting later."""
+        self.stopped.set()
+        with self._lock:
+            running = list(self._running)
+        for manager in running:
+            _kill(manager)
+
+
+def _kill(manager) -> None:
+    # The provisioner signals the kernel's whole process group (the kernel and what it started).
+    try:
+        asyncio.run(manager.provisioner.send_signal(signal.SIGKILL))
+    except (AttributeError, OSError, RuntimeError):
+        pass  # already gone
 
 
 def _is_transient(err: BaseException) -> bool:
@@ -89,7 +150,7 @@ def failure_of(nb) -> dict[str, Any] | None:
     section = ""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
-            headings = re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", cell.source, flags=re.M)
+            headings = re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", cell.source, flags=re.MULTILINE)
             section = headings[-1] if headings else section
             continue
         for out in cell.get("outputs", []):
@@ -99,16 +160,16 @@ def failure_of(nb) -> dict[str, Any] | None:
     return None
 
 
-def _execute(job: Job, workdir: Path, kernels: KernelServer | None = None,
-             stop: threading.Event | None = None) -> tuple[Any, dict[str, Any] | None]:
-    """Run one notebook; return the executed notebook and its failure (or None).
+def execute(job: Job, workdir: Path, kernels: Kernels | None = None) -> tuple[Any, dict[str, Any] | None]:
+    """Run one notebook; return the executed notebook and its failure (None when it ran through).
 
-    The kernel comes warm from ``kernels`` when it can (see :mod:`sparklearn.kernels`);
-    a warm kernel that fails to start is retried once as an ordinary one, and an
-    ordinary one that fails for a transient reason (port clash, slow start) once more,
-    unless ``stop`` is set (the batch was interrupted and took its kernels down).
     The executed notebook is saved by papermill into ``workdir`` so that a failure
-    still leaves the partial notebook to render.
+    still leaves the partial notebook to render. The kernel comes warm from the
+    batch's kernel server when there is one (``kernels.server``); a warm kernel that
+    fails to start is started once more as a fresh one, and a fresh one that fails for
+    a transient reason once more too, unless the batch is being stopped
+    (``kernels.stopped``). A kernel that cannot start at all is a failure in the
+    section ``kernel``.
     """
     import nbformat
     import papermill
@@ -116,10 +177,10 @@ def _execute(job: Job, workdir: Path, kernels: KernelServer | None = None,
 
     nb = read_notebook(job.source)
     scratch = workdir / f"{job.name.replace('/', '__')}.ipynb"
-    manager = kernels.kernel_manager_class() if kernels is not None else None
+    manager = (kernels.warm_manager_class() or kernels.manager_class) if kernels is not None else None
     for attempt in (1, 2):
         scratch.unlink(missing_ok=True)
-        warm = {"kernel_manager_class": manager} if manager is not None else {}
+        tracked = {"kernel_manager_class": manager} if manager is not None else {}
         try:
             executed = papermill.execute_notebook(
                 nb, str(scratch), parameters=job.parameters, kernel_name=KERNEL,
@@ -130,7 +191,7 @@ def _execute(job: Job, workdir: Path, kernels: KernelServer | None = None,
                 # The kernel's own log (plain-TCP notice, "KeyboardInterrupt caught") would
                 # scramble the progress lines; its errors reach us as cell errors anyway.
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-                **warm,
+                **tracked,
             )
             return executed, None
         except PapermillExecutionError:
@@ -138,9 +199,10 @@ def _execute(job: Job, workdir: Path, kernels: KernelServer | None = None,
             return executed, failure_of(executed)
         except Exception as err:  # noqa: BLE001 - a broken kernel must not stop the batch
             partial = nbformat.read(scratch, as_version=4) if scratch.exists() else nb
-            retry = manager is not None or _is_transient(err)
-            if attempt == 1 and retry and not _any_cell_ran(partial) and not (stop and stop.is_set()):
-                manager = None
+            stopping = kernels is not None and kernels.stopped.is_set()
+            warm = kernels is not None and manager is not kernels.manager_class
+            if attempt == 1 and (warm or _is_transient(err)) and not _any_cell_ran(partial) and not stopping:
+                manager = kernels.manager_class if kernels is not None else None
                 continue
             return partial, {"error_cell": None, "error_section": "kernel",
                              "error_name": type(err).__name__, "error_value": str(err)}

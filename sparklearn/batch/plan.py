@@ -1,51 +1,26 @@
-"""(from pipeline.py)
-The batch: prepare every country, run the notebooks with papermill, render HTML reports.
+"""The batch's first step: which notebooks to run, with which parameters, checked before any kernel starts.
 
-``run_batch`` is what ``sparklearn run`` calls. In order, it
+A batch runs ``notebooks/country.py`` once per country, the optional notebooks a
+country lead put in ``notebooks/countries/<slug>[-topic].py`` (see
+:func:`optional_notebooks`), and ``notebooks/comparison.py`` once over all the
+countries of the run (:func:`plan_jobs`). Each becomes a :class:`Job`: a name that
+is also where its report goes, the source file and the parameters papermill will
+inject.
 
-1. plans the notebooks: ``notebooks/country.py`` once per country, the optional
-   notebooks a lead put in ``notebooks/countries/<slug>[-topic].py``, and
-   ``notebooks/comparison.py`` over all of them;
-2. checks every parameter against the notebook's ``parameters`` cell *before* any
-   kernel starts (papermill itself only warns about an unknown parameter);
-3. prepares each country's processed tables (skipped when its inputs did not change)
-   and hands its notebooks to a pool of workers as soon as they are ready;
-4. runs each notebook with papermill (read with jupytext: papermill cannot read a
-   ``.py`` notebook), keeps the executed ``.ipynb`` and renders its HTML report with
-   nbconvert in this process, through sparklearn's own template (no code, no scripts,
-   nothing from the network, figures embedded, a table of contents, a provenance
-   footer);
-5. writes ``reports/index.html``.
+Parameters are checked here, against each notebook's cell tagged ``parameters``
+(:func:`check_parameters`), because papermill itself only warns about a parameter the
+notebook does not declare: a typo such as ``perid_start`` would otherwise run every
+notebook for the whole period and say nothing. :func:`check_plan` remembers which
+sources passed, so that a rerun with nothing to do reads no notebook at all.
 
-A notebook's cache key is the SHA-256 of its source, its parameters, the hashes of
-its input files, the sparklearn version and a fingerprint of the library's own files
-(so that a fix in a module re-runs the reports it changes even before the version is
-bumped). Keys live in ``reports/.cache.json`` beside the outputs they describe; a
-failed notebook is never cached, so it runs again until it succeeds.
-
-Workers are threads, not processes: the work happens in the kernels (separate
-processes), and a thread only relays messages and renders; threads spare each
-worker the second or so of importing papermill and nbconvert again.
-
-Kernels come warm: each notebook still gets a kernel process of its own, but forked
-from a server that imported pandas, matplotlib, statsmodels and sparklearn once
-(:mod:`sparklearn.kernels`); on the demo batch that halves the kernels' start-up and
-a third of the whole run. ``run_batch(warm_kernels=False)`` (``sparklearn run
---fresh-kernels``) starts every kernel from scratch, and the batch falls back to that
-by itself where the server cannot run. Report figures are drawn once and cropped
-(:func:`figure_png`), not laid out twice and PNG-encoded twice by ``savefig``.
-
-Every output is written to a temporary file in its folder and moved into place with
-``os.replace``, so an interrupted run leaves the previous reports whole.
-
-Notebook-side helpers (``notebook_paths``, ``country_tables``, ``report_setup``) live
-here too because they are report plumbing; this module imports papermill, nbconvert
-and jupytext only inside the functions that need them, so that a kernel importing
-it stays quick to start.
+Notebooks live in git as jupytext percent scripts; :func:`read_notebook` reads them
+as ``nbformat`` notebooks (papermill cannot read a ``.py`` notebook itself).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,17 +33,20 @@ from sparklearn.exceptions import ParameterError
 Kind = Literal["country", "comparison", "optional"]
 
 
-# --------------------------------------------------------------------------- planning
-
 @dataclass(frozen=True)
 class Job:
-    """One notebook to run: where its source is, its parameters, what it reads."""
+    """One notebook to run: its name (also its report's path), kind, country, source and parameters.
+
+    ``country`` is None for a comparison; ``covers`` lists the countries a job reads
+    (one for a country notebook, those compared for a comparison).
+    """
 
     name: str
     kind: Kind
     country: str | None
     source: Path
     parameters: dict[str, Any]
+    covers: tuple[str, ...] = ()
 
     @property
     def report(self) -> str:
@@ -107,6 +85,24 @@ def optional_notebooks(notebooks_dir: Path, slugs: Sequence[str]) -> dict[Path, 
     return found
 
 
+def comparison_name(countries: Sequence[str], all_slugs: Sequence[str]) -> str:
+    """The comparison's name: ``comparison`` over every country, else one naming those compared.
+
+    A run for some countries must not overwrite the comparison of all of them.
+
+    Examples
+    --------
+    >>> comparison_name(["kenya", "ghana"], ["ghana", "kenya"])
+    'comparison'
+    >>> comparison_name(["senegal", "kenya"], ["ghana", "kenya", "senegal"])
+    'comparison-kenya-senegal'
+    """
+    if set(countries) == set(all_slugs):
+        return "comparison"
+    order = {slug: i for i, slug in enumerate(all_slugs)}
+    return "-".join(["comparison", *sorted(set(countries), key=lambda s: (order.get(s, len(order)), s))])
+
+
 def plan_jobs(
     countries: Sequence[str],
     paths: Paths,
@@ -119,18 +115,22 @@ def plan_jobs(
 
     Country and optional notebooks get ``country``, ``data_dir`` and
     ``processed_dir``; the comparison gets ``countries``, ``data_dir`` and
-    ``processed_dir``; every notebook also gets ``parameters``.
+    ``processed_dir``; every notebook also gets ``parameters``. The comparison is
+    named by :func:`comparison_name` against ``all_slugs`` (default: ``countries``).
     """
+    every = list(all_slugs or countries)
     extra = dict(parameters or {})
     common = {"data_dir": str(paths.raw), "processed_dir": str(paths.processed)}
     jobs = [Job(slug, "country", slug, notebooks_dir / "country.py",
-                {"country": slug, **common, **extra}) for slug in countries]
-    for path, slug in optional_notebooks(notebooks_dir, list(all_slugs or countries)).items():
+                {"country": slug, **common, **extra}, (slug,)) for slug in countries]
+    for path, slug in optional_notebooks(notebooks_dir, every).items():
         if slug in countries:
             jobs.append(Job(f"countries/{path.stem}", "optional", slug, path,
-                            {"country": slug, **common, **extra}))
-    jobs.append(Job("comparison", "comparison", None, notebooks_dir / "comparison.py",
-                    {"countries": list(countries), **common, **extra}))
+                            {"country": slug, **common, **extra}, (slug,)))
+    order = {slug: i for i, slug in enumerate(every)}
+    jobs.append(Job(comparison_name(countries, every), "comparison", None, notebooks_dir / "comparison.py",
+                    {"countries": list(countries), **common, **extra},
+                    tuple(sorted(countries, key=lambda s: order.get(s, len(order))))))
     return jobs
 
 
@@ -201,9 +201,10 @@ def check_parameters(path: str | Path, parameters: Mapping[str, Any]) -> None:
 
     Examples
     --------
-    >>> from sparklearn.config import NOTEBOOKS
-    >>> check_parameters(NOTEBOOKS / "country.py", {"country": "ghana"})
-    >>> check_parameters(NOTEBOOKS / "country.py", {"contry": "ghana"})
+    >>> from sparklearn.config import resolve_paths
+    >>> notebooks = resolve_paths().notebooks  # the tests run in the repository
+    >>> check_parameters(notebooks / "country.py", {"country": "ghana"})
+    >>> check_parameters(notebooks / "country.py", {"contry": "ghana"})
     Traceback (most recent call last):
     ...
     sparklearn.exceptions.ParameterError: ...country.py: unknown parameter 'contry'; ...
@@ -216,3 +217,29 @@ def check_parameters(path: str | Path, parameters: Mapping[str, Any]) -> None:
             f"{path}: unknown parameter{'s' if len(unknown) > 1 else ''} {names}; "
             f"its parameters cell declares: {', '.join(declared)}"
         )
+
+
+def check_plan(jobs: Sequence[Job], passed: Mapping[str, str]) -> dict[str, str]:
+    """:func:`check_parameters` for every job, skipping a source already ``passed`` with the same names.
+
+    Parameters
+    ----------
+    jobs
+        The plan.
+    passed
+        What an earlier call returned (the batch keeps it in its cache).
+
+    Returns
+    -------
+    dict
+        Key (hash of a source and its parameter names) -> job name, for this plan's
+        jobs only: sources no longer planned are forgotten.
+    """
+    checked = {}
+    for job in jobs:
+        source = job.source.read_text(encoding="utf-8") if job.source.exists() else ""
+        key = hashlib.sha256(json.dumps([source, sorted(job.parameters)]).encode()).hexdigest()
+        if key not in passed:
+            check_parameters(job.source, job.parameters)
+        checked[key] = job.name
+    return checked

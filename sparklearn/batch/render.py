@@ -1,47 +1,20 @@
-"""(from pipeline.py)
-The batch: prepare every country, run the notebooks with papermill, render HTML reports.
+"""The batch's render step: executed notebooks into self-contained HTML reports, and the index.
 
-``run_batch`` is what ``sparklearn run`` calls. In order, it
+A report is what an IBP reader opens, often offline and from an e-mail, so
+:func:`render_report` renders an executed notebook through sparklearn's own nbconvert
+template (``templates/sparklearn_report``): no code, no scripts, nothing loaded from
+the network, figures embedded, a table of contents from the headings, a banner and
+an anchor at the failing step when the notebook failed, and a provenance footer
+(:func:`provenance`: sparklearn version, git commit, input fingerprint, run date).
+Every page is passed through :func:`sparklearn.report.tables.sanitise_report` last, so
+no script or event handler from the data survives even where escaping was missed.
 
-1. plans the notebooks: ``notebooks/country.py`` once per country, the optional
-   notebooks a lead put in ``notebooks/countries/<slug>[-topic].py``, and
-   ``notebooks/comparison.py`` over all of them;
-2. checks every parameter against the notebook's ``parameters`` cell *before* any
-   kernel starts (papermill itself only warns about an unknown parameter);
-3. prepares each country's processed tables (skipped when its inputs did not change)
-   and hands its notebooks to a pool of workers as soon as they are ready;
-4. runs each notebook with papermill (read with jupytext: papermill cannot read a
-   ``.py`` notebook), keeps the executed ``.ipynb`` and renders its HTML report with
-   nbconvert in this process, through sparklearn's own template (no code, no scripts,
-   nothing from the network, figures embedded, a table of contents, a provenance
-   footer);
-5. writes ``reports/index.html``.
+:func:`render_index` makes ``index.html``: every report with its status, run time,
+the country's data problems, what a comparison covers, and a link to each executed
+notebook for readers who want the code.
 
-A notebook's cache key is the SHA-256 of its source, its parameters, the hashes of
-its input files, the sparklearn version and a fingerprint of the library's own files
-(so that a fix in a module re-runs the reports it changes even before the version is
-bumped). Keys live in ``reports/.cache.json`` beside the outputs they describe; a
-failed notebook is never cached, so it runs again until it succeeds.
-
-Workers are threads, not processes: the work happens in the kernels (separate
-processes), and a thread only relays messages and renders; threads spare each
-worker the second or so of importing papermill and nbconvert again.
-
-Kernels come warm: each notebook still gets a kernel process of its own, but forked
-from a server that imported pandas, matplotlib, statsmodels and sparklearn once
-(:mod:`sparklearn.kernels`); on the demo batch that halves the kernels' start-up and
-a third of the whole run. ``run_batch(warm_kernels=False)`` (``sparklearn run
---fresh-kernels``) starts every kernel from scratch, and the batch falls back to that
-by itself where the server cannot run. Report figures are drawn once and cropped
-(:func:`figure_png`), not laid out twice and PNG-encoded twice by ``savefig``.
-
-Every output is written to a temporary file in its folder and moved into place with
-``os.replace``, so an interrupted run leaves the previous reports whole.
-
-Notebook-side helpers (``notebook_paths``, ``country_tables``, ``report_setup``) live
-here too because they are report plumbing; this module imports papermill, nbconvert
-and jupytext only inside the functions that need them, so that a kernel importing
-it stays quick to start.
+Rendering happens in the batch's own process (one exporter per worker thread:
+compiling the template costs ~0.3 s), not in the kernels.
 """
 
 from __future__ import annotations
@@ -56,6 +29,8 @@ from sparklearn import __version__
 from sparklearn.batch.cache import fingerprint, git_commit
 from sparklearn.batch.execute import failure_of
 from sparklearn.batch.plan import note_title
+from sparklearn.report.tables import sanitise_report
+from sparklearn.wording import and_list
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -65,8 +40,6 @@ REPORT_TEMPLATE = "sparklearn_report"
 
 FAILED_ANCHOR = "failed-cell"
 
-
-# --------------------------------------------------------------------------- rendering
 
 def _toc(html_text: str) -> list[tuple[int, str, str]]:
     """(level, id, text) of the ``h2``/``h3`` headings in rendered report HTML."""
@@ -133,7 +106,8 @@ def render_report(
         "executed_link": executed_link, "index_link": index_link,
     }}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    # The safety net under the escaping: whatever markup from the data got this far cannot run.
+    return sanitise_report(body)
 
 
 _EXPORTERS = threading.local()
@@ -160,25 +134,53 @@ def _report_exporter():
 def provenance(inputs: Mapping[str, str]) -> dict[str, Any]:
     """What a report footer records: sparklearn version, git commit, input fingerprint, run date."""
     return {"version": __version__, "commit": git_commit(), "fingerprint": fingerprint(inputs),
-            "run_date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "run_date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def render_index(records: Sequence[Mapping[str, Any]], *, title: str = "Learning with SPARK: reports",
                  colours: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None,
                  manifests: Mapping[str, Mapping] | None = None) -> str:
-    """Render ``reports/index.html`` from the run records (see :data:`SUMMARY_COLUMNS`)."""
+    """Render ``reports/index.html`` from the run records (see :data:`~sparklearn.batch.run.SUMMARY_COLUMNS`).
+
+    A record's ``covers`` (the countries a comparison read) is shown beside it, so that
+    the comparison of every country and one of a few are told apart.
+    """
     import jinja2
 
+    names = dict(names or {})
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
     order = {"country": 0, "optional": 1, "comparison": 2}
-    rows = sorted(records, key=lambda r: (order[r["kind"]], r.get("country") or "", r["notebook"]))
-    env.globals["note_title"] = note_title
+    rows = [{**r, "label": index_label(r, names), "covers_text": _covers(r, names)}
+            for r in sorted(records, key=lambda r: (order[r["kind"]], r.get("country") or "", r["notebook"]))]
     return env.get_template("batch_index.html.j2").render(
-        title=title, rows=rows, colours=dict(colours or {}), names=dict(names or {}),
+        title=title, rows=rows, colours=dict(colours or {}), names=names,
         manifests=dict(manifests or {}), failed_anchor=FAILED_ANCHOR,
         provenance={"version": __version__, "commit": git_commit()},
         # The latest report's time, not "now": a rerun that changed nothing leaves the index as it was.
         generated=max((str(r.get("finished") or "") for r in rows), default="")
-        or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
+
+
+def _covers(record: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    covered = [names.get(c, c) for c in record.get("covers") or []]
+    return and_list(covered, limit=max(len(covered), 1))
+
+
+def index_label(record: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """How the index names a report: the country, the country note's title, or the comparison.
+
+    Examples
+    --------
+    >>> index_label({"kind": "optional", "notebook": "countries/kenya-water", "country": "kenya"}, {"kenya": "Kenya"})
+    'Kenya: water'
+    >>> index_label({"kind": "comparison", "notebook": "comparison-kenya-senegal"}, {})
+    'Cross-country comparison (some countries)'
+    """
+    country = record.get("country")
+    if record["kind"] == "country":
+        return names.get(country, country)
+    if record["kind"] == "optional":
+        return note_title(record["notebook"].split("/")[-1], country, names.get(country, country))
+    return "Cross-country comparison" + ("" if record["notebook"] == "comparison" else " (some countries)")

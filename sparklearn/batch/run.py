@@ -1,47 +1,30 @@
-"""(from pipeline.py)
-The batch: prepare every country, run the notebooks with papermill, render HTML reports.
+"""The batch from end to end: what ``sparklearn run`` calls (:func:`run_batch`).
 
-``run_batch`` is what ``sparklearn run`` calls. In order, it
+One short function per step, in the order they run:
 
-1. plans the notebooks: ``notebooks/country.py`` once per country, the optional
-   notebooks a lead put in ``notebooks/countries/<slug>[-topic].py``, and
-   ``notebooks/comparison.py`` over all of them;
-2. checks every parameter against the notebook's ``parameters`` cell *before* any
-   kernel starts (papermill itself only warns about an unknown parameter);
-3. prepares each country's processed tables (skipped when its inputs did not change)
-   and hands its notebooks to a pool of workers as soon as they are ready;
-4. runs each notebook with papermill (read with jupytext: papermill cannot read a
-   ``.py`` notebook), keeps the executed ``.ipynb`` and renders its HTML report with
-   nbconvert in this process, through sparklearn's own template (no code, no scripts,
-   nothing from the network, figures embedded, a table of contents, a provenance
-   footer);
-5. writes ``reports/index.html``.
-
-A notebook's cache key is the SHA-256 of its source, its parameters, the hashes of
-its input files, the sparklearn version and a fingerprint of the library's own files
-(so that a fix in a module re-runs the reports it changes even before the version is
-bumped). Keys live in ``reports/.cache.json`` beside the outputs they describe; a
-failed notebook is never cached, so it runs again until it succeeds.
+1. :func:`_plan`: the notebooks (:func:`sparklearn.batch.plan.plan_jobs`), the input
+   fingerprint of each country, and each notebook's cache key;
+2. :func:`_split_cached`: the notebooks whose reports are current are taken from the
+   cache (:mod:`sparklearn.batch.cache`), the others will run;
+3. the parameter check (:func:`sparklearn.batch.plan.check_plan`), before any country
+   is prepared or any kernel started, so that a typo costs a second, not a batch;
+4. :class:`_Dispatch`: each country is prepared (when the store says its tables are
+   stale) and its notebooks are handed to a pool of workers at once, so that kernels
+   run while the next country is prepared; each worker executes a notebook
+   (:mod:`sparklearn.batch.execute`), renders its report (:mod:`sparklearn.batch.render`)
+   and writes both (:func:`_run_notebook`);
+5. :func:`_finish`: the cache, the summary table and ``index.html``.
 
 Workers are threads, not processes: the work happens in the kernels (separate
-processes), and a thread only relays messages and renders; threads spare each
-worker the second or so of importing papermill and nbconvert again.
+processes), and a thread only relays messages and renders; threads spare each worker
+the second or so of importing papermill and nbconvert again. Kernels come warm, forked
+from a server that did the notebooks' imports once (:mod:`sparklearn.batch.kernels`),
+unless ``warm_kernels=False`` (``sparklearn run --fresh-kernels``) or warm kernels
+cannot run here.
 
-Kernels come warm: each notebook still gets a kernel process of its own, but forked
-from a server that imported pandas, matplotlib, statsmodels and sparklearn once
-(:mod:`sparklearn.kernels`); on the demo batch that halves the kernels' start-up and
-a third of the whole run. ``run_batch(warm_kernels=False)`` (``sparklearn run
---fresh-kernels``) starts every kernel from scratch, and the batch falls back to that
-by itself where the server cannot run. Report figures are drawn once and cropped
-(:func:`figure_png`), not laid out twice and PNG-encoded twice by ``savefig``.
-
-Every output is written to a temporary file in its folder and moved into place with
-``os.replace``, so an interrupted run leaves the previous reports whole.
-
-Notebook-side helpers (``notebook_paths``, ``country_tables``, ``report_setup``) live
-here too because they are report plumbing; this module imports papermill, nbconvert
-and jupytext only inside the functions that need them, so that a kernel importing
-it stays quick to start.
+Every output is written to a temporary file in its folder and moved into place
+(:func:`sparklearn.files.write_atomic`), and nothing of a notebook is written once the
+batch is interrupted, so Ctrl-C leaves the previous reports whole.
 """
 
 from __future__ import annotations
@@ -49,50 +32,35 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sparklearn.batch.cache import (
-    _load_cache,
-    _save_cache,
     cache_key,
-    file_hashes,
+    cached_record,
     fingerprint,
+    load_cache,
+    save_cache,
 )
-from sparklearn.batch.execute import KERNEL, _execute
-from sparklearn.batch.kernels import KernelServer
-from sparklearn.batch.plan import (
-    Job,
-    check_parameters,
-    note_title,
-    plan_jobs,
-    purpose_line,
-)
+from sparklearn.batch.execute import KERNEL, Kernels, execute
+from sparklearn.batch.plan import Job, check_plan, note_title, plan_jobs, purpose_line
+from sparklearn.batch.progress import Progress
 from sparklearn.batch.render import provenance, render_index, render_report
-from sparklearn.config import NOTEBOOKS, Paths, resolve_paths
-from sparklearn.exceptions import SparklearnError
+from sparklearn.config import Paths, resolve_paths
+from sparklearn.exceptions import ParameterError, SparklearnError
 from sparklearn.files import write_atomic
+from sparklearn.wording import and_list
 
-# nbformat validates notebooks with jsonschema, which imports rfc3987_syntax when it is
-# installed (jupyter-events pulls it in): that module compiles an Earley grammar at import,
-# 1-3 s of every `sparklearn run`, for IRI format checks no notebook schema uses. Without
-# it, jsonschema simply has no IRI checker.
-sys.modules.setdefault("rfc3987_syntax", None)
-
-
-Status = Literal["ran", "cached", "failed"]
-
+if TYPE_CHECKING:
+    from sparklearn.batch.kernels import KernelServer
 
 #: Columns of :attr:`BatchResult.summary`, in order.
 SUMMARY_COLUMNS = [
@@ -100,8 +68,10 @@ SUMMARY_COLUMNS = [
     "error_cell", "error_section", "error_name", "error_value",
 ]
 
+_NO_ERROR = {"error_cell": None, "error_section": None, "error_name": None, "error_value": None}
 
-# --------------------------------------------------------------------------- the batch
+_COMPARISON_COLOUR = "#1f4e79"
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -130,96 +100,6 @@ class BatchResult:
         return self.summary.loc[self.summary["status"] != "cached", "notebook"].tolist()
 
 
-class _Batch:
-    """State of one run: paths, cache, registry; the methods are the steps of run_batch."""
-
-    def __init__(self, paths: Paths, notebooks_dir: Path, force: bool, progress: bool):
-        self.paths = paths
-        self.notebooks_dir = notebooks_dir
-        self.force = force
-        self.progress = progress
-        self.cache = _load_cache(paths.reports)
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.kernels: KernelServer | None = None
-
-    def say(self, text: str) -> None:
-        if self.progress:
-            from tqdm import tqdm
-
-            tqdm.write(text)
-
-    def check_parameters(self, job: Job, checked: Mapping[str, str]) -> None:
-        """:func:`check_parameters`, skipped when this source was ``checked`` with these names before."""
-        source = job.source.read_text(encoding="utf-8") if job.source.exists() else ""
-        key = hashlib.sha256(json.dumps([source, sorted(job.parameters)]).encode()).hexdigest()
-        if key not in checked:
-            check_parameters(job.source, job.parameters)
-        with self.lock:
-            self.cache["parameters"][key] = job.name
-
-    def prepare(self, slug: str, inputs: dict[str, str], registry, codebook) -> dict:
-        """Prepare one country unless its inputs and the library are unchanged."""
-        from sparklearn import prepare
-        from sparklearn.codebook import load_codebook
-
-        key = cache_key("prepare", {"country": slug}, inputs)
-        manifest_file = self.paths.country_processed(slug) / "manifest.json"
-        if not self.force and self.cache["prepare"].get(slug) == key and manifest_file.exists():
-            return json.loads(manifest_file.read_text(encoding="utf-8"))
-        manifest = prepare.prepare_country(slug, self.paths, registry=registry,
-                                           codebook=codebook or load_codebook(self.paths.codebook_file))
-        with self.lock:
-            self.cache["prepare"][slug] = key
-        return manifest
-
-    def cached(self, job: Job, key: str) -> dict | None:
-        record = self.cache["notebooks"].get(job.name)
-        if (self.force or record is None or record.get("key") != key or record.get("status") == "failed"
-                or not (self.paths.reports / job.report).exists()
-                or not (self.paths.reports / job.executed).exists()):
-            return None
-        return {**record, "status": "cached", "seconds": 0.0, "last_seconds": record.get("seconds")}
-
-    def run(self, job: Job, key: str, inputs: dict[str, str], title: str, colour: str, subtitle: str) -> dict:
-        """Execute and render one notebook; commit its outputs unless the batch was interrupted."""
-        import nbformat
-
-        started = time.perf_counter()
-        reports = self.paths.reports
-        (reports / "notebooks").mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=reports / "notebooks", prefix=".run-") as work:
-            if self.stop.is_set():
-                raise KeyboardInterrupt
-            executed, failure = _execute(job, Path(work), self.kernels, self.stop)
-            here = (reports / job.report).parent
-            html = render_report(
-                executed, title=title, subtitle=subtitle, colour=colour, provenance=provenance(inputs),
-                failure=failure, executed_link=Path(os.path.relpath(reports / job.executed, here)).as_posix(),
-                index_link=Path(os.path.relpath(reports / "index.html", here)).as_posix(),
-            )
-            # Ctrl-C reaches the kernels too: their "failure" must not replace a good report.
-            if self.stop.is_set() or (failure or {}).get("error_name") == "KeyboardInterrupt":
-                raise KeyboardInterrupt
-            write_atomic(reports / job.executed, nbformat.writes(executed))
-            write_atomic(reports / job.report, html)
-        seconds = time.perf_counter() - started
-        return {"notebook": job.name, "kind": job.kind, "country": job.country,
-                "status": "failed" if failure else "ran", "seconds": round(seconds, 2),
-                "report": job.report, "executed": job.executed,
-                "finished": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
-                "key": key, "fingerprint": fingerprint(inputs),
-                **(failure or {"error_cell": None, "error_section": None, "error_name": None, "error_value": None})}
-
-    def setback(self, job: Job, key: str, err: BaseException) -> dict:
-        """A record for a notebook that could not run at all (its country failed to prepare)."""
-        return {"notebook": job.name, "kind": job.kind, "country": job.country, "status": "failed",
-                "seconds": 0.0, "report": None, "executed": None,
-                "finished": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"), "key": key,
-                "error_cell": None, "error_section": "prepare", "error_name": type(err).__name__,
-                "error_value": str(err)}
-
-
 def run_batch(
     countries: Sequence[str] | None = None,
     *,
@@ -236,23 +116,27 @@ def run_batch(
     Parameters
     ----------
     countries
-        Country slugs (default: every country in the registry).
+        Country slugs (default: every country in the registry). With some countries
+        only, the comparison of those is written under its own name
+        (``comparison-kenya-senegal.html``), beside the comparison of all.
     jobs
-        Notebooks run at the same time (default: one per core).
+        Notebooks run at the same time, 1 or more (default: one per core).
     force
         Re-run everything, even what the cache says is unchanged.
     paths
         Input and output folders (default: :func:`sparklearn.config.resolve_paths`).
     notebooks_dir
         Folder with ``country.py``, ``comparison.py`` and ``countries/`` (default: the
-        repository's ``notebooks``).
+        project's ``notebooks``).
     progress
-        Show a progress bar, a line per finished notebook and a closing summary.
+        Show progress (a bar on a terminal, plain lines otherwise), a line per
+        finished notebook and a closing summary.
     parameters
         Extra parameters for every notebook (for example ``{"period_start": "2021-01-01"}``).
     warm_kernels
-        Start each notebook's kernel from a server that has the libraries imported
-        already (:mod:`sparklearn.kernels`); False starts every kernel from scratch.
+        Fork each notebook's kernel from a server that has the libraries imported
+        already (:mod:`sparklearn.batch.kernels`; where it cannot run, kernels start
+        from scratch and the batch says why); False starts every kernel from scratch.
 
     Returns
     -------
@@ -263,148 +147,269 @@ def run_batch(
     Raises
     ------
     ParameterError
-        Before any kernel starts, when a parameter is not declared by a notebook.
+        Before any kernel starts or anything is written: ``jobs`` below 1, or a
+        parameter a notebook does not declare.
     RegistryError
         When a country slug is not in the registry.
-    """
-    from sparklearn.codebook import load_codebook
-    from sparklearn.countries import load_registry
-    from sparklearn.prepare import input_files
 
+    Examples
+    --------
+    Every country of the project's data, into a folder of one's own (half a minute on
+    two cores; a rerun with nothing changed takes a second):
+
+    >>> result = run_batch(paths=resolve_paths(out="/tmp/spark-reports"))  # doctest: +SKIP
+    >>> result.ok, result.index.name  # doctest: +SKIP
+    (True, 'index.html')
+
+    A misspelt parameter stops the batch before anything runs or is written:
+
+    >>> run_batch(["kenya"], parameters={"perid_start": "2021-01-01"}, paths=resolve_paths(out=tempfile.mkdtemp()))
+    Traceback (most recent call last):
+    ...
+    sparklearn.exceptions.ParameterError: ...unknown parameter 'perid_start'...
+    """
+    workers = _workers(jobs)
     paths = paths or resolve_paths()
-    notebooks_dir = Path(notebooks_dir) if notebooks_dir else NOTEBOOKS
+    plan = _plan(countries, paths, Path(notebooks_dir) if notebooks_dir else paths.notebooks, parameters)
+    cache = load_cache(paths.reports)
+    records, to_run = _split_cached(plan, cache, force)
+    with contextlib.ExitStack() as stack:
+        # Started before the parameter check, so that its imports overlap checking and preparing.
+        server = _kernel_server(stack, paths, bool(to_run and warm_kernels))
+        cache["parameters"] = check_plan(plan.jobs, cache["parameters"])
+        shown = Progress(len(to_run), enabled=progress)
+        if server is not None and server.reason:
+            shown.say(f"kernels start from scratch: {server.reason}")
+        if records:
+            shown.say(f"{len(records)} notebook(s) unchanged since the last run (cached)")
+        dispatch = _Dispatch(plan, cache, workers, shown, Kernels(server))
+        try:
+            dispatch.run(to_run, force)
+        finally:
+            shown.close()
+    return _finish(plan, cache, records | dispatch.records, dispatch.manifests, progress)
+
+
+def _kernel_server(stack: contextlib.ExitStack, paths: Paths, wanted: bool) -> KernelServer | None:
+    """The warm-kernel server for this run (closed with ``stack``), or None when none is wanted."""
+    if not wanted:
+        return None
+    from sparklearn.batch.kernels import KernelServer
+
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="sparklearn-kernels-"))
+    return stack.enter_context(KernelServer(folder, KERNEL, paths.codebook_file))
+
+
+def _workers(jobs: int | None) -> int:
+    if jobs is None:
+        return os.cpu_count() or 1
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"jobs (--jobs) must be a whole number of 1 or more, not {jobs!r}: it is how many "
+                             "notebooks run at the same time; leave it out to run one per core")
+    return jobs
+
+
+# --------------------------------------------------------------------------- 1. plan
+
+@dataclass(frozen=True)
+class _Plan:
+    """One run's plan: folders, countries, notebooks, what each reads and its cache key."""
+
+    paths: Paths
+    slugs: list[str]
+    jobs: list[Job]
+    inputs: dict[str, dict[str, str]]
+    keys: dict[str, str]
+    names: dict[str, str]
+    colours: dict[str, str]
+    all_slugs: list[str]
+
+    def inputs_of(self, job: Job) -> dict[str, str]:
+        """The input fingerprint of what a notebook reads: its country's raw files, or every compared one's."""
+        return _inputs_of(job, self.inputs)
+
+    def titles(self, job: Job) -> tuple[str, str, str]:
+        """(title, subtitle, accent colour) of a notebook's report."""
+        if job.kind == "comparison":
+            compared = [self.names[s] for s in job.covers]
+            if job.name == "comparison":
+                return "Cross-country comparison", ", ".join(compared), _COMPARISON_COLOUR
+            subtitle = (f"{and_list(compared, limit=len(compared))} only: "
+                        f"{len(compared)} of the {len(self.all_slugs)} countries")
+            return "Cross-country comparison (some countries)", subtitle, _COMPARISON_COLOUR
+        colour = self.colours[job.country]
+        if job.kind == "country":
+            return self.names[job.country], "Learning with SPARK country report", colour
+        return note_title(Path(job.name).name, job.country, self.names[job.country]), purpose_line(job.source), colour
+
+
+def _plan(countries: Sequence[str] | None, paths: Paths, notebooks_dir: Path,
+          parameters: Mapping[str, Any] | None) -> _Plan:
+    """The notebooks of this run, each country's input fingerprint and each notebook's cache key."""
+    from sparklearn.countries import load_registry
+    from sparklearn.prepare import input_hashes
+
     registry = load_registry(paths.countries_file)
     slugs = list(countries) if countries else registry.slugs
     for slug in slugs:
-        registry.country(slug)
-    plan = plan_jobs(slugs, paths, notebooks_dir, parameters, all_slugs=registry.slugs)
+        registry.country(slug)  # an unknown slug stops the run here, with the registry's message
+    jobs = plan_jobs(slugs, paths, notebooks_dir, parameters, all_slugs=registry.slugs)
+    inputs = {slug: input_hashes(slug, paths) for slug in slugs}
+    keys = {job.name: cache_key(job.source.read_text(encoding="utf-8"), job.parameters, _inputs_of(job, inputs))
+            for job in jobs}
+    return _Plan(paths, slugs, jobs, inputs, keys, dict(zip(registry.countries["slug"], registry.countries["name"])),
+                 registry.colours(), list(registry.slugs))
 
-    batch = _Batch(paths, notebooks_dir, force, progress)
-    inputs = {slug: file_hashes(input_files(slug, paths), paths.raw) for slug in slugs}
-    names = dict(zip(registry.countries["slug"], registry.countries["name"]))
-    colours = registry.colours()
 
-    def job_inputs(job: Job) -> dict[str, str]:
-        if job.kind == "comparison":
-            return {k: v for slug in slugs for k, v in inputs[slug].items()}
-        return inputs[job.country]
+def _inputs_of(job: Job, inputs: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    return {name: digest for slug in job.covers for name, digest in inputs[slug].items()}
 
-    def job_title(job: Job) -> tuple[str, str, str]:
-        if job.kind == "comparison":
-            return "Cross-country comparison", ", ".join(names[s] for s in slugs), "#1f4e79"
-        if job.kind == "country":
-            return names[job.country], "Learning with SPARK country report", colours[job.country]
-        return (note_title(Path(job.name).name, job.country, names[job.country]), purpose_line(job.source),
-                colours[job.country])
 
-    keys = {job.name: cache_key(job.source.read_text(encoding="utf-8"), job.parameters, job_inputs(job))
-            for job in plan}
-    records: dict[str, dict] = {}
-    to_run = []
-    for job in plan:
-        hit = batch.cached(job, keys[job.name])
-        if hit is not None:
-            records[job.name] = hit
-        else:
+# --------------------------------------------------------------------------- 2. cache
+
+def _split_cached(plan: _Plan, cache: Mapping[str, dict], force: bool) -> tuple[dict[str, dict], list[Job]]:
+    """The records of notebooks whose reports are current, and the notebooks to run."""
+    records, to_run = {}, []
+    for job in plan.jobs:
+        hit = None if force else cached_record(cache, job.name, plan.keys[job.name], plan.paths.reports)
+        if hit is None:
             to_run.append(job)
+        else:
+            records[job.name] = hit
+    return records, to_run
 
-    # Started before the parameter checks, so that its imports overlap checking and preparing.
-    cleanup = contextlib.ExitStack()
-    if to_run and warm_kernels:
-        folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="sparklearn-kernels-"))
-        batch.kernels = cleanup.enter_context(KernelServer(folder, KERNEL, paths.codebook_file))
-        if batch.kernels.reason:
-            batch.say(f"kernels start from scratch: {batch.kernels.reason}")
-    try:
-        checked = batch.cache["parameters"]
-        batch.cache["parameters"] = {}  # only this plan's notebooks: older sources are forgotten
-        for job in plan:
-            batch.check_parameters(job, checked)
-        # A rerun with nothing to do reads no codebook (nor imports what checking it takes).
-        codebook = load_codebook(paths.codebook_file) if to_run else None
-    except BaseException:
-        cleanup.close()
-        raise
 
-    from tqdm import tqdm
+# --------------------------------------------------------------------------- 4. prepare and dispatch
 
-    manifests: dict[str, dict] = {}
-    prepare_errors: dict[str, BaseException] = {}
-    workers = max(1, jobs or os.cpu_count() or 1)
-    bar = tqdm(total=len(to_run), desc="notebooks", unit="nb", disable=not progress or not to_run)
-    if len(records):
-        batch.say(f"{len(records)} notebook(s) unchanged since the last run (cached)")
-    pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparklearn")
-    ready: list[Job] = []
-    running: dict[cf.Future, Job] = {}
+class _Dispatch:
+    """Prepare country by country and keep the workers busy with the notebooks that are ready."""
 
-    def start_ready() -> None:
+    def __init__(self, plan: _Plan, cache: dict[str, dict], workers: int, progress: Progress,
+                 kernels: Kernels) -> None:
+        self.plan, self.cache, self.workers, self.progress, self.kernels = plan, cache, workers, progress, kernels
+        self.records: dict[str, dict] = {}
+        self.manifests: dict[str, dict] = {}
+        self.failed_to_prepare: dict[str, BaseException] = {}
+        self.ready: list[Job] = []
+        self.running: dict[cf.Future, Job] = {}
+        self.pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparklearn")
+
+    def run(self, to_run: Sequence[Job], force: bool) -> None:
+        """Prepare each country, then start its notebooks; the comparison once every country is prepared."""
+        try:
+            for slug in self.plan.slugs:
+                self.prepare(slug, force)
+                self.ready.extend(job for job in to_run if job.kind != "comparison" and job.country == slug)
+                self.collect([f for f in self.running if f.done()])
+                self.start_ready()
+            self.ready.extend(job for job in to_run if job.kind == "comparison")
+            self.start_ready()
+            while self.running:
+                done, _ = cf.wait(self.running, return_when=cf.FIRST_COMPLETED)
+                self.collect(done)
+                self.start_ready()
+        except KeyboardInterrupt:
+            # Kernels run in sessions of their own: Ctrl-C reached only us, so we take them down.
+            self.kernels.stop()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        self.pool.shutdown()
+
+    def prepare(self, slug: str, force: bool) -> None:
+        from sparklearn.store import ensure_current
+
+        try:
+            self.manifests[slug] = ensure_current(slug, self.plan.paths, force=force)
+        except SparklearnError as err:
+            self.failed_to_prepare[slug] = err
+            self.progress.say(f"  failed  prepare {slug}: {err}")
+
+    def start_ready(self) -> None:
         # The comparison goes first once it can: it is the longest notebook, and
         # starting it last would leave the other workers idle at the end.
-        ready.sort(key=lambda j: j.kind != "comparison")
-        while ready and len(running) < workers:
-            job = ready.pop(0)
-            if job.kind != "comparison" and job.country in prepare_errors:
-                finish(job, batch.setback(job, keys[job.name], prepare_errors[job.country]))
+        self.ready.sort(key=lambda j: j.kind != "comparison")
+        while self.ready and len(self.running) < self.workers:
+            job = self.ready.pop(0)
+            if job.country in self.failed_to_prepare:
+                self.finish(job, _setback(job, self.plan.keys[job.name], self.failed_to_prepare[job.country]))
                 continue
-            title, subtitle, colour = job_title(job)
-            running[pool.submit(batch.run, job, keys[job.name], job_inputs(job), title, colour, subtitle)] = job
+            self.running[self.pool.submit(_run_notebook, self.plan, job, self.kernels)] = job
 
-    def collect(done: Iterable[cf.Future]) -> None:
+    def collect(self, done: Iterable[cf.Future]) -> None:
         for future in done:
-            job = running.pop(future)
+            job = self.running.pop(future)
             try:
                 record = future.result()
             except Exception as err:  # noqa: BLE001 - isolate: report it, keep the others going
-                record = batch.setback(job, keys[job.name], err) | {"error_section": "render"}
-            finish(job, record)
+                record = _setback(job, self.plan.keys[job.name], err) | {"error_section": "render"}
+            self.finish(job, record)
 
-    def finish(job: Job, record: dict) -> None:
-        records[job.name] = record
-        if record["status"] != "failed":
-            batch.cache["notebooks"][job.name] = record
+    def finish(self, job: Job, record: dict) -> None:
+        """Keep a notebook's record; cache it unless it failed (a failed notebook runs again next time)."""
+        self.records[job.name] = record
+        if record["status"] == "failed":
+            self.cache["notebooks"].pop(job.name, None)
         else:
-            batch.cache["notebooks"].pop(job.name, None)
-        _save_cache(paths.reports, batch.cache)
-        bar.update()
-        where = f" in '{record['error_section']}': {record['error_name']}: {record['error_value']}" \
-            if record["status"] == "failed" else ""
-        batch.say(f"  {record['status']:<7} {job.name:<24} {record['seconds']:6.1f} s{where}")
+            self.cache["notebooks"][job.name] = record
+        save_cache(self.plan.paths.reports, self.cache)
+        where = (f" in '{record['error_section']}': {record['error_name']}: {record['error_value']}"
+                 if record["status"] == "failed" else "")
+        self.progress.advance(f"{record['status']:<7} {job.name:<24} {record['seconds']:6.1f} s{where}")
 
-    try:
-        # Prepare country by country in this thread and start its notebooks at once,
-        # so that kernels run while the next country is being prepared.
-        for slug in slugs:
-            try:
-                manifests[slug] = batch.prepare(slug, inputs[slug], registry, codebook)
-            except SparklearnError as err:
-                prepare_errors[slug] = err
-                batch.say(f"  failed  prepare {slug}: {err}")
-            ready.extend(job for job in to_run if job.country == slug)
-            collect([f for f in running if f.done()])
-            start_ready()
-        ready.extend(job for job in to_run if job.kind == "comparison")
-        start_ready()
-        while running:
-            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-            collect(done)
-            start_ready()
-    except KeyboardInterrupt:
-        batch.stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        bar.close()
-        cleanup.close()
-    pool.shutdown()
-    _save_cache(paths.reports, batch.cache)
 
-    summary = pd.DataFrame([records[job.name] for job in plan]).reindex(columns=SUMMARY_COLUMNS)
+def _run_notebook(plan: _Plan, job: Job, kernels: Kernels) -> dict:
+    """Execute and render one notebook; write both unless the batch was interrupted; return its record."""
+    import nbformat
+
+    started = time.perf_counter()
+    reports = plan.paths.reports
+    (reports / "notebooks").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=reports / "notebooks", prefix=".run-") as work:
+        if kernels.stopped.is_set():
+            raise KeyboardInterrupt
+        executed, failure = execute(job, Path(work), kernels)
+        title, subtitle, colour = plan.titles(job)
+        here = (reports / job.report).parent
+        html = render_report(
+            executed, title=title, subtitle=subtitle, colour=colour, provenance=provenance(plan.inputs_of(job)),
+            failure=failure, executed_link=Path(os.path.relpath(reports / job.executed, here)).as_posix(),
+            index_link=Path(os.path.relpath(reports / "index.html", here)).as_posix(),
+        )
+        # An interrupted batch killed its kernels: their "failure" must not replace a good report.
+        if kernels.stopped.is_set():
+            raise KeyboardInterrupt
+        write_atomic(reports / job.executed, nbformat.writes(executed))
+        write_atomic(reports / job.report, html)
+    return _record(job, plan.keys[job.name], "failed" if failure else "ran", time.perf_counter() - started,
+                   report=job.report, executed=job.executed, fingerprint=fingerprint(plan.inputs_of(job)),
+                   **(failure or _NO_ERROR))
+
+
+def _setback(job: Job, key: str, err: BaseException) -> dict:
+    """A record for a notebook that could not run at all (its country failed to prepare)."""
+    return _record(job, key, "failed", 0.0, report=None, executed=None, error_cell=None, error_section="prepare",
+                   error_name=type(err).__name__, error_value=str(err))
+
+
+def _record(job: Job, key: str, status: str, seconds: float, **fields: Any) -> dict:
+    return {"notebook": job.name, "kind": job.kind, "country": job.country, "covers": list(job.covers),
+            "status": status, "seconds": round(seconds, 2),
+            "finished": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"), "key": key, **fields}
+
+
+# --------------------------------------------------------------------------- 5. finish
+
+def _finish(plan: _Plan, cache: dict[str, dict], records: Mapping[str, dict], manifests: dict[str, dict],
+            progress: bool) -> BatchResult:
+    """Save the cache, write the index (only when it changed), print the closing summary."""
+    paths = plan.paths
+    save_cache(paths.reports, cache)
+    summary = pd.DataFrame([records[job.name] for job in plan.jobs]).reindex(columns=SUMMARY_COLUMNS)
     summary["error_cell"] = summary["error_cell"].astype("Int64")
     index = paths.reports / "index.html"
-    listed = _listed_records(batch.cache["notebooks"], records, paths.reports)
-    html = render_index(listed, colours=colours, names=names,
-                        manifests=manifests | _manifests_on_disk(paths, set(registry.slugs) - set(slugs)))
+    others = _manifests_on_disk(paths, set(plan.all_slugs) - set(plan.slugs))
+    html = render_index(_listed_records(cache["notebooks"], records, paths.reports), colours=plan.colours,
+                        names=plan.names, manifests=manifests | others)
     if not index.exists() or index.read_text(encoding="utf-8") != html:
         write_atomic(index, html)
     if progress:
@@ -413,13 +418,14 @@ def run_batch(
 
 
 def _listed_records(cached: Mapping[str, dict], current: Mapping[str, dict], reports: Path) -> list[dict]:
-    """This run's records plus earlier ones whose reports still exist (other countries)."""
+    """This run's records plus earlier ones whose reports still exist (other countries, other comparisons)."""
     listed = {name: rec for name, rec in cached.items() if rec.get("report") and (reports / rec["report"]).exists()}
     listed.update(current)
     return list(listed.values())
 
 
 def _manifests_on_disk(paths: Paths, slugs: Iterable[str]) -> dict[str, dict]:
+    """The manifests of countries prepared by earlier runs (their data problems are shown in the index)."""
     found = {}
     for slug in slugs:
         f = paths.country_processed(slug) / "manifest.json"

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from sparklearn.codebook import Codebook, codebook_table, load_codebook
-from sparklearn.config import DEMO_DATA
 from sparklearn.countries import Registry, load_registry
 from sparklearn.demo.content import (
     _CONTENT_FILE,
@@ -99,8 +98,9 @@ def generate_demo(out: str | Path, *, seed: int = 2019, countries: Sequence[str]
     >>> counts["ghana"]["sessions"] >= 7, counts["ghana"]["outcomes"] >= 28
     (True, True)
     """
-    registry = registry or load_registry(DEMO_DATA / "countries.yaml")
-    codebook = codebook or load_codebook(DEMO_DATA / "codebook.yaml")
+    # The project's registry and codebook: in this repository, data/raw's (the demo is built around them).
+    registry = registry or load_registry()
+    codebook = codebook or load_codebook()
     codes_table = _check_codes(codebook)
     slugs = list(countries) if countries is not None else registry.slugs
     unknown = sorted(set(slugs) - set(registry.slugs) | set(slugs) - set(_content()["countries"]))

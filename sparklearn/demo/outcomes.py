@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from sparklearn.codebook import Codebook
-from sparklearn.config import DEMO_DATA
 from sparklearn.countries import Registry, load_registry
 from sparklearn.demo.content import (
     _FIRST_DAY,
@@ -274,7 +273,7 @@ def demo_campaign_conditions(registry: Registry | None = None) -> pd.DataFrame:
     >>> bool((rule == c["policy_win"]).all())
     True
     """
-    registry = registry or load_registry(DEMO_DATA / "countries.yaml")
+    registry = registry or load_registry()  # the project's (the demo's own registry in this repository)
     spec = _content()["campaigns"]
     frame = registry.campaigns[["campaign_id", "country"]].copy()
     for column in CONDITIONS:

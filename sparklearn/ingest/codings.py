@@ -1,36 +1,14 @@
-"""(from coding.py)
-Codings of reflection-session segments: coding sheets in, themes out.
+"""Coding sheets in: the codings coders made in Excel or CSV, checked against the codebook.
 
-Two halves:
-
-**Coding sheets.** :func:`read_codings` reads the sheets coders fill in (CSV or
-Excel; ``session_id, segment_id, code, coder, memo``) and checks every row against
-the codebook and the segments table; :func:`coding_templates` writes a blank Excel
-sheet per session, one row per speaker turn with its pseudonymised text and a
-dropdown of codebook codes, which :func:`read_codings` reads back.
-
-**Themes.** Tidy tables for the questions researchers ask of coded material:
-how often each theme comes up (:func:`code_frequencies`), which themes go together
-(:func:`cooccurrence`), a framework matrix of cases by themes with representative
-quotes (:func:`framework_matrix`, :func:`framework_matrix_to_excel`), what people
-said about a theme (:func:`quotes`) and how themes move across rounds
-(:func:`themes_over_rounds`).
-
-Counting rules, the same in every function:
-
-- A *coded segment* is a (segment, code) pair that at least one coder applied:
-  two coders giving a segment the same code count once, except when ``coder`` is one
-  of the grouping columns.
-- With ``level="parent"`` or ``level="group"`` codes are first rolled up to their
-  parent or their top-level group (via the codebook), then de-duplicated per segment,
-  so a segment coded with both ``PW-FORM-HIDDEN`` and ``PW-FORM-VISIBLE`` counts once
-  for ``PW-FORM``.
-- Coverage is coded segments divided by all segments in the group (coded or not),
-  so it needs the segments table; without it coverage is missing, never guessed.
-
-Counting works on integer codes (``pandas.factorize``, ``numpy.bincount``,
-``scipy.sparse``) rather than on strings, so a million codings take well under
-a second (``benchmarks/bench_themes.py``).
+Stage: ingest. :func:`read_codings` reads the sheets coders fill in (CSV or Excel;
+``session_id, segment_id, code, coder, memo``), including the per-session templates
+that :func:`sparklearn.report.sheets.coding_templates` writes, and checks every row
+against the codebook and the segments table. It returns the codings table whose
+columns, :data:`CODING_COLUMNS`, are the contract for every source of codings: the
+REFI-QDA and Taguette readers (:mod:`sparklearn.ingest.qda_codings`,
+:mod:`sparklearn.ingest.taguette`) return the same columns, so analysis never asks
+where a coding came from. Counting themes and agreement from the codings is analysis
+(:mod:`sparklearn.analysis.themes`, :mod:`sparklearn.analysis.agreement`).
 """
 
 from __future__ import annotations
@@ -70,21 +48,24 @@ def _file_problem(file: object, rule: str, fix: str, *, row: int | None = None, 
             "severity": severity}
 
 
-#: File names of sheets written by :func:`coding_templates` (``coding-<session_id>``).
+#: File names of sheets written by :func:`~sparklearn.report.sheets.coding_templates` (``coding-<session_id>``).
 _TEMPLATE_NAME = re.compile(r"coding-.+")
 
 
 def _read_sheet(path: Path, found: list[dict]) -> pd.DataFrame | None:
     """One sheet with session_id, segment_id, code, coder, memo filled in, or None if unusable."""
     try:
-        frame = read_table(path)
+        frame = read_table(path, what="the coding sheet")
     except InputError as err:
         found.append(_file_problem(err.file or path, err.message, err.fix or "check the file", row=err.row,
                                    column=err.column or "", value=err.value if err.value is not None else ""))
         return None
+    if frame.attrs.get("fell_back"):
+        found.append(_file_problem(path, "not UTF-8: read as Windows-1252", severity="warning",
+                                   fix="check accented letters in memos; save from Excel as 'CSV UTF-8' next time"))
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
-        header = int(frame["source_row"].min()) - 1 if len(frame) else 1
+        header = frame.attrs["header_row"]
         found.extend(_file_problem(path, f"required column '{c}' is missing", row=header, column=c,
                                    fix=f"add a column headed '{c}' (headers are matched ignoring case and spaces)")
                      for c in missing)
@@ -130,19 +111,20 @@ def read_codings(
     segments: pd.DataFrame | None = None,
     sessions: pd.DataFrame | None = None,
     country: str | None = None,
+    rejected_sessions: Iterable[str] = (),
 ) -> Checked:
     """Read and check coding sheets (CSV or Excel), one coding per row.
 
     Each row gives a segment (``session_id``, ``segment_id``), a ``code`` (a codebook
     id or label, matched ignoring case and extra spaces), the ``coder`` and an optional
     ``memo``. Headers are matched ignoring case and spaces; extra columns (such as the
-    ``speaker`` and ``text`` of a :func:`coding_templates` sheet) are ignored.
+    ``speaker`` and ``text`` of a :func:`~sparklearn.report.sheets.coding_templates` sheet) are ignored.
 
     Rules:
 
     - ``coder`` empty or missing: the file name without extension is the coder (a
       sheet kept as ``codings/coder-a.csv`` need not repeat the name), except in a
-      sheet written by :func:`coding_templates` (``coding-<session_id>.xlsx``), which is
+      sheet written by :func:`~sparklearn.report.sheets.coding_templates` (``coding-<session_id>.xlsx``), which is
       named after its session: there a coded row without a coder is an error.
     - ``session_id`` empty or missing: taken from the segment.
     - A row with neither a code nor a memo is a segment left uncoded (templates have
@@ -170,6 +152,10 @@ def read_codings(
         Sessions table (session_id, country, ...); gives each coding its country.
     country
         Country slug for every coding; default from ``sessions`` (or ``segments``).
+    rejected_sessions
+        Ids of session files that were rejected: a coding of one of their segments is
+        rejected with a rule saying so (rather than "no such segment"), since it is
+        read again once the session file is fixed.
 
     Returns
     -------
@@ -235,12 +221,18 @@ def read_codings(
          "choose the code the memo is about, or delete the row", text["memo"]),
         ((text["code"] != "") & code_id.isna(), "code", "unknown code", unknown_fix, text["code"]),
     ]
+    session_of_id = text["segment_id"].str.extract(_SEGMENT_ID)["session"].astype("string")
+    in_rejected = has_segment & ~known_segment & (session_id.isin(list(rejected_sessions))
+                                                  | session_of_id.isin(list(rejected_sessions))).fillna(False)
+    checks.append((in_rejected, "segment_id", "the session of this segment was rejected",
+                   "fix the problems of the session file first (see its rows in the problems); this coding is "
+                   "read again then", text["segment_id"]))
     if segments is not None:
-        checks.append((has_segment & ~known_segment, "segment_id", "no such segment",
+        checks.append((has_segment & ~known_segment & ~in_rejected, "segment_id", "no such segment",
                        "use a segment id of the session's turns (ids look like GH-S01-T004: the session and the "
                        "speaker turn); check the session file has that many turns", text["segment_id"]))
     else:
-        checks.append((has_segment & ~known_segment, "segment_id", "not a segment id",
+        checks.append((has_segment & ~known_segment & ~in_rejected, "segment_id", "not a segment id",
                        "segment ids look like GH-S01-T004: the session id, '-T' and the speaker turn",
                        text["segment_id"]))
         if sessions is not None:

@@ -1,5 +1,8 @@
-"""(from outcomes.py)
-Outcome harvests (Wilson-Grau and Britt 2012): schema, Excel template, reading, summaries.
+"""Reading and checking one country's outcome harvest (``.xlsx`` or ``.csv``).
+
+Stage: ingest. What a harvest holds (its columns, vocabularies and pandera schema) is
+in :mod:`sparklearn.ingest.harvest_schema`; this module turns a file a harvester kept in
+Excel into that table, with a problem for each row it cannot take as it is.
 
 An **outcome** is an observed change in the behaviour of a **social actor** that the
 campaign plausibly influenced. Each row of a harvest describes one: the outcome (who
@@ -12,7 +15,7 @@ Reading (:func:`read_harvest`) is lenient about form and strict about meaning:
 
 - ``.xlsx`` (sheet "Outcomes", else the first sheet whose header row looks like a
   harvest; other sheets are ignored) and ``.csv`` (UTF-8 with or without a byte-order
-  mark; Windows-1252 read with a warning). The header row may sit below a few title
+  mark, UTF-16 with one; Windows-1252 read with a warning). The header row may sit below a few title
   rows; headers are matched ignoring case, spaces and punctuation, with a few common
   synonyms ("Outcome description", "Level of governance"...), so columns may be
   renamed within reason and reordered.
@@ -34,14 +37,22 @@ Reading (:func:`read_harvest`) is lenient about form and strict about meaning:
 
 What rejects a row (errors) and what only warns follows Wilson-Grau practice: an
 outcome must be identifiable (a unique id), attributable (a known campaign of the
-country) and described (the outcome text); its classification must use the codebook;
-its links must point at outcomes of the harvest without going round in circles.
-Significance and contribution are the other two parts of a full description, but
-harvesters draft and complete them with the change agents, so a missing one only
-warns, as do a missing social actor, date or classification, a substantiation
-without the informant's role, an outcome dated before its campaign started or
-before an outcome it builds on, and a link to an id used by two rows (those rows are
-rejected; the link is left out of the circle and date checks until the duplicate is fixed).
+country), described (the outcome text) and dated plausibly (not in the future, not
+before 1990: an outcome is a change already observed, see
+:func:`~sparklearn.ingest.problems.implausible_dates`); its classification must use the
+codebook; its links must not go round in circles. A link to an id that is not in the
+harvest, or to the outcome itself, is left out with a warning naming the row and the
+id: one broken link costs the link, not the outcome. Significance and contribution
+are the other two parts of a full description, but harvesters draft and complete
+them with the change agents, so a missing one only warns, as do a missing social
+actor, date or classification, a substantiation without the informant's role, an
+outcome dated before its campaign started or before an outcome it builds on, and a
+link to an id used by two rows (those rows are rejected; the link is left out of the
+circle and date checks until the duplicate is fixed).
+
+Workbooks are opened by :func:`sparklearn.ingest.spreadsheets.open_workbook` (an empty,
+encrypted, truncated or old ``.xls`` file, or a CSV named ``.xlsx``, is an error saying
+which) and CSV files by :func:`sparklearn.ingest.spreadsheets.read_table`.
 
 Empty optional values are missing (NA) in the accepted table. ``substantiated`` in the
 summaries means an independent informant agreed **fully or partially**
@@ -52,96 +63,40 @@ informant (substantiation other than ``not-yet``).
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 from rapidfuzz import fuzz, process, utils
 
 from sparklearn.codebook import Codebook, load_codebook, vocabulary
-from sparklearn.config import Paths, resolve_paths
-from sparklearn.countries import Registry, load_registry
+from sparklearn.countries import Registry
 from sparklearn.exceptions import InputError
-from sparklearn.ingest.problems import Checked, check_schema, problems_frame
-from sparklearn.ingest.spreadsheets import normalise_header, read_table
-
-#: Name of the harvest sheet in a workbook.
-SHEET = "Outcomes"
-
-
-#: Columns of a harvest sheet, in order (what :func:`write_harvest` writes).
-HARVEST_COLUMNS = [
-    "outcome_id", "country", "campaign_id", "date", "social_actor", "actor_type", "outcome",
-    "significance", "contribution", "other_contributors", "outcome_area", "type_of_change",
-    "level", "strategic_components", "intended", "valence", "substantiation",
-    "substantiator_role", "sources", "builds_on",
-]
-
-
-#: Columns of the outcomes table (the data contract), in order.
-OUTCOME_COLUMNS = [
-    "outcome_id", "country", "campaign_id", "date", "date_precision", "social_actor", "actor_type",
-    "outcome", "significance", "contribution", "other_contributors", "outcome_area", "type_of_change",
-    "level", "strategic_components", "intended", "valence", "substantiation", "substantiator_role",
-    "sources", "builds_on", "source_file", "source_row",
-]
-
-
-#: Single-value columns checked against the codebook vocabulary of the same name.
-CONTROLLED = ("actor_type", "outcome_area", "type_of_change", "level", "intended", "valence", "substantiation")
-
-
-#: Multi-value column -> the vocabulary its parts come from.
-MULTI_VALUE = {"strategic_components": "strategic_component"}
-
-
-#: Columns a harvest cannot do without: a row without them is rejected.
-REQUIRED = ("outcome_id", "campaign_id", "outcome")
-
-
-#: Header the template writes for each column (``read_table`` normalises it back).
-HEADERS = {c: c.replace("_", " ").capitalize().replace(" id", " ID") for c in HARVEST_COLUMNS}
-
+from sparklearn.ingest.archives import open_archive, read_member
+from sparklearn.ingest.harvest_schema import (
+    CONTROLLED,
+    HARVEST_COLUMNS,
+    HEADERS,
+    MULTI_VALUE,
+    OUTCOME_COLUMNS,
+    REQUIRED,
+    SHEET,
+    outcome_schema,
+)
+from sparklearn.ingest.problems import (
+    Checked,
+    check_schema,
+    date_fix,
+    implausible_dates,
+    problems_frame,
+)
+from sparklearn.ingest.spreadsheets import normalise_header, open_workbook, read_table
 
 _TEXT = ("social_actor", "outcome", "significance", "contribution", "other_contributors",
          "substantiator_role", "sources")
-
-
-#: What to write in each column (the Guidance sheet and the cell prompts); ``{code}`` (the
-#: country code, e.g. SN) and ``{campaign}`` (a campaign id of the country) are filled in
-#: by :func:`column_guidance` so that a harvester sees examples of their own country.
-GUIDANCE = {
-    "outcome_id": "A short unique id, e.g. {code}-O001. Other outcomes refer to it in 'Builds on'.",
-    "country": "The country's slug (one choice in the list).",
-    "campaign_id": "The campaign whose change agents contributed (choose from the list, e.g. {campaign}).",
-    "date": "When the change happened: a date (2023-03-15) or a month (2023-03 or March 2023).",
-    "social_actor": "WHO changed: the person's role or the organisation, never a private name.",
-    "actor_type": "The kind of social actor (choose from the list).",
-    "outcome": "The outcome: who changed what, when and where. One observable change in behaviour, "
-               "relationships, actions, policies or practices.",
-    "significance": "Why the change matters for the people the campaign works with.",
-    "contribution": "How the campaign's change agents contributed, directly or indirectly, "
-                    "partially or wholly.",
-    "other_contributors": "Other actors or factors that also contributed.",
-    "outcome_area": "The SPARK outcome area the change belongs to (choose from the list).",
-    "type_of_change": "What kind of change it is (choose from the list).",
-    "level": "The level of governance at which the change happened (choose from the list).",
-    "strategic_components": "The SPARK strategic components that contributed: one or more ids "
-                            "separated by ';', e.g. SC-AGENCY;SC-COALITION (see the Lists sheet).",
-    "intended": "Was the change intended by the campaign? (choose from the list)",
-    "valence": "Is the change positive or negative for the campaign's goals? (choose from the list)",
-    "substantiation": "Did an independent informant confirm the description? Not yet, fully, "
-                      "partially, or disagrees (choose from the list).",
-    "substantiator_role": "The informant's role (not their name) when substantiated.",
-    "sources": "Where the evidence is: documents, reflection sessions (by session id, e.g. {code}-S01), media.",
-    "builds_on": "Ids of the earlier outcomes this one grew from, separated by ';' (e.g. {code}-O003;{code}-O007).",
-}
 
 
 #: Common spellings of headers besides the column names (normalised, see ``normalise_header``).
@@ -180,9 +135,6 @@ _SUGGEST_CUTOFF = 75
 _HEADER_CUTOFF = 88
 
 
-_EXCEL_CELL_LIMIT = 32_767
-
-
 _MONTHS = {  # French and Indonesian month names -> English, for dates typed as text
     "janvier": "January", "février": "February", "fevrier": "February", "mars": "March", "avril": "April",
     "mai": "May", "juin": "June", "juillet": "July", "août": "August", "aout": "August",
@@ -206,145 +158,6 @@ _DATE_FORMATS = [
 
 
 _MONTH_FIRST = [("%m/%d/%Y", "day"), ("%m-%d-%Y", "day"), ("%m/%d/%y", "day")]
-
-
-# ------------------------------------------------------------------------- schema
-
-
-def _parts_in(allowed: Sequence[str]) -> pa.Check:
-    allowed = set(allowed)
-
-    def check(s: pd.Series) -> pd.Series:
-        codes, uniques = pd.factorize(s.astype("string"))  # check each distinct cell once
-        parts = pd.Series(uniques, dtype="string").str.split(";").explode()
-        ok = (parts.isna() | parts.isin(allowed)).groupby(level=0).all().reindex(range(len(uniques)), fill_value=True)
-        return pd.Series(np.where(codes >= 0, ok.to_numpy(dtype=bool)[np.maximum(codes, 0)], True), index=s.index)
-
-    return pa.Check(check, name="parts_in_vocabulary", error=f"each ';'-separated part is one of {sorted(allowed)}")
-
-
-def outcome_schema(codebook: Codebook | None = None, *, registry: Registry | None = None,
-                   country: str | None = None) -> pa.DataFrameSchema:
-    """The pandera schema of the outcomes table, with vocabularies from the codebook.
-
-    Parameters
-    ----------
-    codebook
-        Supplies the vocabularies of :data:`CONTROLLED` and ``strategic_component``;
-        default the codebook of the data folder.
-    registry, country
-        When both are given, ``country`` must be that slug and ``campaign_id`` one of
-        its campaigns.
-
-    Examples
-    --------
-    >>> schema = outcome_schema()
-    >>> list(schema.columns) == OUTCOME_COLUMNS
-    True
-    >>> schema.columns["level"].metadata["fix"]
-    'use one of: local, subnational, national, international'
-    """
-    codebook = codebook or load_codebook()
-    text = {"dtype": "string", "nullable": True, "coerce": True}
-    columns: dict[str, pa.Column] = {
-        "outcome_id": pa.Column("string", pa.Check.str_length(min_value=1), unique=True, coerce=True,
-                                metadata={"fix": "give every outcome its own id"}),
-        "country": pa.Column("string", coerce=True),
-        "campaign_id": pa.Column("string", coerce=True, metadata={"fix": "use a campaign id of the country"}),
-        "date": pa.Column("datetime64[ns]", nullable=True, coerce=True),
-        "date_precision": pa.Column("string", pa.Check.isin(["day", "month"]), nullable=True, coerce=True),
-    }
-    for name in OUTCOME_COLUMNS[5:-2]:
-        if name in CONTROLLED:
-            ids = vocabulary(codebook, name)["id"].tolist()
-            columns[name] = pa.Column("string", pa.Check.isin(ids), nullable=True, coerce=True,
-                                      metadata={"fix": "use one of: " + ", ".join(ids)})
-        elif name in MULTI_VALUE:
-            ids = vocabulary(codebook, MULTI_VALUE[name])["id"].tolist()
-            columns[name] = pa.Column("string", _parts_in(ids), nullable=True, coerce=True,
-                                      metadata={"fix": "separate ids of " + ", ".join(ids) + " with ';'"})
-        elif name == "outcome":
-            columns[name] = pa.Column("string", pa.Check.str_length(min_value=1), coerce=True,
-                                      metadata={"fix": "describe who changed what, when and where"})
-        elif name == "builds_on":
-            columns[name] = pa.Column("string", pa.Check.str_matches(r"^[^;\s]+(;[^;\s]+)*$"), nullable=True,
-                                      coerce=True, metadata={"fix": "separate outcome ids with ';'"})
-        else:
-            columns[name] = pa.Column(**text)
-    columns["source_file"] = pa.Column("string", coerce=True)
-    columns["source_row"] = pa.Column("int64", pa.Check.ge(1), coerce=True)
-    if registry is not None and country is not None:
-        campaigns = registry.campaigns_of(country)["campaign_id"].tolist()
-        columns["country"] = pa.Column("string", pa.Check.isin([country]), coerce=True,
-                                       metadata={"fix": f"keep only outcomes of {country} in this harvest"})
-        columns["campaign_id"] = pa.Column("string", pa.Check.isin(campaigns), coerce=True,
-                                           metadata={"fix": "use one of: " + ", ".join(campaigns)})
-    return pa.DataFrameSchema(columns, strict=True, ordered=True, name="outcomes")
-
-
-@cache
-def _default_schema() -> pa.DataFrameSchema:
-    return outcome_schema(load_codebook())
-
-
-def __getattr__(name: str) -> object:
-    # OUTCOME_SCHEMA needs the codebook, which is only read on first use (not at import).
-    if name == "OUTCOME_SCHEMA":
-        return _default_schema()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# -------------------------------------------------------------------- writing
-
-
-def _load(paths: Paths | None, data: str | Path | None, registry: Registry | None,
-          codebook: Codebook | None) -> tuple[Registry, Codebook]:
-    paths = paths or resolve_paths(data)
-    return (registry or load_registry(paths.countries_file), codebook or load_codebook(paths.codebook_file))
-
-
-def _lists(country: str, registry: Registry, codebook: Codebook) -> dict[str, pd.DataFrame]:
-    """Column -> id/label table of its dropdown (and of the multi-value columns' guidance)."""
-    campaigns = registry.campaigns_of(country)
-    lists = {
-        "country": pd.DataFrame({"id": [country], "label": [str(registry.country(country)["name"])]}),
-        "campaign_id": pd.DataFrame({"id": campaigns["campaign_id"], "label": campaigns["name"]}),
-    }
-    for name in (*CONTROLLED, *MULTI_VALUE):
-        table = vocabulary(codebook, MULTI_VALUE.get(name, name))
-        lists[name] = table[["id", "label"]].astype(str).reset_index(drop=True)
-    return {c: lists[c] for c in HARVEST_COLUMNS if c in lists}
-
-
-def column_guidance(country: str, registry: Registry) -> dict[str, str]:
-    """What to write in each column of a country's harvest, with examples in its own ids.
-
-    Parameters
-    ----------
-    country
-        Country slug; its ``code`` and first campaign make the examples.
-    registry
-        The country and campaign registry.
-
-    Returns
-    -------
-    dict
-        Column of :data:`HARVEST_COLUMNS` -> the text of :data:`GUIDANCE` filled in.
-
-    Examples
-    --------
-    >>> g = column_guidance("senegal", load_registry())
-    >>> g["outcome_id"]
-    "A short unique id, e.g. SN-O001. Other outcomes refer to it in 'Builds on'."
-    >>> g["campaign_id"]
-    'The campaign whose change agents contributed (choose from the list, e.g. sn-sanitation).'
-    """
-    code = str(registry.country(country)["code"])
-    campaigns = registry.campaigns_of(country)["campaign_id"].tolist()
-    texts = dict(GUIDANCE)
-    if not campaigns:  # nothing to show as an example
-        texts["campaign_id"] = texts["campaign_id"].replace(", e.g. {campaign}", "")
-    return {c: text.format(code=code, campaign=campaigns[0] if campaigns else "") for c, text in texts.items()}
 
 
 # -------------------------------------------------------------------- reading
@@ -438,13 +251,7 @@ def _find_sheet(book, path: Path):
 
 def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
     """Raw text cells of the harvest sheet, its header row, and problems with cells (merges, formulas)."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, data_only=True)
-    except Exception as err:  # openpyxl raises many unrelated types for broken files
-        raise InputError(f"cannot be opened as an Excel workbook ({type(err).__name__}: {err})", file=path,
-                         fix="open it in Excel and save it again as .xlsx") from err
+    book = open_workbook(path)
     ws, header_row = _find_sheet(book, path)
     if ws is None:
         return None
@@ -483,6 +290,11 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
                                      "warning"))
     problems += _formula_problems(path, ws.title, header_row, frame, [canonical.get(n, n) for n in names])
     book.close()
+    twice = sorted({n for n in names if n and names.count(n) > 1} | {n for n in names if n in ("source_row", "source_file")})
+    if twice:
+        raise InputError("two columns have the same name" if names.count(twice[0]) > 1
+                         else f"a column is headed '{twice[0]}', a name sparklearn keeps for where each row came from",
+                         file=path, row=header_row, column=twice[0], fix="rename or delete one of those columns")
     frame.columns = [n or f"unnamed_{i}" for i, n in enumerate(names)]
     frame["source_row"] = range(header_row + 1, header_row + 1 + len(frame))
     return frame, header_row, problems
@@ -491,14 +303,12 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
 def _formula_problems(path: Path, title: str, header_row: int, frame: pd.DataFrame,
                       names: Sequence[str]) -> list[dict]:
     """Formula cells without a result saved by Excel (openpyxl cannot calculate them)."""
-    import openpyxl
-
-    with zipfile.ZipFile(path) as archive:
-        has_formula = any(re.search(rb"<f[ >/]", archive.read(n)) for n in archive.namelist()
+    with open_archive(path, expected="an Excel workbook (.xlsx)", fix="save it again as .xlsx") as archive:
+        has_formula = any(re.search(rb"<f[ >/]", read_member(archive, n, file=path)) for n in archive.namelist()
                           if n.startswith("xl/worksheets/") and n.endswith(".xml"))
     if not has_formula:
         return []
-    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    book = open_workbook(path, read_only=True, data_only=False)
     found = []
     for r, row in enumerate(book[title].iter_rows(min_row=header_row + 1), start=header_row + 1):
         for cell in row:
@@ -514,23 +324,17 @@ def _formula_problems(path: Path, title: str, header_row: int, frame: pd.DataFra
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
-    raw = path.read_bytes()
-    if not raw.strip(b"\xef\xbb\xbf \r\n\t,;"):
-        return None
-    problems = []
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+        frame = read_table(path, what="the outcome harvest")
+    except InputError as err:
+        if err.message.endswith(" is empty") or err.message == "the file has no header row":
+            return None
+        raise
+    problems = []
+    if frame.attrs.get("fell_back"):
         problems.append(_problem(str(path), None, "", "", "not UTF-8: read as Windows-1252",
                                  "check accented letters; save from Excel as 'CSV UTF-8' next time", "warning"))
-    comments = 0
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        comments += 1
-    frame = read_table(path)
-    return frame.drop(columns=["source_file"]), comments + 1, problems
+    return frame.drop(columns=["source_file"]), frame.attrs["header_row"], problems
 
 
 def _empty_result(path: Path, rule: str, fix: str) -> Checked:
@@ -583,6 +387,7 @@ def read_harvest(
     Examples
     --------
     >>> import tempfile
+    >>> from sparklearn.countries import load_registry
     >>> p = Path(tempfile.mkdtemp()) / "h.csv"
     >>> _ = p.write_text("Outcome ID,Campaign ID,Date,Outcome,Level\\n"
     ...                  "KE-O1,ke-primary-health,March 2023,The county health office published its budget.,Local\\n"
@@ -631,7 +436,9 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
         found.append(problems_frame([_problem(file, header_row, name, name, "column not used",
                                               "rename it to a harvest column if it holds one; otherwise ignore this",
                                               "warning")]))
-    frame = raw.rename(columns=mapping)[list(mapping.values()) + ["source_row"]].copy()
+    # Built from the mapping, not by renaming: an unmapped header may already be a column's name
+    # ("Outcome" after "Outcome description" took the outcome column).
+    frame = pd.DataFrame({target: raw[name] for name, target in mapping.items()} | {"source_row": raw["source_row"]})
     frame["source_file"] = file
     missing = [c for c in HARVEST_COLUMNS if c not in frame.columns]
     for column in missing:
@@ -650,6 +457,9 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
             found.append(problems_frame([_problem(file, header_row, column, "", f"no '{HEADERS[column]}' column",
                                                   f"add a column headed '{HEADERS[column]}'", "warning")]))
 
+    if frame.empty:
+        found.append(problems_frame([_problem(file, header_row, "", "", "the harvest has no outcomes yet",
+                                              "nothing to do until outcomes are harvested", "warning")]))
     clean, rule_problems = _clean(frame, country=country, registry=registry, codebook=codebook)
     found += rule_problems
     problems = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) \
@@ -761,6 +571,7 @@ def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
     add(frame["date"] == "", "date", "no date", "add when the change happened (at least the month)", "warning")
     add(month_first, "date", "read as month/day/year",
         "check the date; write it as YYYY-MM-DD to avoid doubt", "warning")
+    add(implausible_dates(stamp), "date", "dated in the future or before 1990", date_fix())
     out["date"] = stamp
     out["date_precision"] = precision
     if registry is not None:
@@ -918,14 +729,17 @@ def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.D
                 "rule": rule, "fix": fix[hit].to_numpy() if isinstance(fix, pd.Series) else fix,
                 "severity": severity}).to_dict("records")))
 
-    flag(target.isna(), "links to an outcome not in the harvest",
-         "use the id of an earlier outcome of this harvest (or remove the link)")
+    # A broken link (to no outcome, or to the outcome itself) costs the link, not the outcome.
+    flag(target.isna(), "links to an outcome not in the harvest: the link was left out",
+         "use the id of an earlier outcome of this harvest, or remove the link", "warning")
     ambiguous = target_rows.notna()
     flag(ambiguous, "links to an id used twice",
          "fix the duplicate first: the id is used in rows " + target_rows.fillna(""), "warning")
     own = out.loc[parts.index, "outcome_id"]
     own_twice = _key(own).isin(rows_of.index).to_numpy()
-    flag((target == own.to_numpy()) & ~ambiguous, "links to itself", "remove the outcome's own id from 'Builds on'")
+    self_link = ((target == own.to_numpy()) & ~ambiguous).fillna(False)
+    flag(self_link, "links to itself: the link was left out", "remove the outcome's own id from 'Builds on'",
+         "warning")
     linked = target.notna() & (target != own.to_numpy()).fillna(True) & ~ambiguous
     graph = nx.DiGraph()
     in_graph = linked & ~own_twice
@@ -941,8 +755,8 @@ def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.D
     later = target.map(date_of) > latest.loc[parts.index].to_numpy()
     flag(later & linked, "builds on a later outcome",
          "check the dates: an outcome builds on outcomes that happened before it", "warning")
-    spelled = target.where(target.notna(), parts).astype("string")
-    spelled = spelled[first]
+    spelled = target.astype("string")
+    spelled = spelled[first & target.notna().to_numpy() & ~self_link.to_numpy()]
     # Most outcomes build on one earlier outcome; only the others need joining.
     several = spelled.index.duplicated(keep=False)
     joined = pd.concat([spelled[~several], spelled[several].groupby(level=0).agg(";".join)])

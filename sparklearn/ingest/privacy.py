@@ -1,5 +1,10 @@
-"""(from privacy.py)
-Pseudonyms and redaction: no registered name leaves the participants register.
+"""Pseudonyms and redaction: no registered name leaves the participants register.
+
+Stage: ingest (the last step before anything is written): :mod:`sparklearn.prepare`
+pseudonymises the segments (:func:`pseudonymise_segments`) and the harvest's free text
+(:func:`pseudonymise_text`) before it writes processed tables, and refuses to write
+them if :func:`find_names` still finds a registered name. It lives in ingest because it
+reads the register, a raw input, and no later stage may see a name.
 
 ``participants.csv`` (participant_id, name, role, organisation) is the only place
 where names live. Everything derived shows people as *pseudonyms by role*.
@@ -55,7 +60,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from sparklearn.config import DEMO_DATA
 from sparklearn.exceptions import InputError, ParameterError
 from sparklearn.ingest.problems import (
     Checked,
@@ -64,6 +68,7 @@ from sparklearn.ingest.problems import (
     split_rejected,
 )
 from sparklearn.ingest.spreadsheets import read_table
+from sparklearn.ingest.text import read_text_file
 
 #: Salt of the bundled synthetic demo data. Public on purpose: the demo's people are fictitious.
 DEMO_SALT = "sparklearn-synthetic-demo-salt"
@@ -93,8 +98,16 @@ def read_register(path: str | Path) -> Checked:
 
     Errors (row rejected, kept in ``rejected``): no participant_id, a participant_id
     given twice (every row holding it), no name. Warning: no role (the pseudonym
-    says ``participant``). A missing required column (participant_id, name, role)
-    rejects every row; a missing ``organisation`` column is added empty.
+    says ``participant``); a file read as Windows-1252. A missing ``organisation``
+    column is added empty.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read (see :func:`~sparklearn.ingest.spreadsheets.read_table`),
+        or lacks a required column (participant_id, name, role): without them no name
+        could be hidden, so the country stops here. The message names the file, the
+        header row, the missing column, the headers found and the headers expected.
 
     Returns
     -------
@@ -104,21 +117,23 @@ def read_register(path: str | Path) -> Checked:
 
     Examples
     --------
-    >>> from sparklearn.config import DEMO_DATA
-    >>> reg = read_register(DEMO_DATA / "kenya" / "participants.csv")
+    >>> from sparklearn.config import resolve_paths
+    >>> reg = read_register(resolve_paths().raw / "kenya" / "participants.csv")
     >>> reg.n_read, len(reg.rejected), reg.accepted.loc[0, "role"]
     (11, 0, 'research lead')
     """
-    table = read_table(path)
+    table = read_table(path, what="the participants register")
     file = str(path)
     missing = [c for c in _REQUIRED if c not in table.columns]
     if missing:
-        header = int(table["source_row"].min()) - 1 if len(table) else 1
-        problems = problems_frame({
-            "file": file, "row": header, "column": c, "value": "", "rule": f"required column '{c}' is missing",
-            "fix": f"add a column headed '{c}' (the register has participant_id, name, role, organisation)",
-        } for c in missing)
-        return Checked(table.iloc[0:0], table.assign(problem="; ".join(problems["rule"])), problems)
+        # The headers found are not quoted: in a register saved without its header row,
+        # the "headers" are the first person's id and name.
+        raise InputError(
+            f"the participants register has no {' or '.join(repr(c) for c in missing)} column in its header row",
+            file=file, row=table.attrs["header_row"], column=missing[0],
+            fix=f"head the columns {', '.join(REGISTER_COLUMNS)} (in any order; organisation may be left out); if "
+                "the first row is a person, add the header row above it. Nothing is prepared for this country "
+                "until the register can be read: it is what keeps names out of the reports")
     if "organisation" not in table.columns:
         table.insert(len(_REQUIRED), "organisation", "")
     table = table[[*REGISTER_COLUMNS, *[c for c in table.columns if c not in REGISTER_COLUMNS]]]
@@ -133,20 +148,22 @@ def read_register(path: str | Path) -> Checked:
         flag_rows(table, table["role"] == "", column="role", rule="role is empty", severity="warning",
                   fix="write the person's role (e.g. partner staff): reports call people by role"),
     ]
-    problems = pd.concat(found, ignore_index=True).sort_values(["row", "column"], kind="stable")
+    if table.attrs.get("fell_back"):
+        found.append(problems_frame([{"file": file, "row": None, "column": "", "value": "",
+                                      "rule": "not UTF-8: read as Windows-1252", "severity": "warning",
+                                      "fix": "check accented letters in names (a name spelt differently in the "
+                                             "notes is not found); save as 'CSV UTF-8' next time"}]))
+    problems = pd.concat(found, ignore_index=True).sort_values(["row", "column"], kind="stable", na_position="first")
     return split_rejected(table, problems.reset_index(drop=True))
 
 
 def _is_demo(raw: Path) -> bool:
-    if raw.resolve() == DEMO_DATA.resolve():
-        return True
     registers = sorted(raw.glob("*/participants.csv"))
     if not registers:
         return False
 
     def marked(f: Path) -> bool:
-        with open(f, encoding="utf-8-sig", errors="replace") as handle:
-            return handle.readline().startswith(_DEMO_MARK)
+        return read_text_file(f, what="the participants register").text.startswith(_DEMO_MARK)
 
     return all(marked(f) for f in registers)
 
@@ -167,15 +184,15 @@ def salt_for(raw_dir: str | Path) -> str:
 
     Examples
     --------
-    >>> from sparklearn.config import DEMO_DATA
-    >>> salt_for(DEMO_DATA) == DEMO_SALT
+    >>> from sparklearn.config import resolve_paths
+    >>> salt_for(resolve_paths().raw) == DEMO_SALT  # the tests run in the repository, on its demo data
     True
     """
     raw = Path(raw_dir)
     file = raw / "salt.txt"
     command = f'python -c "import secrets; print(secrets.token_hex(16))" > {file}'
     if file.is_file():
-        lines = [ln.strip() for ln in file.read_text(encoding="utf-8-sig").splitlines()]
+        lines = [ln.strip() for ln in read_text_file(file, what="the salt file").text.splitlines()]
         salt = next((ln for ln in lines if ln and not ln.startswith("#")), "")
         if not salt:
             raise InputError("salt.txt holds no salt", file=file,

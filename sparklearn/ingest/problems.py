@@ -1,14 +1,16 @@
-"""(from validation.py)
-One way of telling users what is wrong with their input.
+"""One way of telling users what is wrong with their input: the problem table and ``Checked``.
 
-Every loader reports row-level problems as records with the same columns,
-:data:`PROBLEM_COLUMNS`: the file, the row as the user's spreadsheet numbers it,
-the column, the offending value, the rule broken, how to fix it, and a severity.
-Errors reject the row (it is kept in a rejected table, never dropped); warnings
-keep it. Rows read = rows accepted + rows rejected, always.
+Stage: ingest (shared by every reader). Every loader reports row-level problems as
+records with the same columns, :data:`PROBLEM_COLUMNS`: the file, the row as the
+user's spreadsheet numbers it, the column, the offending value, the rule broken, how to
+fix it, and a severity. Errors reject the row (it is kept in a rejected table, never
+dropped); warnings keep it. Rows read = rows accepted + rows rejected, always: a reader
+returns a :class:`Checked` (accepted, rejected, problems), and :func:`split_rejected`
+and :func:`check_schema` build one from flagged rows or from a pandera schema.
 
 Schemas are pandera ``DataFrameSchema`` objects; each column may carry
-``metadata={"fix": "..."}`` so the report can say how to fix what pandera found.
+``metadata={"fix": "..."}`` so the report can say how to fix what pandera found
+(pandera's own messages name the check, not the remedy).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +57,46 @@ def problems_frame(records: Iterable[Mapping[str, object]] = ()) -> pd.DataFrame
             for c in PROBLEM_COLUMNS if c != "row"}
     data["row"] = pd.array([None if _missing(v) else int(v) for v in columns["row"]], dtype="Int64")
     return pd.DataFrame(data, columns=PROBLEM_COLUMNS)
+
+
+#: Earliest date a session or outcome may have: SPARK began in 2019, so anything before
+#: 1990 is a slip of the keyboard (1920 for 2020) or a number read as a date.
+EARLIEST_DATE = date(1990, 1, 1)
+
+
+#: Days past today a session or outcome may be dated: enough for time zones and a note
+#: typed the evening before, not for a year typed wrong.
+FUTURE_TOLERANCE_DAYS = 2
+
+
+def implausible_dates(dates: pd.Series, *, today: date | None = None) -> pd.Series:
+    """Which dates cannot be right: after today (plus :data:`FUTURE_TOLERANCE_DAYS`) or before :data:`EARLIEST_DATE`.
+
+    Sessions and outcomes record what already happened, so a future date is always a
+    slip (2052 for 2025), and it is an error, not a warning: the readers reject the row,
+    because a wrong date silently moves a session into another round or period and an
+    outcome onto another part of the timeline, in every table and report downstream;
+    the user fixes one cell and the row comes back. Missing dates are not implausible
+    (their own rules deal with them). ``today`` defaults to the date on this computer,
+    so a date rejected today as in the future is accepted once it has passed.
+
+    Examples
+    --------
+    >>> d = pd.Series(pd.to_datetime(["2021-03-01", "2052-01-01", "1920-05-01", None]))
+    >>> implausible_dates(d, today=date(2024, 6, 1)).tolist()
+    [False, True, True, False]
+    """
+    today = today or date.today()
+    latest = pd.Timestamp(today) + pd.Timedelta(days=FUTURE_TOLERANCE_DAYS)
+    stamps = pd.to_datetime(dates, errors="coerce")
+    return ((stamps > latest) | (stamps < pd.Timestamp(EARLIEST_DATE))).fillna(False).astype(bool)
+
+
+def date_fix(today: date | None = None) -> str:
+    """How to fix an implausible date, with the range accepted."""
+    latest = (today or date.today()) + pd.Timedelta(days=FUTURE_TOLERANCE_DAYS).to_pytimedelta()
+    return (f"check the year: dates from {EARLIEST_DATE.isoformat()} to {latest.isoformat()} are accepted "
+            "(sessions and outcomes record what has already happened)")
 
 
 def _missing(value: object) -> bool:

@@ -1,10 +1,18 @@
-"""(from qdpx.py)
-REFI-QDA exchange: ``.qdpx`` projects and ``.qdc`` codebooks in and out, Taguette highlights in.
+"""Reading REFI-QDA files: ``.qdpx`` projects and ``.qdc`` codebooks into tidy tables.
 
-Country leads code in NVivo, ATLAS.ti, MAXQDA, QualCoder or Taguette and exchange
-projects through the REFI-QDA 1.0 standard (qdasoftware.org). This module reads what
-those tools write and writes what they read; ``.qdc`` codebook files live here too
-(not in :mod:`sparklearn.codebook`) so that all REFI-QDA XML is in one module.
+Stage: ingest. Country leads code in NVivo, ATLAS.ti, MAXQDA or QualCoder and exchange
+projects through the REFI-QDA 1.0 standard (qdasoftware.org). :func:`read_qdpx` reads
+a project into a :class:`QdpxProject` (users, codes, sources, coded selections, cases,
+variables, sets, notes, problems) without knowing anything about sparklearn's
+sessions; :func:`read_qdc` reads a codebook alone. ``.qdc`` files are read here, not in
+:mod:`sparklearn.codebook`, so that all REFI-QDA XML reading is in one module.
+
+The steps after reading live beside it, one question each:
+:mod:`sparklearn.ingest.qda_codings` places a project's selections on sparklearn's
+segments, :mod:`sparklearn.ingest.taguette` does the same for Taguette highlights, and
+:mod:`sparklearn.report.refi_qda` writes projects and codebooks for the tools.
+:func:`refi_guid` and the namespaces are here because reading and writing must agree
+on them.
 
 How positions are read
     REFI-QDA ``startPosition``/``endPosition`` are character positions (zero-based,
@@ -16,15 +24,6 @@ How positions are read
     warning, because tools disagree here: check a few codings if a tool counts
     differently. Inline ``PlainTextContent`` is already LF-normalised by XML parsing.
 
-How selections become codings
-    A source is matched to a session by name: the session id, or the session's file
-    name (``GH-S01`` or ``GH-S01.md``, ignoring case). A selection codes every speaker
-    turn (segment) it overlaps by at least one character, so a selection spanning two
-    turns codes both. Segments are located in the source text at their offsets; when
-    the text there is not the segment's text but is found at the offsets
-    :func:`write_qdpx` would give it (a project that sparklearn exported with
-    pseudonymised turns), those offsets are used.
-
 Quirks read with a warning
     Elements in the codebook namespace (or none) inside a project, an
     ``xsi:schemaLocation`` naming another schema, set members given by ``guid`` instead
@@ -33,17 +32,17 @@ Quirks read with a warning
     their local name, whatever their namespace.
 
 Problems
-    Every problem table has :data:`~sparklearn.ingest.problems.PROBLEM_COLUMNS`. For a
-    ``.qdpx`` the ``row`` is the line in ``project.qde`` (unzip the project to see it);
-    for a Taguette sheet it is the spreadsheet row. A selection with an error (missing
-    source text, positions outside the text, unknown code, no session, no turn) is kept
-    in a ``rejected`` table, never dropped.
+    Every problem table has :data:`~sparklearn.ingest.problems.PROBLEM_COLUMNS`; the
+    ``row`` is the line in ``project.qde`` (unzip the project to see it). A selection
+    with an error (missing source text, positions outside the text, no code) is kept in
+    ``QdpxProject.rejected``, never dropped.
 
-Privacy
-    A ``.qdpx`` carries the full text of every session. :func:`write_qdpx` must be given
-    pseudonymised segments (the pipeline's processed segments); turns are written with
-    the segments' text, and ``names=`` (the participants register's names) makes the
-    export fail if any name is still there.
+What is never read
+    Files outside the archive: a source's ``relative://``, ``absolute://`` or
+    ``file://`` path (and the project's ``basePath``) only name a member to look for
+    inside the ``.qdpx``, so a project from elsewhere cannot make sparklearn copy a local
+    file into its output. Archives beyond the limits of :mod:`sparklearn.ingest.archives`
+    (files, expanded size, XML nesting) are refused with a message saying which limit.
 """
 
 from __future__ import annotations
@@ -60,13 +59,17 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from lxml import etree, html
+from lxml import etree
 
 from sparklearn.codebook import Codebook, codebook_table, lookup_codes
 from sparklearn.exceptions import InputError
-from sparklearn.frames import require_columns
-from sparklearn.ingest.problems import Checked, problems_frame, split_rejected
-from sparklearn.ingest.spreadsheets import read_table
+from sparklearn.ingest.archives import (
+    MAX_UNCOMPRESSED,
+    open_archive,
+    parse_xml,
+    read_member,
+)
+from sparklearn.ingest.problems import problems_frame
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 
@@ -78,38 +81,23 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:sparklearn:refi-qda")
 
 
-#: Columns of a codings table, in order (the data contract).
-CODING_COLUMNS = ["country", "session_id", "segment_id", "code_id", "coder", "memo", "source_file", "source_row"]
-
-
+#: Columns of :attr:`QdpxProject.codes`, in order.
 CODE_COLUMNS = ["guid", "code_id", "name", "parent_guid", "path", "depth", "color", "description", "is_codable"]
 
 
+#: Columns of :attr:`QdpxProject.sources`, in order.
 SOURCE_COLUMNS = ["guid", "name", "path_in_zip", "text", "n_chars"]
 
 
+#: Columns of :attr:`QdpxProject.selections`, in order (``rejected`` adds ``problem``).
 SELECTION_COLUMNS = ["ordinal", "line", "selection_guid", "source_guid", "source_name", "start", "end",
                      "code_guid", "code_name", "coder", "created", "memo"]
-
-
-_SEGMENT_COLUMNS = ["segment_id", "session_id", "start", "end", "text"]
 
 
 _GUID = re.compile(r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?")
 
 
 _ID_ATTRIBUTES = ("guid", "targetGUID", "creatingUser", "modifyingUser", "creatingUserGUID", "modifyingUserGUID")
-
-
-_DOC_SUFFIX = re.compile(r"\.(md|markdown|txt|text|docx?|odt|rtf|pdf|html?|qdpx)$", re.IGNORECASE)
-
-
-# A speaker label at the start of a line of session Markdown ("**GH-P04 [fr]:**"),
-# which is not part of any segment's text, so a highlight spanning turns still matches.
-_SPEAKER_LABEL = re.compile(r"^\s*\*{0,2}[\w-]+(?:\s*\[[A-Za-z-]+\])?:\*{0,2}\s*", re.MULTILINE)
-
-
-_HTML_TAG = re.compile(r"<[A-Za-z/][^>]*>")
 
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -153,8 +141,9 @@ class QdpxProject:
         or name matches, else NA), name, parent_guid, path (names joined by ``/``),
         depth, color, description, is_codable.
     sources
-        guid, name, path_in_zip (or the file on disk for ``relative://``, ``""`` for
-        inline text), text (BOM removed, LF line ends), n_chars.
+        guid, name, path_in_zip (``""`` for inline text; the ``plainTextPath`` as
+        written when the text is not in the archive), text (BOM removed, LF line ends;
+        missing when not in the archive), n_chars.
     selections
         One row per ``Coding`` of a ``PlainTextSelection`` (a ``Coding`` directly on a
         source covers the whole text): ordinal (1-based, document order, counting
@@ -210,33 +199,14 @@ def _text_of(element: etree._Element | None) -> str:
     return "" if element is None else "".join(element.itertext()).strip()
 
 
+_EXPORT_FIX = "export the project from the QDA tool as a REFI-QDA project (.qdpx), which is a zip file"
+
+
 def _open_zip(path: Path) -> zipfile.ZipFile:
-    if not path.is_file():
-        raise InputError("file not found", file=path, fix="check the path")
-    if path.stat().st_size == 0:
+    if path.is_file() and path.stat().st_size == 0:
         raise InputError("the file is empty", file=path,
                          fix="export the project again from the QDA tool (File > Export > REFI-QDA project)")
-    fix = "export the project from the QDA tool as a REFI-QDA project (.qdpx), which is a zip file"
-    if not zipfile.is_zipfile(path):
-        raise InputError("is not a .qdpx (zip) file", file=path, fix=fix)
-    try:
-        return zipfile.ZipFile(path)
-    except zipfile.BadZipFile as err:
-        raise InputError(f"is not a .qdpx (zip) file: {err}", file=path, fix=fix) from err
-
-
-def _parse_xml(data: bytes, *, file: Path, member: str, fix: str) -> etree._Element:
-    if not data.strip():
-        raise InputError(f"{member} is empty", file=file, fix=fix)
-    # No entities or network: a project file is data, never a reason to fetch anything.
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True,
-                             remove_pis=True)
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as err:
-        line, col = err.position
-        raise InputError(f"{member} is not well-formed XML at line {line}, column {col}: {err.msg}",
-                         file=file, row=line, fix=fix) from err
+    return open_archive(path, expected="a REFI-QDA project (.qdpx)", fix=_EXPORT_FIX)
 
 
 def _check_namespaces(root: etree._Element, *, expected: str, schema: str, file: Path, found: list[dict]) -> None:
@@ -280,6 +250,24 @@ def _check_ids(root: etree._Element, *, file: Path, found: list[dict]) -> None:
                f"{len(hits)} @{name} value(s) are not GUIDs", "nothing to do; they were read as plain ids")
 
 
+def _separate_sources(root: etree._Element, *, file: Path, found: list[dict]) -> None:
+    """Give each TextSource a GUID of its own: a repeated (or missing) one gets its place appended, with a warning.
+
+    Selections are tied to the source they sit in; two sources sharing a GUID would
+    otherwise pool their texts and selections.
+    """
+    seen: set[str | None] = set()
+    for number, source in enumerate(root.iterfind("Sources/TextSource"), start=1):
+        guid = _norm_id(source.get("guid"))
+        if guid in seen or not guid:
+            source.set("guid", f"{guid or 'no guid'} (source {number})")
+            _issue(found, file, source.sourceline, "TextSource/@guid", guid or "",
+                   "source has no GUID of its own" + (" (another source has the same)" if guid else ""),
+                   "nothing to do; it was read as a source of its own (export the project again if codings are "
+                   "missing)")
+        seen.add(guid)
+
+
 def _find_member(archive: zipfile.ZipFile, wanted: str) -> str | None:
     """Zip member by path, ignoring case (tools write ``sources/`` or ``Sources/``)."""
     wanted = wanted.lstrip("/").lower()
@@ -309,9 +297,14 @@ def _decode_text(data: bytes, *, file: Path, line: int, where: str, found: list[
     return text.replace("\r\n", "\n").replace("\r", "\n"), crlf
 
 
-def _source_text(source: etree._Element, archive: zipfile.ZipFile, *, qdpx: Path, base: str | None,
+def _source_text(source: etree._Element, archive: zipfile.ZipFile, *, qdpx: Path,
                  found: list[dict]) -> tuple[str | None, str, np.ndarray]:
-    """(text or None, where it was found, CRLF positions) of a TextSource or Note."""
+    """(text or None, where it was looked for, CRLF positions) of a TextSource or Note.
+
+    Only the archive is read: a ``relative://``, ``absolute://`` or ``file://`` path is
+    looked up inside the ``.qdpx`` (by its path, then its file name under ``sources/``),
+    never on disk, so a project from elsewhere cannot make sparklearn copy a local file.
+    """
     inline = source.find("PlainTextContent")
     if inline is not None:
         return (inline.text or "").lstrip("\ufeff"), "", np.array([], dtype=int)
@@ -319,30 +312,18 @@ def _source_text(source: etree._Element, archive: zipfile.ZipFile, *, qdpx: Path
     scheme, _, rest = location.partition("://")
     if not rest:
         scheme, rest = "internal", location
-    data, where = None, rest
-    if scheme.lower() == "internal" and rest:
-        member = _find_member(archive, rest)
-        if member is not None:
-            where, data = member, archive.read(member)
-            rule = "source texts are in 'Sources/' rather than 'sources/'"
-            if member.split("/")[0] == "Sources" and not any(f["rule"] == rule for f in found):
-                _issue(found, qdpx, source.sourceline, "plainTextPath", member, rule,
-                       "nothing to do; the folder was matched ignoring case")
-    elif scheme.lower() in {"relative", "absolute", "file"} and rest:
-        member = _find_member(archive, rest)
-        folders = [Path(base or qdpx.parent), qdpx.parent]
-        # A relative path may not climb out of the project's folders (a project is data from elsewhere).
-        candidates = ([f / rest for f in folders if (f / rest).resolve().is_relative_to(f.resolve())]
-                      if scheme.lower() == "relative" else [Path(rest)])
-        on_disk = next((p for p in candidates if p.is_file()), None)
-        if member is not None:
-            where, data = member, archive.read(member)
-        elif on_disk is not None:
-            where, data = str(on_disk), on_disk.read_bytes()
-    if data is None:
-        return None, where, np.array([], dtype=int)
-    text, crlf = _decode_text(data, file=qdpx, line=source.sourceline, where=where, found=found)
-    return text, where, crlf
+    member = _find_member(archive, rest) if rest else None
+    if member is None and rest and scheme.lower() != "internal":
+        member = _find_member(archive, PurePosixPath(rest.replace("\\", "/")).name)
+    if member is None:
+        return None, location, np.array([], dtype=int)
+    data = read_member(archive, member, file=qdpx)
+    rule = "source texts are in 'Sources/' rather than 'sources/'"
+    if member.split("/")[0] == "Sources" and not any(f["rule"] == rule for f in found):
+        _issue(found, qdpx, source.sourceline, "plainTextPath", member, rule,
+               "nothing to do; the folder was matched ignoring case")
+    text, crlf = _decode_text(data, file=qdpx, line=source.sourceline, where=member, found=found)
+    return text, member, crlf
 
 
 def _read_codes(codes_element: etree._Element | None, *, file: Path, found: list[dict]) -> pd.DataFrame:
@@ -566,12 +547,13 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
                              fix="export the project from the QDA tool as a REFI-QDA project (.qdpx)")
         member = min(members, key=len)
         fix = "export the project again from the QDA tool; if it persists, report the line to the tool's makers"
-        root = _parse_xml(archive.read(member), file=path, member=member, fix=fix)
+        root = parse_xml(read_member(archive, member, file=path), file=path, member=member, fix=fix)
         _check_namespaces(root, expected=PROJECT_NS, schema="Project.xsd", file=path, found=found)
         if root.tag != "Project":
             raise InputError(f"project.qde holds <{root.tag}>, not a REFI-QDA <Project>", file=path, row=1,
                              fix="export a REFI-QDA project (.qdpx); for a codebook alone use read_qdc")
         _check_ids(root, file=path, found=found)
+        _separate_sources(root, file=path, found=found)
 
         users = pd.DataFrame([{"guid": _norm_id(u.get("guid")),
                                "name": u.get("name") or u.get("id") or _norm_id(u.get("guid"))}
@@ -581,11 +563,10 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
         if codebook is not None and len(codes):
             codes["code_id"] = _code_ids(codes, codebook)["code_id"]
 
-        base = root.get("basePath")
         source_rows, crlf = [], {}
         for source in root.iterfind("Sources/TextSource"):
             guid = _norm_id(source.get("guid"))
-            text, where, crs = _source_text(source, archive, qdpx=path, base=base, found=found)
+            text, where, crs = _source_text(source, archive, qdpx=path, found=found)
             if len(crs):
                 crlf[guid] = crs
             source_rows.append({"guid": guid, "name": source.get("name") or guid, "path_in_zip": where,
@@ -597,7 +578,8 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
             "file": str(path), "row": missing["line"], "column": "TextSource/@plainTextPath",
             "value": missing["path_in_zip"],
             "rule": "text of source '" + missing["name"] + "' is missing from the project",
-            "fix": "export the project again with its sources (the .qdpx must hold sources/<GUID>.txt)",
+            "fix": "export the project again with its sources inside (the .qdpx must hold sources/<GUID>.txt); "
+                   "texts kept outside the project are not read",
             "severity": "error"}).to_dict("records"))
         others = [e for e in root.iterfind("Sources/*") if e.tag != "TextSource"]
         if others:
@@ -607,7 +589,7 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
 
         note_rows = []
         for note in root.iterfind("Notes/Note"):
-            text, _, _ = _source_text(note, archive, qdpx=path, base=base, found=found)
+            text, _, _ = _source_text(note, archive, qdpx=path, found=found)
             creator = _norm_id(note.get("creatingUser"))
             note_rows.append({"guid": _norm_id(note.get("guid")), "name": note.get("name"), "text": text or "",
                               "coder": user_names.get(creator, creator),
@@ -666,251 +648,6 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
     )
 
 
-def _document_key(names: pd.Series) -> pd.Series:
-    """Matching key for a document or session name: no folder, no file extension, case folded."""
-    stem = names.astype("string").str.strip().str.rsplit("/", n=1).str[-1].str.replace(_DOC_SUFFIX, "", regex=True)
-    return stem.str.casefold()
-
-
-def _match_sessions(names: pd.Series, session_ids: pd.Series) -> pd.Series:
-    """Session id of each document name (NA when none matches)."""
-    ids = pd.Series(pd.unique(session_ids.astype("string")))
-    return _document_key(names).map(pd.Series(ids.array, index=_document_key(ids).array)).astype("string")
-
-
-def _pseudonymised_offsets(segments: pd.DataFrame) -> pd.DataFrame:
-    """Offsets of each segment once every turn's span is replaced by the segment's text.
-
-    Segments are turns with offsets into the session file, while their ``text`` may be
-    pseudonymised (another length); :func:`write_qdpx` writes that text, so later
-    turns move by the lengths changed before them. Returns ``export_start``,
-    ``export_end`` indexed like ``segments``.
-    """
-    ordered = segments.sort_values(["session_id", "start"], kind="stable")
-    length = ordered["text"].str.len().astype("int64")
-    delta = length - (ordered["end"] - ordered["start"])
-    shift = delta.groupby(ordered["session_id"], sort=False).cumsum() - delta
-    start = ordered["start"] + shift
-    return pd.DataFrame({"export_start": start, "export_end": start + length}).reindex(segments.index)
-
-
-def _segments_in_sources(segments: pd.DataFrame, sources: pd.DataFrame, *, file: Path,
-                         found: list[dict]) -> pd.DataFrame:
-    """Where each segment lies in each matched source: source_guid, segment_id, seg_start, seg_end.
-
-    Takes the session offsets, or the export offsets when they fit the source text better
-    (a project sparklearn wrote from pseudonymised segments).
-    """
-    placed = segments.join(_pseudonymised_offsets(segments))
-    out = []
-    for source in sources.itertuples():
-        turns = placed.loc[placed["session_id"] == source.session_id]
-        # Comparing texts at both candidate offsets is per segment by nature (string slices).
-        fits = {prefix: sum(source.text[s:e] == t for s, e, t in zip(turns[f"{prefix}start"], turns[f"{prefix}end"],
-                                                                      turns["text"]))
-                for prefix in ("", "export_")}
-        prefix = "export_" if fits["export_"] > fits[""] else ""
-        if fits[prefix] < len(turns):
-            _issue(found, file, None, "TextSource", source.name,
-                   f"{len(turns) - fits[prefix]} of {len(turns)} turns of session {source.session_id} differ from "
-                   f"source '{source.name}' at their offsets",
-                   "expected where names were pseudonymised; otherwise the source was edited after export or is "
-                   "another version of the session: check its codings")
-        out.append(pd.DataFrame({"source_guid": source.guid, "segment_id": turns["segment_id"].to_numpy(),
-                                 "seg_start": turns[f"{prefix}start"].to_numpy(dtype="int64"),
-                                 "seg_end": turns[f"{prefix}end"].to_numpy(dtype="int64")}))
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(
-        columns=["source_guid", "segment_id", "seg_start", "seg_end"])
-
-
-def _collapse_duplicates(codings: pd.DataFrame, *, found: list[dict]) -> pd.DataFrame:
-    """One coding per (segment, code, coder): memos joined, the first entry kept, a warning per repeat.
-
-    ``codings`` carries ``problem_row``, the row reported for a repeat.
-    """
-    key = ["segment_id", "code_id", "coder"]
-    codings = codings.sort_values([*key, "source_row"], kind="stable")
-    dup = codings.duplicated(key)
-    repeats = codings.loc[dup]
-    first = codings.groupby(key, sort=False)["source_row"].transform("first")[dup].astype(str)
-    found.extend(pd.DataFrame({
-        "file": repeats["source_file"], "row": repeats["problem_row"], "column": "code", "value": repeats["code_id"],
-        "rule": ("codes " + repeats["segment_id"] + " with " + repeats["code_id"] + " for coder "
-                 + repeats["coder"].astype(str) + " again (as entry " + first + ")"),
-        "fix": "nothing to do; the segment is counted once", "severity": "warning"}).to_dict("records"))
-    memo = codings.groupby(key, sort=False)["memo"].agg(lambda m: "\n\n".join(dict.fromkeys(t for t in m if t)))
-    return codings.loc[~dup].drop(columns="memo").merge(memo.rename("memo").reset_index(), on=key)
-
-
-def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codebook: Codebook,
-                          country: str) -> Checked:
-    """Turn a project's coded selections into codings of sparklearn segments.
-
-    Parameters
-    ----------
-    project
-        From :func:`read_qdpx`.
-    segments
-        The country's segments (segment_id, session_id, start, end, text), as read by
-        :func:`sparklearn.ingest.sessions.read_sessions` (pseudonymised or not).
-    codebook
-        Codes are matched by sparklearn's GUID, else by name (a codebook id or label,
-        ignoring case); near misses are suggested.
-    country
-        Country slug written in the ``country`` column.
-
-    Returns
-    -------
-    Checked
-        ``accepted``: codings with :data:`CODING_COLUMNS` (source_file is the
-        ``.qdpx``, source_row the selection's ``ordinal``), one per (segment, code,
-        coder), sorted; ``rejected``: selections that gave no coding (the project's
-        rejected ones too) with ``problem``; ``problems``: the project's plus the
-        mapping's (``row`` = line in ``project.qde``).
-    """
-    require_columns(segments, _SEGMENT_COLUMNS, "segments")
-    found: list[dict] = []
-    sources = project.sources.assign(session_id=_match_sessions(project.sources["name"], segments["session_id"]))
-    matched = sources.loc[sources["session_id"].notna() & sources["text"].notna()]
-    positions = _segments_in_sources(segments, matched, file=project.path, found=found)
-
-    selections = project.selections.assign(session_id=project.selections["source_guid"].map(
-        sources.set_index("guid")["session_id"]))
-    pairs = selections[["ordinal", "source_guid", "start", "end"]].merge(positions, on="source_guid")
-    overlap = pairs.loc[(pairs["start"].to_numpy() < pairs["seg_end"].to_numpy())
-                        & (pairs["seg_start"].to_numpy() < pairs["end"].to_numpy())]
-
-    codes = project.codes.drop_duplicates("guid").reset_index(drop=True)
-    looked = _code_ids(codes, codebook).set_index(codes["guid"])
-    selections["code_id"] = selections["code_guid"].map(looked["code_id"])
-    selections["suggestion"] = selections["code_guid"].map(looked["suggestion"])
-    suggestion = " (did you mean '" + selections["suggestion"].astype("string") + "'?)"
-    checks = [
-        (selections["session_id"].isna(), "TextSource/@name", "source_name",
-         f"source is not a session of {country}",
-         "name the document in the QDA tool after its session id (e.g. GH-S01) or session file (GH-S01.md)"),
-        (selections["session_id"].notna() & ~selections["ordinal"].isin(overlap["ordinal"]),
-         "PlainTextSelection", "span", "selection covers no speaker turn (only a title, header or blank lines)",
-         "code the speakers' turns in the QDA tool, not the session header"),
-        (selections["code_id"].isna(), "CodeRef/@targetGUID", "code_name", "code is not in the codebook",
-         "rename the code in the QDA tool to a codebook id or label, or add it to codebook.yaml"
-         + suggestion.fillna("")),
-    ]
-    kept, rejected, problems = _split(selections.assign(span=selections["start"].astype(str) + "-"
-                                                        + selections["end"].astype(str)),
-                                      checks, file=project.path, row="line")
-    codings = kept.merge(overlap[["ordinal", "segment_id"]], on="ordinal").assign(
-        country=country, source_file=str(project.path), source_row=lambda t: t["ordinal"],
-        problem_row=lambda t: t["line"])
-    codings = _collapse_duplicates(codings, found=found)
-    codings = codings.sort_values(["session_id", "segment_id", "code_id", "coder"], kind="stable")
-    rejected = pd.concat([project.rejected, rejected.drop(columns=["session_id", "code_id", "suggestion", "span"])],
-                         ignore_index=True)
-    problems = pd.concat([project.problems, problems_frame(found), problems], ignore_index=True)
-    return Checked(codings[CODING_COLUMNS].reset_index(drop=True), rejected, problems)
-
-
-# --------------------------------------------------------------------------- Taguette
-
-
-def _search_key(text: pd.Series) -> pd.Series:
-    """Text as compared for Taguette: no Markdown asterisks (Taguette shows rendered text), single spaces."""
-    return text.astype("string").str.replace("*", "", regex=False).str.replace(r"\s+", " ", regex=True).str.strip()
-
-
-def read_taguette_highlights(path: str | Path, *, segments: pd.DataFrame, codebook: Codebook, country: str,
-                             coder: str = "taguette") -> Checked:
-    """Codings from a Taguette highlights export (CSV or XLSX: id, document, tag, content).
-
-    Each highlight's ``content`` is looked up in the turns of its document's session
-    (document name = session id or session file name): the content is split into lines,
-    speaker labels are dropped, and each line is searched as an exact substring of a
-    turn's text, comparing with Markdown asterisks removed and whitespace collapsed. A
-    highlight spanning turns codes each turn it covers; a line found in several turns
-    codes the first and adds a warning. Tags may be codebook ids, labels, or
-    Taguette paths ``group/tag`` (the last part is tried when the whole is unknown).
-
-    Parameters
-    ----------
-    path
-        The export, read with :func:`sparklearn.ingest.spreadsheets.read_table`.
-    segments
-        The country's segments (segment_id, session_id, start, end, text).
-    codebook, country
-        To check tags, and for the ``country`` column.
-    coder
-        Taguette's export does not say who highlighted; this is written as the coder.
-
-    Returns
-    -------
-    Checked
-        ``accepted``: codings with :data:`CODING_COLUMNS` (source_row = the sheet's
-        row); ``rejected``: highlights that gave no coding, as read, with ``problem``;
-        ``problems`` (rows as the spreadsheet numbers them).
-    """
-    require_columns(segments, _SEGMENT_COLUMNS, "segments")
-    path = Path(path)
-    table = read_table(path)
-    missing = [c for c in ("document", "tag", "content") if c not in table.columns]
-    if missing:
-        header = int(table["source_row"].min()) - 1 if len(table) else 1
-        raise InputError(f"is not a Taguette highlights export: it has no column '{missing[0]}'", file=path,
-                         row=header, column=missing[0],
-                         fix="export the highlights from Taguette (columns id, document, tag, content)")
-    table["session_id"] = _match_sessions(table["document"], segments["session_id"])
-    tags = table["tag"].astype("string").str.strip()
-    looked = lookup_codes(tags, codebook)
-    retry = looked["code_id"].isna() & tags.str.contains("/", regex=False)
-    last = lookup_codes(tags[retry].str.rsplit("/", n=1).str[-1].str.strip(), codebook)
-    table["code_id"] = looked["code_id"].fillna(last["code_id"])
-    suggestion = last["suggestion"].reindex(table.index).fillna(looked["suggestion"])
-
-    content = table["content"].astype("string")
-    is_html = content.str.contains(_HTML_TAG, na=False)
-    content = content.mask(is_html, content[is_html].map(lambda c: html.fromstring(c).text_content()))
-    lines = (content.str.replace(_SPEAKER_LABEL, "\n", regex=True).str.split("\n")
-             .explode().pipe(_search_key))
-    lines = lines[lines.fillna("") != ""]
-    pieces = pd.DataFrame({"source_row": table.loc[lines.index, "source_row"].to_numpy(),
-                           "session_id": table.loc[lines.index, "session_id"].to_numpy(),
-                           "piece": lines.to_numpy()})
-    pieces["piece_no"] = np.arange(len(pieces))
-    turns = segments.sort_values(["session_id", "start"], kind="stable").assign(key=lambda s: _search_key(s["text"]))
-    candidates = pieces.merge(turns[["session_id", "segment_id", "key"]], on="session_id")
-    # Substring tests pair each line with each turn of its session; there is no vectorised "in" for pairs.
-    hits = candidates.loc[[p in t for p, t in zip(candidates["piece"], candidates["key"])]]
-    n_hits = hits.groupby("piece_no")["segment_id"].transform("size")
-    located = hits.drop_duplicates("piece_no")
-    ambiguous = located.loc[n_hits[located.index] > 1]
-    found = pd.DataFrame({
-        "file": str(path), "row": ambiguous["source_row"], "column": "content", "value": ambiguous["piece"],
-        "rule": ("text is found in " + n_hits[ambiguous.index].astype(str) + " turns; coded the first ("
-                 + ambiguous["segment_id"] + ")"),
-        "fix": "highlight a longer passage in Taguette if another turn was meant", "severity": "warning",
-    }).to_dict("records")
-
-    checks = [
-        (table["session_id"].isna(), "document", "document", f"document is not a session of {country}",
-         "name the document in Taguette after its session id (e.g. GH-S01) or session file (GH-S01.md)"),
-        (table["session_id"].notna() & ~table["source_row"].isin(located["source_row"]), "content", "content",
-         "highlighted text is not found in the session's turns",
-         "check the document is this session's current version; highlight within speakers' turns"),
-        (table["code_id"].isna(), "tag", "tag", "tag is not in the codebook",
-         "rename the tag in Taguette to a codebook id or label, or add it to codebook.yaml"
-         + (" (did you mean '" + suggestion.astype("string") + "'?)").fillna("")),
-    ]
-    kept, _, problems = _split(table, checks, file=path, row="source_row")
-    codings = (kept.drop(columns="session_id")
-               .merge(located[["source_row", "session_id", "segment_id"]], on="source_row")
-               .drop_duplicates(["source_row", "segment_id"])
-               .assign(country=country, coder=coder, memo="", problem_row=lambda t: t["source_row"]))
-    codings = _collapse_duplicates(codings, found=found)
-    problems = pd.concat([problems, problems_frame(found)], ignore_index=True)
-    checked = split_rejected(table.drop(columns=["session_id", "code_id"]), problems)
-    accepted = codings.sort_values(["session_id", "segment_id", "code_id"], kind="stable")
-    return Checked(accepted[CODING_COLUMNS].reset_index(drop=True), checked.rejected, problems)
-
-
 def read_qdc(path: str | Path, *, codebook: Codebook | None = None) -> pd.DataFrame:
     """Read a REFI-QDA codebook (``.qdc``): nested codes flattened, each with its parent.
 
@@ -937,7 +674,10 @@ def read_qdc(path: str | Path, *, codebook: Codebook | None = None) -> pd.DataFr
     if not path.is_file():
         raise InputError("file not found", file=path, fix="check the path")
     fix = "export the codebook again from the QDA tool (REFI-QDA codebook, .qdc)"
-    root = _parse_xml(path.read_bytes(), file=path, member=path.name, fix=fix)
+    if path.stat().st_size > MAX_UNCOMPRESSED:
+        raise InputError(f"the file is larger than the {MAX_UNCOMPRESSED // 2**20} MB sparklearn reads", file=path,
+                         fix=fix)
+    root = parse_xml(path.read_bytes(), file=path, member=path.name, fix=fix)
     found: list[dict] = []
     _check_namespaces(root, expected=CODEBOOK_NS, schema="Codebook.xsd", file=path, found=found)
     book = root if root.tag == "CodeBook" else root.find("CodeBook")

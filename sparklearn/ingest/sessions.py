@@ -1,5 +1,10 @@
-"""(from sessions.py)
-Reflection-session files -> a sessions table and a segments table.
+"""Reflection-session files -> a sessions table and a segments table.
+
+Stage: ingest. Sessions are the one raw input that is text rather than a sheet, and
+every coding points at one of their segments, so this reader fixes how text is cut
+into segments and how offsets are counted; codings, REFI-QDA projects and Taguette
+highlights are all placed on these segments. Names in the text are replaced later, by
+:mod:`sparklearn.ingest.privacy`, before anything is written.
 
 A session file is Markdown with YAML front matter (see ``data/raw/README.md``)::
 
@@ -49,15 +54,33 @@ What is checked
     line in the file as an editor numbers it, ``column`` the front-matter key (or
     ``turn`` / ``file``). Errors reject the whole session (it goes to ``rejected``
     and none of its segments is kept: a session with an unknown campaign or date
-    would put wrong numbers in every table downstream): empty file, not UTF-8, no or
-    invalid front matter, missing ``session_id``, ``date``, ``round`` or ``country``,
-    a date that is not YYYY-MM-DD, a round that is not a whole number >= 1, an
-    unknown country or campaign (when a registry is given), a country other than the
-    folder's (when ``country=`` is given), the same ``session_id`` in two files (both
-    rejected: codings could not tell them apart). Warnings keep the session: a
-    speaker not in the front-matter participants list, unattributed text read as a
-    note, no speaker turns, a missing title (the ``#`` heading is used), language,
-    facilitator or campaigns, a file name other than ``<session_id>.md``.
+    would put wrong numbers in every table downstream): empty file, not text (see
+    below), no or invalid front matter, front matter that breaks the YAML limits of
+    :mod:`sparklearn.textfiles` (aliases expanding too far, nesting too deep, a key
+    given twice), missing ``session_id``, ``date``, ``round`` or ``country``, a date
+    that is not YYYY-MM-DD or is in the future or before 1990
+    (:func:`~sparklearn.ingest.problems.implausible_dates`), a round that is not a whole
+    number >= 1, an unknown country or campaign (when a registry is given), a country
+    other than the folder's (when ``country=`` is given), the same ``session_id`` in
+    two files (both rejected: codings could not tell them apart). Warnings keep the
+    session: a speaker not in the front-matter participants list, unattributed text
+    read as a note, no speaker turns, a missing title (the ``#`` heading is used),
+    language, facilitator or campaigns, a file name other than ``<session_id>.md``, a
+    file read as Windows-1252, a folder named ``*.md``.
+
+Encodings
+    Files are read by :func:`sparklearn.ingest.text.read_text_file`: UTF-8 (with or
+    without a byte-order mark), UTF-16 with a byte-order mark, else Windows-1252 with a
+    warning; bytes that are none of these reject the file with the line of the first
+    unreadable byte. :func:`session_text` reads the same way, so offsets agree.
+
+Privacy
+    Problems never quote the session's prose: text before the first speaker tag (a
+    note) and the first line of a file without front matter are reported by line, with
+    the value ``(text withheld)`` or empty, because notes name people and problems are
+    printed and land in reports. Registered names in titles and roles are replaced by
+    :mod:`sparklearn.prepare`, which knows the register; ``key_lines`` tells it the
+    line of each front-matter key.
 """
 
 from __future__ import annotations
@@ -73,7 +96,9 @@ import yaml
 
 from sparklearn.countries import Registry
 from sparklearn.exceptions import InputError
-from sparklearn.ingest.problems import problems_frame
+from sparklearn.ingest.problems import date_fix, implausible_dates, problems_frame
+from sparklearn.ingest.text import DecodedText, read_text_file
+from sparklearn.textfiles import yaml_problems
 
 #: Columns of the sessions table, in order (the data contract).
 SESSION_COLUMNS = ["session_id", "country", "campaign_ids", "date", "round", "title", "facilitator_role",
@@ -92,23 +117,32 @@ _LANG = r"\[(?P<{name}>[A-Za-z]{{2,3}}(?:-[A-Za-z]{{2,4}})?)\]"
 
 
 # A turn's first line: **ID:** or **ID**: with an optional [xx] tag inside the bold or
-# at the start of the text. The speaker id cannot hold '*', ':' or '[' .
+# at the start of the text. The speaker id cannot hold '*', ':' or '[', and neither starts
+# nor ends with a space: the spaces around it belong to the pattern's [ \t]*, never to
+# both, which keeps matching linear on a line of many spaces (it once took minutes).
 _TURN = re.compile(
-    r"^\*\*[ \t]*(?P<speaker>[^*:\[\n]+?)[ \t]*(?:" + _LANG.format(name="tag") + r"[ \t]*)?(?::\*\*|\*\*[ \t]*:)"
-    r"[ \t]*(?:" + _LANG.format(name="lead") + r"[ \t]*)?",
+    r"^\*\*[ \t]*(?P<speaker>[^*:\[\n \t](?:[^*:\[\n]*[^*:\[\n \t])?)[ \t]*(?:" + _LANG.format(name="tag")
+    + r"[ \t]*)?(?::\*\*|\*\*[ \t]*:)[ \t]*(?:" + _LANG.format(name="lead") + r"[ \t]*)?",
     re.MULTILINE,
 )
 
 
-_HEADING = re.compile(r"^#{1,6}(?:[ \t]+(?P<heading>.*?))?[ \t]*#*[ \t]*$", re.MULTILINE)
+# A heading line; its closing #s are stripped in Python (:func:`_heading_text`), since a
+# pattern for them would backtrack over every run of spaces in the line.
+_HEADING = re.compile(r"^#{1,6}(?:[ \t]+(?P<heading>[^\n]*)|#*[ \t]*)$", re.MULTILINE)
+
+
+def _heading_text(match: re.Match | None) -> str:
+    """A heading's text without its closing #s and the spaces around it."""
+    return (match.group("heading") or "").rstrip(" \t").rstrip("#").strip() if match else ""
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class _Loader(yaml.SafeLoader):
-    """``yaml.safe_load`` without implicit dates: a date like 2020-13-45 must reach our
-    check as text (PyYAML would raise a bare ValueError), and every date is checked the same way."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's safe loader (libyaml's when there) without implicit dates: a date like 2020-13-45
+    must reach our check as text, and every date is checked the same way."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -126,36 +160,42 @@ class SessionsRead:
     :data:`~sparklearn.ingest.problems.PROBLEM_COLUMNS`; ``rejected`` has one row per
     session file left out because of an error: :data:`SESSION_COLUMNS` as read (text)
     plus ``problem`` (the rules broken, ``"; "``-joined). Files read = ``n_read`` =
-    sessions + rejected.
+    sessions + rejected. ``key_lines`` says where each front-matter key is (file, key,
+    line), so that a later step can point at the line of a value it changes.
     """
 
     sessions: pd.DataFrame
     segments: pd.DataFrame
     problems: pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=lambda: _empty_rejected())
+    key_lines: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["file", "key", "line"]))
 
     @property
     def n_read(self) -> int:
         return len(self.sessions) + len(self.rejected)
+
+    @staticmethod
+    def empty(problems: pd.DataFrame | None = None) -> SessionsRead:
+        """No sessions (typed empty tables), with ``problems`` saying why."""
+        sessions, segments = _frames([], [])
+        return SessionsRead(sessions, segments, problems_frame() if problems is None else problems)
 
 
 def _empty_rejected() -> pd.DataFrame:
     return pd.DataFrame(columns=[*SESSION_COLUMNS, "problem"], dtype="string")
 
 
-def _decode(data: bytes, path: Path) -> str:
-    """Bytes -> text as offsets count it (no BOM, LF line ends); raises InputError if not UTF-8."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise InputError(f"is not UTF-8 text (byte {err.start} on line {line} cannot be read)", file=path,
-                         row=line, fix="open it in a text editor and save as UTF-8") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def _decode(path: Path) -> tuple[str, DecodedText]:
+    """The text as offsets count it (no BOM, LF line ends) and how it was read; InputError if not text."""
+    decoded = read_text_file(path, what="the session file")
+    return decoded.text.replace("\r\n", "\n").replace("\r", "\n"), decoded
 
 
 def session_text(path: str | Path) -> str:
     """A session file's text as segment offsets count it: no byte-order mark, LF line ends.
+
+    The file is read as :func:`read_sessions` reads it (UTF-8, UTF-16 with a byte-order
+    mark, else Windows-1252), so offsets agree whatever the encoding.
 
     Examples
     --------
@@ -168,7 +208,7 @@ def session_text(path: str | Path) -> str:
     path = Path(path)
     if not path.is_file():
         raise InputError("session file not found", file=path, fix="check the path and the --data folder")
-    return _decode(path.read_bytes(), path)
+    return _decode(path)[0]
 
 
 def _line_of(text: str, pos: int) -> int:
@@ -186,6 +226,7 @@ class _Problems:
 
     def __init__(self, file: str) -> None:
         self.file, self.records = file, []
+        self.key_lines: dict[str, int] = {}
 
     def add(self, row: int | None, column: str, value: object, rule: str, fix: str,
             severity: str = "error") -> None:
@@ -254,6 +295,9 @@ def _check_front(meta: dict, lines: dict[str, int], heading: str, path: Path, fo
     if row["date"] is None:
         found.add(where("date"), "date", _text(meta.get("date")), "date must be a real date written YYYY-MM-DD",
                   "write the session's date as YYYY-MM-DD, e.g. date: 2020-12-02")
+    elif implausible_dates(pd.Series([row["date"]])).iloc[0]:
+        found.add(where("date"), "date", row["date"].date().isoformat(), "session dated in the future or before 1990",
+                  date_fix())
     row["round"] = _parse_round(meta.get("round"))
     if row["round"] is None:
         found.add(where("round"), "round", _text(meta.get("round")), "round must be a whole number >= 1",
@@ -326,7 +370,8 @@ def _segments(text: str, body_start: int, session: dict, roles: Mapping[str, str
                 continue
             note += 1
             start = begin + lead
-            found.add(_line_of(text, start), "turn", stripped.strip()[:40],
+            # The note itself is not quoted: text nobody is tagged for is where names slip in.
+            found.add(_line_of(text, start), "turn", "(text withheld)",
                       "text with no speaker tag before any turn is read as a note (speaker left blank)",
                       "if someone said it, start the paragraph with **<participant_id>:**", "warning")
             out.append({"segment_id": f"{sid}-N{note:03d}", "turn": 0, "speaker": "", "speaker_role": "note",
@@ -349,42 +394,70 @@ def _segments(text: str, body_start: int, session: dict, roles: Mapping[str, str
     return out
 
 
-def _read_one(path: Path, *, registry: Registry | None, country: str | None) -> tuple[dict, list[dict], _Problems]:
-    """One file -> (sessions row, segment rows, problems); a row with errors is rejected by the caller."""
-    found = _Problems(str(path))
-    row: dict = {"session_id": path.stem, "source_file": str(path)}
-    data = path.read_bytes()
-    if not data.strip().lstrip(b"\xef\xbb\xbf").strip():
-        found.add(None, "file", "", "session file is empty", "write the session notes into it, or delete it")
-        return row, [], found
+def _front_matter(block: str, found: _Problems) -> object:
+    """The front matter's YAML as Python values, or None with a problem at its line.
+
+    Refused like any YAML sparklearn reads (:mod:`sparklearn.textfiles`): aliases that
+    expand past its limit, nesting too deep, a key given twice; the line is the file's.
+    """
+    # The block starts on the file's line 2: one empty line before it makes every line
+    # number the YAML parser reports (and quotes in its messages) the file's own.
+    loader = _Loader("\n" + block)
     try:
-        text = _decode(data, path)
-    except InputError as err:
-        found.add(err.row, "file", "", err.message, "open it in a text editor and save as UTF-8")
-        return row, [], found
-    head = _FRONT_MATTER.match(text)
-    if head is None:
-        found.add(1, "file", text.split("\n", 1)[0][:40], "no YAML front matter at the top of the file",
-                  "start the file with a line '---', the session's keys (session_id, date, ...), then '---'")
-        return row, [], found
-    try:
-        meta = yaml.load(head.group("yaml"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        trouble = yaml_problems(root, loader)
+        for problem in trouble:
+            found.add(problem.line, problem.column or "file",
+                      "" if problem.value is None else problem.value, f"front matter: {problem.message}",
+                      problem.fix)
+        return None if trouble else loader.construct_document(root)
     except yaml.YAMLError as err:
         # The context mark is where the broken construct began (an unclosed bracket or quote);
         # the problem mark is often the end of the front matter, which helps nobody.
         mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
-        line = 2 + mark.line if mark is not None else 1
-        found.add(line, "file", "", f"front matter is not valid YAML ({getattr(err, 'problem', 'unreadable')})",
+        line = 1 + mark.line if mark is not None else 1
+        found.add(line, "file", "", f"front matter is not valid YAML ({getattr(err, 'problem', None) or 'unreadable'})",
                   "check that line: 'key: value', quote values holding ':' or '#'")
+        return None
+    finally:
+        loader.dispose()
+
+
+def _read_one(path: Path, *, registry: Registry | None, country: str | None) -> tuple[dict, list[dict], _Problems]:
+    """One file -> (sessions row, segment rows, problems); a row with errors is rejected by the caller."""
+    found = _Problems(str(path))
+    row: dict = {"session_id": path.stem, "source_file": str(path)}
+    try:
+        text, decoded = _decode(path)
+    except InputError as err:
+        found.add(err.row, "file", "", err.message, err.fix or "open it in a text editor and save it as UTF-8")
+        return row, [], found
+    if not text.strip():
+        found.add(None, "file", "", "session file is empty", "write the session notes into it, or delete it")
+        return row, [], found
+    if decoded.fell_back:
+        found.add(None, "file", "", "not UTF-8: read as Windows-1252", "check accented letters; save the file as "
+                  "UTF-8 next time (offsets of codings made in other tools count characters of the UTF-8 text)",
+                  "warning")
+    head = _FRONT_MATTER.match(text)
+    if head is None:
+        # The first line is not quoted: it may be a line of the notes, and notes name people.
+        found.add(1, "file", "", "no YAML front matter at the top of the file",
+                  "start the file with a line '---', the session's keys (session_id, date, ...), then '---'")
+        return row, [], found
+    meta = _front_matter(head.group("yaml"), found)
+    if found.errors:
         return row, [], found
     if not isinstance(meta, dict):
         found.add(1, "file", "", "front matter is not a list of 'key: value' lines",
                   "write the front matter as 'key: value' lines between two '---' lines")
         return row, [], found
-    lines = _key_lines(head.group("yaml"), 2)
+    lines = found.key_lines = _key_lines(head.group("yaml"), 2)
     body_start = head.end()
     title = _HEADING.search(text, body_start)
-    row = _check_front(meta, lines, (title.group("heading") or "").strip() if title else "", path, found,
+    row = _check_front(meta, lines, _heading_text(title), path, found,
                        registry=registry, country=country)
     roles = _participants(meta.get("participants"), lines.get("participants", 1), found)
     row["n_participants"] = len(roles)
@@ -432,7 +505,9 @@ def _read_files(files: list[Path], *, registry: Registry | None, country: str | 
     rejected = pd.DataFrame([_rejected_row(r, f.errors) for r, _, f in read if f.errors],
                             columns=[*SESSION_COLUMNS, "problem"], dtype="string")
     problems = problems_frame([rec for f in found for rec in f.records])
-    return SessionsRead(sessions, segments, problems, rejected if len(rejected) else _empty_rejected())
+    key_lines = pd.DataFrame([(f.file, k, n) for f in found for k, n in f.key_lines.items()],
+                             columns=["file", "key", "line"])
+    return SessionsRead(sessions, segments, problems, rejected if len(rejected) else _empty_rejected(), key_lines)
 
 
 def read_session_file(path: str | Path, *, registry: Registry | None = None,
@@ -441,8 +516,8 @@ def read_session_file(path: str | Path, *, registry: Registry | None = None,
 
     Examples
     --------
-    >>> from sparklearn.config import DEMO_DATA
-    >>> f = DEMO_DATA / "kenya" / "sessions" / "KE-S01.md"
+    >>> from sparklearn.config import resolve_paths
+    >>> f = resolve_paths().raw / "kenya" / "sessions" / "KE-S01.md"
     >>> r = read_session_file(f)
     >>> r.sessions[["session_id", "round", "n_participants"]].values.tolist()
     [['KE-S01', 1, 6]]
@@ -491,8 +566,8 @@ def read_sessions(folder: str | Path, *, registry: Registry | None = None,
 
     Examples
     --------
-    >>> from sparklearn.config import DEMO_DATA
-    >>> r = read_sessions(DEMO_DATA / "indonesia" / "sessions")
+    >>> from sparklearn.config import resolve_paths
+    >>> r = read_sessions(resolve_paths().raw / "indonesia" / "sessions")
     >>> len(r.sessions), len(r.rejected), r.segments["language"].value_counts().sort_index().to_dict()
     (13, 0, {'en': 28, 'id': 171})
     """
@@ -502,9 +577,15 @@ def read_sessions(folder: str | Path, *, registry: Registry | None = None,
                          fix="create it and put one <session_id>.md file per reflection session in it")
     files = sorted(p for p in folder.glob("*.md") if p.is_file())
     result = _read_files(files, registry=registry, country=country)
+    others = [{"file": str(p), "row": None, "column": "file", "value": p.name, "severity": "warning",
+               "rule": "a folder named like a session file is not read",
+               "fix": "move the session files out of it into the sessions folder, or rename it"}
+              for p in sorted(folder.glob("*.md")) if not p.is_file()]
     if not files:
-        none = problems_frame([{"file": str(folder), "row": None, "column": "file", "value": "",
-                                "rule": "no session files (*.md) in the folder", "severity": "warning",
-                                "fix": "add the reflection sessions as <session_id>.md files"}])
-        return SessionsRead(result.sessions, result.segments, none, result.rejected)
+        others.append({"file": str(folder), "row": None, "column": "file", "value": "",
+                       "rule": "no session files (*.md) in the folder", "severity": "warning",
+                       "fix": "add the reflection sessions as <session_id>.md files"})
+    if others:
+        problems = pd.concat([result.problems, problems_frame(others)], ignore_index=True)
+        return SessionsRead(result.sessions, result.segments, problems, result.rejected, result.key_lines)
     return result

@@ -1,25 +1,48 @@
-"""(from tables.py)
-Reading the spreadsheets users keep (CSV and Excel), with row numbers as they see them.
+"""Reading the spreadsheets users keep (CSV and Excel), with row numbers as they see them.
 
-Every reader in sparklearn goes through :func:`read_table` so that row numbers in
-problem reports match what a research lead sees in Excel: the header is row 1
-(after any leading comment lines, which are counted), the first data row is row 2.
-Headers are normalised to snake_case so renamed-by-case or reordered columns still
-match; blank rows are skipped and counted, never silently.
+Stage: ingest (the lowest step: every reader of a user's sheet builds on it). Every
+reader in sparklearn goes through :func:`read_table` (or, for a harvest's cells,
+:func:`open_workbook`) so that row numbers in problem reports match what a research
+lead sees in Excel: the header is row 1 (after any leading comment lines, which are
+counted), the first data row is row 2. Headers are normalised to snake_case
+(:func:`normalise_header`) so renamed-by-case or reordered columns still match; blank
+rows are skipped and counted, never silently.
+
+What a file may be
+    CSV is read by :func:`sparklearn.ingest.text.read_text_file`: UTF-8 with or without
+    a byte-order mark, UTF-16 with one (Excel's "Unicode Text"), else Windows-1252 (what
+    Excel on Windows saves as "CSV"), which ``frame.attrs["fell_back"]`` reports so that
+    the reader can warn about accents. A workbook is opened only after
+    :func:`sparklearn.ingest.archives.open_archive` has checked it is a zip within the
+    limits, so an empty, encrypted, truncated or old ``.xls`` workbook, or a CSV file
+    saved with an ``.xlsx`` name, gets a message saying which, never a traceback.
 """
 
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 
 from sparklearn.exceptions import InputError
+from sparklearn.ingest.archives import open_archive
+from sparklearn.ingest.text import MAX_WORKBOOK_BYTES, check_size, read_text_file
 
-#: Encodings tried in order for CSV files. ``utf-8-sig`` also strips a byte-order
-#: mark; cp1252 is what Excel on Windows writes for "CSV (Comma delimited)".
-CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+#: Column names sparklearn adds to every table read; a sheet may not use them itself.
+SOURCE_COLUMNS = ("source_file", "source_row")
+
+
+_WORKBOOK = "an Excel workbook (.xlsx)"
+
+
+_RESAVE = "open it in Excel and save it again as an Excel Workbook (.xlsx)"
+
+
+_CSV_NAMED_XLSX = "if it is a CSV file, rename it to .csv; otherwise open it in Excel and save it as .xlsx"
 
 
 def normalise_header(name: object) -> str:
@@ -47,67 +70,122 @@ def _leading_comment_lines(text: str) -> int:
     return n
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError("the file is empty", file=path, fix="export the sheet again with its header row")
-    for encoding in CSV_ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise InputError("the file is not UTF-8 or Windows-1252 text", file=path,
-                         fix="save it from Excel as 'CSV UTF-8'")
+def _read_csv(path: Path, what: str) -> tuple[pd.DataFrame, int, bool]:
+    decoded = read_text_file(path, what=what)
+    text = decoded.text
+    if not text.strip():
+        raise InputError(f"{what} is empty", file=path, fix="export the sheet again with its header row")
     skip = _leading_comment_lines(text)
-    from io import StringIO
-
     try:
         frame = pd.read_csv(
             StringIO(text), skiprows=skip, dtype=str, keep_default_na=False,
             skip_blank_lines=False,
         )
     except pd.errors.ParserError as err:
-        raise InputError(f"cannot be read as CSV: {err}", file=path,
-                         fix="check for unbalanced quotes or a stray delimiter on that line") from err
-    except pd.errors.EmptyDataError as err:
+        raise _csv_error(str(err), path) from None
+    except pd.errors.EmptyDataError:
         raise InputError("the file has no header row", file=path,
-                         fix="add the header row the template starts with") from err
-    return frame, skip
+                         fix="add the header row the template starts with") from None
+    return frame, skip, decoded.fell_back
 
 
-def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, int]:
+def _csv_error(message: str, path: Path) -> InputError:
+    """pandas' tokenizer message in the user's words, at the line it names."""
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        line = int(quote.group(1)) + 1  # the tokenizer counts lines from 0
+        return InputError(f"a quoted cell that starts on line {line} is never closed", file=path, row=line,
+                          fix="close the quote (\") or remove it; a quote inside a cell is written twice (\"\")")
+    cells = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if cells:
+        want, line, got = map(int, cells.groups())
+        return InputError(f"line {line} has {got} cells but the header has {want}", file=path, row=line,
+                          fix="remove the stray delimiter, or put the cell that holds a comma in quotes")
+    return InputError(f"cannot be read as CSV: {message}", file=path,
+                      fix="check for unbalanced quotes or a stray delimiter")
+
+
+def open_workbook(path: str | Path, *, data_only: bool = True, read_only: bool = False):
+    """An openpyxl workbook, after checking the file is a workbook within the limits.
+
+    Parameters
+    ----------
+    path
+        An ``.xlsx`` or ``.xlsm`` file.
+    data_only
+        Cell values as Excel last saved them (formulas give their results).
+    read_only
+        openpyxl's streaming mode.
+
+    Returns
+    -------
+    openpyxl.Workbook
+        The caller closes it.
+
+    Raises
+    ------
+    InputError
+        Larger than :data:`~sparklearn.textfiles.MAX_WORKBOOK_BYTES`, empty, not a zip
+        (saying what it is instead: encrypted, old ``.xls``, a text file), damaged, over
+        an archive limit, or refused by openpyxl.
+    """
+    import openpyxl
+
+    path = Path(path)
+    check_size(path, what="the workbook", max_bytes=MAX_WORKBOOK_BYTES)
+    with open_archive(path, expected=_WORKBOOK, fix=_RESAVE, text_fix=_CSV_NAMED_XLSX):
+        pass
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except Exception as err:  # openpyxl raises several unrelated types for broken files
+        return openpyxl.load_workbook(path, data_only=data_only, read_only=read_only)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+        raise InputError(f"is damaged: a part of the workbook cannot be unpacked ({err})", file=path,
+                         fix="copy the file again from where it was saved, or open it in Excel and save it "
+                             "again") from None
+    except Exception as err:  # openpyxl raises many unrelated types for broken files  # noqa: BLE001
         raise InputError(f"cannot be opened as an Excel workbook ({type(err).__name__}: {err})",
-                         file=path, fix="open it in Excel and save it again as .xlsx") from err
-    if sheet is None:
-        sheet_name: str | int = 0
-    elif isinstance(sheet, str):
-        wanted = {normalise_header(s): s for s in book.sheet_names}
-        if normalise_header(sheet) not in wanted:
-            raise InputError(f"has no sheet named '{sheet}' (sheets: {', '.join(book.sheet_names)})",
-                             file=path, fix=f"rename the data sheet to '{sheet}'")
-        sheet_name = wanted[normalise_header(sheet)]
-    else:
-        sheet_name = sheet
-    frame = pd.read_excel(book, sheet_name=sheet_name, dtype=str, keep_default_na=False, na_filter=False)
-    return frame, 0
+                         file=path, fix=_RESAVE) from None
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, int, bool]:
+    book = open_workbook(path)
+    try:
+        if sheet is None:
+            sheet_name: str | int = 0
+        elif isinstance(sheet, str):
+            wanted = {normalise_header(s): s for s in book.sheetnames}
+            if normalise_header(sheet) not in wanted:
+                raise InputError(f"has no sheet named '{sheet}' (sheets: {', '.join(book.sheetnames)})",
+                                 file=path, fix=f"rename the data sheet to '{sheet}'")
+            sheet_name = wanted[normalise_header(sheet)]
+        else:
+            sheet_name = sheet
+        try:
+            frame = pd.read_excel(book, sheet_name=sheet_name, dtype=str, keep_default_na=False, na_filter=False,
+                                  engine="openpyxl")
+        except InputError:
+            raise
+        except Exception as err:  # a sheet openpyxl opened may still hold cells it cannot read  # noqa: BLE001
+            raise InputError(f"a sheet cannot be read ({type(err).__name__}: {err})", file=path,
+                             fix=_RESAVE) from None
+    finally:
+        book.close()
+    return frame, 0, False
+
+
+def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = "the sheet") -> pd.DataFrame:
     """Read a CSV or XLSX sheet as text columns plus where each row came from.
 
     Parameters
     ----------
     path
         A ``.csv`` or ``.xlsx`` file. CSVs may be UTF-8 (with or without a byte-order
-        mark) or Windows-1252, and may begin with ``#`` comment lines.
+        mark), UTF-16 with a byte-order mark, or Windows-1252, and may begin with ``#``
+        comment lines.
     sheet
         For workbooks, the sheet name (matched case-insensitively) or index; default
         the first sheet.
+    what
+        What the file is to the user (``"the participants register"``), for messages.
 
     Returns
     -------
@@ -115,7 +193,15 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
         The sheet's columns with snake_case names, all as strings (empty cells are
         ``""``), plus ``source_file`` and ``source_row`` (the row number the user
         sees in Excel or a text editor). Fully blank rows are left out; their count
-        is in ``frame.attrs["blank_rows"]``.
+        is in ``frame.attrs["blank_rows"]``, the header's row in
+        ``frame.attrs["header_row"]``. ``frame.attrs["fell_back"]`` is True when a CSV
+        was not UTF-8 and was read as Windows-1252 (accents may be wrong).
+
+    Raises
+    ------
+    InputError
+        The file is missing, a folder, empty, of another type, not text or not a
+        workbook (saying what it is), damaged, too large, or has two columns of one name.
 
     Examples
     --------
@@ -129,13 +215,16 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     1
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{what} is a folder, not a file", file=path,
+                         fix="move the folder out of the data folder, or give it a name without .csv/.xlsx")
     if not path.exists():
         raise InputError("file not found", file=path, fix="check the path and the --data folder")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame, skip = _read_csv(path)
+        frame, skip, fell_back = _read_csv(path, what)
     elif suffix in {".xlsx", ".xlsm"}:
-        frame, skip = _read_xlsx(path, sheet)
+        frame, skip, fell_back = _read_xlsx(path, sheet)
     else:
         raise InputError(f"unsupported file type '{suffix}'", file=path,
                          fix="save the sheet as .csv or .xlsx")
@@ -144,6 +233,10 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     if dupes:
         raise InputError("two columns have the same name", file=path, row=skip + 1,
                          column=dupes[0], fix="rename or delete one of the duplicated columns")
+    taken = [h for h in headers if h in SOURCE_COLUMNS]
+    if taken:
+        raise InputError(f"a column is headed '{taken[0]}', a name sparklearn keeps for where each row came from",
+                         file=path, row=skip + 1, column=taken[0], fix="rename that column")
     frame.columns = headers
     frame = frame.drop(columns=[c for c in frame.columns if c.startswith("unnamed")
                                 and (frame[c].astype(str).str.strip() == "").all()])
@@ -155,4 +248,6 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     frame = frame.loc[~blank].reset_index(drop=True)
     frame.insert(len(frame.columns) - 1, "source_file", str(path))
     frame.attrs["blank_rows"] = int(blank.sum())
+    frame.attrs["fell_back"] = fell_back
+    frame.attrs["header_row"] = skip + 1
     return frame

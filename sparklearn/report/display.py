@@ -1,52 +1,25 @@
-"""(from pipeline.py)
-The batch: prepare every country, run the notebooks with papermill, render HTML reports.
+"""Notebook display setup: what a kernel shows, and how, so that its output reads well as a report.
 
-``run_batch`` is what ``sparklearn run`` calls. In order, it
+Part of the report stage, on the kernel's side: a notebook calls :func:`report_setup`
+once in its imports cell, and from then on every table and figure it displays is
+already in the form the HTML report needs. Doing it in the kernel, not when the
+batch renders, means JupyterLab shows a lead exactly what the report will show.
 
-1. plans the notebooks: ``notebooks/country.py`` once per country, the optional
-   notebooks a lead put in ``notebooks/countries/<slug>[-topic].py``, and
-   ``notebooks/comparison.py`` over all of them;
-2. checks every parameter against the notebook's ``parameters`` cell *before* any
-   kernel starts (papermill itself only warns about an unknown parameter);
-3. prepares each country's processed tables (skipped when its inputs did not change)
-   and hands its notebooks to a pool of workers as soon as they are ready;
-4. runs each notebook with papermill (read with jupytext: papermill cannot read a
-   ``.py`` notebook), keeps the executed ``.ipynb`` and renders its HTML report with
-   nbconvert in this process, through sparklearn's own template (no code, no scripts,
-   nothing from the network, figures embedded, a table of contents, a provenance
-   footer);
-5. writes ``reports/index.html``.
+- Tables: readable numbers (:func:`sparklearn.report.tables.readable_number`), no
+  meaningless 0, 1, 2 index, text escaped (:func:`sparklearn.report.tables.table_html`).
+- Figures: PNG only (no SVG or PDF copies), at the report's resolution, drawn once and
+  cropped (:func:`figure_png`), then reduced to a 256-colour palette, so that a report
+  with a dozen figures stays under 1 MB and travels by e-mail.
 
-A notebook's cache key is the SHA-256 of its source, its parameters, the hashes of
-its input files, the sparklearn version and a fingerprint of the library's own files
-(so that a fix in a module re-runs the reports it changes even before the version is
-bumped). Keys live in ``reports/.cache.json`` beside the outputs they describe; a
-failed notebook is never cached, so it runs again until it succeeds.
-
-Workers are threads, not processes: the work happens in the kernels (separate
-processes), and a thread only relays messages and renders; threads spare each
-worker the second or so of importing papermill and nbconvert again.
-
-Kernels come warm: each notebook still gets a kernel process of its own, but forked
-from a server that imported pandas, matplotlib, statsmodels and sparklearn once
-(:mod:`sparklearn.kernels`); on the demo batch that halves the kernels' start-up and
-a third of the whole run. ``run_batch(warm_kernels=False)`` (``sparklearn run
---fresh-kernels``) starts every kernel from scratch, and the batch falls back to that
-by itself where the server cannot run. Report figures are drawn once and cropped
-(:func:`figure_png`), not laid out twice and PNG-encoded twice by ``savefig``.
-
-Every output is written to a temporary file in its folder and moved into place with
-``os.replace``, so an interrupted run leaves the previous reports whole.
-
-Notebook-side helpers (``notebook_paths``, ``country_tables``, ``report_setup``) live
-here too because they are report plumbing; this module imports papermill, nbconvert
-and jupytext only inside the functions that need them, so that a kernel importing
-it stays quick to start.
+This module imports only pandas at the top: matplotlib, IPython and Pillow are
+imported by the functions that use them.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+
+from sparklearn.report.tables import readable_number, table_html
 
 
 def report_setup(dpi: int = 96) -> None:
@@ -58,6 +31,9 @@ def report_setup(dpi: int = 96) -> None:
 
     matplotlib.rcParams.update({"figure.dpi": dpi, "savefig.dpi": dpi, "figure.figsize": (8, 4.2)})
     pd.set_option("display.max_colwidth", 120)
+    # Jupyter's 20, said here: pandas picks a default when it is imported (0 in a terminal),
+    # and a warm kernel's pandas was imported before the kernel existed.
+    pd.set_option("display.max_columns", 20)
     pd.set_option("display.max_rows", 60)
     pd.set_option("display.precision", 2)
     # Readers get 0.14 and 1,240, never 1.39e-01 (pandas' choice when a column mixes magnitudes).
@@ -72,14 +48,12 @@ def report_setup(dpi: int = 96) -> None:
         return
     # PNG only (no SVG/PDF duplicates) keeps each report under 1 MB and every image decodable.
     set_matplotlib_formats("png", bbox_inches="tight")
-    # After each cell pyplot redraws every open figure (for interactive windows), then the
-    # inline backend draws it again to send it: the first draw is wasted, a third of the
-    # time a figure costs. Importing the inline backend above installed pyplot's hook.
+    # pyplot's display hook redraws every open figure after each cell (for interactive
+    # windows), then figure_png draws it again to send it: the first draw is wasted, a
+    # third of the time a figure costs. The hook is pyplot's to remove.
     from matplotlib import pyplot
 
-    redraw = getattr(pyplot, "_draw_all_if_interactive", None)
-    if redraw in shell.events.callbacks.get("post_execute", []):
-        shell.events.unregister("post_execute", redraw)
+    pyplot.uninstall_repl_displayhook()
     # Readers have no use for a 0, 1, 2... row number: show the index only when it means something.
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
     from matplotlib.figure import Figure
@@ -162,44 +136,3 @@ def _figure_image(fig):
     fig.savefig(raw, format="png", dpi=dpi, bbox_inches=box, facecolor="white", pil_kwargs={"compress_level": 1})
     return Image.open(raw).convert("RGB")
 
-
-def readable_number(x: float) -> str:
-    """A number as a report shows it: two decimals, thousands separated, small values kept.
-
-    Examples
-    --------
-    >>> [readable_number(v) for v in (0.139, 1240.5, 0.0034, 0.0, float("nan"))]
-    ['0.14', '1,240', '0.0034', '0', '']
-    """
-    if pd.isna(x):
-        return ""
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 0.01:
-        return f"{x:,.2f}"
-    return f"{x:.2g}"
-
-
-def table_html(frame: pd.DataFrame) -> str:
-    """A DataFrame as report HTML: escaped, at most ``display.max_rows`` rows, no meaningless 0, 1, 2 index.
-
-    Examples
-    --------
-    >>> "<th>0</th>" in table_html(pd.DataFrame({"a": [1]}))
-    False
-    >>> "<th>x</th>" in table_html(pd.DataFrame({"a": [1]}, index=["x"]))
-    True
-    >>> "one two" in table_html(pd.DataFrame({"t": ["one\\n\\ntwo"]}))
-    True
-    """
-    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
-    limit = pd.get_option("display.max_rows")
-    # pandas shows a line break inside a cell as a literal "\n"; in a table cell a space reads better.
-    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object]
-    if text:
-        frame = frame.assign(**{str(c): frame[c].map(lambda v: " ".join(v.split()) if isinstance(v, str) else v)
-                                for c in text if isinstance(c, str)})
-    return frame.to_html(index=not plain, max_rows=limit, escape=True, border=0,
-                         classes="dataframe", na_rep="", show_dimensions=len(frame) > limit)

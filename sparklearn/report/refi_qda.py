@@ -1,43 +1,17 @@
-"""(from qdpx.py)
-REFI-QDA exchange: ``.qdpx`` projects and ``.qdc`` codebooks in and out, Taguette highlights in.
+"""Writing REFI-QDA files for NVivo, ATLAS.ti, MAXQDA and QualCoder, and the export/import steps.
 
-Country leads code in NVivo, ATLAS.ti, MAXQDA, QualCoder or Taguette and exchange
-projects through the REFI-QDA 1.0 standard (qdasoftware.org). This module reads what
-those tools write and writes what they read; ``.qdc`` codebook files live here too
-(not in :mod:`sparklearn.codebook`) so that all REFI-QDA XML is in one module.
+Stage: report (it makes files for people: a project a lead opens in their QDA tool).
+:func:`write_qdpx` writes a country's sessions, codebook and codings as a ``.qdpx``
+project and :func:`write_qdc` the codebook alone as a ``.qdc``; both use the GUIDs and
+namespaces of :mod:`sparklearn.ingest.refi_qda`, so a project sparklearn wrote reads back
+with every code and turn in place. :func:`export_project` and :func:`import_project`
+are the command-line steps (``sparklearn export-qdpx`` / ``import-qdpx``): they take
+the country's tables from :mod:`sparklearn.store` and write only the file they name.
+Reading projects and Taguette sheets is ingest (:mod:`sparklearn.ingest.refi_qda`,
+:mod:`sparklearn.ingest.qda_codings`, :mod:`sparklearn.ingest.taguette`).
 
-How positions are read
-    REFI-QDA ``startPosition``/``endPosition`` are character positions (zero-based,
-    end exclusive) in the source's plain text. sparklearn offsets are Python string
-    indices into text without a byte-order mark and with LF line ends, so on import:
-    a UTF-8 BOM is removed and not counted (it marks the encoding, it is not text);
-    when a source text has CRLF line ends, positions are taken as counted in the text
-    *as stored* (CRLF = two characters) and mapped onto the LF text. Both cases add a
-    warning, because tools disagree here: check a few codings if a tool counts
-    differently. Inline ``PlainTextContent`` is already LF-normalised by XML parsing.
-
-How selections become codings
-    A source is matched to a session by name: the session id, or the session's file
-    name (``GH-S01`` or ``GH-S01.md``, ignoring case). A selection codes every speaker
-    turn (segment) it overlaps by at least one character, so a selection spanning two
-    turns codes both. Segments are located in the source text at their offsets; when
-    the text there is not the segment's text but is found at the offsets
-    :func:`write_qdpx` would give it (a project that sparklearn exported with
-    pseudonymised turns), those offsets are used.
-
-Quirks read with a warning
-    Elements in the codebook namespace (or none) inside a project, an
-    ``xsi:schemaLocation`` naming another schema, set members given by ``guid`` instead
-    of ``targetGUID``, ids that are not GUIDs, texts under ``Sources/`` rather than
-    ``sources/``, a BOM or CRLF line ends in a source text. Elements are matched on
-    their local name, whatever their namespace.
-
-Problems
-    Every problem table has :data:`~sparklearn.ingest.problems.PROBLEM_COLUMNS`. For a
-    ``.qdpx`` the ``row`` is the line in ``project.qde`` (unzip the project to see it);
-    for a Taguette sheet it is the spreadsheet row. A selection with an error (missing
-    source text, positions outside the text, unknown code, no session, no turn) is kept
-    in a ``rejected`` table, never dropped.
+Exports are byte-stable: fixed zip timestamps and member order, GUIDs derived from ids
+(:func:`~sparklearn.ingest.refi_qda.refi_guid`), no creation time unless asked for.
 
 Privacy
     A ``.qdpx`` carries the full text of every session. :func:`write_qdpx` must be given
@@ -63,20 +37,22 @@ from lxml import etree
 from sparklearn.codebook import Codebook, codebook_table, load_codebook
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import InputError
-from sparklearn.files import write_atomic
+from sparklearn.files import protect_formulas, write_atomic
 from sparklearn.frames import require_columns
 from sparklearn.ingest.problems import Checked
-from sparklearn.ingest.refi_qda import (
+from sparklearn.ingest.qda_codings import (
     _SEGMENT_COLUMNS,
+    _pseudonymised_offsets,
+    selections_to_codings,
+)
+from sparklearn.ingest.refi_qda import (
     _ZIP_EPOCH,
     CODEBOOK_NS,
     PROJECT_NS,
-    _pseudonymised_offsets,
     read_qdpx,
-    read_taguette_highlights,
     refi_guid,
-    selections_to_codings,
 )
+from sparklearn.ingest.taguette import read_taguette_highlights
 
 # --------------------------------------------------------------------------- export
 
@@ -147,9 +123,10 @@ def write_qdc(path: str | Path, codebook: Codebook, *, origin: str = "sparklearn
 
 
 def _read_session_text(file: str | Path) -> str:
-    """A session file's text as sparklearn's offsets count it: no BOM, LF line ends."""
-    data = Path(file).read_bytes().decode("utf-8-sig")
-    return data.replace("\r\n", "\n").replace("\r", "\n")
+    """A session file's text as sparklearn's offsets count it: decoded as the reader decodes it, LF line ends."""
+    from sparklearn.ingest.sessions import session_text
+
+    return session_text(file)
 
 
 def _splice(text: str, turns: pd.DataFrame, *, file: object) -> str:
@@ -377,17 +354,19 @@ def write_qdpx(
 def export_project(country: str, output: str | Path, *, paths: Paths | None = None) -> Path:
     """Export a country's pseudonymised sessions, codebook and codings as ``.qdpx`` (``sparklearn export-qdpx``).
 
-    Prepares the country (as ``sparklearn run`` does: pseudonymised segments, checked
-    codings) and refuses to write if a name from its participants register is left.
+    Reads the country's processed tables from the store (pseudonymised segments, checked
+    codings: :func:`sparklearn.store.country_tables`; prepared in memory when ``paths``
+    has no output folder, the default) and refuses to write if a name from its
+    participants register is left.
     """
     from sparklearn.ingest.privacy import read_register
-    from sparklearn.prepare import prepare
+    from sparklearn.store import country_tables
 
-    paths = paths or resolve_paths()
+    paths = paths or resolve_paths(default_out=False)
     codebook = load_codebook(paths.codebook_file)
-    tables = prepare(country, paths, codebook=codebook).tables
+    tables = country_tables(country, paths)
     register = read_register(paths.country_raw(country) / "participants.csv")
-    return write_qdpx(output, sessions=tables["sessions"], segments=tables["segments"], codings=tables["codings"],
+    return write_qdpx(output, sessions=tables.sessions, segments=tables.segments, codings=tables.codings,
                       codebook=codebook,
                       names=pd.concat([register.accepted["name"], register.rejected.get("name", pd.Series(dtype=str))]),
                       project_name=f"Learning with SPARK: {country}")
@@ -399,13 +378,15 @@ def import_project(file: str | Path, *, country: str, paths: Paths | None = None
 
     The sheet (``session_id, segment_id, code, coder, memo``) is what
     :mod:`sparklearn.coding` reads from a country's ``codings/`` folder
-    (``sparklearn import-qdpx``).
+    (``sparklearn import-qdpx``). The segments come from the store
+    (:func:`sparklearn.store.country_tables`; prepared in memory when ``paths`` has no
+    output folder, the default), so nothing but ``output`` is written.
     """
-    from sparklearn.prepare import prepare
+    from sparklearn.store import country_tables
 
-    paths = paths or resolve_paths()
+    paths = paths or resolve_paths(default_out=False)
     codebook = load_codebook(paths.codebook_file)
-    segments = prepare(country, paths, codebook=codebook).tables["segments"]
+    segments = country_tables(country, paths).segments
     file = Path(file)
     if file.suffix.lower() in {".csv", ".xlsx", ".xlsm"}:
         checked = read_taguette_highlights(file, segments=segments, codebook=codebook, country=country)
@@ -415,5 +396,5 @@ def import_project(file: str | Path, *, country: str, paths: Paths | None = None
     if output is not None:
         sheet = checked.accepted.rename(columns={"code_id": "code"})[["session_id", "segment_id", "code", "coder",
                                                                       "memo"]]
-        write_atomic(Path(output), sheet.to_csv(index=False))
+        write_atomic(Path(output), protect_formulas(sheet).to_csv(index=False))
     return checked

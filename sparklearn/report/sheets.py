@@ -1,149 +1,22 @@
-"""(from coding.py)
-Codings of reflection-session segments: coding sheets in, themes out.
+"""Excel workbooks for country leads: coding templates, harvest workbooks, framework matrix, disagreements.
 
-Two halves:
+Stage: report (files for people to read or fill in, never read as processed tables).
 
-**Coding sheets.** :func:`read_codings` reads the sheets coders fill in (CSV or
-Excel; ``session_id, segment_id, code, coder, memo``) and checks every row against
-the codebook and the segments table; :func:`coding_templates` writes a blank Excel
-sheet per session, one row per speaker turn with its pseudonymised text and a
-dropdown of codebook codes, which :func:`read_codings` reads back.
+- :func:`coding_templates`: one coding sheet per session, a row per speaker turn with
+  its pseudonymised text and a dropdown of codebook codes, which
+  :func:`sparklearn.ingest.codings.read_codings` reads back.
+- :func:`harvest_template` (``sparklearn template outcomes``) and :func:`write_harvest`:
+  a country's outcome harvest with dropdowns from the codebook and the registry, a
+  Guidance sheet and the house layout, in the columns and headers of
+  :mod:`sparklearn.ingest.harvest_schema`, so that
+  :func:`sparklearn.ingest.harvest.read_harvest` reads back what is written.
+- :func:`framework_matrix_to_excel`, :func:`disagreements_to_excel`: analysis results
+  as sheets (cases by themes with quotes; the disagreements to settle at the coders'
+  reconciliation meeting).
 
-**Themes.** Tidy tables for the questions researchers ask of coded material:
-how often each theme comes up (:func:`code_frequencies`), which themes go together
-(:func:`cooccurrence`), a framework matrix of cases by themes with representative
-quotes (:func:`framework_matrix`, :func:`framework_matrix_to_excel`), what people
-said about a theme (:func:`quotes`) and how themes move across rounds
-(:func:`themes_over_rounds`).
-
-Counting rules, the same in every function:
-
-- A *coded segment* is a (segment, code) pair that at least one coder applied:
-  two coders giving a segment the same code count once, except when ``coder`` is one
-  of the grouping columns.
-- With ``level="parent"`` or ``level="group"`` codes are first rolled up to their
-  parent or their top-level group (via the codebook), then de-duplicated per segment,
-  so a segment coded with both ``PW-FORM-HIDDEN`` and ``PW-FORM-VISIBLE`` counts once
-  for ``PW-FORM``.
-- Coverage is coded segments divided by all segments in the group (coded or not),
-  so it needs the segments table; without it coverage is missing, never guessed.
-
-Counting works on integer codes (``pandas.factorize``, ``numpy.bincount``,
-``scipy.sparse``) rather than on strings, so a million codings take well under
-a second (``benchmarks/bench_themes.py``).
-
-(from reliability.py)
-Inter-coder agreement on double-coded reflection sessions.
-
-Country leads have a sample of sessions coded by two (or more) coders. This module
-says how far the coders agree, code by code and over all codes, and lists the
-disagreements for the coders' reconciliation meeting.
-
-Decisions (read these before quoting a number)
-----------------------------------------------
-**Unit = segment.** For each code, every segment is a unit and each coder gives it a
-value: 1 (the coder applied the code), 0 (the coder coded the session but not this
-code on this segment) or missing (NaN: the coder did not code that session).
-
-**Which coder saw what.** A coding sheet lists only the codes a coder applied, not
-the segments the coder read and left alone. We take a coder to have coded a *whole
-session* when the coder applied at least one code anywhere in it; every segment of
-that session then gets 0 or 1 from that coder. A session with no coding at all from
-a coder is missing for that coder.
-
-**Double-coded material.** The segments of sessions coded by at least two of the
-compared coders (``coders``, by default every coder in the table). Krippendorff's
-alpha and percent agreement use all of them (with three or more coders a unit may
-miss one coder: alpha handles missing data). Cohen's and Fleiss' kappa need every
-compared coder on every unit, so they use the *complete* units, coded by all compared
-coders (``n_complete``); with two coders that is the same set.
-
-**Which segments exist.** With the ``segments`` table every segment of a double-coded
-session is a unit, including segments to which no coder applied any code (*uncoded*
-segments, e.g. a facilitator's question). Without it only segments that appear in
-the codings are known, so uncoded segments cannot be counted (the ``note`` says so).
-``include_uncoded=False`` drops segments to which none of the compared coders applied
-any code; ``"both"`` returns both versions (column ``with_uncoded``). Uncoded segments
-are agreements on "not this code" for every code, so including them raises percent
-agreement; chance-corrected coefficients move less.
-
-**Overall ("all codes").** Pooled over segment x code units: every (segment, code)
-pair of the double-coded material is one binary unit, and the coefficients are
-computed once on the stacked matrix (``unit = "segment x code"``). Only codes that at
-least one compared coder applied in that material are stacked; codebook codes nobody
-used would add only agreements on absence and inflate the figure. The mean of the
-per-code coefficients can be taken from the per-code rows if wanted.
-
-**Percent agreement** is the share (in percent, 0-100) of units on which all coders
-present gave the same value.
-
-**Rare codes.** A code applied on fewer than ``FEW_APPLIED`` (5) segments gets a
-note: one stray coding then decides the coefficient (a code one coder applied once
-has kappa 0 or below however well the coders agree otherwise).
-
-**Undefined values.** Kappa and alpha are undefined when all values are the same (no
-variation: e.g. a code nobody applied, or applied everywhere) or when fewer than two
-units can be compared. Such cells are NaN and the ``note`` column says why in words;
-no warning is raised. Cohen's kappa is NaN with a note unless exactly two coders are
-compared.
-
-Libraries: Krippendorff's alpha from the ``krippendorff`` package (nominal, missing
-values as NaN); Cohen's and Fleiss' kappa from :mod:`statsmodels.stats.inter_rater`.
-The subjects x categories table for Fleiss' kappa is the one
-:func:`statsmodels.stats.inter_rater.aggregate_raters` returns; for 0/1 data it is
-``[coders - k, k]`` per unit (k = coders who applied the code), which we build
-vectorised because ``aggregate_raters`` loops over rows in Python (seconds for a
-million units); a test checks the two agree.
-
-(from outcomes.py)
-Outcome harvests (Wilson-Grau and Britt 2012): schema, Excel template, reading, summaries.
-
-An **outcome** is an observed change in the behaviour of a **social actor** that the
-campaign plausibly influenced. Each row of a harvest describes one: the outcome (who
-changed what, when and where), its **significance**, the **contribution** of the
-change agents, how it is classified (outcome area, type of change, actor type, level,
-strategic components, intended or not, positive or negative), whether an independent
-informant **substantiated** it, and the earlier outcomes it **builds on**.
-
-Reading (:func:`read_harvest`) is lenient about form and strict about meaning:
-
-- ``.xlsx`` (sheet "Outcomes", else the first sheet whose header row looks like a
-  harvest; other sheets are ignored) and ``.csv`` (UTF-8 with or without a byte-order
-  mark; Windows-1252 read with a warning). The header row may sit below a few title
-  rows; headers are matched ignoring case, spaces and punctuation, with a few common
-  synonyms ("Outcome description", "Level of governance"...), so columns may be
-  renamed within reason and reordered.
-- Rows are numbered as the user sees them in Excel. **Blank rows are not outcomes**:
-  they are skipped and not counted in ``n_read``; every other row is either accepted
-  or rejected (rows read = accepted + rejected).
-- Cells merged down a column give their value to every row of the range (warning);
-  cells merged across columns keep the value in the first column (warning). Formula
-  cells give the result Excel saved; a formula without a saved result is an error.
-- Dates: Excel date cells, ``2023-03-15``, ``15/03/2023`` (day first; month first
-  only when the day-first reading is impossible, with a warning), ``15 March 2023``,
-  ``March 15, 2023``, and month-precision ``March 2023``, ``2023-03``, ``03/2023``
-  (English, French or Indonesian month names). ``date`` holds the first day of the
-  month when ``date_precision`` is ``month``.
-- Controlled columns accept the vocabulary id or label, ignoring case, spaces,
-  hyphens and underscores; near misses get a suggestion. Multi-value cells
-  (``strategic_components``, ``builds_on``) are split on ``;`` (or a line break),
-  then on ``,``, and stored ``;``-joined (components in codebook order).
-
-What rejects a row (errors) and what only warns follows Wilson-Grau practice: an
-outcome must be identifiable (a unique id), attributable (a known campaign of the
-country) and described (the outcome text); its classification must use the codebook;
-its links must point at outcomes of the harvest without going round in circles.
-Significance and contribution are the other two parts of a full description, but
-harvesters draft and complete them with the change agents, so a missing one only
-warns, as do a missing social actor, date or classification, a substantiation
-without the informant's role, an outcome dated before its campaign started or
-before an outcome it builds on, and a link to an id used by two rows (those rows are
-rejected; the link is left out of the circle and date checks until the duplicate is fixed).
-
-Empty optional values are missing (NA) in the accepted table. ``substantiated`` in the
-summaries means an independent informant agreed **fully or partially**
-(:data:`sparklearn.analysis.outcomes.CONFIRMED`), counted among the outcomes put to an
-informant (substantiation other than ``not-yet``).
+Text from the data becomes a cell only through :func:`sparklearn.files.excel_safe` /
+:func:`~sparklearn.files.protect_formulas`, so no cell runs as a formula; workbooks are
+written atomically.
 """
 
 from __future__ import annotations
@@ -155,22 +28,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sparklearn.codebook import Codebook, codebook_table, load_codebook
+from sparklearn.codebook import Codebook, codebook_table, load_codebook, vocabulary
 from sparklearn.config import Paths, resolve_paths
-from sparklearn.countries import Registry
+from sparklearn.countries import Registry, load_registry
 from sparklearn.exceptions import ParameterError
 from sparklearn.files import excel_safe, protect_formulas
 from sparklearn.frames import require_columns
-from sparklearn.ingest.harvest import (
-    _EXCEL_CELL_LIMIT,
+from sparklearn.ingest.harvest_schema import (
     CONTROLLED,
     HARVEST_COLUMNS,
     HEADERS,
     MULTI_VALUE,
     REQUIRED,
     SHEET,
-    _lists,
-    _load,
     column_guidance,
 )
 
@@ -252,14 +122,16 @@ def coding_templates(
     out_dir
         Folder to write to (created if needed).
     paths
-        Data folders; default :func:`sparklearn.config.resolve_paths`.
+        Folders; default ``resolve_paths(default_out=False)``: the segments are prepared in
+        memory and no processed table is written (give paths with an output folder to
+        read them from, and keep them in, its ``processed/``).
     sessions
         Session ids to write (default every session of the country); a sessions
         table is accepted too (its ``session_id`` column).
     segments
         Pseudonymised segments table (segment_id, session_id, speaker, text; turn and
         country used when present). Default: the country's prepared segments
-        (:func:`sparklearn.prepare.prepare`), so the text is never the raw text.
+        (:func:`sparklearn.store.country_tables`), so the text is never the raw text.
     codebook
         Default: the data folder's codebook.
     coder
@@ -276,12 +148,12 @@ def coding_templates(
     from openpyxl.styles import Alignment
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    paths = paths or resolve_paths()
+    paths = paths or resolve_paths(default_out=False)
     codebook = codebook or load_codebook(paths.codebook_file)
     if segments is None:
-        from sparklearn.prepare import prepare
+        from sparklearn.store import country_tables
 
-        segments = prepare(country, paths).tables["segments"]
+        segments = country_tables(country, paths).segments
     require_columns(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
     if "country" in segments.columns:
         segments = segments.loc[segments["country"] == country]
@@ -437,6 +309,28 @@ def disagreements_to_excel(table: pd.DataFrame, path: str | Path) -> Path:
 
 
 _TEMPLATE_ROWS = 1000
+
+
+_EXCEL_CELL_LIMIT = 32_767
+
+
+def _load(paths: Paths | None, data: str | Path | None, registry: Registry | None,
+          codebook: Codebook | None) -> tuple[Registry, Codebook]:
+    paths = paths or resolve_paths(data)
+    return (registry or load_registry(paths.countries_file), codebook or load_codebook(paths.codebook_file))
+
+
+def _lists(country: str, registry: Registry, codebook: Codebook) -> dict[str, pd.DataFrame]:
+    """Column -> id/label table of its dropdown (and of the multi-value columns' guidance)."""
+    campaigns = registry.campaigns_of(country)
+    lists = {
+        "country": pd.DataFrame({"id": [country], "label": [str(registry.country(country)["name"])]}),
+        "campaign_id": pd.DataFrame({"id": campaigns["campaign_id"], "label": campaigns["name"]}),
+    }
+    for name in (*CONTROLLED, *MULTI_VALUE):
+        table = vocabulary(codebook, MULTI_VALUE.get(name, name))
+        lists[name] = table[["id", "label"]].astype(str).reset_index(drop=True)
+    return {c: lists[c] for c in HARVEST_COLUMNS if c in lists}
 
 
 _WIDTHS = {"outcome_id": 12, "country": 12, "campaign_id": 20, "date": 12, "social_actor": 28,

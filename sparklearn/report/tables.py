@@ -1,57 +1,26 @@
-"""(from outcomes.py)
-Outcome harvests (Wilson-Grau and Britt 2012): schema, Excel template, reading, summaries.
+"""Where data text becomes HTML: report tables and outcome cards, escaped in one place.
 
-An **outcome** is an observed change in the behaviour of a **social actor** that the
-campaign plausibly influenced. Each row of a harvest describes one: the outcome (who
-changed what, when and where), its **significance**, the **contribution** of the
-change agents, how it is classified (outcome area, type of change, actor type, level,
-strategic components, intended or not, positive or negative), whether an independent
-informant **substantiated** it, and the earlier outcomes it **builds on**.
+Report stage. Everything a reader sees in a report that comes from the data (session
+turns, outcome descriptions, codes, problem values) is turned into HTML here and only
+here, so escaping is decided once: :func:`table_html` renders any DataFrame a notebook
+displays (it is the notebook display formatter set up by
+:func:`sparklearn.report.display.report_setup`), and :func:`outcome_cards` lays out
+the outcome harvest for reading. Both escape every value (``<``, ``>``, ``&``; the
+cards quotes too); neither lets markup from the data through. Sentences are Markdown:
+:func:`markdown_text` makes any text from the data literal before a notebook displays
+it as Markdown. Last, :func:`sanitise_report` is the safety net over a whole rendered
+report page: whatever got through, only the markup the report template needs survives
+(no script, no event handler, no ``javascript:`` link).
 
-Reading (:func:`read_harvest`) is lenient about form and strict about meaning:
-
-- ``.xlsx`` (sheet "Outcomes", else the first sheet whose header row looks like a
-  harvest; other sheets are ignored) and ``.csv`` (UTF-8 with or without a byte-order
-  mark; Windows-1252 read with a warning). The header row may sit below a few title
-  rows; headers are matched ignoring case, spaces and punctuation, with a few common
-  synonyms ("Outcome description", "Level of governance"...), so columns may be
-  renamed within reason and reordered.
-- Rows are numbered as the user sees them in Excel. **Blank rows are not outcomes**:
-  they are skipped and not counted in ``n_read``; every other row is either accepted
-  or rejected (rows read = accepted + rejected).
-- Cells merged down a column give their value to every row of the range (warning);
-  cells merged across columns keep the value in the first column (warning). Formula
-  cells give the result Excel saved; a formula without a saved result is an error.
-- Dates: Excel date cells, ``2023-03-15``, ``15/03/2023`` (day first; month first
-  only when the day-first reading is impossible, with a warning), ``15 March 2023``,
-  ``March 15, 2023``, and month-precision ``March 2023``, ``2023-03``, ``03/2023``
-  (English, French or Indonesian month names). ``date`` holds the first day of the
-  month when ``date_precision`` is ``month``.
-- Controlled columns accept the vocabulary id or label, ignoring case, spaces,
-  hyphens and underscores; near misses get a suggestion. Multi-value cells
-  (``strategic_components``, ``builds_on``) are split on ``;`` (or a line break),
-  then on ``,``, and stored ``;``-joined (components in codebook order).
-
-What rejects a row (errors) and what only warns follows Wilson-Grau practice: an
-outcome must be identifiable (a unique id), attributable (a known campaign of the
-country) and described (the outcome text); its classification must use the codebook;
-its links must point at outcomes of the harvest without going round in circles.
-Significance and contribution are the other two parts of a full description, but
-harvesters draft and complete them with the change agents, so a missing one only
-warns, as do a missing social actor, date or classification, a substantiation
-without the informant's role, an outcome dated before its campaign started or
-before an outcome it builds on, and a link to an id used by two rows (those rows are
-rejected; the link is left out of the circle and date checks until the duplicate is fixed).
-
-Empty optional values are missing (NA) in the accepted table. ``substantiated`` in the
-summaries means an independent informant agreed **fully or partially**
-(:data:`sparklearn.analysis.outcomes.CONFIRMED`), counted among the outcomes put to an
-informant (substantiation other than ``not-yet``).
+:func:`outcomes_for_readers` prepares the harvest's text for both (labels instead of
+ids, dates as people write them, names pseudonymised); :func:`readable_number` is how
+a report writes a number in a table.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
@@ -83,7 +52,8 @@ def outcomes_for_readers(
     ``15 Mar 2023`` or ``Mar 2023`` according to their precision. Names of the
     participants ``register`` in the free-text columns are replaced with
     ``sparklearn.ingest.privacy.pseudonymise_text`` (role pseudonyms with ``salt``,
-    ``[participant]`` without). The text is plain: render with :func:`to_html`, which escapes
+    ``[participant]`` without). The text is plain: render with :func:`table_html` or
+    :func:`outcome_cards`, which escape
     it, or protect it with :func:`protect_formulas` before writing a spreadsheet.
 
     Returns
@@ -128,17 +98,62 @@ def outcomes_for_readers(
     return table.loc[order, READER_COLUMNS].reset_index(drop=True)
 
 
-def to_html(frame: pd.DataFrame, **kwargs) -> str:
-    """An HTML table of ``frame`` with every cell escaped (``<``, ``>``, ``&``), missing values blank.
+def readable_number(x: float) -> str:
+    """A number as a report shows it: two decimals, thousands separated, small values kept.
 
     Examples
     --------
-    >>> "&lt;script&gt;" in to_html(pd.DataFrame({"outcome": ["<script>x</script>"]}))
+    >>> [readable_number(v) for v in (0.139, 1240.5, 0.0034, 0.0, float("nan"))]
+    ['0.14', '1,240', '0.0034', '0', '']
+    """
+    if pd.isna(x):
+        return ""
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 0.01:
+        return f"{x:,.2f}"
+    return f"{x:.2g}"
+
+
+def table_html(frame: pd.DataFrame) -> str:
+    """A DataFrame as report HTML: escaped, at most ``display.max_rows`` rows, no meaningless 0, 1, 2 index.
+
+    Every cell and label is escaped (``<``, ``>``, ``&``); missing values are blank;
+    line breaks inside text become spaces.
+
+    Parameters
+    ----------
+    frame
+        Any table.
+
+    Returns
+    -------
+    str
+        An HTML ``<table class="dataframe">``; the index is shown only when it means
+        something (named, or not the default 0, 1, 2...).
+
+    Examples
+    --------
+    >>> "<th>0</th>" in table_html(pd.DataFrame({"a": [1]}))
+    False
+    >>> "<th>x</th>" in table_html(pd.DataFrame({"a": [1]}, index=["x"]))
+    True
+    >>> "one two" in table_html(pd.DataFrame({"t": ["one\\n\\ntwo"]}))
+    True
+    >>> "&lt;script&gt;" in table_html(pd.DataFrame({"outcome": ["<script>x</script>"]}))
     True
     """
-    options = {"index": False, "na_rep": "", "border": 0, "classes": "outcomes"} | kwargs
-    options["escape"] = True
-    return frame.to_html(**options)
+    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    limit = pd.get_option("display.max_rows")
+    # pandas shows a line break inside a cell as a literal "\n"; in a table cell a space reads better.
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object]
+    if text:
+        frame = frame.assign(**{str(c): frame[c].map(lambda v: " ".join(v.split()) if isinstance(v, str) else v)
+                                for c in text if isinstance(c, str)})
+    return frame.to_html(index=not plain, max_rows=limit, escape=True, border=0,
+                         classes="dataframe", na_rep="", show_dimensions=len(frame) > limit)
 
 
 #: Labelled paragraphs of an outcome card: column -> label.
@@ -216,3 +231,106 @@ def outcome_cards(table: pd.DataFrame) -> str:
              + ('<p class="sl-outcome-facts">' + facts + "</p>\n").fillna("")
              + "</article>")
     return "\n".join(cards.tolist())
+
+
+# ------------------------------------------------------------- text as markup
+
+
+#: Characters that mean something in Markdown (CommonMark and nbconvert's extensions:
+#: ``$`` opens maths, ``|`` a table, ``~`` strike-through); each gets a backslash.
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
+
+
+def markdown_text(text: object) -> str:
+    """Text from the data made literal for a Markdown output: no markup, link, maths or list survives.
+
+    HTML's ``& < >`` become entities and every character Markdown reads as syntax gets a
+    backslash (``[x](javascript:...)`` stays text, ``$`` does not start maths, ``- a``
+    does not start a list). The reader sees the same characters. Line breaks become
+    spaces (a blank line would end the paragraph a sentence is in). Apply it to a whole
+    plain sentence (the ``describe_*`` functions return plain text) or to each value
+    put into a Markdown string.
+
+    Parameters
+    ----------
+    text
+        Any value; ``str()`` of it is used.
+
+    Returns
+    -------
+    str
+        Markdown that renders as exactly ``text``.
+
+    Examples
+    --------
+    >>> print(markdown_text("<img src=x onerror=alert(1)> [x](javascript:alert(1)) *a* $5"))
+    &lt;img src=x onerror=alert\\(1\\)&gt; \\[x\\]\\(javascript\\:alert\\(1\\)\\) \\*a\\* \\$5
+    """
+    flat = " ".join(str(text).split())
+    return _MARKDOWN_SIGNS.sub(r"\\\1", html.escape(flat, quote=False))
+
+
+#: Tags a rendered report may hold: the template's page, nbconvert's output wrappers,
+#: pandas' tables (and a Styler's ``<style>``), Markdown's text, the outcome cards.
+REPORT_TAGS = frozenset({
+    "a", "article", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "details", "div", "dl",
+    "dt", "em", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img",
+    "li", "main", "nav", "ol", "p", "pre", "section", "small", "span", "strong", "style", "sub", "summary", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})
+
+
+#: Attributes a report may hold: per tag, and ``*`` on any tag. No ``on*`` handler.
+REPORT_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "role", "aria-label", "data-mime-type"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "style"}, "th": {"colspan", "rowspan", "scope", "style"},
+    "tr": {"style"}, "style": {"type"}, "ol": {"start"},
+}
+
+
+def _report_url(tag: str, attribute: str, value: str) -> str | None:
+    # A link goes within the page or to a relative file; a picture is an embedded image.
+    if attribute == "href" and value.lower().startswith(("data:", "http:", "https:", "mailto:", "//")):
+        return None if value.lower().startswith("data:") else value
+    if attribute == "src" and not value.startswith(("data:image/png;", "data:image/jpeg;", "data:image/svg+xml;")):
+        return None
+    return value
+
+
+_CLEANER = None
+
+
+def sanitise_report(page: str) -> str:
+    """A rendered report page with only the markup a report needs: the safety net under the escaping.
+
+    The page's body is cleaned with ``nh3`` (the Ammonia sanitiser): tags and attributes
+    outside :data:`REPORT_TAGS` and :data:`REPORT_ATTRIBUTES` are dropped, ``<script>``
+    with its content, every event-handler attribute, and any URL that is not relative,
+    ``http(s)``, ``mailto`` or (pictures only) an embedded ``data:image``, so
+    ``javascript:`` links go. CSS (pandas' table styles) is kept: it runs no script in
+    a browser, and Ammonia cannot filter a ``<style>`` sheet's properties. The head and
+    the ``<body>`` tag are the template's own and are kept as they are.
+
+    Examples
+    --------
+    >>> page = ('<html><head><title>t</title></head><body style="--c: red"><p onclick="x()">Hi</p>'
+    ...         '<a href="javascript:alert(1)">x</a><script>alert(1)</script><a href="#s">s</a></body></html>')
+    >>> print(sanitise_report(page))
+    <html><head><title>t</title></head><body style="--c: red"><p>Hi</p><a>x</a><a href="#s">s</a></body></html>
+    """
+    global _CLEANER
+    if _CLEANER is None:
+        import nh3
+
+        _CLEANER = nh3.Cleaner(
+            tags=set(REPORT_TAGS), attributes={k: set(v) for k, v in REPORT_ATTRIBUTES.items()},
+            clean_content_tags={"script", "iframe", "object", "embed", "noscript", "template"},
+            url_schemes={"http", "https", "mailto", "data"}, attribute_filter=_report_url,
+            link_rel=None, strip_comments=True)
+    opening = re.search(r"<body\b[^>]*>", page, flags=re.IGNORECASE)
+    closing = page.lower().rfind("</body>")
+    if opening is None or closing < opening.end():
+        return _CLEANER.clean(page)
+    return page[:opening.end()] + _CLEANER.clean(page[opening.end():closing]) + page[closing:]

@@ -1,0 +1,427 @@
+"""Sentences for the cross-country comparison: careful words for each comparison result.
+
+Stage: report. Seven countries and about fourteen campaigns are a small N, so every
+sentence here says what a result can and cannot show: the effect size before the
+p-value, the interval with the ratio, what a test was (chi-square, exact, GLM family),
+every caveat the analysis attached (``warnings``), and that an association does not
+say why. Values are shown as readers know them: each function takes ``names`` (country
+slug -> name) and ``labels`` (code or vocabulary id -> label), and the caveats written
+by the analysis functions are relabelled too.
+
+What it reads: :class:`~sparklearn.analysis.contingency.ContingencyResult`,
+:class:`~sparklearn.analysis.rates.RateRatios`,
+:func:`~sparklearn.analysis.outcomes.substantiation_by`, the distinctive-themes table
+and :class:`~sparklearn.analysis.cases.CaseComparison`; plus the small formatters the
+comparison notebook's tables use (:func:`format_p`, :func:`as_percent`,
+:func:`combination_words`). Kept apart from :mod:`sparklearn.report.words` (the
+country report's sentences) because the two reports read different results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sparklearn.analysis.cases import CaseComparison
+from sparklearn.analysis.contingency import ContingencyResult
+from sparklearn.analysis.rates import RateRatios
+from sparklearn.wording import and_list, count_noun, in_words
+
+
+def as_percent(share: pd.Series) -> pd.Series:
+    """Shares (0 to 1) as percentages with one decimal, as text for report tables; missing -> "".
+
+    Examples
+    --------
+    >>> as_percent(pd.Series([0.625, float("nan"), 1.0])).tolist()
+    ['62.5', '', '100.0']
+    """
+    return share.map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f}")
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+
+
+def format_p(p: float) -> str:
+    """A p-value for a table cell, as the sentences write it: ``< 0.001``, ``0.012``, ``0.36``; NaN -> ``""``.
+
+    Examples
+    --------
+    >>> [format_p(p) for p in (0.00004, 0.0123, 0.357, float("nan"))]
+    ['< 0.001', '0.012', '0.36', '']
+    """
+    return "" if pd.isna(p) else _p(float(p)).removeprefix("p = ").removeprefix("p ")
+
+
+def _shown(value: object, names: Mapping[str, str] | None, labels: Mapping[str, str] | None) -> str:
+    """A value as readers know it: its country name, else its label, else itself."""
+    names, labels = names or {}, labels or {}
+    return str(names.get(value, labels.get(value, value)))
+
+
+def _relabel(text: str, names: Mapping[str, str] | None, labels: Mapping[str, str] | None) -> str:
+    """``text`` with every whole-word slug or id in ``names`` / ``labels`` replaced by its name or label.
+
+    The caveats are written by the analysis functions, which list values as they are in
+    the data (``south-africa``, ``OA-ACCOUNT``); a slug counts as a word only if no
+    letter, digit, ``_`` or ``-`` touches it, so ``india`` is not found in ``indonesia``.
+    """
+    mapping = {str(k): str(v) for k, v in {**(labels or {}), **(names or {})}.items() if str(k)}
+    if not mapping:
+        return text
+    keys = sorted(mapping, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+    return pattern.sub(lambda m: mapping[m.group(1)], text)
+
+
+def _strength(v: float, rows: int, cols: int) -> str:
+    """Cohen's (1988) benchmarks for Cramér's V, scaled by the table's smaller dimension."""
+    scale = np.sqrt(max(min(rows, cols) - 1, 1))
+    return ("negligible" if v < 0.1 / scale else "weak" if v < 0.3 / scale
+            else "moderate" if v < 0.5 / scale else "strong")
+
+
+_TEST_NAMES = {"chi-square": "chi-square test", "fisher exact": "Fisher's exact test",
+               "monte-carlo exact": "Monte-Carlo exact test"}
+
+
+def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_cells: int = 3,
+                         names: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None) -> str:
+    """A careful plain-language account of :func:`contingency`: effect size, test, notable cells, caveats.
+
+    The strength of Cramér's V is worded with Cohen's (1988) benchmarks for the
+    table's smaller dimension; a 2 x 2 table is described by its odds ratio.
+
+    Parameters
+    ----------
+    result
+        From :func:`~sparklearn.analysis.contingency.contingency`.
+    alpha
+        Level the test's p-value is read against.
+    max_cells
+        Most cells that stand out named.
+    names, labels
+        Country slug -> name and code or vocabulary id -> label: every value named
+        (cells that stand out, values in the caveats) is looked up in ``names``,
+        then ``labels``, and shown as it is if in neither.
+
+    Examples
+    --------
+    >>> from sparklearn.analysis.contingency import contingency
+    >>> o = pd.DataFrame({"country": ["ghana"] * 30 + ["kenya"] * 30,
+    ...                   "level": ["local"] * 22 + ["national"] * 8 + ["local"] * 9 + ["national"] * 21})
+    >>> print(describe_contingency(contingency(o, "country", "level")))
+    Country and level are moderately associated in these 60 outcomes (Cramér's V = 0.43), more than chance
+    easily produces with these totals (chi-square test, p < 0.001). The odds ratio is 6.2 (95% CI 1.8 to 23.1).
+    An association describes these harvests; it does not show why they differ.
+    """
+    row, col = in_words(result.row), in_words(result.col)
+    caveats = " ".join(f"Caveat: {_relabel(w, names, labels)}." for w in result.warnings)
+    if result.test == "none":
+        return f"No test of {row} against {col} was possible. {caveats}".strip()
+    strength = _strength(result.cramers_v, *result.table.shape)
+    test = f"{_TEST_NAMES[result.test]}, {_p(result.p_value)}"
+    if result.p_value < alpha:
+        adverb = {"negligible": "negligibly", "weak": "weakly", "moderate": "moderately", "strong": "strongly"}
+        text = (f"{row.capitalize()} and {col} are {adverb[strength]} associated in these {result.n} outcomes "
+                f"(Cramér's V = {result.cramers_v:.2f}), more than chance easily produces with these totals "
+                f"({test}).")
+    else:
+        text = (f"The association between {row} and {col} in these {result.n} outcomes (Cramér's V = "
+                f"{result.cramers_v:.2f}, {strength} by Cohen's benchmarks) is within what chance produces with "
+                f"these totals ({test}).")
+    if not np.isnan(result.odds_ratio):
+        low, high = result.odds_ratio_ci
+        text += f" The odds ratio is {result.odds_ratio:.1f} (95% CI {low:.1f} to {high:.1f})."
+    else:
+        notable = result.cells.loc[result.cells["notable"]]
+        notable = notable.reindex(notable["adjusted_residual"].abs().sort_values(ascending=False).index)
+        if len(notable):
+            described = [
+                f"{_shown(r[result.row], names, labels)} has {'more' if r['adjusted_residual'] > 0 else 'fewer'} "
+                f"outcomes in '{_shown(r[result.col], names, labels)}' "
+                f"than expected if every {in_words(result.row)} spread its outcomes alike ({r['observed']} observed, {r['expected']:.1f} expected; adjusted "
+                f"residual {r['adjusted_residual']:+.1f})" for r in notable.head(max_cells).to_dict("records")]
+            text += (f" Cells that stand out (after Holm correction over {len(result.cells)} cells): "
+                     + "; ".join(described) + ".")
+        else:
+            text += f" No single cell stands out after Holm correction over {len(result.cells)} cells."
+    text += " An association describes these harvests; it does not show why they differ."
+    return f"{text} {caveats}".strip()
+
+
+def describe_rate_ratios(result: RateRatios, *, max_terms: int = 5, names: Mapping[str, str] | None = None,
+                         labels: Mapping[str, str] | None = None) -> str:
+    """A careful plain-language account of :func:`rate_ratios`: ratios with intervals and caveats.
+
+    First which intervals exclude 1 (the levels whose rate is hard to reconcile with the
+    reference's) and which include it, naming every level; then the ratios one by one,
+    those whose interval excludes 1 first, at most ``max_terms`` of them (the text says
+    which are left to the table and figure).
+
+    Parameters
+    ----------
+    result
+        From :func:`~sparklearn.analysis.rates.rate_ratios`.
+    max_terms
+        Most levels described one by one.
+    names, labels
+        Country slug -> name and id -> label: every level named (the reference,
+        each term, levels in the caveats) is looked up in ``names``, then
+        ``labels``, and shown as it is if in neither.
+
+    Examples
+    --------
+    >>> from sparklearn.analysis.rates import rate_ratios
+    >>> e = pd.DataFrame({"campaign_id": list("abcdef"), "country": list("uvwxyz"),
+    ...                   "sector": ["health"] * 3 + ["water"] * 3, "start": pd.Timestamp("2020-01-01"),
+    ...                   "end": pd.Timestamp("2024-01-01"), "campaign_months": [10.0, 20, 30, 10, 20, 40],
+    ...                   "n_sessions": 1, "session_share": 1.0})
+    >>> o = pd.DataFrame({"campaign_id": list("a" * 2 + "b" * 4 + "c" * 6 + "d" * 4 + "e" * 8 + "f" * 16),
+    ...                   "date": pd.Timestamp("2021-01-01")})
+    >>> print(describe_rate_ratios(rate_ratios(o, e, by="sector")))
+    Outcomes per campaign-month by sector, compared with a Poisson model (the standard model for counts) over 6
+    campaigns; the reference is water (0.40 outcomes per campaign-month). The interval of health excludes 1. health: 0.50 times the
+    reference rate (95% CI 0.25 to 0.98; p = 0.045 after Holm correction). An interval that excludes 1 means
+    the data are hard to reconcile with equal rates; one that includes 1 means they are compatible with no
+    difference (and with a sizeable one).
+    """
+    ref = result.table.loc[result.table["reference"]].iloc[0]
+    model = ("Poisson model (the standard model for counts)" if result.family == "poisson" else
+             "negative-binomial model (a model for counts that allows them to vary between campaigns more than "
+             "chance alone would)")
+    sentences = [f"Outcomes per campaign-month by {in_words(result.by)}, compared with a {model} over {result.n} "
+                 f"campaigns; the reference is {_shown(ref['term'], names, labels)} ({ref['rate']:.2f} outcomes per "
+                 "campaign-month)."]
+    terms = result.table.loc[~result.table["reference"] & result.table["ci_low"].notna()].assign(
+        excludes=lambda t: (t["ci_low"] > 1) | (t["ci_high"] < 1))
+    terms = terms.sort_values(["excludes", "rate_ratio"], ascending=[False, False])
+    excluding = [_shown(t, names, labels) for t in terms.loc[terms["excludes"], "term"]]
+    including = [_shown(t, names, labels) for t in terms.loc[~terms["excludes"], "term"]]
+    compatible = "the data are compatible with the reference rate"
+    if not excluding and len(including) == 1:
+        sentences.append(f"The interval of {including[0]} includes 1: {compatible}.")
+    elif not excluding and including:
+        sentences.append(f"None of the {len(including)} intervals excludes 1: for every {in_words(result.by)} "
+                         f"{compatible}.")
+    elif excluding and not including:
+        sentences.append(f"The interval of {excluding[0]} excludes 1." if len(excluding) == 1
+                         else f"All {len(excluding)} intervals exclude 1.")
+    elif excluding:
+        which = (f"Only the interval of {excluding[0]} excludes 1" if len(excluding) == 1
+                 else f"The intervals of {and_list(excluding)} exclude 1")
+        sentences.append(f"{which}; for {'the other' if len(including) == 1 else 'the others'} "
+                         f"({and_list(including)}) {compatible}.")
+    shown, rest = terms.head(max_terms), terms.iloc[max_terms:]
+    sentences += [f"{_shown(r['term'], names, labels)}: {r['rate_ratio']:.2f} times the reference rate (95% CI "
+                  f"{r['ci_low']:.2f} to {r['ci_high']:.2f}; {_p(r['p_holm'])} after Holm correction)."
+                  for r in shown.to_dict("records")]
+    if len(rest):
+        sentences.append(f"The ratio{'s' if len(rest) > 1 else ''} of "
+                         f"{and_list([_shown(t, names, labels) for t in rest['term']])} "
+                         f"{'are' if len(rest) > 1 else 'is'} not described one by one here but shown in the "
+                         "figure.")
+    sentences.append("An interval that excludes 1 means the data are hard to reconcile with equal rates; one that "
+                     "includes 1 means they are compatible with no difference (and with a sizeable one).")
+    sentences += [f"Caveat: {_relabel(w, names, labels)}." for w in result.warnings]
+    return " ".join(sentences)
+
+
+def describe_substantiation(table: pd.DataFrame, by: str = "country", *, names: Mapping[str, str] | None = None,
+                            labels: Mapping[str, str] | None = None) -> str:
+    """A plain-language account of :func:`~sparklearn.analysis.outcomes.substantiation_by`, group by group.
+
+    Parameters
+    ----------
+    table
+        From :func:`~sparklearn.analysis.outcomes.substantiation_by`.
+    by
+        Its grouping column.
+    names, labels
+        Country slug -> name and id -> label: each group is looked up in
+        ``names``, then ``labels``, and shown as it is if in neither.
+
+    Examples
+    --------
+    >>> from sparklearn.analysis.outcomes import substantiation_by
+    >>> o = pd.DataFrame({"country": ["ghana"] * 5,
+    ...                   "substantiation": ["fully", "partially", "disagree", "not-yet", "not-yet"]})
+    >>> print(describe_substantiation(substantiation_by(o)))
+    Of 5 outcomes, 3 (60%) have been checked with an independent informant, who confirmed 2 fully or partially.
+    By country: ghana 3 of 5 checked, 2 confirmed (67%, 95% CI 21% to 94%). Outcomes are not picked for checking
+    at random, so a high confirmation rate may reflect which outcomes were checked as much as how sound the
+    harvest is.
+    """
+    total, checked = int(table["n_outcomes"].sum()), int(table["n_checked"].sum())
+    confirmed = int((table["n_fully"] + table["n_partially"]).sum())
+    parts = []
+    for r in table.to_dict("records"):
+        part = f"{_shown(r[by], names, labels)} {r['n_checked']} of {r['n_outcomes']} checked"
+        if r["n_checked"]:
+            part += (f", {r['n_fully'] + r['n_partially']} confirmed ({r['share_confirmed']:.0%}, 95% CI "
+                     f"{r['confirmed_low']:.0%} to {r['confirmed_high']:.0%})")
+        parts.append(part)
+    return (f"Of {total} outcomes, {checked} ({checked / total:.0%}) have been checked with an independent informant, "
+            f"who confirmed {confirmed} fully or partially. By {in_words(by)}: " + "; ".join(parts) + ". Outcomes are "
+            "not picked for checking at random, so a high confirmation rate may reflect which outcomes were checked "
+            "as much as how sound the harvest is.")
+
+
+def describe_distinctive(table: pd.DataFrame, by: str = "country", *, labels: Mapping[str, str] | None = None,
+                         top: int = 3, names: Mapping[str, str] | None = None) -> str:
+    """A plain-language account of :func:`distinctive_themes`: each group's most distinctive codes.
+
+    Parameters
+    ----------
+    table
+        From :func:`~sparklearn.analysis.themes.distinctive_themes`.
+    by
+        Its grouping column.
+    labels
+        Code id -> label, for the codes named.
+    top
+        Most codes named per group and direction.
+    names
+        Country slug -> name, for the groups; a group not in it is looked up in
+        ``labels``, then shown as it is.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"country": ["ghana", "ghana"], "code_id": ["X", "Y"], "z": [3.2, -2.9],
+    ...                   "coverage": [0.3, 0.01], "coverage_rest": [0.1, 0.08], "direction": ["more", "less"]})
+    >>> print(describe_distinctive(t, labels={"X": "Follow the money"}))
+    ghana's segments are coded more often with 'Follow the money' (30% of segments against 10% elsewhere, z =
+    +3.2); and less often with 'Y' (1% against 8%, z = -2.9). Distinctive means the difference is larger than chance would make it after Holm correction
+    within each country (weighted log-odds, Monroe et al. 2008, which keep rarely used codes from looking
+    distinctive by chance); segments of one session are
+    not independent, so read this as a ranking.
+    """
+    labels = labels or {}
+    sentences = []
+    for group, part in table.groupby(by, sort=True):
+        group = _shown(group, names, labels)
+        def listed(rows: pd.DataFrame, first: bool) -> str:
+            items = [f"'{labels.get(r['code_id'], r['code_id'])}' ({r['coverage']:.0%}"
+                     + (" of segments against " if first and i == 0 else " against ")
+                     + f"{r['coverage_rest']:.0%}{' elsewhere' if first and i == 0 else ''}, z = {r['z']:+.1f})"
+                     for i, r in enumerate(rows.to_dict("records"))]
+            return and_list(items, limit=len(items))
+
+        more = part.loc[part["direction"] == "more"].sort_values("z", ascending=False).head(top)
+        less = part.loc[part["direction"] == "less"].sort_values("z").head(top)
+        if not len(more) and not len(less):
+            sentences.append(f"{group} has no code that stands out beyond chance.")
+            continue
+        clauses = ([f"more often with {listed(more, True)}"] if len(more) else []) + (
+            [f"less often with {listed(less, not len(more))}"] if len(less) else [])
+        sentences.append(f"{group}'s segments are coded " + "; and ".join(clauses) + ".")
+    return " ".join(sentences) + (
+        " Distinctive means the difference is larger than chance would make it after Holm correction within each "
+        f"{in_words(by)} (weighted log-odds, Monroe et al. 2008, which keep rarely used codes from looking distinctive "
+        "by chance); segments of one session are not "
+        "independent, so read this as a ranking.")
+
+
+def combination_words(expression: str, labels: Mapping[str, str] | None = None, *, capitals: bool = True) -> str:
+    """A QCA expression in words: ``*`` reads "and", ``~`` "not", ``+`` "or".
+
+    Parameters
+    ----------
+    expression
+        A combination (``A*~B``) or a solution (``A*~B + C``), as in the ``term`` and
+        ``expression`` columns of :attr:`~sparklearn.analysis.cases.CaseComparison.solutions`.
+    labels
+        Condition name -> words (``{"MEDIA": "media work"}``); a name not in it is shown as it is.
+    capitals
+        Write the connectives AND, NOT, OR in capitals, so that they stand out from
+        the conditions' own words in a table.
+
+    Examples
+    --------
+    >>> combination_words("BROAD_COALITION*~AUDIT_OR_PARLIAMENT", {"BROAD_COALITION": "a broad coalition",
+    ...                   "AUDIT_OR_PARLIAMENT": "engagement with audit or parliament"})
+    'a broad coalition AND NOT engagement with audit or parliament'
+    >>> combination_words("A*~B + C", capitals=False)
+    'A and not B, or C'
+    """
+    labels = labels or {}
+    and_, not_, or_ = ("AND", "NOT", "OR") if capitals else ("and", "not", "or")
+
+    def literal(lit: str) -> str:
+        name = lit.strip().lstrip("~")
+        return (f"{not_} " if lit.strip().startswith("~") else "") + labels.get(name, name)
+
+    return f", {or_} ".join(f" {and_} ".join(literal(x) for x in term.split("*"))
+                            for term in expression.split(" + "))
+
+
+def _boolean_words(expression: str, labels: Mapping[str, str]) -> str:
+    """QCA notation in a sentence: ``A*~B + C`` -> ``A AND NOT B, OR C``.
+
+    Capitals keep the logic apart from the conditions' own words ("engagement with audit or parliament").
+    """
+    return combination_words(expression, labels)
+
+
+def describe_case_comparison(result: CaseComparison, *, labels: Mapping[str, str] | None = None,
+                             names: Mapping[str, str] | None = None) -> str:
+    """A plain-language account of :func:`case_comparison`: solutions, their fit and the caveats.
+
+    Parameters
+    ----------
+    result
+        From :func:`~sparklearn.analysis.cases.case_comparison`.
+    labels
+        Condition or outcome name -> words (``{"MEDIA": "media work"}``).
+    names
+        Case (campaign) id or country slug -> name, for the cases listed (looked up in
+        ``names``, then ``labels``) and the values named in the caveats; a case in
+        neither mapping is shown as it is.
+
+    Examples
+    --------
+    >>> from sparklearn.analysis.cases import case_comparison
+    >>> cases = pd.DataFrame({"campaign_id": list("abcdef"), "A": [1, 1, 0, 1, 1, 0], "B": [1, 0, 1, 0, 1, 1],
+    ...                       "Y": [1, 0, 0, 0, 1, 0]})
+    >>> print(describe_case_comparison(case_comparison(cases, ["A", "B"], "Y"), labels={"Y": "a win"}))
+    Complex solution (no assumptions about configurations no case has): a win where A AND B (consistency 1.00,
+    coverage 1.00; cases a, e). Parsimonious solution: A AND B (consistency 1.00, coverage 1.00). Caveats: 3 of
+    the 4 possible configurations of 2 conditions are observed in 6 cases; the other 1 are logical remainders
+    (limited diversity). 6 cases and 2 conditions: with few cases per condition, random data too can give
+    contradiction-free truth tables (Marx and Dusa 2011); read the solutions as hypotheses to check in the
+    cases, not as findings.
+    """
+    labels = labels or {}
+    outcome = labels.get(result.outcome.lstrip("~"), result.outcome.lstrip("~"))
+    if result.outcome.startswith("~"):
+        outcome = f"no {outcome}"
+    text = []
+    for kind in ("complex", "parsimonious"):
+        part = result.solutions.loc[result.solutions["kind"] == kind]
+        if not len(part):
+            continue
+        first = part.loc[part["solution"] == 1].iloc[0]
+        fit = f"consistency {first['solution_consistency']:.2f}, coverage {first['solution_coverage']:.2f}"
+        if kind == "complex":
+            cases = ", ".join(_shown(c, names, labels) for c in dict.fromkeys(
+                ";".join(part.loc[part["solution"] == 1, "cases"]).split(";")))
+            text.append(f"Complex solution (no assumptions about configurations no case has): {outcome} where "
+                        f"{_boolean_words(first['expression'], labels)} ({fit}; cases {cases}).")
+        else:
+            n_solutions = int(part["solution"].max())
+            models = "; ".join(_boolean_words(e, labels) for e in part["expression"].unique())
+            n_assumed = result.simplifying_assumptions["configuration"].nunique()
+            assumed = f", resting on {count_noun(n_assumed, 'simplifying assumption')} about configurations no case has" \
+                if n_assumed else ""
+            text.append(f"Parsimonious solution{'s' if n_solutions > 1 else ''}"
+                        f"{f' ({n_solutions}, equally minimal)' if n_solutions > 1 else ''}: {models} ({fit}"
+                        f"{assumed}).")
+    if not text:
+        text.append(f"No configuration of conditions is consistently linked to {outcome}.")
+    # Caveats name cases, not conditions; short condition names ("A") could match ordinary words.
+    caveats = [_relabel(w, names, None) for w in result.warnings]
+    return " ".join(text) + " Caveats: " + " ".join(f"{w[:1].upper()}{w[1:]}." for w in caveats)
