@@ -10,11 +10,20 @@
 # Learning with SPARK across countries: the same measures side by side for every country in the batch.
 
 # %%
+import pandas as pd
 from IPython.display import Markdown, display
 
 from sparklearn.analysis import contingency, rates, themes
-from sparklearn.analysis.cases import campaign_conditions, case_comparison, condition_rules
+from sparklearn.analysis.cases import (
+    DEGREE_MEASURES,
+    campaign_conditions,
+    campaign_degrees,
+    case_scores,
+    condition_rules,
+    fuzzy_case_comparison,
+)
 from sparklearn.analysis.outcomes import substantiation_by
+from sparklearn.analysis.robustness import robustness
 from sparklearn.codebook import codebook_table, load_codebook, vocabulary
 from sparklearn.countries import load_registry
 from sparklearn.report.comparison_figures import (
@@ -25,15 +34,17 @@ from sparklearn.report.comparison_figures import (
     plot_rate_ratios,
     plot_sector_rates,
     plot_substantiation_by,
-    style_truth_table,
+    style_fuzzy_truth_table,
 )
 from sparklearn.report.comparison_words import (
     as_percent,
     combination_words,
-    describe_case_comparison,
     describe_contingency,
     describe_distinctive,
+    describe_fuzzy_case_comparison,
+    describe_necessity,
     describe_rate_ratios,
+    describe_robustness,
     describe_substantiation,
     format_p,
 )
@@ -51,6 +62,21 @@ processed_dir = None  # processed tables; None: $SPARKLEARN_OUT/processed or the
 period_start = None  # "YYYY-MM-DD" or None
 period_end = None  # "YYYY-MM-DD" or None
 options = {"top_codes": 12}
+# Case comparison (fuzzy-set QCA); the report explains each default in words.
+# Anchors (fully out, crossover, fully in) of the conditions that are matters of degree: coalition breadth in
+# kinds of non-state actor that changed (of 6), membership engagement as the share of outcomes community groups act in.
+fuzzy_anchors = {"BROAD_COALITION": [1, 3.5, 5], "MEMBERSHIP_BASE": [0.05, 0.15, 0.40]}
+# Theory-based expectations (1: presence helps towards a win, 0: absence does): SPARK's strategic components
+# (coalitions, the accountability ecosystem, openings from above, agency from below, public discourse) each expect
+# their condition to help. Leave a condition out to state no expectation.
+directional_expectations = {"BROAD_COALITION": 1, "AUDIT_OR_PARLIAMENT": 1, "INSIDE_ALLIES": 1,
+                            "MEMBERSHIP_BASE": 1, "MEDIA": 1}
+incl_cut = 0.8  # least consistency for a combination to count as sufficient (Ragin 2008: not below 0.75)
+pri_cut = 0.5  # least PRI: below one half a row is nearly as consistent with no win as with a win
+# Robustness: alternative anchors (crossover one kind of actor, or five points of share, either side) and thresholds.
+robustness_anchors = {"BROAD_COALITION": [[1, 2.5, 5], [1, 4.5, 6]],
+                      "MEMBERSHIP_BASE": [[0.05, 0.10, 0.40], [0.05, 0.20, 0.40]]}
+robustness_incl_cuts = [0.75, 0.9]
 
 # %%
 paths = notebook_paths(data_dir, processed_dir)
@@ -126,9 +152,11 @@ exposure.assign(country=exposure["country"].map(names), start=exposure["start"].
 # - **Standardised residual**: for one cell of a table, how far the observed count is from the
 #   count expected if every country spread its outcomes alike, in units of chance variation.
 #   Beyond about ±2 a cell stands out (the report also corrects for the number of cells).
-# - **Case comparison (QCA).** Each campaign is a case with a few yes/no conditions (a broad
-#   coalition, media work...). Qualitative Comparative Analysis looks for the combinations of
-#   conditions that the campaigns with a policy or budget win share and the others lack.
+# - **Case comparison (QCA).** Each campaign is a case with a few conditions (a broad coalition,
+#   media work...), some yes or no, some a matter of degree. Qualitative Comparative Analysis asks
+#   whether any condition is present in nearly every campaign with a policy or budget win
+#   (necessary), then which combinations of conditions the campaigns with a win share and the
+#   others lack (sufficient).
 #
 # Technical terms that appear in passing are explained in the **Method notes** at the end.
 
@@ -308,67 +336,187 @@ figure = plot_country_themes_over_rounds(rounds, colours, labels=labels, names=n
 # %% [markdown]
 # ## Case comparison: which combinations of conditions go with policy and budget wins
 #
-# Each campaign is a case. Five conditions and one outcome are read from the data with the
-# rules below (from the harvest, or from what the reflection sessions dwell on). A
-# Qualitative Comparative Analysis (crisp-set QCA) then looks for the combinations of
-# conditions that the campaigns with the outcome share and the others lack.
+# Each campaign is a case with five conditions and one outcome, read from the data. Two of the
+# conditions are matters of degree (a campaign's coalition can be broader or narrower), so they
+# are measured on a scale (next section). The other three, and the outcome, are yes or no by the
+# rules below (from the harvest, or from what the reflection sessions dwell on). A Qualitative Comparative Analysis (fuzzy-set QCA) then asks two questions in
+# turn: is any condition **necessary** for a win (present in nearly every campaign with one), and
+# which **combinations** of conditions are enough for a win (sufficient)?
 
 # %%
 case_words = {"BROAD_COALITION": "a broad coalition", "AUDIT_OR_PARLIAMENT": "engagement with audit or parliament",
               "INSIDE_ALLIES": "inside allies", "MEMBERSHIP_BASE": "a membership base", "MEDIA": "media work",
               "POLICY_BUDGET_CHANGE": "a substantiated policy or budget change"}
+win_words = {**case_words, "POLICY_BUDGET_CHANGE": "a policy or budget win"}
 rules = condition_rules(labels=rule_labels)
+rules = rules.loc[~rules["name"].isin(list(fuzzy_anchors))].reset_index(drop=True)
 rules.assign(name=rules["name"].map(case_words).fillna(rules["name"])
              + rules["role"].map({"outcome": " (the outcome)"}).fillna(""))[[
     "name", "meaning", "harvest", "sessions"]].rename(columns={"name": "condition",
         "harvest": "from the outcome harvest", "sessions": "or from the reflection sessions"})
 
+# %% [markdown]
+# ### Conditions that are matters of degree
+#
+# A broad coalition and a membership base are not simply there or not: they are measured from
+# the harvest on a scale and turned into a **degree of membership** between 0 (fully out) and 1
+# (fully in) with three anchors: the score at which a campaign is fully out, the crossover
+# (neither more in nor more out: 0.5), and the score at which it is fully in (Ragin's direct
+# method). The anchors say what the words mean; they follow from that meaning, not from the
+# results (the robustness check below moves them):
+#
+# - **Coalition breadth** counts how many of the six kinds of non-state actor in the codebook
+#   (community groups, civil-society organisations, traditional or faith leaders, media, private
+#   sector, donors) changed in the campaign's harvest. One kind (the affected community alone) is
+#   no coalition: fully out at 1. More than half of the six kinds is more in than out: crossover
+#   at 3.5 (a half keeps every campaign off the crossover, since counts are whole numbers). Five of
+#   the six kinds is fully in.
+# - **Engagement of the membership** is the share of a campaign's outcomes in which community or
+#   grassroots groups themselves act. One outcome in twenty (5%) or fewer is fully out; the
+#   crossover is 15%, the threshold of the yes/no rule above, so that both readings draw the line
+#   in the same place; two outcomes in five (40%), where community groups carry a large part of
+#   the change, is fully in.
+#
+# The other conditions and the outcome keep their yes/no value (1 or 0), which fuzzy-set QCA
+# reads as full membership or none.
+
 # %%
 conditions = campaign_conditions(stacked, registry, codebook, sectors=sectors)
-conditions.assign(country=conditions["country"].map(names),
-                  **{name: conditions[name].map({1: "yes", 0: "no"}) for name in case_words})[[
-    "campaign_id", "country", "sector", *case_words]].rename(columns={"campaign_id": "campaign", **case_words})
-
-# %% [markdown]
-# The truth table groups campaigns with the same combination of conditions. "Consistency" is
-# the share of a row's campaigns that show the outcome; "mixed" marks rows where some do and
-# some do not (contradictions to look at again).
-
-# %%
-cases = case_comparison(conditions)
-display(Markdown(markdown_text(describe_case_comparison(cases, names=names, labels=case_words))))
-style_truth_table(cases.truth_table, cases.conditions, labels=case_words, outcome_label="policy or budget win")
-
-# %% [markdown]
-# Each solution below is a list of combinations (one per row), any of which goes with the
-# outcome. Consistency is the share of the campaigns with a combination that show the outcome;
-# coverage is the share of the campaigns with the outcome that have the combination. When
-# several models fit equally well, the data cannot choose between them.
+degrees = campaign_degrees(stacked, registry, codebook, sectors=sectors)
+scores = case_scores(conditions, degrees)
+degree_words = {m.name: m.meaning for m in DEGREE_MEASURES}
+# Shares read as percentages, counts as numbers, in every table and sentence of this section.
+shares = {m.name for m in DEGREE_MEASURES if m.score == "share"}
+def score_text(name, value):
+    return f"{value:.0%}" if name in shares else f"{value:g}"
+pd.DataFrame([{"condition": case_words.get(name, name), "raw score": degree_words.get(name, ""),
+               **{column: score_text(name, value) for column, value in zip(
+                   ("fully out at", "crossover at", "fully in at"), triple)}}
+              for name, triple in fuzzy_anchors.items()])
 
 # %%
-if len(cases.solutions):
-    solutions = cases.solutions
+fuzzy = fuzzy_case_comparison(scores, fuzzy_anchors, directional_expectations, incl_cut=incl_cut, pri_cut=pri_cut)
+membership = fuzzy.memberships.set_index("campaign_id")
+shown_cases = scores.assign(country=scores["country"].map(names))[["campaign_id", "country"]]
+for name in fuzzy.conditions + (fuzzy.outcome,):
+    if name in fuzzy_anchors:
+        shown_cases[f"{case_words[name]}: score"] = [score_text(name, v) for v in scores[name]]
+        shown_cases[f"{case_words[name]}: membership"] = membership.loc[scores["campaign_id"], name].map(
+            lambda v: f"{v:.2f}").to_numpy()
+    else:
+        shown_cases[case_words[name]] = scores[name].map({1: "yes", 0: "no"}).to_numpy()
+shown_cases.rename(columns={"campaign_id": "campaign"})
+
+# %% [markdown]
+# ### Necessity first: is any condition present in (nearly) every campaign with a win?
+#
+# Necessity is checked before anything else, as the method prescribes: a necessary condition can
+# be lost from view once combinations are simplified. For each condition, and for its absence:
+#
+# - **consistency**: how far the campaigns with a win are among those with the condition
+#   (1: all of them); a condition is called necessary only from 0.9;
+# - **coverage**: how far the campaigns with the condition have a win (low: the condition is
+#   common among campaigns without a win too);
+# - **relevance**: whether the condition is more than just common everywhere (a condition every
+#   campaign has is "necessary" for anything); below 0.5 it is close to trivial.
+
+# %%
+display(Markdown(markdown_text(describe_necessity(fuzzy.necessity, n_cases=len(fuzzy.memberships),
+                                                  labels=win_words))))
+fuzzy.necessity.assign(
+    expression=fuzzy.necessity["expression"].map(
+        lambda e: f"NOT {case_words[e[1:]]}" if e.startswith("~") else case_words[e]),
+    necessary=fuzzy.necessity["necessary"].map({True: "yes", False: "no"}),
+    **{column: fuzzy.necessity[column].map(lambda v: f"{v:.2f}") for column in ("consistency", "coverage",
+                                                                                "relevance")})[[
+    "expression", "consistency", "coverage", "relevance", "necessary"]].rename(columns={
+        "expression": "condition", "necessary": "necessary (consistency ≥ 0.90, relevance ≥ 0.50)"})
+
+# %% [markdown]
+# ### Which combinations are enough for a win
+#
+# The truth table groups campaigns with the same combination of conditions (a campaign sits in
+# the row where its membership is above one half). **Consistency** is how far the row's
+# campaigns, by their degrees of membership, show the outcome; **PRI** checks the same row is not
+# also consistent with the outcome's absence. A row counts as sufficient from the consistency and
+# PRI thresholds stated below.
+
+# %%
+display(Markdown(f"A row counts as sufficient when its consistency is at least {incl_cut:.2f} and its PRI at "
+                 f"least {pri_cut:.2f}."))
+style_fuzzy_truth_table(fuzzy.truth_table, fuzzy.conditions, labels=case_words, outcome_label="a win")
+
+# %% [markdown]
+# Each solution below is a list of combinations (one per row), any of which goes with a win.
+# Combinations no campaign has cannot be observed, so a solution either assumes nothing about them
+# (**complex**), assumes whatever simplifies (**parsimonious**), or assumes only what theory
+# makes plausible (**intermediate**, the one to read first): the expectations below state, for each
+# condition, whether its presence is expected to help towards a win. **Coverage** is how far the
+# campaigns with a win have the combination. When several models fit equally well, the data cannot
+# choose between them.
+
+# %%
+display(Markdown(markdown_text(describe_fuzzy_case_comparison(fuzzy, labels=win_words, names=names))))
+pd.DataFrame({"condition": [case_words[c] for c in fuzzy.expectations],
+              "expected to help towards a win": ["its presence" if v == 1 else "its absence"
+                                                 for v in fuzzy.expectations.values()]})
+
+# %%
+if len(fuzzy.solutions):
+    solutions = fuzzy.solutions
     display(solutions.assign(
+        kind=pd.Categorical(solutions["kind"], ["intermediate", "complex", "parsimonious"]),
         term=solutions["term"].map(lambda term: combination_words(term, case_words)),
-        cases=solutions["cases"].str.replace(";", ", "), consistency=percent(solutions["consistency"]),
-        raw_coverage=percent(solutions["raw_coverage"]), unique_coverage=percent(solutions["unique_coverage"]))[[
-            "kind", "solution", "term", "consistency", "raw_coverage", "unique_coverage", "cases"]].rename(columns={
-                "kind": "solution type", "solution": "model", "term": "combination", "consistency": "consistency (%)",
-                "raw_coverage": "coverage (%)", "unique_coverage": "coverage by this combination only (%)",
-                "cases": "campaigns"}))
+        cases=solutions["cases"].str.replace(";", ", "),
+        **{column: solutions[column].map(lambda v: f"{v:.2f}")
+           for column in ("consistency", "pri", "raw_coverage", "unique_coverage")})[[
+            "kind", "solution", "term", "consistency", "pri", "raw_coverage", "unique_coverage", "cases"]].rename(
+        columns={"kind": "solution type", "solution": "model", "term": "combination", "pri": "PRI",
+                 "raw_coverage": "coverage", "unique_coverage": "coverage by this combination only",
+                 "cases": "campaigns (membership above one half)"}))
 else:
-    display(Markdown("No combination of conditions goes consistently with the outcome, so there is no solution."))
+    display(Markdown("No combination of conditions goes consistently enough with a win, so there is no solution."))
 
 # %% [markdown]
-# The parsimonious solution is simpler because it assumes how combinations no campaign has
-# would turn out. Those assumptions are listed here; each should be plausible on what we know.
+# The intermediate and parsimonious solutions are simpler than the complex one because they assume
+# how combinations no campaign has would turn out. Those assumptions are listed here; each should be
+# plausible on what we know of the campaigns.
 
 # %%
-if len(cases.simplifying_assumptions):
-    assumed = cases.simplifying_assumptions.drop_duplicates("configuration").reset_index(drop=True)
-    display(assumed[list(cases.conditions)].replace({1: "yes", 0: "no"}).rename(columns=case_words))
+assumed = fuzzy.simplifying_assumptions.loc[fuzzy.simplifying_assumptions["kind"] != "complex"]
+if len(assumed):
+    assumed = assumed.drop_duplicates(["kind", "configuration"]).reset_index(drop=True)
+    display(assumed[["kind", *fuzzy.conditions]].replace({1: "yes", 0: "no"}).rename(
+        columns={"kind": "assumed by the solution", **case_words}))
 else:
     display(Markdown("The solutions rest on no assumption about combinations that no campaign has."))
+
+# %% [markdown]
+# ### Robustness: do the combinations survive other reasonable choices?
+#
+# The anchors and the consistency threshold are judgements. The analysis is run again with each
+# alternative anchor set (one condition at a time) and each alternative threshold, and the
+# intermediate solution of every run is compared with the one above. A combination found in most
+# runs rests less on any single choice.
+
+# %%
+grid = {name: [fuzzy_anchors[name], *robustness_anchors.get(name, [])] for name in fuzzy_anchors}
+robust = robustness(scores, fuzzy.conditions, fuzzy.outcome, grid, incl_cuts=[incl_cut, *robustness_incl_cuts],
+                    pri_cut=pri_cut, directional_expectations=directional_expectations, case="campaign_id")
+display(Markdown(markdown_text(describe_robustness(robust, labels=case_words))))
+alternatives = "; ".join(f"{case_words[name]}: " + ", ".join("/".join(score_text(name, v) for v in triple)
+                                                             for triple in robustness_anchors.get(name, []))
+                         for name in fuzzy_anchors)
+display(Markdown(f"Alternative anchors (fully out / crossover / fully in): {markdown_text(alternatives)}. "
+                 "Alternative consistency thresholds: "
+                 f"{', '.join(f'{cut:.2f}' for cut in robustness_incl_cuts)}."))
+robust.terms.assign(term=robust.terms["term"].map(lambda term: combination_words(term, case_words)),
+                    in_reference=robust.terms["in_reference"].map({True: "yes", False: "no"}),
+                    share=percent(robust.terms["share"]))[[
+    "term", "in_reference", "runs_in_every_model", "runs_in_some_model", "runs", "share"]].rename(columns={
+        "term": "combination", "in_reference": "in the solution above",
+        "runs_in_every_model": "runs where every model has it", "runs_in_some_model": "runs where some model has it",
+        "runs": "runs", "share": "share of runs (%)"})
 
 # %% [markdown]
 # ## What this does and does not show
@@ -386,7 +534,7 @@ display(Markdown(f"""
   rates speak about the outcomes checked, not the harvest as a whole.
 - **Themes count what coders marked**, and turns of one session share a topic: read the
   distinctive themes as a ranking to discuss with the country teams, not as a test.
-- **The case comparison gives hypotheses.** With {n_campaigns} and {len(cases.conditions)} conditions, many
+- **The case comparison gives hypotheses.** With {n_campaigns} and {len(fuzzy.conditions)} conditions, many
   combinations are never observed; the combinations found should be checked against what
   the country teams know of each campaign.
 """))
@@ -417,9 +565,16 @@ display(Markdown(f"""
 #   Quinn 2008): each country's use of a theme is compared with the other countries', shrinking
 #   the differences of rarely used themes so that they do not look distinctive by chance. The
 #   resulting z-scores are Holm-corrected within each country.
-# - **Case comparison** is crisp-set Qualitative Comparative Analysis: each condition is yes or
-#   no by the rules shown, campaigns with the same combination form a truth-table row, and
-#   Boolean minimisation finds the shortest combinations that cover the campaigns with the
-#   outcome. The complex solution assumes nothing about combinations no campaign has; the
-#   parsimonious one assumes whatever simplifies (the simplifying assumptions listed). With few
-#   cases, even random data can give tidy solutions (Marx and Dusa 2011).
+# - **Case comparison** is fuzzy-set Qualitative Comparative Analysis (Ragin 2008; Schneider and
+#   Wagemann 2012). Conditions of degree are calibrated by Ragin's direct method (three anchors,
+#   log-odds of membership; 0.95 at full membership); yes/no conditions are memberships of 1 or 0.
+#   Necessity is tested first: consistency sum(min(X, Y)) / sum(Y), coverage sum(min(X, Y)) / sum(X)
+#   and relevance of necessity (Schneider and Wagemann 2012, p. 236), with the usual thresholds
+#   0.9 and 0.5. A truth-table row counts as sufficient from its consistency and PRI (proportional
+#   reduction in inconsistency) thresholds; Boolean minimisation (Quine-McCluskey, every equally
+#   minimal solution) gives the complex solution (no remainders), the parsimonious one (any
+#   remainder that simplifies) and the intermediate one (only easy counterfactuals, from the
+#   directional expectations: Ragin and Sonnett 2005). Robustness re-runs the whole analysis over
+#   alternative anchors, one condition at a time, under each consistency threshold (in the spirit
+#   of Oana and Schneider 2021). With few cases, even random data can give tidy solutions (Marx
+#   and Dusa 2011).

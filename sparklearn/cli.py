@@ -103,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     result = run_batch(_countries(args), jobs=args.jobs, force=args.force, paths=_paths(args, default_out=True),
                        warm_kernels=not args.fresh_kernels)
-    return 0 if result.ok else 1
+    return result.exit_code  # 0, 1 or 3: sparklearn.batch.run.EXIT_CODES
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -200,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
                 "report per notebook, executed notebooks), DIR from --out or $SPARKLEARN_OUT; without either, "
                 "to the project's data/processed/ and reports/, and only for the project's own data "
                 "(data elsewhere need --out).")
+    p.epilog = ("At the end, a summary of the input files' problems (by country and file, the first to fix, "
+                "where the full list is). Exit status: 0 all reports built, no input errors; 1 a notebook "
+                "failed (its report says where); 3 all reports built, but input files had errors (their rows "
+                "are left out: see the summary); 2 nothing ran (a wrong option, an unreadable registry, an "
+                "output folder that cannot be written); 130 interrupted.")
     countries(p, "option")
     p.add_argument("--jobs", metavar="N", type=_positive_int, default=None,
                    help="parallel notebooks, 1 or more (default: one per core)")
@@ -277,6 +282,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_fix(err: OSError) -> str:
+    """What to do about an OSError met while writing, in the user's terms."""
+    import errno
+
+    if err.errno in (errno.ENOTDIR, errno.EEXIST):
+        return "--out (or $SPARKLEARN_OUT) must name a folder, not a file: give a folder path, or move the file away"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "choose an output folder you may write to (--out DIR), or change the folder's permissions"
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some disk space or choose --out on another disk; rerun: finished reports were kept"
+    return "check the output folder (--out DIR) and rerun"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # jsonschema (which nbformat validates notebooks with) imports rfc3987_syntax when it is
     # installed, and jupyter-events installs it; that module compiles an Earley grammar at
@@ -291,6 +309,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except SparklearnError as err:
         print(f"sparklearn {args.command}: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        # A folder that cannot be written (a file in its place, read-only, a full disk): say which and what to do.
+        print(f"sparklearn {args.command}: cannot write {err.filename or 'the output'}: "
+              f"{err.strerror or err}\n  fix: {_os_fix(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: finished reports were kept; rerun to continue", file=sys.stderr)

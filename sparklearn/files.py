@@ -11,13 +11,18 @@ import it. One of each, so that a fix lands everywhere at once:
 - :func:`protect_formulas` (a table) and :func:`excel_safe` (one value): the one rule,
   :data:`FORMULA_START`, that neutralises text from the data before it becomes a CSV
   or Excel cell (OWASP's "CSV injection"), so ``=HYPERLINK(...)`` typed in a session
-  note is shown as text and never run.
+  note is shown as text and never run. Every CSV sparklearn writes goes through
+  :func:`write_csv`, every Excel cell through :func:`put_cell`; a CSV that sparklearn
+  reads back (``problems.csv``) is read with :func:`read_written_csv`, which undoes
+  exactly that neutralisation (:func:`restore_formulas`), so reports show the text as
+  it was.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -26,6 +31,13 @@ import pandas as pd
 #: A cell starting with one of these is a formula (or can become one) in Excel or
 #: LibreOffice; OWASP's advice is to prefix such text with ``'``.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Text that starts with a formula character, or with apostrophes and then one: the
+# apostrophes are counted in so that protecting is undone exactly (:func:`restore_formulas`):
+# "'=x" typed by a user is written "''=x" and read back as "'=x".
+_RISKY = "^'*[" + re.escape("".join(FORMULA_START)) + "]"
+_PROTECTED = "^'+[" + re.escape("".join(FORMULA_START)) + "]"
 
 
 def excel_safe(value: object) -> object:
@@ -49,7 +61,7 @@ def excel_safe(value: object) -> object:
     >>> excel_safe("=HYPERLINK(\\"http://x\\")"), excel_safe("- a bullet"), excel_safe("fine"), excel_safe(3)
     ('\\'=HYPERLINK("http://x")', "'- a bullet", 'fine', 3)
     """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and re.match(_RISKY, value):
         return "'" + value
     return value
 
@@ -88,10 +100,86 @@ def protect_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "mixed", "mixed-integer"):
             continue  # no text in this column (the .str accessor would refuse it)
         # .str gives NA for the cells that are not text, so only text can be risky.
-        risky = values.str.startswith(FORMULA_START).fillna(False).astype(bool)
+        risky = values.str.match(_RISKY).fillna(False).astype(bool)
         if risky.any():
             out[column] = values.mask(risky, "'" + values[risky])
     return out
+
+
+def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`protect_formulas` exactly: the text cells as they were before protecting.
+
+    Only for tables sparklearn wrote itself and reads back (a leading ``'`` typed by a
+    person elsewhere is theirs to keep).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"v": ["=1+1", "'=x", "ok", "'quoted", "-2"]})
+    >>> restore_formulas(protect_formulas(t)).equals(t)
+    True
+    >>> protect_formulas(t)["v"].tolist()
+    ["'=1+1", "''=x", 'ok', "'quoted", "'-2"]
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "mixed", "mixed-integer"):
+            continue
+        protected = values.str.match(_PROTECTED).fillna(False).astype(bool)
+        if protected.any():
+            out[column] = values.mask(protected, values[protected].str.slice(1))
+    return out
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write ``frame`` as a CSV file the one way sparklearn writes CSV: formulas neutralised, atomically.
+
+    No index, UTF-8, through :func:`protect_formulas` and :func:`write_atomic`. Read such
+    a file back with :func:`read_written_csv`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_csv(Path(folder) / "p.csv", pd.DataFrame({"value": ["=cmd|' /C calc'!A0", "fine"]}))
+    ...     print((Path(folder) / "p.csv").read_text())
+    value
+    '=cmd|' /C calc'!A0
+    fine
+    <BLANKLINE>
+    """
+    write_atomic(Path(path), protect_formulas(frame).to_csv(index=False))
+
+
+def read_written_csv(source) -> pd.DataFrame:
+    """A CSV written by :func:`write_csv`, every column as text, with the formula protection undone.
+
+    ``source`` is a path or a text buffer. Empty cells read as ``""``, not NaN.
+
+    Examples
+    --------
+    >>> import io
+    >>> read_written_csv(io.StringIO(protect_formulas(pd.DataFrame({"v": ["@x", ""]})).to_csv(index=False)))
+        v
+    0  @x
+    1
+    """
+    return restore_formulas(pd.read_csv(source, dtype=str, keep_default_na=False))
+
+
+def put_cell(ws, row: int, column: int, value: object):
+    """Write one Excel cell (openpyxl worksheet ``ws``) as data, never as a formula; return the cell.
+
+    The one way sparklearn writes a workbook cell from the data: text passes through
+    :func:`excel_safe` and is typed as a string (openpyxl would otherwise turn any text
+    starting with ``=`` into a formula); missing values leave the cell empty.
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ws.cell(row=row, column=column)
+    cell = ws.cell(row=row, column=column, value=excel_safe(value) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def sha256_file(path: str | Path) -> str:

@@ -47,7 +47,7 @@ import pandas as pd
 from sparklearn import __version__
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import InputError
-from sparklearn.files import protect_formulas, sha256_file, write_atomic
+from sparklearn.files import sha256_file, write_atomic, write_csv
 
 if TYPE_CHECKING:
     from sparklearn.codebook import Codebook
@@ -114,7 +114,7 @@ def save_quarantine(folder: str | Path, name: str, checked: Checked) -> dict[str
     out = {"rejected": folder / f"rejected_{name}.csv", "problems": folder / f"problems_{name}.csv"}
     for key, table in (("rejected", checked.rejected), ("problems", checked.problems)):
         # Rejected rows are opened in Excel to be fixed: a cell like "=HYPERLINK(...)" must not run.
-        write_atomic(out[key], protect_formulas(table).to_csv(index=False))
+        write_csv(out[key], table)
     return out
 
 
@@ -459,18 +459,19 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
 def write_prepared(prepared: Prepared, folder: str | Path) -> None:
     """Write a prepared country into its processed folder, the manifest last.
 
-    Each file is written atomically; the manifest goes last, so a folder whose writing
-    was interrupted has an old manifest that no longer matches and reads as stale.
+    Each file is written atomically; the old manifest is removed first and the new one
+    written last, so a folder whose writing was interrupted (even by SIGKILL) has no
+    manifest and reads as stale, never as current with a mix of old and new tables.
     """
     folder = Path(folder)
+    (folder / "manifest.json").unlink(missing_ok=True)
     for name, table in prepared.tables.items():
         write_atomic(folder / f"{name}.parquet", table.to_parquet(index=False))
     save_quarantine(folder, "participants", prepared.quarantine["participants"])
-    write_atomic(folder / "rejected_sessions.csv",
-                 protect_formulas(prepared.quarantine["sessions"].rejected).to_csv(index=False))
+    write_csv(folder / "rejected_sessions.csv", prepared.quarantine["sessions"].rejected)
     save_quarantine(folder, "codings", prepared.quarantine["codings"])
     save_quarantine(folder, "outcomes", prepared.quarantine["outcomes"])
-    write_atomic(folder / "problems.csv", prepared.problems.to_csv(index=False))
+    write_csv(folder / "problems.csv", prepared.problems)  # values quoted from the data may start with "="
     write_atomic(folder / "manifest.json", json.dumps(prepared.manifest, indent=2, sort_keys=True))
 
 

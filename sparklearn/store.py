@@ -54,6 +54,8 @@ import pandas as pd
 from sparklearn import __version__
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import InputError
+from sparklearn.files import protect_formulas, read_written_csv
+from sparklearn.ingest.problems import PROBLEM_COLUMNS
 from sparklearn.prepare import (
     DATED_TABLES,
     TABLE_COLUMNS,
@@ -65,8 +67,8 @@ from sparklearn.prepare import (
 )
 from sparklearn.wording import count_noun
 
-__all__ = ["PERIOD_RULE", "TABLES", "TABLE_COLUMNS", "CountryTables", "Stacked", "country_tables", "ensure_current",
-           "load_processed", "notebook_paths", "stale_reason"]
+__all__ = ["PERIOD_RULE", "TABLES", "TABLE_COLUMNS", "CountryTables", "Stacked", "country_problems", "country_tables",
+           "ensure_current", "load_processed", "notebook_paths", "stale_reason"]
 
 #: The period rule, in the words a report can use.
 PERIOD_RULE = ("Sessions and outcomes dated outside the period are left out, with the segments and codings of "
@@ -346,7 +348,8 @@ def _current(country: str, paths: Paths) -> tuple[dict[str, pd.DataFrame], pd.Da
     # so that a table prepared in memory is the very table a processed folder holds.
     tables = {name: _read_parquet(io.BytesIO(table.to_parquet(index=False)), name)
               for name, table in prepared.tables.items()}
-    return tables, _read_problems(io.StringIO(prepared.problems.to_csv(index=False))), prepared.manifest
+    return tables, _read_problems(io.StringIO(protect_formulas(prepared.problems).to_csv(index=False))), \
+        prepared.manifest
 
 
 def _read_tables(folder: Path, country: str) -> dict[str, pd.DataFrame]:
@@ -368,8 +371,29 @@ def _read_parquet(source, name: str) -> pd.DataFrame:
     return conform(name, pd.read_parquet(source))
 
 
+def country_problems(country: str, paths: Paths) -> pd.DataFrame:
+    """The data problems a prepared country's processed folder holds (``problems.csv``), values as typed.
+
+    Empty (no rows) when the country has not been prepared or has no problems. Unlike
+    :func:`country_tables`, it never prepares: the batch reads it after preparing, to
+    say what was wrong with the data at the end of a run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sparklearn.config import resolve_paths
+    >>> country_problems("kenya", resolve_paths(out=tempfile.mkdtemp())).empty
+    True
+    """
+    path = paths.country_processed(country) / "problems.csv"
+    if not path.is_file():
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    return _read_problems(path)
+
+
 def _read_problems(source) -> pd.DataFrame:
-    return pd.read_csv(source, dtype=str, keep_default_na=False)
+    # Written with write_csv: the "'" put before a value like "=x" is taken off again.
+    return read_written_csv(source)
 
 
 def _stack(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:

@@ -99,6 +99,7 @@ def test_the_country_is_chosen_with_country_in_every_command(monkeypatch, data, 
 
         class Done:
             ok = True
+            exit_code = 0  # BatchResult.exit_code: no notebook failed, no input error
         return Done()
 
     monkeypatch.setattr(batch_run, "run_batch", fake_run_batch)

@@ -64,10 +64,8 @@ def test_notebook_without_a_parameters_cell_is_refused(tmp_path):
 
 def test_run_batch_checks_parameters_before_any_kernel_or_prepare(tmp_path):
     paths = resolve_paths(out=tmp_path / "out")
-    started = time.perf_counter()
     with pytest.raises(ParameterError, match="'perid_start'"):
         run.run_batch(["ghana"], paths=paths, parameters={"perid_start": "2021-01-01"}, progress=False)
-    assert time.perf_counter() - started < 5
     assert not (tmp_path / "out").exists()  # nothing prepared, no kernel started, nothing written
 
 
@@ -421,9 +419,8 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, monkeypatch, caps
 def test_cache_skips_unchanged_work_and_reruns_only_what_a_change_touches(demo_batch):
     paths = demo_batch.paths
     before = {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")}
-    started = time.perf_counter()
+    # How fast a no-change rerun is belongs to benchmarks/bench_batch.py; here: that it does nothing.
     again = run.run_batch(paths=paths, progress=False)
-    assert time.perf_counter() - started < 3  # the benchmark holds the < 1 s target
     assert again.executed == [] and set(again.summary["status"]) == {"cached"}
     assert {p.name: p.stat().st_mtime_ns for p in paths.reports.glob("*.html")} == before
 

@@ -1,4 +1,4 @@
-"""Case comparison of campaigns: conditions calibrated from the data, then crisp-set QCA.
+"""Case comparison of campaigns: conditions calibrated from the data, then crisp- or fuzzy-set QCA.
 
 Stage: analysis. The cases are campaigns. :func:`campaign_conditions` calibrates each
 campaign's conditions and outcome as crisp sets (0/1) from its harvest and its
@@ -9,6 +9,16 @@ table for the report, so a reader can see what "a broad coalition" means in numb
 :func:`case_comparison` then runs the QCA of :mod:`sparklearn.analysis.qca` (truth
 table, complex and parsimonious solutions) and returns a :class:`CaseComparison` with
 the caveats of a small N (limited diversity, contradictions, few cases per condition).
+
+Some conditions are matters of degree. :func:`campaign_degrees` scores them from the
+harvest by documented measures (:data:`DEGREE_MEASURES`: coalition breadth as the kinds
+of non-state actor that changed, membership engagement as the share of outcomes
+community groups act in), as a tidy table of raw scores; :func:`case_scores` puts those
+scores in place of the crisp columns; :func:`fuzzy_case_comparison` calibrates them
+(three anchors, :mod:`sparklearn.analysis.fuzzy_sets`), tests necessity first
+(:mod:`sparklearn.analysis.necessity`), then builds the fuzzy truth table and the
+intermediate, complex and parsimonious solutions (:mod:`sparklearn.analysis.fuzzy_qca`)
+and returns a :class:`FuzzyCaseComparison`.
 
 Kept apart from :mod:`sparklearn.analysis.qca`, which is the method alone (it knows
 nothing of campaigns, codebooks or harvests), so the method can be checked against the
@@ -25,6 +35,14 @@ import numpy as np
 import pandas as pd
 
 from sparklearn.analysis import qca
+from sparklearn.analysis.fuzzy_qca import (
+    SOLUTION_COLUMNS,
+    check_expectations,
+    fuzzy_minimise,
+    fuzzy_truth_table,
+)
+from sparklearn.analysis.fuzzy_sets import calibrate_fuzzy_columns
+from sparklearn.analysis.necessity import necessity
 from sparklearn.analysis.outcomes import CONFIRMED
 from sparklearn.analysis.rates import _unknown_campaigns
 from sparklearn.analysis.themes import coded_segments, segment_groups
@@ -415,3 +433,289 @@ def case_comparison(
     solutions = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     assumed = assumptions[0] if assumptions else pd.DataFrame(columns=["solution", *conditions, "configuration", "n"])
     return CaseComparison(conditions, outcome, table, solutions, assumed, n_cases, tuple(notes))
+
+
+# --------------------------------------------------------------------------- conditions of degree (fuzzy sets)
+
+#: The six kinds of non-state actor in the codebook's ``actor_type`` vocabulary: the allies a coalition can bring
+#: in (directly affected groups, naturally interested organisations, voices that add strength or open access).
+NON_STATE_ACTORS: tuple[str, ...] = ("community", "cso", "traditional-faith", "media", "private-sector", "donor")
+
+
+@dataclass(frozen=True)
+class DegreeMeasure:
+    """How one condition that is a matter of degree is scored from the harvest, before fuzzy calibration.
+
+    Attributes
+    ----------
+    name
+        The condition it scores (a :data:`CONDITION_RULES` name, whose crisp rule it stands in for).
+    meaning
+        The raw score in plain words, for the report.
+    actor_types
+        The kinds of social actor (``actor_type`` ids) it looks at.
+    score
+        ``"kinds"``: how many of ``actor_types`` changed in at least one of the
+        campaign's outcomes; ``"share"``: the share of the campaign's outcomes whose
+        social actor is one of ``actor_types`` (0 for a campaign without outcomes:
+        no evidence of engagement).
+    """
+
+    name: str
+    meaning: str
+    actor_types: tuple[str, ...]
+    score: str = "kinds"
+
+
+#: Conditions that are matters of degree. Coalition breadth counts the kinds of ally that moved, since a
+#: coalition is broad by the range of allies it brings in (IBP's coalition module), not by one CSO's change;
+#: membership engagement is how much of the campaign's change its own community groups carry.
+DEGREE_MEASURES: tuple[DegreeMeasure, ...] = (
+    DegreeMeasure("BROAD_COALITION", "coalition breadth: how many of the six kinds of non-state actor (community "
+                  "groups, civil-society organisations, traditional or faith leaders, media, private sector, "
+                  "donors) changed in the campaign's harvest", NON_STATE_ACTORS, "kinds"),
+    DegreeMeasure("MEMBERSHIP_BASE", "engagement of the membership: the share of the campaign's outcomes in which "
+                  "community or grassroots groups themselves act", ("community",), "share"),
+)
+
+
+def campaign_degrees(
+    stacked: Stacked,
+    registry: Registry,
+    codebook: Codebook | None = None,
+    *,
+    sectors: Sequence[str] | None = None,
+    measures: Sequence[DegreeMeasure] = DEGREE_MEASURES,
+) -> pd.DataFrame:
+    """Raw scores of the conditions that are matters of degree, one row per campaign and measure.
+
+    Parameters
+    ----------
+    stacked
+        Processed tables of the countries compared (:func:`load_processed`).
+    registry
+        Countries and campaigns.
+    codebook
+        If given, the measures' actor types are checked against its ``actor_type`` vocabulary.
+    sectors
+        Keep only the campaigns of these sectors (None or empty: all).
+    measures
+        What to score (:data:`DEGREE_MEASURES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: ``campaign_id``, ``condition`` (the measure's name), ``raw`` (its
+        score) and ``n_outcomes`` (the campaign's outcomes), campaigns in registry
+        order within each measure. Calibrate with
+        :func:`~sparklearn.analysis.fuzzy_sets.calibrate_fuzzy` after :func:`case_scores`.
+
+    Examples
+    --------
+    >>> from sparklearn.countries import load_registry
+    >>> out = pd.DataFrame({"campaign_id": ["ke-baringo-water"] * 4,
+    ...                     "actor_type": ["community", "community", "media", "executive"]})
+    >>> none = pd.DataFrame(columns=["session_id", "campaign_ids", "segment_id", "code_id", "coder"])
+    >>> campaign_degrees(Stacked(("kenya",), none, none, none, out), load_registry())
+             campaign_id        condition  raw  n_outcomes
+    0  ke-primary-health  BROAD_COALITION  0.0           0
+    1   ke-baringo-water  BROAD_COALITION  2.0           4
+    2  ke-primary-health  MEMBERSHIP_BASE  0.0           0
+    3   ke-baringo-water  MEMBERSHIP_BASE  0.5           4
+    """
+    names = [m.name for m in measures]
+    if len(set(names)) != len(names):
+        raise ParameterError(f"two degree measures share a name: {names}")
+    for measure in measures:
+        if measure.score not in ("kinds", "share"):
+            raise ParameterError(f"the measure {measure.name} scores {measure.score!r}; use 'kinds' or 'share'")
+        allowed = set(codebook.vocabularies["actor_type"]["id"]) if codebook is not None and \
+            "actor_type" in codebook.vocabularies else None
+        unknown = sorted(set(measure.actor_types) - allowed) if allowed is not None else []
+        if unknown:
+            raise CodebookError(f"the measure {measure.name} uses the actor_type {unknown[0]!r}, which the codebook's "
+                                "vocabulary lacks", file=codebook.source, value=unknown[0],
+                                fix=f"use one of: {', '.join(sorted(allowed))}")
+    outcomes = stacked.outcomes
+    require_columns(outcomes, ["campaign_id", "actor_type"], "outcomes")
+    kept = registry.campaigns["country"].isin(stacked.countries)
+    if sectors:
+        kept &= registry.campaigns["sector"].isin(sectors)
+    index = pd.Index(registry.campaigns.loc[kept, "campaign_id"], name="campaign_id")
+    _unknown_campaigns(outcomes, ~outcomes["campaign_id"].isin(registry.campaigns["campaign_id"]), registry.source)
+    n_outcomes = outcomes.groupby("campaign_id").size().reindex(index, fill_value=0)
+    parts = []
+    for measure in measures:
+        match = outcomes.loc[_in(outcomes["actor_type"], measure.actor_types)]
+        if measure.score == "kinds":
+            raw = match.groupby("campaign_id")["actor_type"].nunique().reindex(index, fill_value=0)
+        else:
+            raw = (match.groupby("campaign_id").size().reindex(index, fill_value=0) / n_outcomes.where(
+                n_outcomes > 0)).fillna(0.0)
+        parts.append(pd.DataFrame({"campaign_id": index, "condition": measure.name,
+                                   "raw": raw.to_numpy(dtype=float), "n_outcomes": n_outcomes.to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def case_scores(conditions: pd.DataFrame, degrees: pd.DataFrame, outcome: str = OUTCOME_RULE.name) -> pd.DataFrame:
+    """One row per campaign: raw scores for the conditions of degree, 0/1 for the others and the outcome.
+
+    Parameters
+    ----------
+    conditions
+        :func:`campaign_conditions` output (crisp conditions, outcome and evidence).
+    degrees
+        :func:`campaign_degrees` output; its conditions replace the crisp columns of the same name.
+    outcome
+        The outcome column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``campaign_id``, ``country``, ``sector``, one column per condition (the
+        crisp conditions' order; the raw score where ``degrees`` has one) and the
+        outcome: the table :func:`fuzzy_case_comparison` and
+        :func:`~sparklearn.analysis.robustness.robustness` calibrate.
+
+    Examples
+    --------
+    >>> crisp = pd.DataFrame({"campaign_id": ["a", "b"], "country": "x", "sector": "health",
+    ...                       "A": [1, 0], "B": [0, 1], "Y": [1, 0], "A_outcomes": [2, 0]})
+    >>> degrees = pd.DataFrame({"campaign_id": ["a", "b"], "condition": "B", "raw": [3.0, 5.0], "n_outcomes": 4})
+    >>> case_scores(crisp, degrees, "Y")
+      campaign_id country  sector  A    B  Y
+    0           a       x  health  1  3.0  1
+    1           b       x  health  0  5.0  0
+    """
+    require_columns(degrees, ["campaign_id", "condition", "raw"], "degree scores")
+    crisp = [c for c in conditions.columns if c.isupper() and not c.endswith(("_outcomes", "_share", "_coverage"))]
+    missing = sorted(set(degrees["condition"]) - set(crisp))
+    if missing:
+        raise ParameterError(f"degree scores for {missing}, which are not conditions of the table: {crisp}")
+    wide = degrees.pivot(index="campaign_id", columns="condition", values="raw")
+    table = conditions[["campaign_id", "country", "sector", *crisp]].copy()
+    for name in wide.columns:
+        table[name] = table["campaign_id"].map(wide[name])
+    return table[["campaign_id", "country", "sector", *[c for c in crisp if c != outcome], outcome]]
+
+
+@dataclass(frozen=True)
+class FuzzyCaseComparison:
+    """What :func:`fuzzy_case_comparison` returns: the fuzzy-set QCA of the campaigns, necessity first.
+
+    Attributes
+    ----------
+    conditions, outcome
+        As given.
+    memberships
+        The cases with calibrated memberships (``campaign_id`` and the conditions and outcome).
+    necessity
+        :func:`~sparklearn.analysis.necessity.necessity` for every condition and its negation.
+    truth_table
+        :func:`~sparklearn.analysis.fuzzy_qca.fuzzy_truth_table` (observed configurations).
+    solutions
+        ``kind`` (``"intermediate"``, ``"complex"``, ``"parsimonious"``) then
+        :data:`~sparklearn.analysis.fuzzy_qca.SOLUTION_COLUMNS`; empty if no
+        configuration is sufficient.
+    simplifying_assumptions
+        ``kind``, ``solution``, the conditions, ``configuration``, ``n``: the
+        configurations no case has that each solution assumes would show the outcome.
+    expectations
+        The directional expectations the intermediate solution used.
+    incl_cut, pri_cut
+        The truth table's cut-offs.
+    warnings
+        Plain-words caveats (limited diversity, cases on a crossover, small N).
+    """
+
+    conditions: tuple[str, ...]
+    outcome: str
+    memberships: pd.DataFrame
+    necessity: pd.DataFrame
+    truth_table: pd.DataFrame
+    solutions: pd.DataFrame
+    simplifying_assumptions: pd.DataFrame
+    expectations: dict[str, int]
+    incl_cut: float
+    pri_cut: float
+    warnings: tuple[str, ...]
+
+
+def fuzzy_case_comparison(
+    scores: pd.DataFrame,
+    anchors: Mapping[str, Sequence[float]],
+    expectations: Mapping[str, int],
+    conditions: Sequence[str] = tuple(r.name for r in CONDITION_RULES),
+    outcome: str = OUTCOME_RULE.name,
+    *,
+    case: str = "campaign_id",
+    incl_cut: float = 0.8,
+    pri_cut: float = 0.5,
+) -> FuzzyCaseComparison:
+    """Fuzzy-set QCA of the campaigns: calibration, necessity, truth table, the three solutions.
+
+    Calibrates the columns in ``anchors`` (:func:`~sparklearn.analysis.fuzzy_sets.calibrate_fuzzy_columns`;
+    the other conditions are crisp 0/1 memberships), tests necessity before
+    sufficiency, builds the truth table and minimises it three ways
+    (:func:`~sparklearn.analysis.fuzzy_qca.fuzzy_minimise`): intermediate (easy
+    counterfactuals only, from ``expectations``), complex (no assumption) and
+    parsimonious (any simplifying assumption).
+
+    Parameters
+    ----------
+    scores
+        :func:`case_scores` output.
+    anchors
+        ``{condition: (full non-membership, crossover, full membership)}`` for the conditions of degree.
+    expectations
+        ``{condition: 1 or 0}``: the value expected to contribute to the outcome.
+    conditions, outcome, case
+        Columns.
+    incl_cut, pri_cut
+        Least consistency and PRI for a configuration to count as sufficient.
+
+    Returns
+    -------
+    FuzzyCaseComparison
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"campaign_id": list("abcdef"), "A": [5, 4, 1, 1, 5, 1], "B": [1, 1, 0, 0, 0, 1],
+    ...                        "Y": [1, 1, 0, 0, 1, 0]})
+    >>> result = fuzzy_case_comparison(scores, {"A": (1, 2.5, 4)}, {"A": 1, "B": 1}, ["A", "B"], "Y")
+    >>> result.solutions[["kind", "expression"]].drop_duplicates().to_numpy().tolist()
+    [['intermediate', 'A'], ['complex', 'A'], ['parsimonious', 'A']]
+    """
+    conditions = tuple(conditions)
+    members = calibrate_fuzzy_columns(scores[[case, *conditions, outcome]], anchors)
+    needed = necessity(members, conditions, outcome, case=case)
+    table = fuzzy_truth_table(members, conditions, outcome, case=case, incl_cut=incl_cut, pri_cut=pri_cut)
+    k, n_cases = len(conditions), len(members)
+    notes = []
+    for name in [name for name in anchors if (members[name] == 0.5).any()]:
+        notes.append(f"{', '.join(members.loc[members[name] == 0.5, case].astype(str))} "
+                     f"{'sits' if (members[name] == 0.5).sum() == 1 else 'sit'} exactly on the crossover of {name}, "
+                     "so belong to no row of the truth table; move the crossover off its score")
+    if len(table) < 2 ** k:
+        notes.append(f"{len(table)} of the {2 ** k} possible combinations of {k} conditions are seen in {n_cases} "
+                     f"cases; the other {2 ** k - len(table)} are seen in none (limited diversity)")
+    notes.append(f"{n_cases} cases and {k} conditions: with so few cases per condition, even random data can give "
+                 "tidy solutions (Marx and Dusa 2011); read the solutions as hypotheses to check in the cases")
+    parts, assumed = [], []
+    for kind in ("intermediate", "complex", "parsimonious"):
+        try:
+            result = fuzzy_minimise(table, members, conditions, outcome, include=kind,
+                                    directional_expectations=expectations if kind == "intermediate" else None,
+                                    case=case)
+        except InputError as err:
+            notes.append(f"no {kind} solution: {err.message}")
+            continue
+        parts.append(result.solutions.assign(kind=kind))
+        assumed.append(result.simplifying_assumptions.assign(kind=kind))
+    columns = ["kind", *SOLUTION_COLUMNS]
+    solutions = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    assumption_columns = ["kind", "solution", *conditions, "configuration", "n"]
+    assumptions = (pd.concat(assumed, ignore_index=True)[assumption_columns] if assumed
+                   else pd.DataFrame(columns=assumption_columns))
+    return FuzzyCaseComparison(conditions, outcome, members, needed, table, solutions, assumptions,
+                               check_expectations(expectations, conditions), incl_cut, pri_cut, tuple(notes))

@@ -13,7 +13,8 @@ One short function per step, in the order they run:
    run while the next country is prepared; each worker executes a notebook
    (:mod:`sparklearn.batch.execute`), renders its report (:mod:`sparklearn.batch.render`)
    and writes both (:func:`_run_notebook`);
-5. :func:`_finish`: the cache, the summary table and ``index.html``.
+5. :func:`_finish`: the cache, the summary table, ``index.html`` and what was wrong
+   with the data (:attr:`BatchResult.problems`, printed at the end of the run).
 
 Workers are threads, not processes: the work happens in the kernels (separate
 processes), and a thread only relays messages and renders; threads spare each worker
@@ -24,7 +25,15 @@ cannot run here.
 
 Every output is written to a temporary file in its folder and moved into place
 (:func:`sparklearn.files.write_atomic`), and nothing of a notebook is written once the
-batch is interrupted, so Ctrl-C leaves the previous reports whole.
+batch is interrupted, so Ctrl-C leaves the previous reports whole. A batch that was
+killed outright (SIGKILL, power cut) can leave temporary files and ``.run-*`` work
+folders behind: the next run removes them first (:func:`sweep`), and it trusts no
+processed table or report for existing, only for matching the input fingerprint
+(:func:`sparklearn.store.ensure_current`, the cache keys).
+
+:data:`EXIT_CODES` is what ``sparklearn run`` returns: 0 all well, 1 a notebook failed,
+3 every notebook ran but some input had errors (their rows were kept out of the
+reports).
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,7 +67,7 @@ from sparklearn.batch.render import provenance, render_index, render_report
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import ParameterError, SparklearnError
 from sparklearn.files import write_atomic
-from sparklearn.wording import and_list
+from sparklearn.wording import and_list, count_noun
 
 if TYPE_CHECKING:
     from sparklearn.batch.kernels import KernelServer
@@ -71,6 +81,17 @@ SUMMARY_COLUMNS = [
 _NO_ERROR = {"error_cell": None, "error_section": None, "error_name": None, "error_value": None}
 
 _COMPARISON_COLOUR = "#1f4e79"
+
+
+#: ``sparklearn run``'s exit statuses (:attr:`BatchResult.exit_code`); 2 (a usage or
+#: input error that stopped the run before it started) and 130 (Ctrl-C) come from the CLI.
+EXIT_CODES = {0: "every report was built and no input had errors",
+              1: "a notebook failed (its report shows where); other reports were built",
+              3: "every report was built, but some input files had errors: their rows were left out"}
+
+
+#: Problems listed one by one at the end of a run; the rest are counted.
+WORST_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -88,11 +109,25 @@ class BatchResult:
     summary: pd.DataFrame
     index: Path
     manifests: dict[str, dict] = field(default_factory=dict)
+    #: Every data problem of the countries run (``country`` plus the problem columns).
+    problems: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def ok(self) -> bool:
         """True when no notebook failed."""
         return bool((self.summary["status"] != "failed").all())
+
+    @property
+    def input_errors(self) -> int:
+        """How many errors the inputs had (rows or files kept out of the reports)."""
+        if "severity" not in self.problems.columns:
+            return 0
+        return int((self.problems["severity"] == "error").sum())
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a notebook failed, else 3 when an input had errors, else 0 (:data:`EXIT_CODES`)."""
+        return 1 if not self.ok else 3 if self.input_errors else 0
 
     @property
     def executed(self) -> list[str]:
@@ -170,6 +205,7 @@ def run_batch(
     """
     workers = _workers(jobs)
     paths = paths or resolve_paths()
+    sweep(paths)
     plan = _plan(countries, paths, Path(notebooks_dir) if notebooks_dir else paths.notebooks, parameters)
     cache = load_cache(paths.reports)
     records, to_run = _split_cached(plan, cache, force)
@@ -188,6 +224,34 @@ def run_batch(
         finally:
             shown.close()
     return _finish(plan, cache, records | dispatch.records, dispatch.manifests, progress)
+
+
+def sweep(paths: Paths) -> list[Path]:
+    """Remove what a killed batch left in the output folders: ``.run-*`` work folders and ``*.tmp`` files.
+
+    A batch stopped by SIGKILL (or a power cut) never reaches its own clean-up:
+    :func:`sparklearn.files.write_atomic` leaves ``.<name>.<id>.tmp`` beside its target
+    and a notebook's work folder ``reports/notebooks/.run-*`` stays. Neither is ever read
+    (finished files are moved into place whole), so removing them is always safe; two
+    batches must not write into one output folder at the same time.
+
+    Returns
+    -------
+    list of pathlib.Path
+        What was removed.
+    """
+    removed = []
+    work = paths.reports / "notebooks"
+    if work.is_dir():
+        for folder in work.glob(".run-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    for root in (paths.reports, paths.processed):
+        if root.is_dir():
+            for tmp in root.rglob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
 
 
 def _kernel_server(stack: contextlib.ExitStack, paths: Paths, wanted: bool) -> KernelServer | None:
@@ -296,6 +360,12 @@ class _Dispatch:
 
     def run(self, to_run: Sequence[Job], force: bool) -> None:
         """Prepare each country, then start its notebooks; the comparison once every country is prepared."""
+        # A notebook about to run has no valid cache entry any more: forget it before its report is
+        # rewritten, so that a batch killed between writing the report and saving the cache does not
+        # leave the old entry vouching for the new (or a half-run's) report.
+        for job in to_run:
+            self.cache["notebooks"].pop(job.name, None)
+        save_cache(self.plan.paths.reports, self.cache)
         try:
             for slug in self.plan.slugs:
                 self.prepare(slug, force)
@@ -412,9 +482,51 @@ def _finish(plan: _Plan, cache: dict[str, dict], records: Mapping[str, dict], ma
                         names=plan.names, manifests=manifests | others)
     if not index.exists() or index.read_text(encoding="utf-8") != html:
         write_atomic(index, html)
+    problems = _data_problems(paths, [slug for slug in plan.slugs if slug in manifests])
     if progress:
         _print_summary(summary, index)
-    return BatchResult(summary, index, manifests)
+        _print_problems(problems, paths)
+    return BatchResult(summary, index, manifests, problems)
+
+
+def _data_problems(paths: Paths, slugs: Sequence[str]) -> pd.DataFrame:
+    """The data problems of the countries prepared in this run, each with its ``country``."""
+    from sparklearn.store import country_problems
+
+    frames = [country_problems(slug, paths).assign(country=slug) for slug in slugs]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["country", "severity"])
+
+
+def _print_problems(problems: pd.DataFrame, paths: Paths, worst: int = WORST_SHOWN) -> None:
+    """What was wrong with the data, in a few lines: counts by country and file, the worst few, the full list."""
+    if problems.empty:
+        print("Data: no problems found in the input files.")
+        return
+    errors = problems.loc[problems["severity"] == "error"]
+    print(f"Data: {count_noun(len(errors), 'error')} and {count_noun(len(problems) - len(errors), 'warning')} "
+          "in the input files" + (" (rows with errors are left out of the reports):" if len(errors) else ":"))
+    counts = (problems.assign(file=problems["file"].map(lambda f: _short(f, paths)))
+              .groupby(["country", "file", "severity"]).size().unstack(fill_value=0))
+    for (country, file), row in counts.iterrows():
+        print(f"  {country}: {file}: {', '.join(count_noun(int(row[s]), s) for s in ('error', 'warning') if row.get(s))}")
+    shown = pd.concat([errors, problems.loc[problems["severity"] != "error"]]).head(worst).astype("string").fillna("")
+    print("First to fix:")
+    for record in shown.to_dict("records"):
+        where = ", ".join(part for part in (_short(record["file"], paths),
+                                            f"row {record['row']}" if record["row"] else "",
+                                            f"column '{record['column']}'" if record["column"] else "") if part)
+        print(f"  {record['severity'].upper()} {where}: {record['rule']}")
+    print(f"Every problem, with its fix: {paths.processed}/<country>/problems.csv (and in each country report's "
+          "Data quality section); `sparklearn validate` prints them all.")
+
+
+def _short(file: str, paths: Paths) -> str:
+    """A problem's file relative to the data folder, as the user knows it."""
+    try:
+        return Path(file).relative_to(paths.raw).as_posix()
+    except ValueError:
+        return str(file)
 
 
 def _listed_records(cached: Mapping[str, dict], current: Mapping[str, dict], reports: Path) -> list[dict]:

@@ -613,3 +613,71 @@ def style_truth_table(
             .set_table_styles([{"selector": "th", "props": "text-align: center; padding: 4px 8px;"},
                                {"selector": "td", "props": "padding: 3px 8px;"}])
             .set_caption("Truth table: each row is a combination of conditions seen in at least one campaign"))
+
+
+def style_fuzzy_truth_table(
+    truth_table: pd.DataFrame,
+    conditions: list[str] | tuple[str, ...],
+    *,
+    labels: Mapping[str, str] | None = None,
+    outcome_label: str = "outcome",
+) -> Styler:
+    """The fuzzy-set truth table as a readable styled table (HTML, no scripts).
+
+    One row per combination seen in at least one case: each condition "yes" (membership
+    above 0.5) or "no" on a dark/light fill; whether the row counts as sufficient for
+    the outcome ("yes", "no", or "too few cases"); the number of cases and of those with
+    the outcome; consistency and PRI with two decimals; and the cases.
+
+    Parameters
+    ----------
+    truth_table
+        :func:`sparklearn.analysis.fuzzy_qca.fuzzy_truth_table` output: the condition
+        columns then out, n, n_outcome, incl, pri, coverage, cases.
+    conditions
+        The condition columns, in order.
+    labels
+        Condition name -> short label for the column headers.
+    outcome_label
+        Words for the outcome, used in the headers.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        ``.data`` holds the displayed table; ``.to_html()`` renders it.
+
+    Examples
+    --------
+    >>> tt = pd.DataFrame({"A": [1, 0], "B": [1, 1], "out": pd.array([1, 0], dtype="Int8"), "n": [2, 1],
+    ...                    "n_outcome": [2, 0], "incl": [0.912, 0.3], "pri": [0.85, 0.1], "coverage": [0.6, 0.1],
+    ...                    "cases": ["a;b", "c"]})
+    >>> style_fuzzy_truth_table(tt, ["A", "B"], outcome_label="a win").data.to_dict("records")[0]
+    {'A': 'yes', 'B': 'yes', 'sufficient for a win': 'yes', 'cases (n)': 2, 'with a win': 2, 'consistency': '0.91', 'PRI': '0.85', 'cases': 'a, b'}
+    """
+    labels = dict(labels or {})
+    sufficient = f"sufficient for {outcome_label}"
+    shown = truth_table[list(conditions)].astype(int).replace({1: "yes", 0: "no"})
+    verdict = pd.array(truth_table["out"], dtype="Int8")
+    shown[sufficient] = ["too few cases" if pd.isna(v) else "yes" if v == 1 else "no" for v in verdict]
+    shown = shown.assign(**{
+        "cases (n)": truth_table["n"].astype(int).to_numpy(),
+        f"with {outcome_label}": truth_table["n_outcome"].astype(int).to_numpy(),
+        "consistency": truth_table["incl"].map(lambda v: f"{v:.2f}").to_numpy(),
+        "PRI": truth_table["pri"].map(lambda v: f"{v:.2f}").to_numpy(),
+        "cases": truth_table["cases"].astype(str).str.replace(";", ", ").to_numpy(),
+    })
+    shown = shown.rename(columns={c: labels.get(c, c) for c in conditions}).reset_index(drop=True)
+    flag_columns = [labels.get(c, c) for c in conditions] + [sufficient]
+
+    def fill(value: str) -> str:
+        if value == "yes":
+            return f"background-color: {TRUTH_TABLE_FILL[1]}; color: white; text-align: center"
+        if value == "no":
+            return f"background-color: {TRUTH_TABLE_FILL[0]}; color: #333333; text-align: center"
+        return "background-color: #f4d58d; color: #333333; text-align: center"
+
+    return (shown.style.hide(axis="index").map(fill, subset=flag_columns)
+            .set_table_styles([{"selector": "th", "props": "text-align: center; padding: 4px 8px;"},
+                               {"selector": "td", "props": "padding: 3px 8px;"}])
+            .set_caption("Truth table: each row is a combination of conditions seen in at least one campaign "
+                         "(a campaign counts where its membership is above one half)"))

@@ -6,12 +6,18 @@ p-value, the interval with the ratio, what a test was (chi-square, exact, GLM fa
 every caveat the analysis attached (``warnings``), and that an association does not
 say why. Values are shown as readers know them: each function takes ``names`` (country
 slug -> name) and ``labels`` (code or vocabulary id -> label), and the caveats written
-by the analysis functions are relabelled too.
+by the analysis functions are relabelled too. The sentences are plain text holding
+names and labels from the data: the notebook displays them through
+:func:`sparklearn.report.tables.markdown_text`, never as Markdown as they are.
 
 What it reads: :class:`~sparklearn.analysis.contingency.ContingencyResult`,
 :class:`~sparklearn.analysis.rates.RateRatios`,
-:func:`~sparklearn.analysis.outcomes.substantiation_by`, the distinctive-themes table
-and :class:`~sparklearn.analysis.cases.CaseComparison`; plus the small formatters the
+:func:`~sparklearn.analysis.outcomes.substantiation_by`, the distinctive-themes table,
+:class:`~sparklearn.analysis.cases.CaseComparison` and the fuzzy-set case comparison
+(:func:`describe_necessity`, :func:`describe_fuzzy_case_comparison`,
+:func:`describe_robustness`: necessity first, then the intermediate solution beside the
+complex and parsimonious ones, then which combinations survive other anchors and
+thresholds); plus the small formatters the
 comparison notebook's tables use (:func:`format_p`, :func:`as_percent`,
 :func:`combination_words`). Kept apart from :mod:`sparklearn.report.words` (the
 country report's sentences) because the two reports read different results.
@@ -25,9 +31,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sparklearn.analysis.cases import CaseComparison
+from sparklearn.analysis.cases import CaseComparison, FuzzyCaseComparison
 from sparklearn.analysis.contingency import ContingencyResult
 from sparklearn.analysis.rates import RateRatios
+from sparklearn.analysis.robustness import Robustness
 from sparklearn.wording import and_list, count_noun, in_words
 
 
@@ -425,3 +432,220 @@ def describe_case_comparison(result: CaseComparison, *, labels: Mapping[str, str
     # Caveats name cases, not conditions; short condition names ("A") could match ordinary words.
     caveats = [_relabel(w, names, None) for w in result.warnings]
     return " ".join(text) + " Caveats: " + " ".join(f"{w[:1].upper()}{w[1:]}." for w in caveats)
+
+
+def _literal_words(expression: str, labels: Mapping[str, str]) -> str:
+    """A condition or its negation in words: ``~MEDIA`` -> "the absence of media work"."""
+    name = expression.lstrip("~")
+    return f"the absence of {labels.get(name, name)}" if expression.startswith("~") else labels.get(name, name)
+
+
+def describe_necessity(table: pd.DataFrame, *, n_cases: int, labels: Mapping[str, str] | None = None,
+                       consistency_cut: float = 0.9, relevance_cut: float = 0.5) -> str:
+    """A plain-language account of :func:`~sparklearn.analysis.necessity.necessity`: which condition, if any, is necessary.
+
+    A condition is called necessary only when its consistency reaches ``consistency_cut``
+    and its relevance ``relevance_cut``; otherwise the text names the closest one and
+    why it falls short.
+
+    Parameters
+    ----------
+    table
+        From :func:`~sparklearn.analysis.necessity.necessity` (conditions and negations).
+    n_cases
+        Cases compared, for the small-N caveat.
+    labels
+        Condition name -> words.
+    consistency_cut, relevance_cut
+        The thresholds the table's ``necessary`` column used.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"expression": ["A", "~A", "B"], "consistency": [0.93, 0.2, 0.85],
+    ...                   "coverage": [0.7, 0.3, 0.6], "relevance": [0.61, 0.9, 0.35],
+    ...                   "necessary": [True, False, False]})
+    >>> print(describe_necessity(t, n_cases=14, labels={"A": "a broad coalition"}))
+    A broad coalition is necessary (consistency 0.93, relevance 0.61): the campaigns with the outcome are (almost)
+    all among those with it. With 14 campaigns, one campaign more or less can move a consistency by several
+    points.
+    """
+    labels = labels or {}
+    rules = (f"a condition counts as necessary when its consistency reaches {consistency_cut:.2f} and its relevance "
+             f"{relevance_cut:.2f}")
+    caveat = (f"With {n_cases} campaigns, one campaign more or less can move a consistency by several points.")
+    passing = table.loc[table["necessary"].astype(bool)]
+    if len(passing):
+        named = [(_literal_words(r["expression"], labels),
+                  f"consistency {r['consistency']:.2f}, relevance {r['relevance']:.2f}")
+                 for r in passing.to_dict("records")]
+        if len(named) == 1:
+            text = (f"{named[0][0]} is necessary ({named[0][1]}): the campaigns with the outcome are (almost) all "
+                    "among those with it.")
+        else:
+            listed = and_list([f"{name} ({fit})" for name, fit in named], limit=len(named))
+            text = (f"{listed} are necessary: the campaigns with the outcome are (almost) all among those with "
+                    "each.")
+        return f"{text[:1].upper()}{text[1:]} {caveat}"
+    best = table.sort_values("consistency", ascending=False).iloc[0]
+    closest = f"{_literal_words(best['expression'], labels)} (consistency {best['consistency']:.2f}"
+    if best["consistency"] >= consistency_cut - 1e-9:
+        reason = (f", but relevance {best['relevance']:.2f}: so common among all the campaigns that it is close to "
+                  "trivially necessary)")
+    else:
+        reason = f", below {consistency_cut:.2f}"
+        if best["relevance"] < relevance_cut - 1e-9:
+            reason += f"; relevance {best['relevance']:.2f}: nearly every campaign has it, so it is close to trivial"
+        reason += ")"
+    return f"No condition is necessary: {rules}, and none does. The closest is {closest}{reason}. {caveat}"
+
+
+def _fit_words(row: Mapping) -> str:
+    return (f"consistency {row['solution_consistency']:.2f}, PRI {row['solution_pri']:.2f}, "
+            f"coverage {row['solution_coverage']:.2f}")
+
+
+def describe_fuzzy_case_comparison(result: FuzzyCaseComparison, *, labels: Mapping[str, str] | None = None,
+                                   names: Mapping[str, str] | None = None) -> str:
+    """A plain-language account of :func:`~sparklearn.analysis.cases.fuzzy_case_comparison`'s solutions.
+
+    The intermediate solution first (with the expectations and the simplifying
+    assumptions it used), then the complex and parsimonious ones beside it, then the
+    caveats. Fit is worded as consistency, PRI and coverage (two decimals).
+
+    Parameters
+    ----------
+    result
+        From :func:`~sparklearn.analysis.cases.fuzzy_case_comparison`.
+    labels
+        Condition or outcome name -> words.
+    names
+        Case (campaign) id -> name, for the cases listed.
+
+    Examples
+    --------
+    >>> from sparklearn.analysis.cases import fuzzy_case_comparison
+    >>> scores = pd.DataFrame({"campaign_id": list("abcdef"), "A": [5, 4, 1, 1, 5, 1], "B": [1, 1, 0, 0, 0, 1],
+    ...                        "Y": [1, 1, 0, 0, 1, 0]})
+    >>> r = fuzzy_case_comparison(scores, {"A": (1, 2.5, 4)}, {"A": 1, "B": 1}, ["A", "B"], "Y")
+    >>> print(describe_fuzzy_case_comparison(r, labels={"A": "a broad coalition", "B": "media work", "Y": "a win"}))
+    Intermediate solution, assuming only what the expectations make plausible (a broad coalition and media work
+    each help towards a win): a win where a broad coalition (consistency 0.95, PRI 0.95, coverage 0.98; cases
+    a, b, e); it needs no assumption about combinations no campaign has. Complex solution, assuming nothing
+    about combinations no campaign has: a broad coalition (consistency 0.95, PRI 0.95, coverage 0.98).
+    Parsimonious solution, assuming whatever simplifies: a broad coalition (consistency 0.95, PRI 0.95,
+    coverage 0.98). Caveats: 6 cases and 2
+    conditions: with so few cases per condition, even random data can give tidy solutions (Marx and Dusa 2011);
+    read the solutions as hypotheses to check in the cases.
+    """
+    labels = labels or {}
+    outcome = labels.get(result.outcome.lstrip("~"), result.outcome.lstrip("~"))
+    if result.outcome.startswith("~"):
+        outcome = f"no {outcome}"
+    helps = [labels.get(c, c) if v == 1 else f"the absence of {labels.get(c, c)}" for c, v in result.expectations.items()]
+    text = []
+    for kind in ("intermediate", "complex", "parsimonious"):
+        part = result.solutions.loc[result.solutions["kind"] == kind]
+        if not len(part):
+            continue
+        models = part.groupby("solution", sort=True).first()
+        several = len(models) > 1
+        listed = "; ".join(f"{'model ' + str(n) + ': ' if several else ''}{_boolean_words(r['expression'], labels)} "
+                           f"({_fit_words(r)})" for n, r in models.iterrows())
+        if kind == "intermediate":
+            if not several:
+                cases = ", ".join(_shown(c, names, None) for c in dict.fromkeys(
+                    ";".join(part["cases"]).split(";")) if c)
+                first = models.iloc[0]
+                listed = (f"{outcome} where {_boolean_words(first['expression'], labels)} ({_fit_words(first)}; "
+                          f"cases {cases})")
+            assumed = result.simplifying_assumptions.query("kind == 'intermediate'")["configuration"].nunique()
+            uses = (f"it assumes that {count_noun(assumed, 'combination')} no campaign has would show the outcome "
+                    "(listed below)" if assumed else "it needs no assumption about combinations no campaign has")
+            expected = f"{and_list(helps, limit=len(helps))} each help towards {outcome}"
+            if several:
+                text.append(f"Intermediate solution, assuming only what the expectations make plausible ({expected}): "
+                            f"{len(models)} models fit equally well, and the data cannot choose between them. "
+                            f"{listed[:1].upper()}{listed[1:]}; {uses}.")
+            else:
+                text.append(f"Intermediate solution, assuming only what the expectations make plausible ({expected}): "
+                            f"{listed}; {uses}.")
+        else:
+            what = ("Complex solution, assuming nothing about combinations no campaign has" if kind == "complex"
+                    else "Parsimonious solution, assuming whatever simplifies")
+            text.append(f"{what}: {len(models)} models fit equally well. {listed[:1].upper()}{listed[1:]}."
+                        if several else f"{what}: {listed}.")
+    if not text:
+        text.append(f"No combination of conditions is consistently enough linked to {outcome} to count as "
+                    f"sufficient (consistency at least {result.incl_cut:.2f}, PRI at least {result.pri_cut:.2f}).")
+    caveats = [_relabel(w, names, None) for w in result.warnings]
+    return " ".join(text) + " Caveats: " + " ".join(f"{w[:1].upper()}{w[1:]}." for w in caveats)
+
+
+def describe_robustness(result: Robustness, *, labels: Mapping[str, str] | None = None) -> str:
+    """A plain-language account of :func:`~sparklearn.analysis.robustness.robustness`: which terms survive.
+
+    Each term of the reference solution is named with the share of runs in which every
+    equally fitting model has it (and, if more, the runs in which some model has it);
+    a term is said to hold up when it is in every model of at least three runs in four,
+    to depend on the choices when it is in fewer than half.
+
+    Parameters
+    ----------
+    result
+        From :func:`~sparklearn.analysis.robustness.robustness`.
+    labels
+        Condition name -> words.
+
+    Examples
+    --------
+    >>> from sparklearn.analysis.robustness import Robustness
+    >>> runs = pd.DataFrame({"run": [1, 2, 3, 4], "status": ["ok"] * 3 + ["no positive configuration"]})
+    >>> terms = pd.DataFrame({"term": ["A*B", "C"], "in_reference": [True, False], "runs": 4,
+    ...                       "runs_in_every_model": [3, 1], "runs_in_some_model": [3, 2], "share": [0.75, 0.25]})
+    >>> print(describe_robustness(Robustness(runs, terms), labels={"A": "a broad coalition", "B": "media work"}))
+    Over 4 runs of the analysis with other anchors and consistency thresholds: a broad coalition AND media work
+    is in every model of 3 of the 4 runs (75%). A broad coalition AND media work holds up (in every model of at
+    least three runs in four). 1 run found no sufficient combination. One combination that the
+    reference solution lacks appears in some runs: C (in 2 runs). A combination that holds up across plausible
+    choices rests less on any one of them; it is still a hypothesis about these campaigns.
+    """
+    labels = labels or {}
+    terms, runs = result.terms, result.runs
+    n_runs = int(runs["run"].nunique())
+    sentences = [f"Over {count_noun(n_runs, 'run')} of the analysis with other anchors and consistency thresholds:"]
+    reference = terms.loc[terms["in_reference"]]
+    parts = []
+    for r in reference.to_dict("records"):
+        every = r["runs_in_every_model"]
+        text = (f"{combination_words(r['term'], labels)} is in every model of {every} of the {n_runs} runs "
+                f"({r['share']:.0%})" if every else f"{combination_words(r['term'], labels)} is in every model of no run")
+        if r["runs_in_some_model"] > every:
+            text += f" and in at least one model of {r['runs_in_some_model']}"
+        parts.append(text)
+    if parts:
+        sentences[0] += " " + "; ".join(parts) + "."
+        holding = [combination_words(t, labels) for t in reference.loc[reference["share"] >= 0.75, "term"]]
+        if holding:
+            verb = "holds" if len(holding) == 1 else "hold"
+            listed = and_list(holding, limit=len(holding))
+            sentences.append(f"{listed[:1].upper()}{listed[1:]} {verb} up (in every model of at least three runs in "
+                             "four).")
+        if len(holding) < len(parts):
+            sentences.append("The other combinations depend on the anchors and threshold chosen." if holding else
+                             "None holds up in three runs in four or more: which combinations appear depends on the "
+                             "anchors and threshold chosen.")
+    else:
+        sentences[0] += " the reference analysis found no sufficient combination to follow."
+    failed = runs.loc[runs["status"] != "ok", "run"].nunique()
+    if failed:
+        sentences.append(f"{count_noun(failed, 'run')} found no sufficient combination.")
+    others = terms.loc[~terms["in_reference"]]
+    if len(others):
+        listed = "; ".join(f"{combination_words(r['term'], labels)} (in {count_noun(r['runs_in_some_model'], 'run')})"
+                           for r in others.to_dict("records"))
+        sentences.append(f"{'One combination' if len(others) == 1 else f'{len(others)} combinations'} that the "
+                         f"reference solution lacks {'appears' if len(others) == 1 else 'appear'} in some runs: "
+                         f"{listed}.")
+    sentences.append("A combination that holds up across plausible choices rests less on any one of them; it is "
+                     "still a hypothesis about these campaigns.")
+    return " ".join(sentences)

@@ -37,7 +37,7 @@ from lxml import etree
 from sparklearn.codebook import Codebook, codebook_table, load_codebook
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import InputError
-from sparklearn.files import protect_formulas, write_atomic
+from sparklearn.files import write_atomic, write_csv
 from sparklearn.frames import require_columns
 from sparklearn.ingest.problems import Checked
 from sparklearn.ingest.qda_codings import (
@@ -396,5 +396,5 @@ def import_project(file: str | Path, *, country: str, paths: Paths | None = None
     if output is not None:
         sheet = checked.accepted.rename(columns={"code_id": "code"})[["session_id", "segment_id", "code", "coder",
                                                                       "memo"]]
-        write_atomic(Path(output), protect_formulas(sheet).to_csv(index=False))
+        write_csv(Path(output), sheet)
     return checked

@@ -14,9 +14,11 @@ Stage: report (files for people to read or fill in, never read as processed tabl
   as sheets (cases by themes with quotes; the disagreements to settle at the coders'
   reconciliation meeting).
 
-Text from the data becomes a cell only through :func:`sparklearn.files.excel_safe` /
-:func:`~sparklearn.files.protect_formulas`, so no cell runs as a formula; workbooks are
-written atomically.
+Text from the data becomes a cell only through :func:`sparklearn.files.put_cell` /
+:func:`~sparklearn.files.excel_safe` / :func:`~sparklearn.files.protect_formulas`, so no
+cell runs as a formula; workbooks are written atomically. The one exception is the rows
+of a harvest's Outcomes sheet, which :func:`read_harvest` reads back as input: they are
+written verbatim but typed as text, so ``=1+1`` is shown and never calculated.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from sparklearn.codebook import Codebook, codebook_table, load_codebook, vocabul
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.countries import Registry, load_registry
 from sparklearn.exceptions import ParameterError
-from sparklearn.files import excel_safe, protect_formulas
+from sparklearn.files import excel_safe, protect_formulas, put_cell, write_atomic
 from sparklearn.frames import require_columns
 from sparklearn.ingest.harvest_schema import (
     CONTROLLED,
@@ -57,22 +59,12 @@ TEMPLATE_CODEBOOK_COLUMNS = ["code_id", "label", "path", "definition", "when_to_
 _SPARE_ROWS = 300
 
 
-def _put(ws, row: int, column: int, value: object):
-    """Write a cell as data, never as a formula (openpyxl turns any text starting with '=' into one)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ws.cell(row=row, column=column)
-    cell = ws.cell(row=row, column=column, value=excel_safe(value) if isinstance(value, str) else value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
-
-
 def _header(ws, names: Sequence[str], widths: Sequence[float]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     for j, (name, width) in enumerate(zip(names, widths), start=1):
-        cell = _put(ws, 1, j, name)
+        cell = put_cell(ws, 1, j, name)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(vertical="top", wrap_text=True)
@@ -81,8 +73,6 @@ def _header(ws, names: Sequence[str], widths: Sequence[float]) -> None:
 
 
 def _save(workbook, path: Path) -> Path:
-    from sparklearn.files import write_atomic
-
     buffer = io.BytesIO()
     workbook.save(buffer)
     write_atomic(path, buffer.getvalue())
@@ -183,9 +173,9 @@ def coding_templates(
         _header(sheet, TEMPLATE_COLUMNS, [12, 15, 18, 70, 22, 12, 40])
         for i, record in enumerate(rows.itertuples(index=False), start=2):
             for j, value in enumerate(record, start=1):
-                _put(sheet, i, j, value).alignment = wrap
+                put_cell(sheet, i, j, value).alignment = wrap
             if coder:
-                _put(sheet, i, TEMPLATE_COLUMNS.index("coder") + 1, coder)
+                put_cell(sheet, i, TEMPLATE_COLUMNS.index("coder") + 1, coder)
         last = len(rows) + 1 + _SPARE_ROWS
         sheet["E1"].comment = Comment("Choose a code from the list (the Codebook sheet explains each). To give a "
                                       "turn a second code, copy its row below and choose another code.", "sparklearn")
@@ -198,7 +188,7 @@ def coding_templates(
         listed = codes[["code_id", "label", "path", "definition", "when_to_use", "when_not_to_use"]]
         for i, record in enumerate(listed.itertuples(index=False), start=2):
             for j, value in enumerate(record, start=1):
-                _put(book_sheet, i, j, value).alignment = wrap
+                put_cell(book_sheet, i, j, value).alignment = wrap
         dropdown = DataValidation(
             type="list", formula1=f"Codebook!$A$2:$A${len(codes) + 1}", allow_blank=True,
             showDropDown=False, showErrorMessage=True, errorStyle="warning",
@@ -258,10 +248,10 @@ def framework_matrix_to_excel(matrix: pd.DataFrame, path: str | Path, *, codeboo
         ws.freeze_panes = "B2"
     for i, name in enumerate(cases, start=2):
         for ws in (sheet, count_sheet):
-            _put(ws, i, 1, name).font = Font(bold=True)
+            put_cell(ws, i, 1, name).font = Font(bold=True)
         for j, theme in enumerate(themes, start=2):
-            _put(sheet, i, j, text.get((name, theme), "")).alignment = wrap
-            _put(count_sheet, i, j, int(counts.get((name, theme), 0)))
+            put_cell(sheet, i, j, text.get((name, theme), "")).alignment = wrap
+            put_cell(count_sheet, i, j, int(counts.get((name, theme), 0)))
     return _save(book, Path(path))
 
 
@@ -440,11 +430,12 @@ def write_harvest(
     lists_sheet = book.create_sheet("Lists")
     for k, (column, table) in enumerate(lists.items()):
         id_col, label_col = 2 * k + 1, 2 * k + 2
-        lists_sheet.cell(1, id_col, column)
-        lists_sheet.cell(1, label_col, f"{column} (label)")
+        put_cell(lists_sheet, 1, id_col, column)
+        put_cell(lists_sheet, 1, label_col, f"{column} (label)")
         for r, (ident, label) in enumerate(zip(table["id"], table["label"]), start=2):
-            lists_sheet.cell(r, id_col, ident)
-            lists_sheet.cell(r, label_col, label)
+            # Codebook and registry text: a label starting with "=" is shown, never run.
+            put_cell(lists_sheet, r, id_col, ident)
+            put_cell(lists_sheet, r, label_col, label)
         letter = get_column_letter(id_col)
         if column in MULTI_VALUE:
             continue
@@ -468,11 +459,7 @@ def write_harvest(
         sheet.add_data_validation(dv)
 
     _write_guidance(book.create_sheet("Guidance", 1), lists, guidance, country, registry, codebook, synthetic_note)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    book.save(tmp)
-    tmp.replace(path)
-    return path
+    return _save(book, path)
 
 
 def _sheet_values(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -513,7 +500,7 @@ def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], guidance: Mapping[
         "",
     ]
     for line in lines:
-        sheet.append([line])
+        sheet.append([excel_safe(line)])  # the country's name and the note are text from the data
     sheet.cell(1 if not synthetic_note else 2, 1).font = Font(bold=True, size=13)
     header_row = sheet.max_row + 1
     sheet.append(["Column", "Required", "What to write", "Allowed values (id = label)"])
@@ -524,7 +511,7 @@ def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], guidance: Mapping[
             "date", "social_actor", "significance", "contribution", *CONTROLLED, *MULTI_VALUE) else "no")
         allowed = "\n".join(f"{i} = {lab}" for i, lab in zip(lists[column]["id"], lists[column]["label"])) \
             if column in lists else ""
-        sheet.append([HEADERS[column], required, guidance[column], allowed])
+        sheet.append([excel_safe(v) for v in (HEADERS[column], required, guidance[column], allowed)])
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in sheet.iter_rows(min_row=header_row + 1):
         for cell in row:

@@ -9,6 +9,10 @@ A coefficient without a value reads "not defined", never as a number, and an agr
 figure on fewer than ten units is not given at all (the rule is in
 :mod:`sparklearn.analysis.alpha`).
 
+Every sentence is plain text with values from the data in it (coder names, labels, file
+names): the notebook displays it through :func:`sparklearn.report.tables.markdown_text`,
+which makes it literal Markdown, so no markup typed into the data can reach a report.
+
 The comparison report's sentences (contingency tables, rate ratios, substantiation,
 distinctive themes, case comparison) are in :mod:`sparklearn.report.comparison_words`:
 they read different results and are used by another notebook.
