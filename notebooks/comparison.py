@@ -47,6 +47,7 @@ from sparklearn.report.comparison_words import (
     describe_robustness,
     describe_substantiation,
     format_p,
+    format_score,
 )
 from sparklearn.report.display import report_setup
 from sparklearn.report.tables import markdown_text
@@ -386,11 +387,9 @@ degrees = campaign_degrees(stacked, registry, codebook, sectors=sectors)
 scores = case_scores(conditions, degrees)
 degree_words = {m.name: m.meaning for m in DEGREE_MEASURES}
 # Shares read as percentages, counts as numbers, in every table and sentence of this section.
-shares = {m.name for m in DEGREE_MEASURES if m.score == "share"}
-def score_text(name, value):
-    return f"{value:.0%}" if name in shares else f"{value:g}"
+score_kinds = {m.name: m.score for m in DEGREE_MEASURES}
 pd.DataFrame([{"condition": case_words.get(name, name), "raw score": degree_words.get(name, ""),
-               **{column: score_text(name, value) for column, value in zip(
+               **{column: format_score(value, score_kinds.get(name, "")) for column, value in zip(
                    ("fully out at", "crossover at", "fully in at"), triple)}}
               for name, triple in fuzzy_anchors.items()])
 
@@ -400,7 +399,7 @@ membership = fuzzy.memberships.set_index("campaign_id")
 shown_cases = scores.assign(country=scores["country"].map(names))[["campaign_id", "country"]]
 for name in fuzzy.conditions + (fuzzy.outcome,):
     if name in fuzzy_anchors:
-        shown_cases[f"{case_words[name]}: score"] = [score_text(name, v) for v in scores[name]]
+        shown_cases[f"{case_words[name]}: score"] = [format_score(v, score_kinds.get(name, "")) for v in scores[name]]
         shown_cases[f"{case_words[name]}: membership"] = membership.loc[scores["campaign_id"], name].map(
             lambda v: f"{v:.2f}").to_numpy()
     else:
@@ -504,7 +503,7 @@ grid = {name: [fuzzy_anchors[name], *robustness_anchors.get(name, [])] for name 
 robust = robustness(scores, fuzzy.conditions, fuzzy.outcome, grid, incl_cuts=[incl_cut, *robustness_incl_cuts],
                     pri_cut=pri_cut, directional_expectations=directional_expectations, case="campaign_id")
 display(Markdown(markdown_text(describe_robustness(robust, labels=case_words))))
-alternatives = "; ".join(f"{case_words[name]}: " + ", ".join("/".join(score_text(name, v) for v in triple)
+alternatives = "; ".join(f"{case_words[name]}: " + ", ".join("/".join(format_score(v, score_kinds.get(name, "")) for v in triple)
                                                              for triple in robustness_anchors.get(name, []))
                          for name in fuzzy_anchors)
 display(Markdown(f"Alternative anchors (fully out / crossover / fully in): {markdown_text(alternatives)}. "

@@ -53,6 +53,29 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
 
 
+def format_score(value: float, kind: str) -> str:
+    """A raw case score as readers read it: a share as a percentage, a count as a plain number.
+
+    Parameters
+    ----------
+    value
+        The score.
+    kind
+        ``"share"`` for a proportion (shown as ``25%``); anything else (a count of kinds of
+        actor, say) is shown as the number itself.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_score(0.25, "share"), format_score(3.0, "kinds"), format_score(3.5, "kinds")
+    ('25%', '3', '3.5')
+    """
+    return f"{value:.0%}" if kind == "share" else f"{value:g}"
+
+
 def format_p(p: float) -> str:
     """A p-value for a table cell, as the sentences write it: ``< 0.001``, ``0.012``, ``0.36``; NaN -> ``""``.
 
