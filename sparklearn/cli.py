@@ -128,8 +128,11 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
     result = import_project(Path(args.file), country=args.country, paths=_paths(args, default_out=False),
                             output=Path(args.output))
     _print_problems(result.problems)
-    print(f"wrote {len(result.accepted)} codings to {args.output}; {len(result.rejected)} selection(s) could not be mapped")
-    return 1 if (result.problems["severity"] == "error").any() else 0
+    print("\n".join(result.report.lines()))
+    what = "codes" if result.report.codebook_only else "codings"
+    print(f"wrote {len(result.report.codes) if result.report.codebook_only else len(result.accepted)} {what} "
+          f"to {args.output}")
+    return 0 if result.report.ok else 1
 
 
 def cmd_export_qdpx(args: argparse.Namespace) -> int:
@@ -241,9 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help=f"coding: {_CACHE_HELP}")
     p.set_defaults(func=cmd_template)
 
-    p = command("import-qdpx", "turn a REFI-QDA project (.qdpx) or a Taguette highlights export into a coding sheet",
+    p = command("import-qdpx", "turn a REFI-QDA project (.qdpx) or a Taguette highlights export into a coding sheet, "
+                "with an import report; exit 0 only when codings were imported without errors",
                 "the coding sheet named by --output; processed tables only into --out.")
-    p.add_argument("file", help=".qdpx file, or Taguette highlights .csv/.xlsx")
+    p.add_argument("file", help=".qdpx file, Taguette highlights .csv/.xlsx, or a .qdc codebook (its codes, matched "
+                                "to the codebook, are written to --output)")
     one_country(p)
     p.add_argument("--output", "-o", required=True, help="coding sheet (.csv) to write")
     p.add_argument("--data", metavar="DIR", help=_DATA_HELP)

@@ -222,7 +222,7 @@ CASES = [
     Case("qdpx", "empty.qdpx", None, "", "", "the file is empty", "export the project again"),
     Case("qdpx", "text.qdpx", None, "", "", "is a text file, not a REFI-QDA project", "which is a zip file"),
     Case("qdpx", "truncated.qdpx", None, "", "", "damaged or incomplete", "copy the file again"),
-    Case("qdpx", "no-project.qdpx", None, "", "", "has no project.qde (the zip holds: sources/a.txt)",
+    Case("qdpx", "no-project.qdpx", None, "", "", "has no .qde project file such as project.qde (the zip holds: sources/a.txt)",
          "REFI-QDA project"),
     Case("qdpx", "malformed-xml.qdpx", 111, "", "", "not well-formed XML at line 111", "export the project again"),
     Case("qdpx", "deep-nesting.qdpx", 8, "", "", "nests elements more than 256 levels deep",

@@ -81,7 +81,7 @@ def _triples(codings: pd.DataFrame) -> set[tuple[str, str, str]]:
     return set(codings[["segment_id", "code_id", "coder"]].itertuples(index=False, name=None))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema(name: str):
     xmlschema = pytest.importorskip("xmlschema")
     folder = Path(os.environ.get("SPARKLEARN_REFIQDA_DIR") or REPO.parent / "shared" / "refi-qda")
@@ -219,7 +219,10 @@ def test_quirky_project_is_read_with_a_warning_per_quirk(tmp_path):
 @pytest.mark.parametrize(("members", "message", "row"), [
     (None, "is a text file, not a REFI-QDA project (.qdpx)", None),
     (b"", "the file is empty", None),
-    ({"sources/x.txt": "text"}, "has no project.qde", None),
+    ({"sources/x.txt": "text", "__MACOSX/._project.qde": "fork"},
+     "has no .qde project file such as project.qde (the zip holds: sources/x.txt, __MACOSX/._project.qde)", None),
+    ({"Ghana.qde": "<Project/>", "old/project.qde": "<Project/>"},
+     "holds 2 .qde project files (Ghana.qde, old/project.qde)", None),
     ({"project.qde": ""}, "project.qde is empty", None),
     ({"project.qde": '<?xml version="1.0"?>\n<Project name="x">\n  <Users>\n</Project>'},
      "project.qde is not well-formed XML at line 4", 4),
@@ -494,3 +497,229 @@ def test_two_sources_sharing_a_guid_are_read_as_two_with_a_warning(tmp_path):
     # Every coding is still one selection, kept or rejected, none counted twice.
     ordinals = sorted([*p.selections["ordinal"], *p.rejected["ordinal"]])
     assert ordinals == list(range(1, len(ordinals) + 1))
+
+
+# --------------------------------------------------------------------------- positions, project files, reports
+
+
+def _fixture(tmp_path: Path, folder: str, **replace: bytes) -> Path:
+    """A fixture folder zipped as a .qdpx (its README and .gitattributes left out), members optionally replaced."""
+    root = FIXTURES / folder
+    members = {f.relative_to(root).as_posix(): f.read_bytes() for f in sorted(root.rglob("*"))
+               if f.is_file() and f.name not in {"README.md", ".gitattributes"}}
+    return _zip(tmp_path / f"{folder}.qdpx", {**members, **replace})
+
+
+def _placed(checked) -> list[tuple]:
+    return sorted(checked.accepted[["segment_id", "code_id", "coder", "source_row"]].itertuples(index=False,
+                                                                                                name=None))
+
+
+@pytest.mark.parametrize(("folder", "convention"), [("qualcoder-crlf", "LF"), ("atlasti-crlf", "CRLF")])
+def test_crlf_exports_import_to_the_same_codings_as_the_lf_original(tmp_path, folder, convention):
+    """QualCoder counts a CRLF as one character, ATLAS.ti as two: both land on the LF original's turns."""
+    original = selections_to_codings(read_qdpx(_standard(tmp_path)), _segments(), codebook=CODEBOOK, country="ghana")
+    p = read_qdpx(_fixture(tmp_path, folder))
+    assert p.positions["convention"].tolist() == [convention, convention]
+    assert p.positions["tried"].tolist() == ["CRLF, LF", "CRLF, LF"]
+    assert p.positions["n_lined_up"].tolist() == p.positions["n_selections"].tolist() == [3, 4]
+    assert p.sources["text"].tolist() == [TEXTS["GH-S01"], TEXTS["GH-S02"]]
+    checked = selections_to_codings(p, _segments(), codebook=CODEBOOK, country="ghana")
+    assert len(checked.accepted) == len(original.accepted) == 8
+    assert _placed(checked) == _placed(original)
+    assert checked.rejected.empty and not (checked.problems["severity"] == "error").any()
+    assert checked.report.positions.startswith(f"{convention}: ")
+    assert checked.report.by_coder.equals(original.report.by_coder)
+
+
+def test_the_two_crlf_fixtures_really_count_differently():
+    """Every selection's position differs between the fixtures, so one fixed convention misplaces one of them."""
+    def starts(path: Path) -> list[int]:
+        return [int(v) for v in re.findall(r'startPosition="(\d+)"', path.read_text(encoding="utf-8"))]
+
+    qualcoder = starts(FIXTURES / "qualcoder-crlf/project.qde")
+    atlas = starts(FIXTURES / "atlasti-crlf/Ghana reflection sessions.qde")
+    assert len(qualcoder) == len(atlas) == 6 and all(q < a for q, a in zip(qualcoder, atlas))
+    assert qualcoder == starts(FIXTURES / "standard/project.qde")
+
+
+def test_a_counted_byte_order_mark_is_recognised(tmp_path):
+    """Positions counting the BOM as a character (one more than the ATLAS.ti fixture's) line up as CRLF+BOM."""
+    qde = (FIXTURES / "atlasti-crlf/Ghana reflection sessions.qde").read_text(encoding="utf-8")
+    qde = re.sub(r'(start|end)Position="(\d+)"', lambda m: f'{m.group(1)}Position="{int(m.group(2)) + 1}"', qde)
+    sources = {f"sources/{g}.txt": codecs.BOM_UTF8 + (FIXTURES / f"atlasti-crlf/sources/{g}.txt").read_bytes()
+               for g in (S01, S02)}
+    p = read_qdpx(_fixture(tmp_path, "atlasti-crlf", **{"Ghana reflection sessions.qde": qde.encode()}, **sources))
+    assert p.positions["convention"].tolist() == ["CRLF+BOM", "CRLF+BOM"]
+    assert p.positions["tried"].iloc[0] == "CRLF, LF, CRLF+BOM, LF+BOM"
+    checked = selections_to_codings(p, _segments(), codebook=CODEBOOK, country="ghana")
+    assert _triples(checked.accepted) == STANDARD_CODINGS
+
+
+def test_selections_that_line_up_under_no_convention_are_refused_by_name(tmp_path):
+    """Positions three characters off (another version of the text) are rejected, each named, never placed."""
+    qde = (FIXTURES / "standard/project.qde").read_text(encoding="utf-8")
+    shifted = re.sub(r'(start|end)Position="(\d+)"', lambda m: f'{m.group(1)}Position="{int(m.group(2)) + 3}"',
+                     qde.split("<TextSource", 2)[1])
+    qde = qde.replace(qde.split("<TextSource", 2)[1], shifted)  # GH-S01's three selections only
+    p = read_qdpx(_standard(tmp_path, qde=qde))
+    assert p.positions.set_index("source_name")["convention"].to_dict() == {"GH-S01.md": "none", "GH-S02": "LF"}
+    refused = p.problems.loc[p.problems["rule"].str.startswith("selection does not line up")]
+    assert refused["value"].tolist() == ["405-439", "534-606", "484-515"]
+    assert (refused["severity"] == "error").all() and (refused["file"] == str(tmp_path / "standard.qdpx")).all()
+    assert refused["row"].tolist() == [52, 58, 63]  # the Coding's line in project.qde
+    assert p.rejected["ordinal"].tolist() == [1, 2, 3] and len(p.selections) == 4
+    checked = selections_to_codings(p, _segments(), codebook=CODEBOOK, country="ghana")
+    assert checked.report.positions == "none for GH-S01.md; LF for GH-S02"
+    assert not checked.report.ok
+
+
+def test_a_project_file_named_after_the_project_is_read(tmp_path):
+    """ATLAS.ti 26 writes '<project name>.qde' instead of project.qde."""
+    p = read_qdpx(_fixture(tmp_path, "atlasti-crlf"))
+    assert p.name == "Ghana reflection sessions" and len(p.selections) == 7
+
+
+def test_import_report_counts_add_up(tmp_path):
+    qde = (FIXTURES / "standard/project.qde").read_text(encoding="utf-8").replace(
+        'name="Bolster agency"', 'name="Agency (own code)"')
+    p = read_qdpx(_standard(tmp_path, qde=qde))
+    segments = _segments().query("session_id == 'GH-S01'")
+    checked = selections_to_codings(p, segments, codebook=CODEBOOK, country="ghana")
+    report = checked.report
+    assert len(report.codes) == 5 and report.codes_unmatched == ["Agency (own code)"]
+    assert report.codes_matched == ["SPARK outcome areas", "Countervailing power", "Strategic components",
+                                    "Deep analysis of root causes"]
+    assert report.sources_matched == ["GH-S01.md"] and report.sources_unmatched == ["GH-S02"]
+    assert report.by_coder.to_dict("list") == {"coder": ["coder-a", "coder-b"], "selections": [4, 3],
+                                               "rejected": [3, 3], "codings": [1, 0]}
+    assert report.by_coder["selections"].sum() == len(p.selections) + len(p.rejected)
+    assert report.by_coder["rejected"].sum() == len(checked.rejected)
+    assert report.n_codings == len(checked.accepted) == 1
+    assert report.positions.startswith("LF: ") and report.n_errors > 0 and not report.ok
+    lines = report.lines()
+    assert "  codes: 5 read, 4 matched to the codebook, 1 unmatched: Agency (own code)" in lines
+    assert "  sources: 2 read, 1 matched a session, 1 unmatched: GH-S02" in lines
+    assert "    coder-a: 4 selection(s), 3 rejected, 1 coding(s)" in lines
+
+
+def test_a_project_with_its_own_codes_and_documents_says_nothing_was_imported(tmp_path):
+    """MAXQDA's way: its own codes, documents not named after sessions. Not silence, and not success."""
+    qde = (FIXTURES / "standard/project.qde").read_text(encoding="utf-8")
+    for n, name in enumerate(["SPARK outcome areas", "Countervailing power", "Strategic components",
+                              "Bolster agency", "Deep analysis of root causes"]):
+        qde = qde.replace(f'name="{name}"', f'name="Thema {n}"')
+    qde = qde.replace('name="GH-S01.md"', 'name="Interview 1"').replace('name="GH-S02"', 'name="Interview 2"')
+    checked = selections_to_codings(read_qdpx(_standard(tmp_path, qde=qde)), _segments(), codebook=CODEBOOK,
+                                    country="ghana")
+    report = checked.report
+    assert checked.accepted.empty and not report.ok
+    assert report.sources_unmatched == ["Interview 1", "Interview 2"] and len(report.codes_unmatched) == 5
+    assert report.lines()[1] == ("  NOTHING IMPORTED: none of 2 source(s) matched a session; none of 5 code(s) "
+                                 "matched the codebook; all 7 coded selection(s) were rejected")
+
+
+def test_read_qdc_keeps_the_codebook_sets(tmp_path):
+    path = tmp_path / "atlas.qdc"
+    path.write_text("""<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0">
+  <Codes>
+    <Code guid="11111111-2222-4333-8444-555555555551" name="Power" isCodable="true"/>
+    <Code guid="11111111-2222-4333-8444-555555555552" name="Voice" isCodable="true"/>
+    <Code guid="11111111-2222-4333-8444-555555555553" name="Barriers" isCodable="true"/>
+  </Codes>
+  <Sets>
+    <Set guid="22222222-2222-4333-8444-555555555551" name="Outcomes">
+      <Description>Codes for outcome areas.</Description>
+      <MemberCode guid="11111111-2222-4333-8444-555555555551"/>
+      <MemberCode guid="11111111-2222-4333-8444-555555555552"/>
+    </Set>
+    <Set guid="22222222-2222-4333-8444-555555555552" name="Empty"/>
+  </Sets>
+</CodeBook>""", encoding="utf-8")
+    _schema("Codebook.xsd").validate(path)
+    codes = read_qdc(path)
+    sets = codes.attrs["sets"]
+    assert sets[["name", "description", "member_guid"]].fillna("").values.tolist() == [
+        ["Outcomes", "Codes for outcome areas.", "11111111-2222-4333-8444-555555555551"],
+        ["Outcomes", "Codes for outcome areas.", "11111111-2222-4333-8444-555555555552"],
+        ["Empty", "", ""]]
+    assert set(sets["member_guid"].dropna()) <= set(codes["guid"]) and codes.attrs["problems"].empty
+
+
+# --------------------------------------------------------------------------- import-qdpx on the command line
+
+
+def _demo_data() -> Path:
+    from sparklearn.config import find_project
+
+    data = find_project(__file__).data
+    if not (data / "ghana" / "sessions").is_dir():
+        pytest.skip(f"no demo sessions in {data / 'ghana'} (make demo-data)")
+    return data
+
+
+def test_import_qdpx_prints_the_report_and_exits_0_on_a_clean_import(tmp_path, capsys):
+    from sparklearn.cli import main
+    from sparklearn.config import resolve_paths
+    from sparklearn.report.refi_qda import export_project
+
+    data = _demo_data()
+    project = export_project("ghana", tmp_path / "ghana.qdpx", paths=resolve_paths(data, default_out=False))
+    code = main(["import-qdpx", str(project), "--country", "ghana", "--data", str(data),
+                 "--output", str(tmp_path / "codings.csv")])
+    out = capsys.readouterr().out
+    sheet = pd.read_csv(tmp_path / "codings.csv")
+    assert code == 0 and len(sheet) > 0
+    assert f"import report for {project}" in out and "  positions: LF: a line break counts as one character" in out
+    assert f"wrote {len(sheet)} codings to {tmp_path / 'codings.csv'}" in out and "NOTHING IMPORTED" not in out
+
+
+def test_import_qdpx_says_nothing_matched_and_exits_1(tmp_path, capsys):
+    """A MAXQDA-like project with its own codes and documents: a summary, exit 1, an empty sheet."""
+    from sparklearn.cli import main
+
+    qde = (FIXTURES / "standard/project.qde").read_text(encoding="utf-8")
+    qde = qde.replace('name="GH-S01.md"', 'name="Interview 1"').replace('name="GH-S02"', 'name="Interview 2"')
+    for n, name in enumerate(["SPARK outcome areas", "Countervailing power", "Strategic components",
+                              "Bolster agency", "Deep analysis of root causes"]):
+        qde = qde.replace(f'name="{name}"', f'name="Thema {n}"')
+    code = main(["import-qdpx", str(_standard(tmp_path, qde=qde)), "--country", "ghana", "--data",
+                 str(_demo_data()), "--output", str(tmp_path / "codings.csv")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "  NOTHING IMPORTED: none of 2 source(s) matched a session; none of 5 code(s) matched the codebook" in out
+    assert "  sources: 2 read, 0 matched a session, 2 unmatched: Interview 1, Interview 2" in out
+    assert "wrote 0 codings" in out
+
+
+def test_import_qdpx_accepts_a_qdc_codebook(tmp_path, capsys):
+    from sparklearn.cli import main
+    from sparklearn.codebook import load_codebook
+    from sparklearn.config import resolve_paths
+
+    data = _demo_data()
+    qdc = write_qdc(tmp_path / "spark.qdc", load_codebook(resolve_paths(data, default_out=False).codebook_file))
+    code = main(["import-qdpx", str(qdc), "--country", "ghana", "--data", str(data),
+                 "--output", str(tmp_path / "codes.csv")])
+    out = capsys.readouterr().out
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    assert code == 0 and len(codes) > 0 and codes["code_id"].notna().all()
+    assert f"  codes: {len(codes)} read, {len(codes)} matched to the codebook, 0 unmatched" in out
+    assert f"wrote {len(codes)} codes to" in out and "not a zip" not in out
+
+
+def test_a_taguette_import_has_a_report_too(tmp_path):
+    from sparklearn.ingest.qda_codings import highlights_report
+
+    sheet = tmp_path / "highlights.csv"
+    pd.DataFrame({"id": [1, 2, 3], "document": ["GH-S01.md", "GH-S01", "GH-S07"], "tag": ["SC-ROOT", "Weather", "OA"],
+                  "content": ["district budget officer", "budget figures", "anything"]}).to_csv(sheet, index=False)
+    checked = read_taguette_highlights(sheet, segments=_segments(), codebook=CODEBOOK, country="ghana",
+                                       coder="lead-gh")
+    report = highlights_report(sheet, checked, coder="lead-gh")
+    assert report.codes_matched == ["SC-ROOT"] and report.codes_unmatched == ["Weather"]
+    assert report.sources_matched == ["GH-S01"] and report.sources_unmatched == ["GH-S07"]
+    assert report.by_coder.to_dict("list") == {"coder": ["lead-gh"], "selections": [3], "rejected": [2],
+                                               "codings": [1]}
+    assert "Taguette exports no positions" in report.positions and not report.ok  # two rows in error

@@ -16,6 +16,14 @@ How selections become codings
     :func:`sparklearn.report.refi_qda.write_qdpx` would give it (a project that
     sparklearn exported with pseudonymised turns), those offsets are used.
 
+The import report
+    Every import returns an :class:`ImportReport` with its codings (:class:`QdaImport`):
+    codes read and matched to the codebook, sources matched to sessions, selections
+    read and rejected and codings imported by coder, and the position convention used,
+    so that a project that matches nothing says so instead of giving zero codings
+    silently (``import-qdpx`` prints it and exits 0 only when codings were imported
+    and nothing was in error).
+
 Problems
     A selection that gives no coding (no session, no turn, a code not in the codebook)
     is kept in ``rejected`` with the project's own rejected selections; ``row`` in the
@@ -25,6 +33,7 @@ Problems
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -33,9 +42,144 @@ from sparklearn.codebook import Codebook
 from sparklearn.frames import require_columns
 from sparklearn.ingest.codings import CODING_COLUMNS
 from sparklearn.ingest.problems import Checked, problems_frame
-from sparklearn.ingest.refi_qda import QdpxProject, _code_ids, _issue, _split
+from sparklearn.ingest.refi_qda import (
+    POSITION_CONVENTIONS,
+    QdpxProject,
+    _code_ids,
+    _issue,
+    _split,
+)
 
 _SEGMENT_COLUMNS = ["segment_id", "session_id", "start", "end", "text"]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import took in and left out, for the person who ran it (``import-qdpx`` prints it).
+
+    Attributes
+    ----------
+    file
+        The imported file.
+    codes
+        name, path, code_id: one row per code read; ``code_id`` is NA for a code that
+        matched no codebook code.
+    sources
+        name, session_id: one row per document read; ``session_id`` is NA when it
+        matched no session.
+    by_coder
+        coder, selections (coded selections read, one per ``Coding``, or highlights), rejected (those that
+        gave no coding), codings (codings imported, after splitting a selection onto
+        the turns it covers and counting a repeat once).
+    positions
+        The position convention(s) used (keys of
+        :data:`~sparklearn.ingest.refi_qda.POSITION_CONVENTIONS`, one per source when
+        they differ), or how positions were found.
+    n_errors
+        Error-level problems.
+    codebook_only
+        The file was a ``.qdc`` codebook: codes are what it imports, no codings.
+    """
+
+    file: str
+    codes: pd.DataFrame
+    sources: pd.DataFrame
+    by_coder: pd.DataFrame
+    positions: str
+    n_errors: int
+    codebook_only: bool = False
+
+    @property
+    def codes_matched(self) -> list[str]:
+        return self.codes.loc[self.codes["code_id"].notna(), "name"].tolist()
+
+    @property
+    def codes_unmatched(self) -> list[str]:
+        return self.codes.loc[self.codes["code_id"].isna(), "name"].tolist()
+
+    @property
+    def sources_matched(self) -> list[str]:
+        return self.sources.loc[self.sources["session_id"].notna(), "name"].tolist()
+
+    @property
+    def sources_unmatched(self) -> list[str]:
+        return self.sources.loc[self.sources["session_id"].isna(), "name"].tolist()
+
+    @property
+    def n_codings(self) -> int:
+        return int(self.by_coder["codings"].sum())
+
+    @property
+    def ok(self) -> bool:
+        """Something was imported and nothing was in error (``import-qdpx`` exits 0 only then)."""
+        return (len(self.codes) if self.codebook_only else self.n_codings) > 0 and self.n_errors == 0
+
+    def lines(self, *, limit: int = 10) -> list[str]:
+        """The report as short lines, longest lists cut at ``limit`` names."""
+        def names(items: list[str]) -> str:
+            more = f", ... and {len(items) - limit} more" if len(items) > limit else ""
+            return ": " + ", ".join(items[:limit]) + more if items else ""
+
+        selections, rejected = int(self.by_coder["selections"].sum()), int(self.by_coder["rejected"].sum())
+        out = [f"import report for {self.file}"]
+        codes = (f"  codes: {len(self.codes)} read, {len(self.codes_matched)} matched to the codebook, "
+                 f"{len(self.codes_unmatched)} unmatched{names(self.codes_unmatched)}")
+        sources = (f"  sources: {len(self.sources)} read, {len(self.sources_matched)} matched a session, "
+                   f"{len(self.sources_unmatched)} unmatched{names(self.sources_unmatched)}")
+        if self.codebook_only:
+            return [*out, codes]
+        if not self.n_codings:
+            why = [f"none of {len(self.sources)} source(s) matched a session"] if not self.sources_matched else []
+            why += [f"none of {len(self.codes)} code(s) matched the codebook"] if not self.codes_matched else []
+            why += [f"all {selections} coded selection(s) were rejected"] if selections else ["no coded selections"]
+            out.append("  NOTHING IMPORTED: " + "; ".join(why))
+        out += [
+            f"  positions: {self.positions}", codes, sources,
+            f"  selections: {selections} read, {rejected} rejected; codings: {self.n_codings} imported",
+        ]
+        out += [f"    {r.coder}: {r.selections} selection(s), {r.rejected} rejected, {r.codings} coding(s)"
+                for r in self.by_coder.itertuples()]
+        return out
+
+
+def _by_coder(read: pd.Series, rejected: pd.Series, codings: pd.Series) -> pd.DataFrame:
+    """coder, selections, rejected, codings from the coder of each row read, rejected and imported."""
+    counts = pd.DataFrame({"selections": read.value_counts(), "rejected": rejected.value_counts(),
+                           "codings": codings.value_counts()})
+    counts = counts.fillna(0).astype("int64").rename_axis("coder").reset_index()
+    return counts.sort_values("coder", kind="stable").reset_index(drop=True)
+
+
+def _found_and_lost(found: pd.Series, lost: pd.Series, *, key: str) -> pd.DataFrame:
+    """name, ``key``: each distinct matched value (its own key), then each unmatched name (key NA)."""
+    found = pd.Series(pd.unique(found.astype("string")), dtype="string")
+    lost = pd.Series(pd.unique(lost.astype("string")), dtype="string")
+    none = pd.Series(pd.NA, index=lost.index, dtype="string")
+    return pd.DataFrame({"name": pd.concat([found, lost], ignore_index=True),
+                         key: pd.concat([found, none], ignore_index=True)})
+
+
+def highlights_report(file: str | Path, checked: Checked, *, coder: str) -> ImportReport:
+    """The :class:`ImportReport` of a Taguette highlights import (Taguette names no coder and no positions)."""
+    problem = checked.rejected.get("problem", pd.Series(dtype="string")).astype("string")
+    unknown_tag = checked.rejected.loc[problem.str.contains("tag is not in the codebook", regex=False), "tag"]
+    unknown_doc = checked.rejected.loc[problem.str.contains("is not a session", regex=False), "document"]
+    codes = _found_and_lost(checked.accepted["code_id"], unknown_tag, key="code_id")
+    sources = _found_and_lost(checked.accepted["session_id"], unknown_doc, key="session_id")
+    # Highlights that gave a coding (a repeat is counted once) or were rejected.
+    read = pd.Series(coder, index=range(checked.accepted["source_row"].nunique() + len(checked.rejected)))
+    return ImportReport(file=str(file), codes=codes.assign(path=codes["name"])[["name", "path", "code_id"]],
+                        sources=sources, by_coder=_by_coder(read, pd.Series(coder, index=checked.rejected.index),
+                                                            checked.accepted["coder"]),
+                        positions="found by searching the highlighted text (Taguette exports no positions)",
+                        n_errors=int((checked.problems["severity"] == "error").sum()))
+
+
+@dataclass(frozen=True)
+class QdaImport(Checked):
+    """:class:`~sparklearn.ingest.problems.Checked` codings with the :class:`ImportReport` of the import."""
+
+    report: ImportReport | None = None
 
 
 _DOC_SUFFIX = re.compile(r"\.(md|markdown|txt|text|docx?|odt|rtf|pdf|html?|qdpx)$", re.IGNORECASE)
@@ -118,7 +262,7 @@ def _collapse_duplicates(codings: pd.DataFrame, *, found: list[dict]) -> pd.Data
 
 
 def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codebook: Codebook,
-                          country: str) -> Checked:
+                          country: str) -> QdaImport:
     """Turn a project's coded selections into codings of sparklearn segments.
 
     Parameters
@@ -136,12 +280,14 @@ def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codeb
 
     Returns
     -------
-    Checked
+    QdaImport
         ``accepted``: codings with :data:`~sparklearn.ingest.codings.CODING_COLUMNS` (source_file is the
         ``.qdpx``, source_row the selection's ``ordinal``), one per (segment, code,
         coder), sorted; ``rejected``: selections that gave no coding (the project's
         rejected ones too) with ``problem``; ``problems``: the project's plus the
-        mapping's (``row`` = line in ``project.qde``).
+        mapping's (``row`` = line in ``project.qde``); ``report``: the
+        :class:`ImportReport` (codes and sources matched, counts by coder, the position
+        convention).
     """
     require_columns(segments, _SEGMENT_COLUMNS, "segments")
     found: list[dict] = []
@@ -182,5 +328,22 @@ def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codeb
     rejected = pd.concat([project.rejected, rejected.drop(columns=["session_id", "code_id", "suggestion", "span"])],
                          ignore_index=True)
     problems = pd.concat([project.problems, problems_frame(found), problems], ignore_index=True)
-    return Checked(codings[CODING_COLUMNS].reset_index(drop=True), rejected, problems)
+    report = ImportReport(
+        file=str(project.path), codes=codes[["name", "path"]].assign(code_id=looked["code_id"].to_numpy()),
+        sources=sources[["name", "session_id"]].reset_index(drop=True),
+        by_coder=_by_coder(pd.concat([project.selections["coder"], project.rejected["coder"]]), rejected["coder"],
+                           codings["coder"]),
+        positions=_positions_used(project.positions), n_errors=int((problems["severity"] == "error").sum()))
+    return QdaImport(codings[CODING_COLUMNS].reset_index(drop=True), rejected, problems, report)
+
+
+def _positions_used(positions: pd.DataFrame) -> str:
+    """The convention of the sources with selections: named once when they agree, per source when not."""
+    used = positions.loc[positions["n_selections"] > 0]
+    conventions = pd.unique(used["convention"])
+    if len(conventions) == 1:
+        return f"{conventions[0]}: {POSITION_CONVENTIONS.get(conventions[0], 'selections line up under none')}"
+    if not len(conventions):
+        return "no selections with positions"
+    return "; ".join(f"{c} for {n}" for n, c in zip(used["source_name"], used["convention"]))
 

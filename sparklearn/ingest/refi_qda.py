@@ -17,18 +17,24 @@ on them.
 How positions are read
     REFI-QDA ``startPosition``/``endPosition`` are character positions (zero-based,
     end exclusive) in the source's plain text. sparklearn offsets are Python string
-    indices into text without a byte-order mark and with LF line ends, so on import:
-    a UTF-8 BOM is removed and not counted (it marks the encoding, it is not text);
-    when a source text has CRLF line ends, positions are taken as counted in the text
-    *as stored* (CRLF = two characters) and mapped onto the LF text. Both cases add a
-    warning, because tools disagree here: check a few codings if a tool counts
-    differently. Inline ``PlainTextContent`` is already LF-normalised by XML parsing.
+    indices into text without a byte-order mark and with LF line ends. Tools disagree
+    on how they count a text stored with CRLF line ends or a BOM: QualCoder counts a
+    line break as one character, ATLAS.ti counts CRLF as two (the text as stored), and
+    a BOM may or may not be counted. So each source's positions are tried under every
+    convention its text allows (:data:`POSITION_CONVENTIONS`) and read under the one
+    with which most selection ends fall inside the text and not inside a word;
+    ``QdpxProject.positions`` says which, per source. When fewer than half of a
+    source's selections line up under the best convention, each of its selections is
+    rejected with an error naming it (the text is not the one coded). Inline
+    ``PlainTextContent`` is already LF-normalised by XML parsing and read as it is.
 
 Quirks read with a warning
     Elements in the codebook namespace (or none) inside a project, an
     ``xsi:schemaLocation`` naming another schema, set members given by ``guid`` instead
     of ``targetGUID``, ids that are not GUIDs, texts under ``Sources/`` rather than
-    ``sources/``, a BOM or CRLF line ends in a source text. Elements are matched on
+    ``sources/``, a BOM or CRLF line ends in a source text. The project file may have
+    any name ending in ``.qde`` (ATLAS.ti 26 names it after the project); an archive
+    with none or several is refused, naming what it holds. Elements are matched on
     their local name, whatever their namespace.
 
 Problems
@@ -87,6 +93,20 @@ CODE_COLUMNS = ["guid", "code_id", "name", "parent_guid", "path", "depth", "colo
 
 #: Columns of :attr:`QdpxProject.sources`, in order.
 SOURCE_COLUMNS = ["guid", "name", "path_in_zip", "text", "n_chars"]
+
+
+#: How a tool may count ``startPosition``/``endPosition``, in the order preferred when
+#: selections line up equally well under several (the first reads the text as stored).
+POSITION_CONVENTIONS = {
+    "CRLF": "a Windows line break (CRLF) counts as two characters, as the text is stored (ATLAS.ti's way)",
+    "LF": "a line break counts as one character (QualCoder's way, and sparklearn's)",
+    "CRLF+BOM": "CRLF as two characters and the byte-order mark as one",
+    "LF+BOM": "a line break as one character and the byte-order mark as one",
+}
+
+
+#: Columns of :attr:`QdpxProject.positions`, in order.
+POSITION_COLUMNS = ["source_guid", "source_name", "convention", "tried", "n_selections", "n_lined_up"]
 
 
 #: Columns of :attr:`QdpxProject.selections`, in order (``rejected`` adds ``problem``).
@@ -158,10 +178,16 @@ class QdpxProject:
     variables
         owner_guid, owner (``"case"`` or ``"source"``), variable, type, value (as text).
     sets
-        guid, name, member_guid, member_kind (``"code"``, ``"source"`` or ``"note"``;
-        NA for an empty set).
+        guid, name, description, member_guid, member_kind (``"code"``, ``"source"`` or
+        ``"note"``; NA for an empty set): one row per member.
     notes
         guid, name, text, coder, created.
+    positions
+        One row per source with text: source_guid, source_name, convention (the key of
+        :data:`POSITION_CONVENTIONS` its positions were read under, ``"none"`` when its
+        selections line up under none), tried (the conventions its text allows),
+        n_selections (rows of ``selections`` with positions: one per ``Coding``),
+        n_lined_up (those with both ends inside the text and not inside a word).
     problems
         :data:`~sparklearn.ingest.problems.PROBLEM_COLUMNS`; ``row`` is the line in
         ``project.qde``.
@@ -178,6 +204,7 @@ class QdpxProject:
     variables: pd.DataFrame
     sets: pd.DataFrame
     notes: pd.DataFrame
+    positions: pd.DataFrame
     problems: pd.DataFrame
 
 
@@ -275,12 +302,14 @@ def _find_member(archive: zipfile.ZipFile, wanted: str) -> str | None:
     return by_lower.get(wanted) or by_lower.get(f"sources/{wanted}")
 
 
-def _decode_text(data: bytes, *, file: Path, line: int, where: str, found: list[dict]) -> tuple[str, np.ndarray]:
-    """Text without BOM and with LF line ends, plus the positions of the CRs dropped from CRLFs."""
-    if data.startswith(codecs.BOM_UTF8):
+def _decode_text(data: bytes, *, file: Path, line: int, where: str,
+                 found: list[dict]) -> tuple[str, np.ndarray, bool]:
+    """Text without BOM and with LF line ends, the positions of the CRs dropped from CRLFs, whether it had a BOM."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
         data = data[len(codecs.BOM_UTF8):]
         _issue(found, file, line, "plainTextPath", where, "source text starts with a byte-order mark",
-               "nothing to do; positions were counted without it (check a few codings)")
+               "nothing to do; positions were tried with and without it (see the position convention)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -292,14 +321,14 @@ def _decode_text(data: bytes, *, file: Path, line: int, where: str, found: list[
     if len(crlf):
         _issue(found, file, line, "plainTextPath", where,
                f"source text has {len(crlf)} CRLF line end(s)",
-               "nothing to do; positions were taken as counted with CRLF = 2 characters and mapped to LF text "
-               "(check a few codings)")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), crlf
+               "nothing to do; positions were tried with a line break as one and as two characters (see the "
+               "position convention)")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), crlf, bom
 
 
 def _source_text(source: etree._Element, archive: zipfile.ZipFile, *, qdpx: Path,
-                 found: list[dict]) -> tuple[str | None, str, np.ndarray]:
-    """(text or None, where it was looked for, CRLF positions) of a TextSource or Note.
+                 found: list[dict]) -> tuple[str | None, str, np.ndarray, bool]:
+    """(text or None, where it was looked for, CRLF positions, had a BOM) of a TextSource or Note.
 
     Only the archive is read: a ``relative://``, ``absolute://`` or ``file://`` path is
     looked up inside the ``.qdpx`` (by its path, then its file name under ``sources/``),
@@ -307,7 +336,7 @@ def _source_text(source: etree._Element, archive: zipfile.ZipFile, *, qdpx: Path
     """
     inline = source.find("PlainTextContent")
     if inline is not None:
-        return (inline.text or "").lstrip("\ufeff"), "", np.array([], dtype=int)
+        return (inline.text or "").lstrip("\ufeff"), "", np.array([], dtype=int), False
     location = source.get("plainTextPath") or ""
     scheme, _, rest = location.partition("://")
     if not rest:
@@ -316,14 +345,14 @@ def _source_text(source: etree._Element, archive: zipfile.ZipFile, *, qdpx: Path
     if member is None and rest and scheme.lower() != "internal":
         member = _find_member(archive, PurePosixPath(rest.replace("\\", "/")).name)
     if member is None:
-        return None, location, np.array([], dtype=int)
+        return None, location, np.array([], dtype=int), False
     data = read_member(archive, member, file=qdpx)
     rule = "source texts are in 'Sources/' rather than 'sources/'"
     if member.split("/")[0] == "Sources" and not any(f["rule"] == rule for f in found):
         _issue(found, qdpx, source.sourceline, "plainTextPath", member, rule,
                "nothing to do; the folder was matched ignoring case")
-    text, crlf = _decode_text(data, file=qdpx, line=source.sourceline, where=member, found=found)
-    return text, member, crlf
+    text, crlf, bom = _decode_text(data, file=qdpx, line=source.sourceline, where=member, found=found)
+    return text, member, crlf, bom
 
 
 def _read_codes(codes_element: etree._Element | None, *, file: Path, found: list[dict]) -> pd.DataFrame:
@@ -397,13 +426,71 @@ def _read_selections(root: etree._Element, sources: pd.DataFrame, users: Mapping
                        on="source_guid", how="left")
 
 
-def _map_crlf(positions: pd.Series, source_guids: pd.Series, crlf: Mapping[str, np.ndarray]) -> pd.Series:
-    """Positions counted in CRLF text -> positions in the LF text (each earlier CR dropped shifts by one)."""
-    mapped = positions.copy()
-    for guid, crs in crlf.items():
-        mask = (source_guids == guid) & positions.notna()
-        mapped[mask] = positions[mask] - np.searchsorted(crs, positions[mask].to_numpy(), side="left")
-    return mapped
+def _to_lf(positions: np.ndarray, crs: np.ndarray, convention: str) -> np.ndarray:
+    """Positions counted under ``convention`` -> positions in the text without BOM and with LF line ends."""
+    stored = positions - ("BOM" in convention)
+    if convention.startswith("CRLF"):
+        # Each CR dropped before a position moves it back by one.
+        stored = stored - np.searchsorted(crs, stored, side="left")
+    return stored
+
+
+def _edges(text: str) -> np.ndarray:
+    """``edges[p]``: position ``p`` (0..len) is not inside a word, where a tool's selection starts or ends."""
+    word = np.fromiter((c.isalnum() for c in text), dtype=bool, count=len(text))
+    return ~(np.r_[False, word] & np.r_[word, False])
+
+
+def _place_selections(selections: pd.DataFrame, sources: pd.DataFrame, layout: Mapping[str, tuple[np.ndarray, bool]],
+                      *, file: Path, found: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Map positions onto the LF text under the convention each source's selections line up with.
+
+    A selection lines up when both its ends are inside the text and not inside a word.
+    For each source the conventions its text allows are tried (CRLF ones only when the
+    stored text has CRLFs, BOM ones only when it had a BOM); the one under which most
+    selections fall inside the text and line up wins, ties going to the earlier in
+    :data:`POSITION_CONVENTIONS` (with a warning when they would place selections
+    differently). When fewer than half of a source's selections line up under the best
+    one, no convention can be trusted for it: all its selections are marked
+    ``misaligned`` (rejected with an error naming each).
+
+    Returns the selections with ``start``/``end`` mapped and ``misaligned``, and the
+    :attr:`QdpxProject.positions` table.
+    """
+    # Positions that are not whole numbers become NA (rejected later as such).
+    start, end = (pd.to_numeric(selections[c], errors="coerce").pipe(lambda v: v.where(v % 1 == 0))
+                  for c in ("start", "end"))
+    selections = selections.assign(start=start.astype("Int64"), end=end.astype("Int64"), misaligned=False)
+    rows = []
+    for source in sources.loc[sources["text"].notna()].itertuples():
+        crs, bom = layout.get(source.guid, (np.array([], dtype="int64"), False))
+        placed = (selections["source_guid"] == source.guid) & ~selections["whole_source"] & start.notna() & end.notna()
+        raw_start, raw_end = start[placed].to_numpy("int64"), end[placed].to_numpy("int64")
+        edges, n = _edges(source.text), len(source.text)
+        scores = {}
+        for convention in POSITION_CONVENTIONS:
+            if ("CRLF" in convention and not len(crs)) or ("BOM" in convention and not bom):
+                continue
+            s, e = _to_lf(raw_start, crs, convention), _to_lf(raw_end, crs, convention)
+            inside = (s >= 0) & (e <= n) & (s <= e)
+            lined_up = inside & edges[s.clip(0, n)] & edges[e.clip(0, n)]
+            scores[convention] = (int(inside.sum() + lined_up.sum()), s, e, lined_up)
+        best = max(scores, key=lambda c: scores[c][0])  # max keeps the first of equal scores
+        _, s, e, lined_up = scores[best]
+        selections.loc[placed, "start"], selections.loc[placed, "end"] = s, e
+        if placed.any() and lined_up.sum() * 2 < len(lined_up):
+            selections.loc[placed, "misaligned"] = True
+            best = "none"
+        tied = [c for c, score in scores.items() if c != best and score[0] == scores.get(best, (None,))[0]
+                and not (np.array_equal(score[1], s) and np.array_equal(score[2], e))]
+        if tied and best != "none":
+            _issue(found, file, source.line, "PlainTextSelection", source.name,
+                   f"selections of source '{source.name}' line up equally well counting positions as {best} or "
+                   f"{', '.join(tied)}; {best} was used", "check a few codings of this source in the QDA tool")
+        rows.append({"source_guid": source.guid, "source_name": source.name, "convention": best,
+                     "tried": ", ".join(scores), "n_selections": int(placed.sum()),
+                     "n_lined_up": int(lined_up.sum())})
+    return selections, pd.DataFrame(rows, columns=POSITION_COLUMNS)
 
 
 def _check_selections(selections: pd.DataFrame, codes: pd.DataFrame, *,
@@ -420,6 +507,10 @@ def _check_selections(selections: pd.DataFrame, codes: pd.DataFrame, *,
         (has_text & numeric & ((selections["start"] < 0) | (selections["end"] > selections["n_chars"])),
          "PlainTextSelection/@endPosition", "span",
          "selection positions are outside the source text",
+         "the source text differs from the one coded: export the project again with its sources"),
+        (selections["misaligned"], "PlainTextSelection/@startPosition", "span",
+         ("selection does not line up with the source text under any position convention (line breaks as one or two "
+          "characters, with or without the byte-order mark)"),
          "the source text differs from the one coded: export the project again with its sources"),
         (has_text & numeric & (selections["start"] >= selections["end"]),
          "PlainTextSelection/@endPosition", "span", "selection is empty (end is not after start)",
@@ -478,20 +569,20 @@ def _read_sets(root: etree._Element, *, file: Path, found: list[dict], reference
     rows, misnamed = [], []
     for item in root.iterfind("Sets/Set"):
         members = [m for m in item if m.tag in kinds]
+        about = {"guid": _norm_id(item.get("guid")), "name": item.get("name"),
+                 "description": _text_of(item.find("Description")) or None}
         for member in members:
             if member.get(reference) is None and member.get(other) is not None:
                 misnamed.append(member)
-            rows.append({"guid": _norm_id(item.get("guid")), "name": item.get("name"),
-                         "member_guid": _norm_id(member.get(reference) or member.get(other)),
+            rows.append({**about, "member_guid": _norm_id(member.get(reference) or member.get(other)),
                          "member_kind": kinds[member.tag]})
         if not members:
-            rows.append({"guid": _norm_id(item.get("guid")), "name": item.get("name"), "member_guid": None,
-                         "member_kind": None})
+            rows.append({**about, "member_guid": None, "member_kind": None})
     if misnamed:
         _issue(found, file, misnamed[0].sourceline, f"{misnamed[0].tag}/@{other}", misnamed[0].get(other),
                f"{len(misnamed)} set member(s) use @{other} where the schema has @{reference}",
                "nothing to do; both were read")
-    return pd.DataFrame(rows, columns=["guid", "name", "member_guid", "member_kind"])
+    return pd.DataFrame(rows, columns=["guid", "name", "description", "member_guid", "member_kind"])
 
 
 def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProject:
@@ -500,7 +591,8 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
     Parameters
     ----------
     path
-        The ``.qdpx`` file (a zip holding ``project.qde`` and ``sources/``).
+        The ``.qdpx`` file: a zip holding one ``.qde`` project file (``project.qde``;
+        ATLAS.ti 26 names it after the project) and ``sources/``.
     codebook
         Optional; when given, ``codes.code_id`` is filled where a code's GUID is the
         one sparklearn exports for a codebook code, or its name is a codebook id or
@@ -515,7 +607,7 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
     Raises
     ------
     InputError
-        The file is missing, empty or not a zip, has no ``project.qde``, or its XML is
+        The file is missing, empty or not a zip, holds no ``.qde`` or several, or its XML is
         malformed (the message gives the line and column) or has no ``Project`` root.
 
     Examples
@@ -540,17 +632,22 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
     path = Path(path)
     found: list[dict] = []
     with _open_zip(path) as archive:
-        members = [n for n in archive.namelist() if PurePosixPath(n).name.lower() == "project.qde"]
-        if not members:
-            listed = ", ".join(archive.namelist()[:8]) or "nothing"
-            raise InputError(f"has no project.qde (the zip holds: {listed})", file=path,
-                             fix="export the project from the QDA tool as a REFI-QDA project (.qdpx)")
-        member = min(members, key=len)
+        # The project file is named project.qde by most tools, after the project by ATLAS.ti 26; macOS
+        # zips add __MACOSX/._<name> resource forks, which are not projects.
+        members = [n for n in archive.namelist()
+                   if n.lower().endswith(".qde") and not n.startswith("__MACOSX/") and not n.endswith("/")]
+        if len(members) != 1:
+            listed = ", ".join((members or archive.namelist())[:8]) or "nothing"
+            what = f"holds {len(members)} .qde project files ({listed})" if members else (
+                f"has no .qde project file such as project.qde (the zip holds: {listed})")
+            raise InputError(what, file=path, fix="export the project from the QDA tool as one REFI-QDA project "
+                                                  "(.qdpx); a .qdpx holds exactly one .qde file")
+        member = members[0]
         fix = "export the project again from the QDA tool; if it persists, report the line to the tool's makers"
         root = parse_xml(read_member(archive, member, file=path), file=path, member=member, fix=fix)
         _check_namespaces(root, expected=PROJECT_NS, schema="Project.xsd", file=path, found=found)
         if root.tag != "Project":
-            raise InputError(f"project.qde holds <{root.tag}>, not a REFI-QDA <Project>", file=path, row=1,
+            raise InputError(f"{member} holds <{root.tag}>, not a REFI-QDA <Project>", file=path, row=1,
                              fix="export a REFI-QDA project (.qdpx); for a codebook alone use read_qdc")
         _check_ids(root, file=path, found=found)
         _separate_sources(root, file=path, found=found)
@@ -563,12 +660,11 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
         if codebook is not None and len(codes):
             codes["code_id"] = _code_ids(codes, codebook)["code_id"]
 
-        source_rows, crlf = [], {}
+        source_rows, layout = [], {}
         for source in root.iterfind("Sources/TextSource"):
             guid = _norm_id(source.get("guid"))
-            text, where, crs = _source_text(source, archive, qdpx=path, found=found)
-            if len(crs):
-                crlf[guid] = crs
+            text, where, crs, bom = _source_text(source, archive, qdpx=path, found=found)
+            layout[guid] = (crs, bom)
             source_rows.append({"guid": guid, "name": source.get("name") or guid, "path_in_zip": where,
                                 "text": text, "n_chars": len(text) if text is not None else pd.NA,
                                 "line": source.sourceline})
@@ -589,7 +685,7 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
 
         note_rows = []
         for note in root.iterfind("Notes/Note"):
-            text, _, _ = _source_text(note, archive, qdpx=path, found=found)
+            text, *_ = _source_text(note, archive, qdpx=path, found=found)
             creator = _norm_id(note.get("creatingUser"))
             note_rows.append({"guid": _norm_id(note.get("guid")), "name": note.get("name"), "text": text or "",
                               "coder": user_names.get(creator, creator),
@@ -622,9 +718,7 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
                f"{int(no_coder.sum())} coding(s) have no creatingUser", "nothing to do; their coder is 'unknown'")
     selections["coder"] = selections["coder"].fillna("unknown")
     selections["start_raw"] = selections["start"]
-    for column in ("start", "end"):
-        selections[column] = _map_crlf(pd.to_numeric(selections[column], errors="coerce"),
-                                       selections["source_guid"], crlf)
+    selections, positions = _place_selections(selections, sources, layout, file=path, found=found)
     text_info = sources.set_index("guid")
     selections["n_chars"] = pd.to_numeric(selections["source_guid"].map(text_info["n_chars"]), errors="coerce")
     selections["has_text"] = selections["source_guid"].map(text_info["text"].notna()).fillna(False).astype(bool)
@@ -632,7 +726,7 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
     selections["span"] = selections["start_raw"].astype(str) + "-" + selections["end"].astype(str)
     kept, rejected, problems = _check_selections(selections, codes, file=path)
     code_names = codes.drop_duplicates("guid").set_index("guid")["name"]
-    extra = ["start_raw", "n_chars", "has_text", "span", "whole_source"]
+    extra = ["start_raw", "n_chars", "has_text", "span", "whole_source", "misaligned"]
     kept = kept.drop(columns=extra).astype({"start": "int64", "end": "int64"})
     rejected = rejected.drop(columns=extra)
     for table in (kept, rejected):
@@ -643,7 +737,7 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
         path=path, name=project_name, users=users, codes=codes,
         sources=sources.drop(columns="line"),
         selections=kept[SELECTION_COLUMNS], rejected=rejected[[*SELECTION_COLUMNS, "problem"]],
-        cases=cases, variables=variables, sets=sets, notes=notes,
+        cases=cases, variables=variables, sets=sets, notes=notes, positions=positions,
         problems=issues.sort_values("row", kind="stable", na_position="first").reset_index(drop=True),
     )
 
@@ -662,8 +756,10 @@ def read_qdc(path: str | Path, *, codebook: Codebook | None = None) -> pd.DataFr
     -------
     pandas.DataFrame
         guid, code_id, name, parent_guid, path (names joined by ``/``), depth, color,
-        description, is_codable, in document order. Tolerated quirks are listed in
-        ``frame.attrs["problems"]``.
+        description, is_codable, in document order. The codebook's sets are in
+        ``frame.attrs["sets"]`` (guid, name, description, member_guid, member_kind: one
+        row per member code, as :attr:`QdpxProject.sets`); tolerated quirks are listed
+        in ``frame.attrs["problems"]``.
 
     Raises
     ------
@@ -685,8 +781,9 @@ def read_qdc(path: str | Path, *, codebook: Codebook | None = None) -> pd.DataFr
         raise InputError(f"holds <{root.tag}>, not a REFI-QDA <CodeBook>", file=path, row=root.sourceline, fix=fix)
     _check_ids(root, file=path, found=found)
     codes = _read_codes(book.find("Codes"), file=path, found=found)
-    _read_sets(book, file=path, found=found, reference="guid")
+    sets = _read_sets(book, file=path, found=found, reference="guid")
     if codebook is not None and len(codes):
         codes["code_id"] = _code_ids(codes, codebook)["code_id"]
+    codes.attrs["sets"] = sets
     codes.attrs["problems"] = problems_frame(found)
     return codes

@@ -39,16 +39,19 @@ from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import InputError
 from sparklearn.files import write_atomic, write_csv
 from sparklearn.frames import require_columns
-from sparklearn.ingest.problems import Checked
 from sparklearn.ingest.qda_codings import (
     _SEGMENT_COLUMNS,
+    ImportReport,
+    QdaImport,
     _pseudonymised_offsets,
+    highlights_report,
     selections_to_codings,
 )
 from sparklearn.ingest.refi_qda import (
     _ZIP_EPOCH,
     CODEBOOK_NS,
     PROJECT_NS,
+    read_qdc,
     read_qdpx,
     refi_guid,
 )
@@ -373,23 +376,41 @@ def export_project(country: str, output: str | Path, *, paths: Paths | None = No
 
 
 def import_project(file: str | Path, *, country: str, paths: Paths | None = None,
-                   output: str | Path | None = None) -> Checked:
-    """Codings from a ``.qdpx`` or a Taguette highlights sheet, optionally saved as a coding sheet.
+                   output: str | Path | None = None) -> QdaImport:
+    """Codings from a ``.qdpx`` or a Taguette highlights sheet, optionally saved as a coding sheet, with a report.
 
     The sheet (``session_id, segment_id, code, coder, memo``) is what
     :mod:`sparklearn.coding` reads from a country's ``codings/`` folder
     (``sparklearn import-qdpx``). The segments come from the store
     (:func:`sparklearn.store.country_tables`; prepared in memory when ``paths`` has no
-    output folder, the default), so nothing but ``output`` is written.
+    output folder, the default), so nothing but ``output`` is written. A ``.qdc``
+    codebook gives no codings: ``output`` gets its codes (guid, name, path, color,
+    description, code_id: the codebook code each matched, NA for none) and the report
+    counts them. ``report`` is the
+    :class:`~sparklearn.ingest.qda_codings.ImportReport` ``import-qdpx`` prints.
     """
+    from sparklearn.ingest.codings import CODING_COLUMNS
     from sparklearn.store import country_tables
 
     paths = paths or resolve_paths(default_out=False)
     codebook = load_codebook(paths.codebook_file)
-    segments = country_tables(country, paths).segments
     file = Path(file)
+    if file.suffix.lower() == ".qdc":
+        codes = read_qdc(file, codebook=codebook)
+        problems = codes.attrs["problems"]
+        report = ImportReport(file=str(file), codes=codes[["name", "path", "code_id"]],
+                              sources=pd.DataFrame(columns=["name", "session_id"]),
+                              by_coder=pd.DataFrame(columns=["coder", "selections", "rejected", "codings"]),
+                              positions="none (a codebook)", n_errors=int((problems["severity"] == "error").sum()),
+                              codebook_only=True)
+        if output is not None:
+            write_csv(Path(output), codes[["guid", "name", "path", "color", "description", "code_id"]])
+        return QdaImport(pd.DataFrame(columns=CODING_COLUMNS), pd.DataFrame(), problems, report)
+    segments = country_tables(country, paths).segments
     if file.suffix.lower() in {".csv", ".xlsx", ".xlsm"}:
         checked = read_taguette_highlights(file, segments=segments, codebook=codebook, country=country)
+        checked = QdaImport(checked.accepted, checked.rejected, checked.problems,
+                            highlights_report(file, checked, coder="taguette"))
     else:
         checked = selections_to_codings(read_qdpx(file, codebook=codebook), segments, codebook=codebook,
                                         country=country)
