@@ -723,3 +723,22 @@ def test_a_taguette_import_has_a_report_too(tmp_path):
     assert report.by_coder.to_dict("list") == {"coder": ["lead-gh"], "selections": [3], "rejected": [2],
                                                "codings": [1]}
     assert "Taguette exports no positions" in report.positions and not report.ok  # two rows in error
+
+
+def test_a_position_too_large_for_any_text_is_a_problem_not_a_crash(tmp_path):
+    """Found by hypothesis: endPosition="99999999999999999999" once crashed the position conventions."""
+    guid = "8a4e6b52-7a57-4b3c-9d43-5ac2e0a1b000"
+    qde = (f'<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p">'
+           f'<Sources><TextSource guid="{guid}" name="KE-S00" plainTextPath="internal://{guid}.txt">'
+           f'<PlainTextSelection guid="{guid}" startPosition="0" endPosition="99999999999999999999">'
+           f'<Coding guid="{guid}" creatingUser="{guid}"><CodeRef targetGUID="{guid}"/></Coding>'
+           f'</PlainTextSelection>'
+           f'</TextSource></Sources></Project>')
+    path = tmp_path / "huge.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", qde)
+        archive.writestr(f"sources/{guid}.txt", "some text")
+    project = read_qdpx(path)
+    rules = project.problems["rule"].tolist()
+    assert any(r.startswith("selection positions are not whole numbers (or are too large") for r in rules), rules
+    assert project.selections.empty or project.selections["start"].notna().sum() == 0

@@ -457,8 +457,9 @@ def _place_selections(selections: pd.DataFrame, sources: pd.DataFrame, layout: M
     Returns the selections with ``start``/``end`` mapped and ``misaligned``, and the
     :attr:`QdpxProject.positions` table.
     """
-    # Positions that are not whole numbers become NA (rejected later as such).
-    start, end = (pd.to_numeric(selections[c], errors="coerce").pipe(lambda v: v.where(v % 1 == 0))
+    # Positions that are not whole numbers, or too large to be a place in any text, become NA
+    # (rejected later as such).
+    start, end = (pd.to_numeric(selections[c], errors="coerce").pipe(lambda v: v.where((v % 1 == 0) & (v.abs() < 2**53)))
                   for c in ("start", "end"))
     selections = selections.assign(start=start.astype("Int64"), end=end.astype("Int64"), misaligned=False)
     rows = []
@@ -503,7 +504,7 @@ def _check_selections(selections: pd.DataFrame, codes: pd.DataFrame, *,
          "selection is in a source whose text is missing from the project",
          "export the project again with its sources (the .qdpx must hold sources/<GUID>.txt)"),
         (has_text & ~numeric, "PlainTextSelection/@startPosition", "start_raw",
-         "selection positions are not whole numbers", "export the project again from the QDA tool"),
+         "selection positions are not whole numbers (or are too large to be a place in any text)", "export the project again from the QDA tool"),
         (has_text & numeric & ((selections["start"] < 0) | (selections["end"] > selections["n_chars"])),
          "PlainTextSelection/@endPosition", "span",
          "selection positions are outside the source text",
