@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import keyboard_slips
 
 from sparklearn.codebook import (
     CODEBOOK_COLUMNS,
@@ -393,26 +394,8 @@ _VALUES = st.sampled_from(["", "~", "no", "2021-02-30", "[a, b]", "{a: 1}", "BR"
 _NAMES = itertools.count()
 
 
-@st.composite
-def _slips(draw) -> str:
-    """The valid codebook after a few slips: lines lost, repeated, moved, re-indented, retyped."""
-    lines = VALID.splitlines()
-    for _ in range(draw(st.integers(1, 4))):
-        i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["delete", "repeat", "indent", "dedent", "retype", "swap"]))
-        if op == "delete" and len(lines) > 1:
-            del lines[i]
-        elif op == "repeat":
-            lines.insert(i, lines[i])
-        elif op == "indent":
-            lines[i] = "  " + lines[i]
-        elif op == "dedent":
-            lines[i] = lines[i][2:]
-        elif op == "retype":
-            lines[i] = lines[i].split(":")[0] + ": " + draw(_VALUES)
-        elif op == "swap" and i + 1 < len(lines):
-            lines[i], lines[i + 1] = lines[i + 1], lines[i]
-    return "\n".join(lines) + "\n"
+def _slips():
+    return keyboard_slips(VALID, _VALUES)
 
 
 def _check_codebook_or_error(folder: Path, data: bytes) -> None:

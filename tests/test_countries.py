@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import keyboard_slips
 
 from sparklearn.countries import Registry, load_registry
 from sparklearn.exceptions import RegistryError, SparklearnError
@@ -238,26 +239,8 @@ _VALUES = st.sampled_from(["", "~", "NO", "yes", "2021-02-30", "2020-01-01", "18
     max_size=15)
 
 
-@st.composite
-def _slips(draw) -> str:
-    """The valid registry after a few slips of the keyboard: lines lost, repeated, moved, re-indented, retyped."""
-    lines = VALID.splitlines()
-    for _ in range(draw(st.integers(1, 4))):
-        i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["delete", "repeat", "indent", "dedent", "retype", "swap"]))
-        if op == "delete" and len(lines) > 1:
-            del lines[i]
-        elif op == "repeat":
-            lines.insert(i, lines[i])
-        elif op == "indent":
-            lines[i] = "  " + lines[i]
-        elif op == "dedent":
-            lines[i] = lines[i][2:]
-        elif op == "retype":
-            lines[i] = lines[i].split(":")[0] + ": " + draw(_VALUES)
-        elif op == "swap" and i + 1 < len(lines):
-            lines[i], lines[i + 1] = lines[i + 1], lines[i]
-    return "\n".join(lines) + "\n"
+def _slips():
+    return keyboard_slips(VALID, _VALUES)
 
 
 def _check_registry_or_error(path: Path) -> None:

@@ -19,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from strategies import relabel_codebook
 
 from sparklearn.cli import main
 from sparklearn.files import FORMULA_START
@@ -34,19 +35,8 @@ def _risky(i: int) -> str:
 
 def _poison(data: Path) -> None:
     n = iter(range(10_000))
-    codebook = yaml.safe_load((data / "codebook.yaml").read_text(encoding="utf-8"))
-
-    def relabel(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("label"), str):
-                node["label"] = f"{_risky(next(n))} {node['label']}"
-            for value in node.values():
-                relabel(value)
-        elif isinstance(node, list):
-            for value in node:
-                relabel(value)
-
-    relabel(codebook)
+    codebook = relabel_codebook(yaml.safe_load((data / "codebook.yaml").read_text(encoding="utf-8")),
+                                lambda old, i: f"{_risky(i)} {old}", n)
     (data / "codebook.yaml").write_text(yaml.safe_dump(codebook, sort_keys=False, allow_unicode=True),
                                         encoding="utf-8")
 

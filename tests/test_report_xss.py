@@ -17,6 +17,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 import yaml
+from strategies import relabel_codebook
 
 from sparklearn.report.tables import markdown_text, sanitise_report
 
@@ -131,19 +132,8 @@ def _poison(data: Path, *, rename_sheet: bool) -> None:
     import pandas as pd
 
     n = iter(range(10_000))
-    codebook = yaml.safe_load((data / "codebook.yaml").read_text(encoding="utf-8"))
-
-    def relabel(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("label"), str):
-                node["label"] = f"{node['label']} {_payload(next(n))}"
-            for value in node.values():
-                relabel(value)
-        elif isinstance(node, list):
-            for value in node:
-                relabel(value)
-
-    relabel(codebook)
+    codebook = relabel_codebook(yaml.safe_load((data / "codebook.yaml").read_text(encoding="utf-8")),
+                                lambda old, i: f"{old} {_payload(i)}", n)
     (data / "codebook.yaml").write_text(yaml.safe_dump(codebook, sort_keys=False, allow_unicode=True),
                                         encoding="utf-8")
 
