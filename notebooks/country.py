@@ -10,19 +10,66 @@
 # One country's Learning with SPARK report: campaigns, reflection themes, coder agreement, outcome harvest and data quality.
 
 # %%
+import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from sparklearn.analysis import outcomes, themes
+from sparklearn.analysis.decisions import as_of_date, course_changes, follow_through
 from sparklearn.analysis.agreement import agreement, disagreements
-from sparklearn.analysis.quotes import framework_matrix, quotes
-from sparklearn.analysis.sessions import session_overview
-from sparklearn.codebook import code_labels, load_codebook, vocabulary
-from sparklearn.countries import load_registry
+from sparklearn.analysis.barriers import barrier_persistence, barrier_responses, barriers_by_round, turn_rounds
+from sparklearn.analysis.ecosystem import actor_engagement, ecosystem_graph
+from sparklearn.analysis.gains import kinds_of_change, who_gained, who_speaks
+from sparklearn.analysis.money import budget_stages, converted_totals, money_by_currency, rates_from_parameter
+from sparklearn.analysis.power import power_by_round, power_profile, space_moves
+from sparklearn.analysis.quotes import framework_matrix, quote_parts, quotes
+from sparklearn.analysis.sessions import campaign_case_names, session_overview
+from sparklearn.codebook import code_labels, codebook_table, vocabulary
 from sparklearn.report import figures
+from sparklearn.report.decisions import (
+    decisions_for_readers,
+    describe_course_changes,
+    describe_decisions,
+    plot_follow_through,
+)
 from sparklearn.report.display import report_setup
-from sparklearn.report.tables import markdown_text, outcome_cards, outcomes_for_readers
+from sparklearn.report.ecosystem import describe_ecosystem, ecosystem_for_readers, plot_ecosystem
+from sparklearn.report.gains_words import (
+    describe_gains,
+    describe_money,
+    describe_who_speaks,
+    gains_for_readers,
+    money_for_readers,
+    plot_budget_stages,
+    plot_who_gained,
+    speakers_for_readers,
+)
+from sparklearn.report.learning_questions import (
+    barriers_for_readers,
+    describe_barriers,
+    describe_power,
+    plot_barriers_by_round,
+    plot_spaces_by_round,
+    power_for_readers,
+)
+from sparklearn.report.findings import (
+    agreement_finding,
+    harvest_finding,
+    key_findings_html,
+    percent,
+    quality_finding,
+    substantiation_finding,
+    theme_finding,
+)
+from sparklearn.report.quotes import quote_html, quotes_html, table_with_quotes_html
+from sparklearn.report.tables import (
+    markdown_text,
+    named,
+    outcome_cards,
+    outcomes_for_readers,
+    with_caption,
+)
 from sparklearn.report.words import data_quality_summary, describe_agreement, describe_harvest, describe_sessions
-from sparklearn.store import country_tables, notebook_paths
+from sparklearn.store import country_tables, notebook_paths, reference
 
 report_setup()
 
@@ -33,12 +80,31 @@ processed_dir = None  # processed tables; None: $SPARKLEARN_OUT/processed or the
 period_start = None  # "YYYY-MM-DD": only sessions and outcomes from this date; None: from the start
 period_end = None  # "YYYY-MM-DD": only up to this date; None: to the latest
 options = {"top_codes": 15, "matrix_codes": 8, "quotes_per_cell": 1}
+# Exchange rates to add up amounts of different currencies in "Following the money"; None: amounts stay per currency.
+# e.g. {"to": "USD", "source": "IMF IFS annual averages", "year": 2023, "rates": {"GHS": 0.087}} (rates: units of "to" per unit)
+money_conversion = None
 
 # %%
 paths = notebook_paths(data_dir, processed_dir)
-registry = load_registry(paths.countries_file)
-codebook = load_codebook(paths.codebook_file)
+registry, codebook = reference(paths)  # the checked registry and codebook
 tables = country_tables(country, paths, period_start=period_start, period_end=period_end)
+labels = code_labels(codebook)
+campaign_names = dict(zip(registry.campaigns["campaign_id"], registry.campaigns["name"]))
+session_titles = tables.sessions.set_index("session_id")["title"]
+definitions = codebook_table(codebook).set_index("code_id")["definition"]
+
+# %%
+# The results the key findings rest on; the sections below show each of them.
+frequencies = themes.code_frequencies(tables.codings, tables.segments, by="country")
+coder_agreement = agreement(tables.codings, tables.segments)
+substantiation_overall = outcomes.substantiation_rates(tables.outcomes, by=None)
+display(HTML(key_findings_html([
+    harvest_finding(tables.outcomes, labels),
+    substantiation_finding(substantiation_overall),
+    theme_finding(frequencies, labels),
+    agreement_finding(coder_agreement),
+    quality_finding(tables.manifest, tables.problems),
+])))
 
 # %% [markdown]
 # ## Campaigns
@@ -46,8 +112,13 @@ tables = country_tables(country, paths, period_start=period_start, period_end=pe
 # The campaigns the country's partners run in SPARK, as listed in the registry.
 
 # %%
-registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point", "partners", "start_date"]].rename(
-    columns={"campaign_id": "campaign", "entry_point": "entry point", "start_date": "started"})
+campaign_table = registry.campaigns_of(country)[["name", "sector", "entry_point", "partners", "start_date"]]
+with_caption(campaign_table.assign(sector=campaign_table["sector"].map(registry.sector_labels()).fillna(
+                                       campaign_table["sector"]),
+                                   partners=campaign_table["partners"].str.replace(";", ", "),
+                                   start_date=campaign_table["start_date"].dt.strftime("%b %Y")).rename(
+    columns={"name": "campaign", "entry_point": "entry point", "start_date": "started"}),
+    "The country's SPARK campaigns: sector, entry point, partners and start")
 
 # %% [markdown]
 # ## Reflection sessions
@@ -57,7 +128,9 @@ registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point", 
 
 # %%
 display(Markdown(markdown_text(describe_sessions(tables.sessions, tables.segments, tables.codings))))
-session_overview(tables.sessions, tables.segments, tables.codings)
+held = session_overview(tables.sessions, tables.segments, tables.codings)
+with_caption(held.assign(campaigns=named(held["campaigns"], campaign_names)).drop(columns="session_id", errors="ignore")
+             .rename(columns={"title": "session"}), "The reflection sessions, round by round")
 
 # %% [markdown]
 # ## Themes
@@ -66,13 +139,21 @@ session_overview(tables.sessions, tables.segments, tables.codings)
 # by any coder. Coverage is the share of all turns in the sessions.
 
 # %%
-labels = code_labels(codebook)
-frequencies = themes.code_frequencies(tables.codings, tables.segments, by="country")
 top_codes = frequencies.nlargest(options["top_codes"], "n_segments")["code_id"].tolist()
 country_name = registry.countries.set_index("slug").at[country, "name"]
 figures.plot_code_frequencies(frequencies.assign(country=country_name), top=options["top_codes"], labels=labels,
                               colours={country_name: registry.colours()[country]},
                               title="The themes that came up most often");
+
+# %% [markdown]
+# What the codebook means by each of them, with the number of turns coded and their share of all turns.
+
+# %%
+most = frequencies.nlargest(options["top_codes"], "n_segments")
+with_caption(pd.DataFrame({"theme": most["code_id"].map(labels).fillna(most["code_id"]),
+                           "turns coded": most["n_segments"], "share of turns": most["coverage"].map(percent),
+                           "what the codebook means by it": most["code_id"].map(definitions)}).reset_index(drop=True),
+             "The themes that came up most often, as the codebook defines them")
 
 # %% [markdown]
 # ### In their words
@@ -85,10 +166,13 @@ for code in top_codes[:3]:
     every = quotes(code, tables.codings, tables.segments, sessions=tables.sessions)
     said = every.sort_values(["n_coders", "date"], ascending=False).head(options.get("quotes_per_theme", 2))
     display(Markdown(f"**{markdown_text(labels.get(code, code))}** ({len(every)} turns)"))
-    display(said.assign(date=said["date"].dt.strftime("%d %b %Y"))[
-        ["date", "session_id", "speaker", "text", "context_before"]].rename(
-            columns={"session_id": "session", "text": "what was said", "context_before": "just before"}
-        ).reset_index(drop=True))
+    # What was said in its language (lang attribute), with the session file's translation when there is one.
+    said = said.assign(date=said["date"].dt.strftime("%d %b %Y"), text=[
+        quote_html(q.text, q.language, q.translation, q.translation_language) for q in said.itertuples()])
+    said = said.assign(session_id=said["session_id"].map(session_titles).fillna(said["session_id"]))
+    display(HTML(table_with_quotes_html(said[["date", "session_id", "speaker", "text", "context_before"]].rename(
+        columns={"session_id": "session", "text": "what was said", "context_before": "just before"}),
+        ["what was said"], caption=f"What was said under {labels.get(code, code)}")))
 
 # %% [markdown]
 # ### Themes that come up together
@@ -117,7 +201,6 @@ figures.plot_themes_over_rounds(rounds, codes=top_codes[:6], labels=labels, titl
 # 0.8 or more is usually taken as reliable, 0.667 to 0.8 as enough for tentative conclusions.
 
 # %%
-coder_agreement = agreement(tables.codings, tables.segments)
 display(Markdown(markdown_text(describe_agreement(coder_agreement))))
 # A theme applied on fewer than 5 turns gives an agreement figure that one stray coding can swing to 0: not drawn.
 few = options.get("min_turns_for_agreement", 5)
@@ -139,31 +222,44 @@ if coder_agreement["n_units"].gt(0).any():
 # ### Disagreements to talk through
 #
 # The turns where one coder applied a theme and the other did not: the agenda for the coders' reconciliation
-# meeting. The first few are shown; the country team can write the full list to Excel with
-# `sparklearn export disagreements`.
+# meeting. The first few are shown, each turn by its session and its place in the session; the country team can
+# get the full list as an Excel file.
 
 # %%
 disagreeing = disagreements(tables.codings, tables.segments).head(options.get("disagreements_shown", 12))
-disagreeing.assign(theme=disagreeing["code_id"].map(labels).fillna(disagreeing["code_id"]))[
-    ["session_id", "segment_id", "theme", "applied_by", "not_applied_by", "text"]].rename(columns={
-        "session_id": "session", "segment_id": "turn", "applied_by": "applied by", "not_applied_by": "not applied by",
-        "text": "what was said"})
+turn_number = tables.segments.set_index("segment_id")["turn"]
+with_caption(disagreeing.assign(theme=disagreeing["code_id"].map(labels).fillna(disagreeing["code_id"]),
+                                session=disagreeing["session_id"].map(session_titles).fillna(disagreeing["session_id"]),
+                                turn=disagreeing["segment_id"].map(turn_number))[
+    ["session", "turn", "theme", "applied_by", "not_applied_by", "text"]].rename(columns={
+        "applied_by": "applied by", "not_applied_by": "not applied by", "text": "what was said"}),
+    "Turns the coders disagree on (the first few)")
 
 # %% [markdown]
 # ## Framework matrix
 #
 # Campaigns by the main themes: how many turns of each campaign's sessions were coded with each theme, with one
-# representative quote per cell (the turn most coders agreed on, then the longest).
+# representative quote per cell (the turn most coders agreed on, then the longest). Each turn counts once: a turn of
+# a session held for two campaigns is under the campaign the notes say it is about, otherwise under both together
+# ("shared sessions"). Quotes not in English are shown as said, with the translation the session notes give.
 
 # %%
 matrix = framework_matrix(tables.codings, tables.segments, case="campaign_id", sessions=tables.sessions,
                           codes=top_codes[: options["matrix_codes"]], quotes_per_cell=options["quotes_per_cell"])
-figures.plot_framework_matrix(matrix, labels=labels, title="Main themes by campaign (turns coded)");
+# Each turn counts once: a turn of a session on two campaigns is under the campaign it is tagged with, else under
+# both together ("A and B (shared sessions)").
+case_names = campaign_case_names(matrix["campaign_id"], campaign_names)
+figures.plot_framework_matrix(matrix, labels={**labels, **case_names}, title="Main themes by campaign (turns coded)");
 
 # %%
-framework_quotes = matrix.loc[matrix["quotes"].fillna("") != "", ["campaign_id", "code_id", "n_segments", "quotes"]]
-framework_quotes.assign(theme=framework_quotes["code_id"].map(labels))[["campaign_id", "theme", "n_segments", "quotes"]].rename(
-    columns={"campaign_id": "campaign", "n_segments": "turns coded", "quotes": "quote"})
+# Quotes as said, marked with their language, with the translation the session file gives.
+framework_quotes = matrix.loc[matrix["quotes"].fillna("") != "", ["campaign_id", "code_id", "n_segments",
+                                                                  "quote_segment_ids"]]
+framework_quotes = framework_quotes.assign(
+    campaign=framework_quotes["campaign_id"].map(case_names), theme=framework_quotes["code_id"].map(labels),
+    quote=framework_quotes["quote_segment_ids"].map(lambda ids: quotes_html(quote_parts(tables.segments, ids))))
+display(HTML(table_with_quotes_html(framework_quotes[["campaign", "theme", "n_segments", "quote"]].rename(
+    columns={"n_segments": "turns coded"}), ["quote"], caption="A representative quote for each campaign and main theme")))
 
 # %% [markdown]
 # ## Outcome harvest
@@ -197,6 +293,7 @@ if len(tables.outcomes):
 
 # %%
 if len(tables.outcomes):
+    display(Markdown(markdown_text(substantiation_finding(substantiation_overall).text)))
     substantiation = outcomes.substantiation_rates(tables.outcomes, "outcome_area")
     figures.plot_substantiation(substantiation.assign(outcome_area=substantiation["outcome_area"].map(labels)),
                                 "outcome_area", title="Substantiated outcomes by outcome area");
@@ -224,19 +321,158 @@ if len(tables.outcomes):
     chains = outcomes.outcome_chains(tables.outcomes)
     figures.plot_outcome_chains(outcomes.outcome_graph(tables.outcomes), levels=vocabulary(codebook, "level")["id"]);
     yes_no = {True: "yes", False: "no"}
-    display(chains.assign(climbs=chains["climbs"].map(yes_no),
+    display(with_caption(chains.assign(campaign_id=named(chains["campaign_id"], campaign_names),
+                          climbs=chains["climbs"].map(yes_no),
                           reaches_policy_budget=chains["reaches_policy_budget"].map(yes_no),
                           outcome_ids=chains["outcome_ids"].str.replace(";", " → "))[
         ["pathway", "campaign_id", "length", "level_path", "climbs", "reaches_policy_budget", "outcome_ids"]].rename(
         columns={"campaign_id": "campaign", "length": "outcomes", "level_path": "levels", "climbs": "climbs a level",
-                 "reaches_policy_budget": "reaches policy or budget change", "outcome_ids": "the outcomes, in order"}))
+                 "reaches_policy_budget": "reaches policy or budget change", "outcome_ids": "the outcomes, in order"}),
+        "Outcome pathways, from the first outcome to the last"))
 
 # %% [markdown]
 # ### The outcomes in full
 
 # %%
 if len(tables.outcomes):
-    display(HTML(outcome_cards(outcomes_for_readers(tables.outcomes, codebook=codebook))))
+    readers = outcomes_for_readers(tables.outcomes, codebook=codebook)
+    display(HTML(outcome_cards(readers.assign(campaign=named(readers["campaign"], campaign_names)))))
+
+# %% [markdown]
+# ## Who gained
+#
+# Which groups of people the outcomes benefit, and what kind of change they are: a policy, money allocated or spent, a
+# service delivered, a practice or a lasting system (the harvest's optional "Social group" and "Kind of change"
+# columns). Shares are of the outcomes that record the column, with 95% intervals (Wilson); an outcome may benefit
+# several groups.
+
+# %%
+gained = who_gained(tables.outcomes, codebook)
+change_kinds = kinds_of_change(tables.outcomes, codebook)
+display(Markdown(markdown_text(describe_gains(gained, change_kinds))))
+if gained["n_outcomes"].gt(0).any():
+    plot_who_gained(gained, names={country: country_name}, title="Who gained: share of the outcomes naming a group");
+
+# %%
+if gained["n_outcomes"].gt(0).any():
+    display(gains_for_readers(gained, names={country: country_name}))
+if change_kinds["n_outcomes"].gt(0).any():
+    display(gains_for_readers(change_kinds, names={country: country_name}))
+
+# %% [markdown]
+# ### Who speaks in the reflection sessions
+#
+# Turns and words by the speaker's role, as the team recorded it.
+
+# %%
+speakers = who_speaks(tables.segments)
+display(Markdown(markdown_text(describe_who_speaks(speakers))))
+if len(speakers):
+    display(speakers_for_readers(speakers))
+
+# %% [markdown]
+# ## Following the money
+#
+# Where in the budget cycle the outcomes sit (formulation, approval, execution, oversight and audit), and how much money
+# they involve where the harvest says so. Amounts are summed per currency only, unless exchange rates are given (the
+# `money_conversion` parameter, with their source and year).
+
+# %%
+conversion = rates_from_parameter(money_conversion)
+budget_stage_counts = budget_stages(tables.outcomes, codebook)
+money_totals = money_by_currency(tables.outcomes)
+converted = converted_totals(tables.outcomes, conversion) if conversion is not None and len(money_totals) else None
+display(Markdown(markdown_text(describe_money(budget_stage_counts, money_totals, converted=converted,
+                                              rates=conversion))))
+if budget_stage_counts.loc[budget_stage_counts["budget_stage"].notna(), "n_outcomes"].gt(0).any():
+    plot_budget_stages(budget_stage_counts, names={country: country_name},
+                       title="Outcomes at each stage of the budget cycle");
+
+# %%
+if len(money_totals):
+    display(money_for_readers(money_totals, names={country: country_name}))
+    stage_labels = dict(budget_stage_counts.dropna(subset=["budget_stage"])[["budget_stage", "label"]].values)
+    display(money_for_readers(money_by_currency(tables.outcomes, by="budget_stage"), names={country: country_name},
+                              labels=stage_labels,
+                              caption="Amounts by stage of the budget cycle, per currency (never added across currencies)"))
+
+# %% [markdown]
+# ## Barriers to engagement
+#
+# Which barriers to citizen engagement came up in the reflection sessions, round by round (the share of each round's
+# turns coded with the barrier), which persist, and what followed when the team decided to address one.
+
+# %%
+turns = turn_rounds(tables.segments, tables.sessions,
+                    sectors=dict(zip(registry.campaigns["campaign_id"], registry.campaigns["sector"])))
+barrier_rounds = barriers_by_round(tables.codings, turns)
+barrier_staying = barrier_persistence(barrier_rounds)
+barrier_answers = barrier_responses(barrier_rounds, tables.decisions, tables.sessions, tables.outcomes)
+display(Markdown(markdown_text(describe_barriers(barrier_staying, barrier_answers, labels=labels))))
+if barrier_rounds["n_turns"].gt(0).any():
+    plot_barriers_by_round(barrier_rounds, labels=labels, title="Barriers to engagement round by round");
+
+# %%
+if barrier_rounds["n_turns"].gt(0).any():
+    display(barriers_for_readers(barrier_staying, barrier_answers, labels=labels))
+
+# %% [markdown]
+# ## Power: spaces, levels and forms
+#
+# Where the campaigns met power, in the terms of the power cube: closed, invited or claimed spaces; local, national or
+# global levels; visible, hidden or invisible forms. Each share is of the campaign's turns about that dimension.
+
+# %%
+space_rounds = power_by_round(tables.codings, turns)
+power_campaigns = power_profile(tables.codings, turns)
+moves = space_moves(space_rounds, turns, tables.outcomes)
+display(Markdown(markdown_text(describe_power(power_campaigns, moves, campaigns=campaign_names, labels=labels))))
+if power_campaigns["n_turns"].gt(0).any():
+    plot_spaces_by_round(space_rounds, campaigns=campaign_names, labels=labels,
+                         title="Spaces of power, campaign by campaign and round by round");
+
+# %%
+if power_campaigns["n_turns"].gt(0).any():
+    display(power_for_readers(power_campaigns, campaigns=campaign_names, labels=labels))
+
+# %% [markdown]
+# ## The accountability ecosystem
+#
+# Which oversight and accountability actors each campaign engaged (in its reflection sessions, or as actors that changed
+# in its outcomes), how (the themes on the same turns), and with what result.
+
+# %%
+engagement = actor_engagement(tables.codings, turns, tables.outcomes,
+                              actor_types=dict(vocabulary(codebook, "actor_type")[["id", "code"]].values))
+display(Markdown(markdown_text(describe_ecosystem(engagement, campaigns=campaign_names, labels=labels))))
+if engagement["engaged"].any():
+    plot_ecosystem(ecosystem_graph(engagement), campaigns=campaign_names, labels=labels,
+                   title="Accountability actors each campaign engaged");
+
+# %%
+if engagement["engaged"].any():
+    display(ecosystem_for_readers(engagement, campaigns=campaign_names, labels=labels))
+
+# %% [markdown]
+# ## From reflection to action
+#
+# What the team decided after its reflection sessions (the decisions register), whether the decisions were carried
+# through, and which outcomes the team links to them.
+
+# %%
+as_of = as_of_date(tables.sessions, tables.outcomes, tables.decisions)
+follow = follow_through(tables.decisions, as_of=as_of, outcomes=tables.outcomes)
+display(Markdown(markdown_text(describe_decisions(follow, as_of=as_of))))
+if len(tables.decisions):
+    plot_follow_through(follow, names={country: country_name}, title="Where the team's decisions stand");
+
+# %%
+if len(tables.decisions):
+    changes = course_changes(tables.decisions, tables.sessions)
+    display(Markdown(markdown_text(describe_course_changes(changes))))
+    display(decisions_for_readers(tables.decisions.sort_values(["date", "decision_id"]),
+                                  campaigns=dict(zip(registry.campaigns["campaign_id"], registry.campaigns["name"])),
+                                  labels=labels, sessions=tables.sessions))
 
 # %% [markdown]
 # ## Data quality
@@ -247,7 +483,37 @@ if len(tables.outcomes):
 # %%
 quality = data_quality_summary(tables.manifest, tables.problems)
 display(Markdown(markdown_text(quality.sentence)))
-display(quality.table.rename(columns={"table": "what was read", "read": "rows read", "accepted": "rows accepted",
-                                      "rejected": "rows rejected"}))
+display(with_caption(quality.table.rename(columns={"table": "what was read", "read": "rows read",
+                                                   "accepted": "rows accepted", "rejected": "rows rejected"}),
+                     "Rows read, accepted and kept out, file by file"))
 if len(tables.problems):
-    display(tables.problems.drop(columns=["country"], errors="ignore").head(options.get("problems_shown", 50)))
+    display(with_caption(tables.problems.drop(columns=["country"], errors="ignore").head(
+        options.get("problems_shown", 50)).rename(columns={"value": "value found", "rule": "what is wrong",
+                                                           "fix": "how to fix it", "severity": "error or warning"}),
+        "What was found wrong or doubtful, and how to fix it"))
+
+# %% [markdown]
+# ## Methods
+#
+# How the numbers in this report were made, in short.
+#
+# - **Reflection sessions.** Each session is transcribed turn by turn; speakers appear only as role pseudonyms.
+#   Coders mark each turn with the themes of the SPARK codebook that apply (a turn can have several); the theme
+#   counts above count a turn once if any coder marked it.
+# - **Agreement between coders.** Where two coders coded the same session, every turn-by-theme decision (applied or
+#   not) is compared. Krippendorff's alpha (nominal) discounts the agreement chance alone would give; its 95%
+#   interval and the probability that it is below 0.667 or 0.800 come from Hayes and Krippendorff's bootstrap.
+#   Cohen's kappa is given beside it. Themes applied on fewer than five turns are not drawn.
+# - **Outcome harvest.** Outcomes are harvested by the country team following Wilson-Grau's Outcome Harvesting:
+#   each states who changed what, why it matters and how the campaign contributed, classified with the codebook's
+#   vocabularies (outcome area, type of change, level, kind of actor). Outcomes that built on earlier ones form
+#   the outcome chains.
+# - **Substantiation.** The team puts a selection of outcomes to an independent informant, who agrees fully, partly,
+#   or not. Shares are of the outcomes checked, with Wilson 95% intervals, which stay sensible for small numbers.
+#   Teams choose which outcomes to check, so the shares speak for those outcomes, not the whole harvest.
+# - **Statistical tests.** This report describes one country and makes no test of difference: the intervals say
+#   how sure each number is. The comparison report tests differences between countries.
+# - **Data quality.** Each file is checked before analysis; a row with an error is kept out (and listed, with its
+#   fix), a row with a warning is kept in.
+# - **Demo data.** When this report is built from the demo data, the sessions, turns, codings and outcomes are
+#   synthetic: made up to exercise the toolkit, not what any partner said or did.

@@ -14,7 +14,7 @@ The commands share one way of saying things:
   the folders; without them, the project found from the current directory
   (:mod:`sparklearn.config`). Each command's ``--help`` says what it writes and where:
   ``run`` writes processed tables and reports; the commands that make a file
-  (``validate``, ``template``, ``export``, ``export-qdpx``, ``import-qdpx``) write that file,
+  (``validate``, ``template``, ``export``, ``export-qdpx``, ``export-taguette``, ``import-qdpx``) write that file,
   and processed tables only into an ``--out`` folder the user named; otherwise they
   prepare the country in memory.
 """
@@ -114,6 +114,15 @@ def cmd_template(args: argparse.Namespace) -> int:
         out = Path(args.output or f"outcomes-template-{args.country}.xlsx")
         print(f"wrote {harvest_template(args.country, out, data=paths.raw)}")
         return 0
+    if args.kind == "decisions":
+        from sparklearn.report.decision_sheets import decisions_template
+        from sparklearn.store import country_tables
+
+        out = Path(args.output or f"decisions-template-{args.country}.xlsx")
+        # The country's sessions give the session dropdown (prepared in memory unless --out names a folder).
+        sessions = country_tables(args.country, paths).sessions
+        print(f"wrote {decisions_template(args.country, out, paths=paths, sessions=sessions)}")
+        return 0
     from sparklearn.report.sheets import coding_templates
 
     out = Path(args.output or f"coding-sheets-{args.country}")
@@ -126,13 +135,21 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
     from sparklearn.report.refi_qda import import_project
 
     result = import_project(Path(args.file), country=args.country, paths=_paths(args, default_out=False),
-                            output=Path(args.output))
+                            output=Path(args.output), code_map=args.map, map_output=args.map_out)
+    report = result.report
     _print_problems(result.problems)
-    print("\n".join(result.report.lines()))
-    what = "codes" if result.report.codebook_only else "codings"
-    print(f"wrote {len(result.report.codes) if result.report.codebook_only else len(result.accepted)} {what} "
-          f"to {args.output}")
-    return 0 if result.report.ok else 1
+    print("\n".join(report.lines()))
+    if report.codebook_only:
+        print(f"wrote the code map of {len(report.codes)} codes to {report.map_file}: fill in its 'Your choice' "
+              f"column, then import the project with --map {report.map_file}")
+        return 0 if report.ok else 1
+    if report.map_file is not None:
+        print(f"\n{len(report.codes_unmapped)} of {len(report.codes)} codes are not SPARK codes. Wrote the code map "
+              f"to {report.map_file} (nothing else was written).\nFill in its 'Your choice' column (a SPARK code, "
+              f"or 'ignore'), then run again with --map {report.map_file}")
+        return 4
+    print(f"wrote {len(result.accepted)} codings to {args.output}")
+    return 0 if report.ok else 1
 
 
 def cmd_export_qdpx(args: argparse.Namespace) -> int:
@@ -146,6 +163,15 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
     else:
         written = export_project(args.country, Path(args.output), paths=paths)
     print(f"wrote {written}")
+    return 0
+
+
+def cmd_export_taguette(args: argparse.Namespace) -> int:
+    from sparklearn.report.taguette import export_taguette
+
+    written = export_taguette(args.country, Path(args.output), paths=_paths(args, default_out=False))
+    print(f"wrote {written[0]} (in Taguette: Project info > Import codebook) and {len(written) - 1} session "
+          f"document(s) to {args.output} (Documents > Add a document, each; a name must start with the session id)")
     return 0
 
 
@@ -230,39 +256,70 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "without either, nothing is written)")
     p.set_defaults(func=cmd_validate)
 
-    p = command("template", "write an Excel sheet to fill in: an outcome harvest or coding sheets",
-                "the workbook (outcomes) or folder of workbooks (coding) named by --output; processed tables "
-                "only into --out (coding).")
-    p.add_argument("kind", choices=["outcomes", "coding"],
-                   help="outcomes: one harvest workbook with dropdowns; coding: one sheet per reflection session")
+    p = command("template", "write an Excel sheet to fill in: an outcome harvest, a decisions register or coding "
+                "sheets",
+                "the workbook (outcomes, decisions) or folder of workbooks (coding) named by --output; processed "
+                "tables only into --out (coding, decisions).")
+    p.add_argument("kind", choices=["outcomes", "decisions", "coding"],
+                   help="outcomes: one harvest workbook with dropdowns; decisions: the register of what the team "
+                        "decided after each reflection session (save it as <country>/decisions.xlsx); coding: one "
+                        "sheet per reflection session")
     one_country(p)
     p.add_argument("--session", nargs="+", help="coding: only these session ids")
     p.add_argument("--coder", help="coding: your name or initials, filled into every row's coder column")
-    p.add_argument("--output", "-o", help="file (outcomes; default outcomes-template-<country>.xlsx) or folder "
-                                          "(coding; default coding-sheets-<country>) to write")
+    p.add_argument("--output", "-o", help="file (outcomes, decisions; default <kind>-template-<country>.xlsx) or "
+                                          "folder (coding; default coding-sheets-<country>) to write")
     p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
     p.add_argument("--out", metavar="DIR", help=f"coding: {_CACHE_HELP}")
     p.set_defaults(func=cmd_template)
 
     p = command("import-qdpx", "turn a REFI-QDA project (.qdpx) or a Taguette highlights export into a coding sheet, "
-                "with an import report; exit 0 only when codings were imported without errors",
-                "the coding sheet named by --output; processed tables only into --out.")
-    p.add_argument("file", help=".qdpx file, Taguette highlights .csv/.xlsx, or a .qdc codebook (its codes, matched "
-                                "to the codebook, are written to --output)")
-    one_country(p)
-    p.add_argument("--output", "-o", required=True, help="coding sheet (.csv) to write")
+                "with an import report; a project with codes of its own comes in through a code map",
+                "the coding sheet named by --output, or the code map (.xlsx) when one is needed; processed tables "
+                "only into --out.")
+    p.epilog = ("A project whose codes are not SPARK codes imports nothing the first time: a code map (Excel, one "
+                "row per code with a suggested SPARK code and a dropdown) is written to --map-out, else beside "
+                "--output as <output>-code-map.xlsx. Fill in its 'Your choice' column (a SPARK code, or 'ignore') "
+                "and run again with --map. Sources are matched to sessions by session id, file name, or text. "
+                "Exit status: 0 codings imported, none in error; 1 nothing imported, or some codings rejected "
+                "(see the report); 2 nothing read (a file that cannot be read, a code map with a choice that is "
+                "not a SPARK code); 4 a code map is needed: it was written, fill it in and rerun with --map.")
+    p.add_argument("file", help=".qdpx project, Taguette highlights .csv/.xlsx, or a .qdc codebook (writes its code "
+                                "map to --output, to fill in before any coding)")
+    one_country(p, required=False)
+    p.add_argument("--output", "-o", required=True, metavar="FILE",
+                   help="coding sheet (.csv) to write; for a .qdc codebook, the code map (.xlsx)")
+    p.add_argument("--map", metavar="FILE", help="a filled code map (.xlsx) saying which SPARK code each of the "
+                                                 "project's codes is, or 'ignore'")
+    p.add_argument("--map-out", metavar="FILE", help="where to write the code map when one is needed (default: "
+                                                     "beside --output, named <output>-code-map.xlsx)")
     p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
     p.add_argument("--out", metavar="DIR", help=_CACHE_HELP)
     p.set_defaults(func=cmd_import_qdpx)
 
-    p = command("export-qdpx", "export a country's sessions, codebook and codings as REFI-QDA (.qdpx), "
-                "or the codebook (.qdc)", "the file named by --output; processed tables only into --out.")
+    p = command("export-qdpx", "export a country's sessions, codebook and codings as REFI-QDA (.qdpx) for NVivo, "
+                "ATLAS.ti, MAXQDA or QualCoder, or the codebook (.qdc); speakers as pseudonyms only",
+                "only the file named by --output (nothing else: the country is prepared in memory; processed "
+                "tables only into an --out folder you name).")
     one_country(p, required=False)
-    p.add_argument("--output", "-o", required=True, help="file to write (.qdpx, or .qdc with --codebook-only)")
+    p.add_argument("--output", "-o", required=True, metavar="FILE",
+                   help="the only file written (.qdpx, or .qdc with --codebook-only); its folder is created")
     p.add_argument("--codebook-only", action="store_true", help="write the codebook alone as .qdc")
     p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
     p.add_argument("--out", metavar="DIR", help=_CACHE_HELP)
     p.set_defaults(func=cmd_export_qdpx)
+
+    p = command("export-taguette", "export a country's codebook (Taguette's codebook CSV) and sessions (one HTML "
+                "document each, speakers as pseudonyms only) for coding in Taguette",
+                "codebook.csv and <session id>.html into the folder named by --output (created if needed); "
+                "processed tables only into --out.")
+    p.epilog = ("Bring the codings back with Taguette's highlights export (all tags, CSV or Excel): "
+                "sparklearn import-qdpx highlights.csv --country SLUG -o coding-sheet.csv")
+    one_country(p)
+    p.add_argument("--output", "-o", required=True, metavar="FOLDER", help="folder to write the files into")
+    p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
+    p.add_argument("--out", metavar="DIR", help=_CACHE_HELP)
+    p.set_defaults(func=cmd_export_taguette)
 
     p = command("export", "write a country's framework matrix (with quotes) or the coders' disagreements to Excel",
                 "the workbook named by --output; processed tables only into --out.")
@@ -310,6 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "export-qdpx" and not args.codebook_only and not args.country:
         build_parser().error("export-qdpx needs --country (or --codebook-only)")
+    if args.command == "import-qdpx" and not args.country and not args.file.lower().endswith(".qdc"):
+        build_parser().error("import-qdpx needs --country (only a .qdc codebook does not)")
     try:
         return args.func(args)
     except SparklearnError as err:

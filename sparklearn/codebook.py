@@ -51,9 +51,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import yaml
-from pandera.errors import SchemaErrors
 from rapidfuzz import fuzz, process, utils
 
 from sparklearn.config import resolve_paths
@@ -88,36 +86,47 @@ _RESERVED = {c for c in CODEBOOK_COLUMNS if c not in TEXT_FIELDS and c not in ("
 # Near misses below this rapidfuzz ratio are not worth suggesting.
 _SUGGEST_CUTOFF = 80
 
-# What a code entry must look like once read (ids and labels present, ids usable in
-# CSV files and REFI-QDA); the graph rules (duplicates, parents, cycles) are checked
-# separately because they concern pairs of rows.
-_ENTRY_SCHEMA = pa.DataFrameSchema(
-    {
-        "code_id": pa.Column("string", pa.Check.str_matches(_ID_PATTERN), nullable=False),
-        "label": pa.Column("string", nullable=False),
-        "parent_id": pa.Column("string", nullable=True),
-        **{name: pa.Column("string", nullable=True) for name in TEXT_FIELDS},
-    },
-    strict=False,
-)
+@lru_cache(maxsize=1)
+def _schemas():
+    """The two pandera schemas: what a code entry must look like, and the codebook table.
 
-#: The contract of :func:`codebook_table` for other modules (e.g. REFI-QDA import).
-CODEBOOK_SCHEMA = pa.DataFrameSchema(
-    {
-        "code_id": pa.Column("string", pa.Check.str_matches(_ID_PATTERN), unique=True),
-        "label": pa.Column("string", unique=True),
-        "parent_id": pa.Column("string", nullable=True),
-        "group_id": pa.Column("string"),
-        "depth": pa.Column("int64", pa.Check.ge(0)),
-        "path": pa.Column("string"),
-        **{name: pa.Column("string", nullable=True) for name in TEXT_FIELDS},
-        "order": pa.Column("int64", pa.Check.ge(1), unique=True),
-        "is_leaf": pa.Column(bool),
-        "ibp_component": pa.Column("string", nullable=True),
-    },
-    strict=False,
-    ordered=True,
-)
+    Built on first use, not at import: the schema library takes half a second to load
+    (it pulls in hypothesis when that is installed), and notebook kernels never check a
+    codebook. They read the checked copy the store keeps (:func:`sparklearn.store.reference`).
+
+    The entry schema says what a code entry must look like once read (ids and labels
+    present, ids usable in CSV files and REFI-QDA); the graph rules (duplicates,
+    parents, cycles) are checked separately because they concern pairs of rows. The
+    table schema is the contract of :func:`codebook_table`.
+    """
+    import pandera.pandas as pa
+
+    entry = pa.DataFrameSchema(
+        {
+            "code_id": pa.Column("string", pa.Check.str_matches(_ID_PATTERN), nullable=False),
+            "label": pa.Column("string", nullable=False),
+            "parent_id": pa.Column("string", nullable=True),
+            **{name: pa.Column("string", nullable=True) for name in TEXT_FIELDS},
+        },
+        strict=False,
+    )
+    table = pa.DataFrameSchema(
+        {
+            "code_id": pa.Column("string", pa.Check.str_matches(_ID_PATTERN), unique=True),
+            "label": pa.Column("string", unique=True),
+            "parent_id": pa.Column("string", nullable=True),
+            "group_id": pa.Column("string"),
+            "depth": pa.Column("int64", pa.Check.ge(0)),
+            "path": pa.Column("string"),
+            **{name: pa.Column("string", nullable=True) for name in TEXT_FIELDS},
+            "order": pa.Column("int64", pa.Check.ge(1), unique=True),
+            "is_leaf": pa.Column(bool),
+            "ibp_component": pa.Column("string", nullable=True),
+        },
+        strict=False,
+        ordered=True,
+    )
+    return entry, table
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,7 +274,7 @@ def _build(data: object, source: Path | None, root: yaml.Node | None) -> Codeboo
     return Codebook(
         version=data["version"],
         title=str(data.get("title") or (source.stem if source else "codebook")),
-        codes=CODEBOOK_SCHEMA.validate(table),
+        codes=_schemas()[1].validate(table),
         vocabularies=MappingProxyType(vocabularies),
         source=source,
         description=str(data.get("description") or "").strip(),
@@ -303,8 +312,10 @@ def _entries_frame(entries: list[Mapping], lines: list[int | None], source: Path
         column = frame[name] if name in frame else pd.Series(pd.NA, index=frame.index)
         frame[name] = column.astype("string").str.strip().replace("", pd.NA)
     frame = frame[["code_id", "label", "parent_id", *TEXT_FIELDS, *extras]]
+    from pandera.errors import SchemaErrors
+
     try:
-        _ENTRY_SCHEMA.validate(frame, lazy=True)
+        _schemas()[0].validate(frame, lazy=True)
     except SchemaErrors as err:
         cases = err.failure_cases.dropna(subset=["index"])[["index", "column", "check", "failure_case"]]
         _fail([_entry_problem(frame, int(pos), str(col), str(check), value, lines)

@@ -41,10 +41,10 @@ import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 from rapidfuzz import fuzz, process, utils
 
 from sparklearn.config import resolve_paths
@@ -76,15 +76,22 @@ _SUGGEST_CUTOFF = 80
 # sector written two ways ("helth", "health"); "fishing" and "mining communities" stay apart.
 _SAME_SECTOR = 90
 
-_CAMPAIGNS_SCHEMA = pa.DataFrameSchema(
-    {
-        "campaign_id": pa.Column(str, pa.Check.str_matches(_SLUG.pattern), unique=True),
-        "country": pa.Column(str),
-        "sector": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "start_date": pa.Column("datetime64[ns]"),
-    },
-    strict=False,
-)
+@lru_cache(maxsize=1)
+def _campaigns_schema():
+    """The campaigns table's pandera schema, built on first use: notebook kernels never check a
+    registry (they read the store's checked copy, :func:`sparklearn.store.reference`), so they
+    need not load the schema library."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "campaign_id": pa.Column(str, pa.Check.str_matches(_SLUG.pattern), unique=True),
+            "country": pa.Column(str),
+            "sector": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "start_date": pa.Column("datetime64[ns]"),
+        },
+        strict=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,7 @@ class Registry:
 
 def _sector_table(ids: list[str], labels: list[str], campaigns: pd.DataFrame) -> pd.DataFrame:
     counts = campaigns["sector"].value_counts() if "sector" in campaigns else pd.Series(dtype="int64")
-    table = pd.DataFrame({"sector": pd.Series(ids, dtype=object), "label": pd.Series(labels, dtype=object)})
+    table = pd.DataFrame({"sector": pd.Series(ids, dtype="str"), "label": pd.Series(labels, dtype="str")})
     return table.assign(n_campaigns=table["sector"].map(counts).fillna(0).astype("int64"))
 
 
@@ -464,6 +471,6 @@ def load_registry(path: str | Path | None = None) -> Registry:
     countries_df = pd.DataFrame(countries)
     campaigns_df = pd.DataFrame(campaigns)
     campaigns_df["start_date"] = pd.to_datetime(campaigns_df["start_date"].astype(str), errors="coerce")
-    campaigns_df = _CAMPAIGNS_SCHEMA.validate(campaigns_df).reset_index(drop=True)
+    campaigns_df = _campaigns_schema().validate(campaigns_df).reset_index(drop=True)
     ids, labels = [i for i, _ in sectors.values()], [label for _, label in sectors.values()]
     return Registry(countries_df, campaigns_df, path, _sector_table(ids, labels, campaigns_df))

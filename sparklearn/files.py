@@ -182,6 +182,29 @@ def put_cell(ws, row: int, column: int, value: object):
     return cell
 
 
+def put_input_cell(ws, row: int, column: int, value: object):
+    """Write one cell of a sheet that sparklearn reads back as input (a register a lead keeps); return the cell.
+
+    Text is typed as a string, so Excel shows ``=1+1`` as written and never calculates
+    it, and is kept exactly as the lead typed it: the reader gets back what was written
+    (:func:`put_cell`'s leading ``'`` would become part of the value). Missing values
+    leave the cell empty.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> cell = put_input_cell(Workbook().active, 1, 1, "=HYPERLINK(1)")
+    >>> cell.value, cell.data_type
+    ('=HYPERLINK(1)', 's')
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ws.cell(row=row, column=column)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def sha256_file(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, as hex, read in 1 MiB blocks.
 

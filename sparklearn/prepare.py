@@ -62,19 +62,23 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": ("session_id", "country", "campaign_ids", "date", "round", "title", "facilitator_role",
                  "language", "n_participants", "source_file"),
     "segments": ("segment_id", "session_id", "country", "turn", "speaker", "speaker_role", "text", "start", "end",
-                 "language"),
+                 "language", "campaign_id", "translation", "translation_language"),
     "codings": ("country", "session_id", "segment_id", "code_id", "coder", "memo", "source_file", "source_row"),
     "outcomes": ("outcome_id", "country", "campaign_id", "date", "date_precision", "social_actor", "actor_type",
                  "outcome", "significance", "contribution", "other_contributors", "outcome_area",
                  "type_of_change", "level", "strategic_components", "intended", "valence", "substantiation",
-                 "substantiator_role", "sources", "builds_on", "source_file", "source_row"),
+                 "substantiator_role", "sources", "builds_on", "social_group", "kind_of_change", "budget_stage",
+                 "amount", "currency", "amount_year", "source_file", "source_row"),
+    "decisions": ("decision_id", "country", "campaign_id", "session_id", "date", "decided_by",
+                  "strategic_component", "decision", "addresses", "due_date", "status", "follow_up",
+                  "outcome_ids", "source_file", "source_row"),
 }
 
 #: Processed tables per country, in the order the notebooks read them.
 TABLES = tuple(TABLE_COLUMNS)
 
 #: Tables whose ``date`` column places a row in a period (segments and codings follow their session).
-DATED_TABLES = ("sessions", "outcomes")
+DATED_TABLES = ("sessions", "outcomes", "decisions")
 
 
 def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
@@ -127,6 +131,9 @@ _CODING_GLOBS = ("codings/*.csv", "codings/*.xlsx")
 _HARVEST_NAMES = ("outcomes.xlsx", "outcomes.csv")
 
 
+_DECISIONS_NAMES = ("decisions.xlsx", "decisions.csv")
+
+
 def input_files(slug: str, paths: Paths) -> list[Path]:
     """Every raw file a country's tables depend on, sorted (the cache key's inputs).
 
@@ -138,7 +145,7 @@ def input_files(slug: str, paths: Paths) -> list[Path]:
     """
     folder = paths.country_raw(slug)
     files = [paths.codebook_file, paths.countries_file]
-    for pattern in ("participants.csv", "salt.txt", _SESSION_GLOB, *_CODING_GLOBS, *_HARVEST_NAMES):
+    for pattern in ("participants.csv", "salt.txt", _SESSION_GLOB, *_CODING_GLOBS, *_HARVEST_NAMES, *_DECISIONS_NAMES):
         files.extend(sorted(folder.glob(pattern)))
     salt = paths.raw / "salt.txt"
     if salt.exists():
@@ -152,6 +159,33 @@ def input_hashes(slug: str, paths: Paths) -> dict[str, str]:
     Stored as the manifest's ``inputs``; the store compares it with the current one.
     """
     return {f.relative_to(paths.raw).as_posix(): sha256_file(f) for f in input_files(slug, paths)}
+
+
+#: What every demo file carries near its start (:data:`sparklearn.demo.content.SYNTHETIC_MARKER`;
+#: the demo sits above this stage, so the words are repeated here and a test keeps them equal).
+SYNTHETIC_MARKER = "SYNTHETIC DEMO DATA"
+
+
+def is_synthetic(slug: str, paths: Paths) -> bool:
+    """True when a country's raw files are (or include) synthetic demo data.
+
+    The demo marks every text file it writes near the top: the participants register's
+    first line and the coding sheets' (``# SYNTHETIC DEMO DATA ...``), each session's
+    ``synthetic:`` front matter. One marked file is enough: a page built partly from
+    demo data must say so. Recorded as the manifest's ``synthetic``; the reports show
+    a banner from it.
+
+    Examples
+    --------
+    >>> is_synthetic("kenya", resolve_paths())  # the repository ships only demo data
+    True
+    """
+    texts = [f for f in input_files(slug, paths) if f.suffix in {".csv", ".md", ".txt"} and f.name != "salt.txt"]
+    for file in texts:
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            if SYNTHETIC_MARKER in handle.read(600).upper():
+                return True
+    return False
 
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -187,13 +221,30 @@ def _read_sessions(folder: Path, *, registry: Registry, country: str) -> Session
     return read_sessions(folder, registry=registry, country=country)
 
 
+def _read_decisions(raw: Path, slug: str, *, registry: Registry, codebook: Codebook, sessions: pd.DataFrame,
+                    outcomes: pd.DataFrame) -> Checked:
+    """The country's decisions register, checked against its sessions and outcomes; empty when it keeps none."""
+    from sparklearn.ingest.decisions import empty_decisions, read_decisions, unreadable_register
+    from sparklearn.ingest.problems import Checked, problems_frame
+
+    path = next((raw / name for name in _DECISIONS_NAMES if (raw / name).is_file()), None)
+    if path is None:  # optional: a team may not keep one (yet); the report says so
+        return Checked(empty_decisions(), pd.DataFrame(), problems_frame())
+    try:
+        return read_decisions(path, country=slug, registry=registry, codebook=codebook, sessions=sessions,
+                              outcome_ids=outcomes["outcome_id"].astype(str).tolist() if len(outcomes) else [])
+    except InputError as err:
+        # As for the harvest: an unreadable register costs the decisions, not the country's report.
+        return unreadable_register(err, path)
+
+
 def _harvest_file(folder: Path) -> Path | None:
     return next((folder / n for n in _HARVEST_NAMES if (folder / n).exists()), None)
 
 
 #: Free-text columns that may mention a participant by name (a coder may be one too).
 _FREE_TEXT = ("memo", "social_actor", "outcome", "significance", "contribution", "other_contributors", "sources",
-              "substantiator_role", "text", "coder")
+              "substantiator_role", "text", "coder", "decision", "decided_by", "follow_up")
 
 
 #: Session columns typed by hand that may hold a name -> the front-matter key they come from.
@@ -358,7 +409,7 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
         ``manifest`` (also written to ``manifest.json``): ``country``, ``inputs`` (path in
         the data folder -> SHA-256), ``sparklearn_version``, ``library`` (see
         :func:`library_fingerprint`), ``tables`` (name -> read / accepted / rejected),
-        ``n_errors``, ``n_warnings``.
+        ``n_errors``, ``n_warnings``, ``synthetic`` (:func:`is_synthetic`).
 
     Raises
     ------
@@ -412,11 +463,15 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
             "rule": "no outcome harvest found", "severity": "warning",
             "fix": "add outcomes.xlsx (sparklearn template outcomes --country " + slug + ")"}]))
 
-    # Outcome descriptions, memos and rejected rows are free text that may name people.
+    decisions = _read_decisions(raw, slug, registry=registry, codebook=codebook, sessions=sessions_read.sessions,
+                                outcomes=outcomes.accepted)
+
+    # Outcome descriptions, memos, decisions and rejected rows are free text that may name people.
     codings = _redacted(codings, register, salt)
     outcomes = _redacted(outcomes, register, salt)
+    decisions = _redacted(decisions, register, salt)
     tables = {"sessions": sessions_read.sessions, "segments": segments,
-              "codings": codings.accepted, "outcomes": outcomes.accepted}
+              "codings": codings.accepted, "outcomes": outcomes.accepted, "decisions": decisions.accepted}
     tables = {name: conform(name, table) for name, table in tables.items()}
     _stop_on_names(tables, register, paths.raw, salt)
 
@@ -425,12 +480,13 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
                               register.rejected.drop(columns="name", errors="ignore"),
                               register.problems.assign(value=register.problems["value"].where(
                                   register.problems["column"] != "name", "(name withheld)")))
-    problems = pd.concat([public_register.problems, sessions_read.problems, codings.problems, outcomes.problems],
+    problems = pd.concat([public_register.problems, sessions_read.problems, codings.problems, outcomes.problems,
+                          decisions.problems],
                          ignore_index=True)
     problems.insert(0, "country", slug)
 
     counts = {
-        "participants": register, "codings": codings, "outcomes": outcomes,
+        "participants": register, "codings": codings, "outcomes": outcomes, "decisions": decisions,
     }
     manifest = {
         "country": slug,
@@ -446,10 +502,11 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
         },
         "n_errors": int((problems["severity"] == "error").sum()),
         "n_warnings": int((problems["severity"] == "warning").sum()),
+        "synthetic": is_synthetic(slug, paths),
     }
     quarantine = {"participants": public_register,
                   "sessions": Checked(sessions_read.sessions, sessions_read.rejected, sessions_read.problems),
-                  "codings": codings, "outcomes": outcomes}
+                  "codings": codings, "outcomes": outcomes, "decisions": decisions}
     prepared = Prepared(tables, problems, manifest, quarantine)
     if out is not None:
         write_prepared(prepared, out)
@@ -471,6 +528,8 @@ def write_prepared(prepared: Prepared, folder: str | Path) -> None:
     write_csv(folder / "rejected_sessions.csv", prepared.quarantine["sessions"].rejected)
     save_quarantine(folder, "codings", prepared.quarantine["codings"])
     save_quarantine(folder, "outcomes", prepared.quarantine["outcomes"])
+    if "decisions" in prepared.quarantine:
+        save_quarantine(folder, "decisions", prepared.quarantine["decisions"])
     write_csv(folder / "problems.csv", prepared.problems)  # values quoted from the data may start with "="
     write_atomic(folder / "manifest.json", json.dumps(prepared.manifest, indent=2, sort_keys=True))
 
@@ -553,3 +612,82 @@ def validate_countries(countries: list[str] | None = None, paths: Paths | None =
     table = pd.concat(problems, ignore_index=True)
     table = table[["country", *[c for c in table.columns if c != "country"]]]
     return Validation(table, pd.DataFrame(summary, columns=["country", "table", "read", "accepted", "rejected"]))
+
+
+# --------------------------------------------------------------------------- reference data
+
+#: The folder, under the processed folder, that holds the checked registry and codebook
+#: (a leading underscore, which no country slug can have, keeps it apart from countries).
+REFERENCE_FOLDER = "_reference"
+
+
+def reference_inputs(paths: Paths) -> dict[str, str | None]:
+    """The fingerprint of the reference data: ``countries.yaml`` and ``codebook.yaml`` -> SHA-256 (None if missing).
+
+    Examples
+    --------
+    >>> sorted(reference_inputs(resolve_paths()))
+    ['codebook.yaml', 'countries.yaml']
+    """
+    files = {"countries.yaml": paths.countries_file, "codebook.yaml": paths.codebook_file}
+    return {name: sha256_file(file) if file.is_file() else None for name, file in files.items()}
+
+
+def write_reference(paths: Paths, *, registry: Registry | None = None, codebook: Codebook | None = None) -> dict:
+    """Check the country registry and the codebook, and write them as tables under ``<processed>/_reference/``.
+
+    The notebooks read these (:func:`sparklearn.store.reference`) instead of checking the
+    YAML files again in every kernel: checking needs the schema library, half a second
+    to import in each kernel, for files the batch has checked once already.
+
+    Parameters
+    ----------
+    paths
+        Folders; must have an output folder.
+    registry, codebook
+        Already checked; default: read and checked from the data folder.
+
+    Returns
+    -------
+    dict
+        The manifest also written to ``reference.json``: ``inputs``
+        (:func:`reference_inputs`), ``sparklearn_version``, ``library``, the codebook's
+        ``version``, ``title``, ``description`` and ``source``, the registry's
+        ``source``, the ``vocabularies`` in order and the ``tables`` written.
+
+    Raises
+    ------
+    RegistryError, CodebookError
+        As :func:`sparklearn.countries.load_registry` and
+        :func:`sparklearn.codebook.load_codebook`; nothing is written then.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> manifest = write_reference(resolve_paths(out=tempfile.mkdtemp()))
+    >>> manifest["tables"][:4]
+    ['countries', 'campaigns', 'sectors', 'codes']
+    """
+    from sparklearn.codebook import load_codebook
+    from sparklearn.countries import load_registry
+
+    inputs = reference_inputs(paths)  # hashed before reading, as for a country
+    registry = registry or load_registry(paths.countries_file)
+    codebook = codebook or load_codebook(paths.codebook_file)
+    folder = paths.processed / REFERENCE_FOLDER
+    vocabularies = list(codebook.vocabularies)
+    tables = {"countries": registry.countries, "campaigns": registry.campaigns, "sectors": registry.sectors,
+              "codes": codebook.codes,
+              # By position, not name: a vocabulary's name is the codebook author's, not a safe file name.
+              **{f"vocabulary-{i}": codebook.vocabularies[name] for i, name in enumerate(vocabularies)}}
+    for name, table in tables.items():
+        write_atomic(folder / f"{name}.parquet", table.to_parquet(index=False))
+    manifest = {
+        "inputs": inputs, "sparklearn_version": __version__, "library": library_fingerprint(),
+        "codebook": {"version": codebook.version, "title": codebook.title, "description": codebook.description,
+                     "source": str(codebook.source) if codebook.source else None},
+        "registry": {"source": str(registry.source)},
+        "vocabularies": vocabularies, "tables": list(tables),
+    }
+    write_atomic(folder / "reference.json", json.dumps(manifest, indent=2))
+    return manifest

@@ -48,27 +48,36 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 import pandas as pd
 
 from sparklearn import __version__
+from sparklearn.codebook import Codebook
 from sparklearn.config import Paths, resolve_paths
+from sparklearn.countries import Registry
 from sparklearn.exceptions import InputError
 from sparklearn.files import protect_formulas, read_written_csv
 from sparklearn.ingest.problems import PROBLEM_COLUMNS
 from sparklearn.prepare import (
     DATED_TABLES,
+    REFERENCE_FOLDER,
     TABLE_COLUMNS,
     TABLES,
     Prepared,
     conform,
     input_hashes,
     library_fingerprint,
+    reference_inputs,
 )
 from sparklearn.wording import count_noun
 
 __all__ = ["PERIOD_RULE", "TABLES", "TABLE_COLUMNS", "CountryTables", "Stacked", "country_problems", "country_tables",
-           "ensure_current", "load_processed", "notebook_paths", "stale_reason"]
+           "ensure_current", "load_processed", "notebook_paths", "reference", "Reference", "stale_reason"]
+
+#: Tables a processed folder written by an earlier sparklearn may lack: read as empty (the registers are optional).
+OPTIONAL_TABLES = ("decisions",)
 
 #: The period rule, in the words a report can use.
 PERIOD_RULE = ("Sessions and outcomes dated outside the period are left out, with the segments and codings of "
@@ -82,7 +91,7 @@ _RUN_FIRST = "run `sparklearn run` first (it prepares <out>/processed/<country>/
 def _period_note(period: tuple[str | None, str | None], undated: Mapping[str, int]) -> str:
     if period == (None, None) or not any(undated.values()):
         return ""
-    nouns = {"sessions": "session", "outcomes": "outcome"}
+    nouns = {"sessions": "session", "outcomes": "outcome", "decisions": "decision"}
     kept = " and ".join(count_noun(n, nouns[name]) for name, n in undated.items() if n)
     verb = "has" if sum(undated.values()) == 1 else "have"
     return f"{kept} {verb} no date and {'is' if verb == 'has' else 'are'} kept in this period: {PERIOD_RULE}"
@@ -108,6 +117,8 @@ class CountryTables:
     manifest: dict
     period: tuple[str | None, str | None] = (None, None)
     undated: Mapping[str, int] = field(default_factory=dict)
+    #: What the team decided after its reflection sessions (the decisions register; no rows when it keeps none).
+    decisions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(TABLE_COLUMNS["decisions"])))
 
     @property
     def period_note(self) -> str:
@@ -132,6 +143,8 @@ class Stacked:
     outcomes: pd.DataFrame
     period: tuple[str | None, str | None] = (None, None)
     undated: Mapping[str, int] = field(default_factory=dict)
+    #: What the team decided after its reflection sessions (the decisions register; no rows when it keeps none).
+    decisions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(TABLE_COLUMNS["decisions"])))
 
     @property
     def period_note(self) -> str:
@@ -359,6 +372,10 @@ def _read_tables(folder: Path, country: str) -> dict[str, pd.DataFrame]:
     tables = {}
     for name in TABLES:
         path = folder / f"{name}.parquet"
+        if name in OPTIONAL_TABLES and not path.is_file():
+            # A processed folder from before the decisions register (copied without raw data).
+            tables[name] = conform(name, pd.DataFrame())
+            continue
         if not path.is_file():
             raise InputError(f"the processed {name} table of '{country}' is missing", file=path,
                              fix=f"run `sparklearn run --country {country}` again")
@@ -421,3 +438,83 @@ def _in_period(tables: dict[str, pd.DataFrame], start: str | None, end: str | No
     for name in ("segments", "codings"):
         kept[name] = tables[name].loc[tables[name]["session_id"].isin(sessions).to_numpy()].reset_index(drop=True)
     return kept, undated
+
+
+# --------------------------------------------------------------------------- reference data
+
+class Reference(NamedTuple):
+    """The checked country registry and codebook (unpack: ``registry, codebook = reference(paths)``)."""
+
+    registry: Registry
+    codebook: Codebook
+
+
+def reference(paths: Paths | None = None) -> Reference:
+    """The country registry and the codebook, checked, as the notebooks use them.
+
+    With an output folder, they are read from the checked copy under
+    ``<processed>/_reference/`` (:func:`sparklearn.prepare.write_reference`), written
+    again first when stale by the same rule as a country's tables: the YAML files'
+    fingerprint and the library that wrote it. So a notebook kernel reads two small
+    tables instead of checking the YAML files, and never loads the schema library.
+    Without an output folder, the YAML files are read and checked in memory.
+
+    Parameters
+    ----------
+    paths
+        Folders (default :func:`sparklearn.config.resolve_paths`).
+
+    Returns
+    -------
+    Reference
+        ``registry`` (:class:`~sparklearn.countries.Registry`) and ``codebook``
+        (:class:`~sparklearn.codebook.Codebook`), equal to what
+        :func:`~sparklearn.countries.load_registry` and
+        :func:`~sparklearn.codebook.load_codebook` return.
+
+    Raises
+    ------
+    RegistryError, CodebookError
+        When a file is missing or wrong (from the checks, with file, line and fix).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> registry, codebook = reference(resolve_paths(out=tempfile.mkdtemp()))
+    >>> len(registry.campaigns), codebook.version
+    (14, '1.0.0')
+    """
+    paths = paths or resolve_paths()
+    if not paths.has_out:
+        from sparklearn.codebook import load_codebook
+        from sparklearn.countries import load_registry
+
+        return Reference(load_registry(paths.countries_file), load_codebook(paths.codebook_file))
+    folder = paths.processed / REFERENCE_FOLDER
+    manifest = _reference_manifest(folder, paths)
+    if manifest is None:
+        from sparklearn.prepare import write_reference
+
+        manifest = write_reference(paths)
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in manifest["tables"]}
+    about = manifest["codebook"]
+    codebook = Codebook(
+        version=about["version"], title=about["title"], codes=tables["codes"], description=about["description"],
+        vocabularies=MappingProxyType({name: tables[f"vocabulary-{i}"]
+                                       for i, name in enumerate(manifest["vocabularies"])}),
+        source=Path(about["source"]) if about["source"] else None)
+    registry = Registry(tables["countries"], tables["campaigns"], Path(manifest["registry"]["source"]),
+                        tables["sectors"])
+    return Reference(registry, codebook)
+
+
+def _reference_manifest(folder: Path, paths: Paths) -> dict | None:
+    """The reference copy's manifest when it is current (same inputs, same library, every table there), else None."""
+    try:
+        manifest = json.loads((folder / "reference.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    current = (manifest.get("inputs") == reference_inputs(paths)
+               and (manifest.get("sparklearn_version"), manifest.get("library")) == (__version__, library_fingerprint())
+               and all((folder / f"{name}.parquet").is_file() for name in manifest.get("tables", ())))
+    return manifest if current else None

@@ -177,10 +177,11 @@ def test_rate_ratios_warn_on_overdispersion_and_auto_switches_family():
     o, e = _outcomes_from_counts(counts), _exposure(months, sectors)
     poisson = analysis_rates.rate_ratios(o, e)
     assert poisson.dispersion > 10
-    assert any("negbin" in w for w in poisson.warnings)
+    assert any("these Poisson intervals are too narrow" in w for w in poisson.warnings)
+    assert not any("family=" in w for w in poisson.warnings)  # readers' words, not code
     auto = analysis_rates.rate_ratios(o, e, family="auto")
-    assert auto.family == "negbin" and any("so a negative-binomial model" in w and "was used" in w
-                                           for w in auto.warnings)
+    # The quasi-Poisson intervals use exactly the dispersion reported.
+    assert auto.family == "quasipoisson" and auto.spread == pytest.approx(poisson.dispersion)
 
     calm = analysis_rates.rate_ratios(_outcomes_from_counts({"h1": 10, "h2": 11, "w1": 10, "w2": 9}),
                                _exposure({"h1": 20.0, "h2": 20.0, "w1": 20.0, "w2": 20.0},
@@ -265,11 +266,12 @@ def test_contingency_monte_carlo_test_agrees_with_full_enumeration():
     observed = np.array([[5, 1, 0, 2], [1, 4, 3, 0]])
     o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["a", "b", "c", "d"], col="type_of_change")
     result = contingency.contingency(o, "country", "type_of_change", n_resamples=20000, seed=7)
-    assert result.test == "monte-carlo exact" and result.seed == 7
+    assert result.test == "monte-carlo" and result.seed == 7
     exact = _exact_permutation_p(observed)
     assert abs(result.p_value - exact) < 4 * sqrt(exact * (1 - exact) / 20000)
-    assert any("8 of 8 cells have expected counts below 5: an exact (Monte-Carlo) test" in w
-               for w in result.warnings)
+    assert any("8 of 8 cells have expected counts below 5, too many for the chi-square approximation: the p-value "
+               "is a Monte-Carlo estimate, the share of 20,000 random tables" in w for w in result.warnings)
+    assert not any("exact" in w for w in result.warnings)
     rows, cols = observed.sum(axis=1), observed.sum(axis=0)
     e = np.outer(rows, cols) / 16
     adjusted = (observed - e) / np.sqrt(e * (1 - rows[:, None] / 16) * (1 - cols[None, :] / 16))
@@ -305,7 +307,9 @@ def test_describe_contingency_gives_effect_size_and_caveats_not_a_bare_p_value()
     observed = np.array([[5, 1, 0, 2], [1, 4, 3, 0]])
     o = _outcomes_from_table(observed.tolist(), ["ghana", "kenya"], ["a", "b", "c", "d"], col="type_of_change")
     text = report_words.describe_contingency(contingency.contingency(o, "country", "type_of_change"))
-    assert "Cramér's V = 0.7" in text and "Monte-Carlo exact test" in text
+    assert "Cramér's V = 0.65; 0.77 without the correction" in text
+    assert "Monte-Carlo test: chi-square = 9.5 set against 9,999 random tables with the same totals" in text
+    assert "exact" not in text
     assert "n = 16: too few" in text and "does not show why" in text
 
 
@@ -338,20 +342,23 @@ def test_describe_rate_ratios_names_reference_terms_and_caveats():
                                                                           country), by="country")
     assert result.reference == "kenya"  # 60 campaign-months
     assert any("south-africa" in w for w in result.warnings)  # single campaign
-    text = report_words.describe_rate_ratios(result, max_terms=1, names=NAMES)
+    text = report_words.describe_rate_ratios(result, names=NAMES)
     # South Africa: 30 / 20 against 22 / 60 outcomes per campaign-month.
-    assert "the reference is Kenya (0.37 outcomes per campaign-month)" in text
-    assert f"South Africa: {(30 / 20) / (22 / 60):.2f} times the reference rate" in text
+    assert "each set against the reference, Kenya (0.37 outcomes per campaign-month)" in text
+    assert f"South Africa {(30 / 20) / (22 / 60):.2f} (" in text
     # South Africa 30 of 20 months (CI far above 1); indonesia 11 / 20 = 1.50 and India 17 / 50 = 0.93 times
     # Kenya's rate, both with intervals around 1: the sentence names every country on the right side of 1.
     table = result.table.set_index("term")
     assert table.loc["south-africa", "ci_low"] > 1
     assert table.loc["indonesia", "ci_low"] < 1 < table.loc["indonesia", "ci_high"]
     assert table.loc["india", "ci_low"] < 1 < table.loc["india", "ci_high"]
-    assert ("Only the interval of South Africa excludes 1; for the others (indonesia and India) the data are "
+    assert ("South Africa differs from the reference rate by more than chance easily produces (p < 0.001 after "
+            "Holm's correction across the model's 3 ratios). For the others (indonesia and India) the data are "
             "compatible with the reference rate.") in text
-    assert "The ratios of indonesia and India are not described one by one here" in text
-    assert "Not listed" not in text and "every interval includes 1" not in text
+    # Every ratio is given, none left to a figure.
+    assert "All 3 rate ratios (times the reference rate)" in text
+    assert "indonesia 1.50 (0.73 to 3.09; p = 0.54); India 0.93 (0.49 to 1.75; p = 0.82)" in text
+    assert "not described one by one" not in text
     # A country without a name stays as it is, and "india" is not replaced inside "indonesia".
     assert "2 countries have a single campaign, so their 'rate' is one campaign's: indonesia, South Africa" in text
     assert "south-africa" not in text and "kenya" not in text and "Indiaonesia" not in text
@@ -373,20 +380,23 @@ def test_describe_rate_ratios_says_which_intervals_exclude_one():
     assert table.loc["senegal", "ci_low"] < 1 < table.loc["senegal", "ci_high"]
     names = {"ghana": "Ghana", "kenya": "Kenya", "senegal": "Senegal", "india": "India"}
     text = report_words.describe_rate_ratios(result, names=names)
-    assert ("The intervals of Ghana and Kenya exclude 1; for the other (Senegal) the data are compatible with the "
-            "reference rate.") in text
-    # Excluding intervals are described first, then the others.
-    assert text.index("Ghana: 3.00 times") < text.index("Kenya: 0.10 times") < text.index("Senegal: 1.10 times")
+    assert ("Ghana (p < 0.001) and Kenya (p = 0.004) differ from the reference rate by more than chance easily "
+            "produces (after Holm's correction across the model's 3 ratios). For the other (Senegal) the data are "
+            "compatible with the reference rate.") in text
+    # Every ratio, largest first.
+    assert text.index("Ghana 3.00 (") < text.index("Senegal 1.10 (") < text.index("Kenya 0.10 (")
     assert "not described one by one" not in text
     assert "4 countries have a single campaign, so their 'rate' is one campaign's" in text
 
     none = report_words.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 22, "kenya": 18}))
-    assert ("None of the 2 intervals excludes 1: for every country the data are compatible with the reference "
+    assert ("Neither ratio is distinguishable from 1: for every country the data are compatible with the reference "
             "rate.") in none
     alone = report_words.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 22}))
-    assert "The interval of ghana includes 1: the data are compatible with the reference rate." in alone
-    every = report_words.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 60, "kenya": 70}), max_terms=1)
-    assert "All 2 intervals exclude 1." in every and "The ratio of ghana is not described one by one here" in every
+    assert "The ratio of ghana is not distinguishable from 1: the data are compatible with the reference rate." in alone
+    assert "The rate ratio (times the reference rate), with its 95% interval and its p-value: ghana 1.10" in alone
+    every = report_words.describe_rate_ratios(_one_campaign_each({"india": 20, "ghana": 60, "kenya": 70}))
+    assert "Kenya (p < 0.001) and ghana (p < 0.001) differ from the reference rate" in every
+    assert "Both rate ratios" in every and "kenya 3.50 (" in every and "ghana 3.00 (" in every
 
 
 def test_rate_ratio_caveat_is_singular_for_one_level_with_a_single_campaign():
@@ -736,7 +746,7 @@ def test_contingency_orders_values_as_asked_in_table_and_cells():
     assert result.table.loc["kenya"].tolist() == [4, 2, 0, 1]
     assert result.cells["level"].drop_duplicates().tolist() == ["local", "subnational", "national", "international"]
     # Ordering changes neither the statistic nor the residuals; the Monte-Carlo p-value only by its random error.
-    assert result.test == plain.test == "monte-carlo exact"
+    assert result.test == plain.test == "monte-carlo"
     assert result.statistic == pytest.approx(plain.statistic) and result.p_value == pytest.approx(plain.p_value, abs=0.02)
     merged = result.cells.merge(plain.cells, on=["country", "level"])
     assert merged["adjusted_residual_x"].to_numpy() == pytest.approx(merged["adjusted_residual_y"].to_numpy())

@@ -100,6 +100,9 @@ def test_template_has_a_dropdown_covering_the_vocabulary_for_every_controlled_co
             lists[HARVEST_COLUMNS[min_col - 1]] = _list_values(book, dv.formula1)
     expected = {c: vocabulary(CODEBOOK, c)["id"].tolist() for c in CONTROLLED}
     expected |= {"country": ["kenya"], "campaign_id": KENYA_CAMPAIGNS}
+    expected |= {c: vocabulary(CODEBOOK, c)["id"].tolist() for c in ("kind_of_change", "budget_stage")}
+    currencies = lists.pop("currency")
+    assert {"KES", "XOF", "USD"} <= set(currencies) and currencies == sorted(currencies)
     assert lists == expected
     # Multi-value columns get guidance, not a strict list.
     prompts = {HARVEST_COLUMNS[range_boundaries(str(dv.sqref))[0] - 1]: dv.prompt

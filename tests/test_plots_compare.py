@@ -26,6 +26,8 @@ COLOURS = {"ghana": "#c1272d", "kenya": "#006b3f", "senegal": "#7b3fa0"}
 
 @pytest.fixture(autouse=True)
 def _close_figures():
+    # Before too: a figure another test module left open must not count as one drawn here.
+    plt.close("all")
     yield
     plt.close("all")
 
@@ -313,3 +315,85 @@ def test_themes_over_rounds_into_axes_with_the_legend_on_the_first():
                                                                             pytest.approx([0.6, 0.8])]
     assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["Ghana", "kenya"]
     assert not fig.legends
+
+
+# --- readable figures: one scale, numbers that contrast with their cell, labels whole, alt text
+
+LONG = "Countervailing power of marginalised groups in the fiscal domain, at every level of government"
+
+
+def _substantiation_table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "country": ["ghana", "kenya"], "n_outcomes": [10, 5], "n_checked": [4, 2], "share_checked": [0.4, 0.4],
+        "checked_low": [0.17, 0.1], "checked_high": [0.69, 0.8], "share_confirmed": [0.75, 0.5],
+        "confirmed_low": [0.30, 0.1], "confirmed_high": [0.95, 0.9],
+    })
+
+
+def test_panels_compared_side_by_side_share_one_scale():
+    cells = pd.DataFrame({"country": ["ghana"] * 2 + ["kenya"] * 2, "outcome_area": ["A", "B"] * 2,
+                          "observed": [9, 1, 1, 1]})
+    shares = [ax for ax in plots.plot_country_shares(cells, COLOURS).axes if ax.get_visible()]
+    assert shares[0].get_xlim() == shares[1].get_xlim()
+    checked, confirmed = plots.plot_substantiation_by(_substantiation_table(), COLOURS).axes
+    assert checked.get_xlim() == confirmed.get_xlim() == (0.0, 1.0)
+    rounds = pd.DataFrame({"country": ["ghana", "ghana", "kenya", "kenya"], "round": [1, 2, 1, 2],
+                           "code_id": ["AE", "BR", "AE", "BR"], "coverage": [0.9, 0.1, 0.1, 0.05]})
+    panels = [ax for ax in plots.plot_country_themes_over_rounds(rounds, COLOURS).axes if ax.get_visible()]
+    assert panels[0].get_ylim() == panels[1].get_ylim()
+
+
+def test_two_theme_heat_maps_can_share_one_colour_scale():
+    first = plots.plot_country_themes(_matrix(), COLOURS, vmax=0.6).axes[0].images[0]
+    second = plots.plot_country_themes(_matrix().assign(coverage=lambda t: t["coverage"] / 2), COLOURS,
+                                       vmax=0.6).axes[0].images[0]
+    assert (first.norm.vmin, first.norm.vmax) == (second.norm.vmin, second.norm.vmax) == (0, 0.6)
+
+
+def test_theme_heat_map_numbers_contrast_with_their_cell_and_labels_are_whole():
+    from sparklearn.report.figure_text import contrast_ratio
+
+    matrix = pd.DataFrame({"country": ["ghana"] * 4 + ["south-africa"] * 4, "code_id": ["L", "B", "C", "D"] * 2,
+                           "coverage": [0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0]})
+    fig = plots.plot_country_themes(matrix, COLOURS, labels={"L": LONG}, names={"south-africa": "South Africa"})
+    ax = fig.axes[0]
+    image = ax.images[0]
+    data = image.get_array()
+    for text in ax.texts:
+        j, i = (round(c) for c in text.get_position())
+        assert contrast_ratio(image.to_rgba(data[i, j]), text.get_color()) >= 4.5, text.get_text()
+    assert {t.get_color() for t in ax.texts} == {"black", "white"}
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert " ".join(rows[-1].split()) == LONG and not any(t.endswith("…") for t in rows)
+    columns = ax.get_xticklabels()
+    assert [t.get_text() for t in columns] == ["ghana", "South\nAfrica"] and {t.get_rotation() for t in columns} == {0}
+    assert "the largest is 'D' in South Africa at 100%" in fig.sparklearn_alt
+
+
+def test_theme_heat_map_writes_a_country_in_its_colour_only_where_that_is_readable():
+    light = {"ghana": "#f7a35c", "kenya": "#006b3f"}  # orange: 2.1:1 on white
+    ax = plots.plot_country_themes(_matrix(), light).axes[0]
+    assert [to_hex(t.get_color()) for t in ax.get_xticklabels()] == ["#000000", "#006b3f"]
+
+
+def test_country_names_under_bars_are_horizontal_and_panel_titles_whole():
+    table = pd.DataFrame({"sector": ["water and sanitation"] * 2, "country": ["south-africa", "kenya"],
+                          "per_campaign_month": [0.6, 0.3], "ci_low": [0.4, 0.2], "ci_high": [0.8, 0.5],
+                          "sector_rate": [0.4, 0.4]})
+    ax = plots.plot_sector_rates(table, COLOURS, names={"south-africa": "South Africa"}).axes[0]
+    assert [(t.get_text(), t.get_rotation()) for t in ax.get_xticklabels()] == [("South\nAfrica", 0), ("kenya", 0)]
+    rounds = pd.DataFrame({"country": ["ghana"] * 2, "round": [1, 2], "code_id": ["L"] * 2, "coverage": [0.1, 0.2]})
+    fig = plots.plot_country_themes_over_rounds(rounds, COLOURS, labels={"L": LONG})
+    assert " ".join(fig.axes[0].get_title().split()) == LONG
+
+
+def test_comparison_figures_say_what_they_show():
+    rates = pd.DataFrame({"country": ["ghana", "kenya"], "n_outcomes": [31, 12], "campaign_months": [112.0, 60.0],
+                          "per_campaign_month": [31 / 112, 0.2], "ci_low": [0.19, 0.10], "ci_high": [0.39, 0.35]})
+    fig = plots.plot_country_rates(rates, COLOURS, names={"ghana": "Ghana", "kenya": "Kenya"})
+    assert fig.sparklearn_alt == ("Bar chart of outcomes per campaign-month for 2 countries, with 95% intervals; "
+                                  "the highest is 'Ghana' at 0.28, the lowest 'Kenya' at 0.20.")
+    assert fig.sparklearn_caption == "Outcomes per campaign-month, with 95% intervals"
+    fig = plots.plot_substantiation_by(_substantiation_table(), COLOURS)
+    assert "Share confirmed, of those checked: the highest is 'ghana' at 75%, the lowest 'kenya' at 50%." in \
+        fig.sparklearn_alt

@@ -18,7 +18,7 @@ CONTRACT = {
     "sessions": ["session_id", "country", "campaign_ids", "date", "round", "title", "facilitator_role", "language",
                  "n_participants", "source_file"],
     "segments": ["segment_id", "session_id", "country", "turn", "speaker", "speaker_role", "text", "start", "end",
-                 "language"],
+                 "language", "campaign_id", "translation", "translation_language"],
     "codings": ["country", "session_id", "segment_id", "code_id", "coder", "memo", "source_file", "source_row"],
 }
 
@@ -114,7 +114,7 @@ def test_validate_reports_a_misspelt_country_folder(kenya):
     stray = result.problems.loc[result.problems["value"] == "kenia"]
     assert len(stray) == 1 and stray["severity"].iloc[0] == "error"
     assert "kenya" in stray["fix"].iloc[0]
-    assert set(result.summary["table"]) == {"participants", "codings", "outcomes", "sessions", "segments"}
+    assert set(result.summary["table"]) == {"participants", "codings", "outcomes", "decisions", "sessions", "segments"}
 
 
 def test_prepare_in_memory_writes_nothing_and_gives_the_same_tables(kenya, tmp_path):
@@ -176,6 +176,7 @@ def test_a_country_early_in_its_project_runs_with_warnings(kenya):
 
     raw = kenya.country_raw("kenya")
     (raw / "outcomes.xlsx").unlink()
+    (raw / "decisions.xlsx").unlink()  # no sessions yet, so no decisions either (the register is optional)
     shutil.rmtree(raw / "sessions")
     shutil.rmtree(raw / "codings")
     prepared = prepare("kenya", kenya, write=False)

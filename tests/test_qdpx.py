@@ -317,7 +317,7 @@ def _pseudonymised() -> pd.DataFrame:
 
 def _export(path: Path, **overrides) -> Path:
     arguments = {"sessions": _sessions(), "segments": _pseudonymised(), "codings": _codings(),
-                 "codebook": CODEBOOK, "session_texts": TEXTS, "users": ["coder-c"]}
+                 "codebook": CODEBOOK, "users": ["coder-c"]}
     return write_qdpx(path, **{**arguments, **overrides})
 
 
@@ -326,14 +326,15 @@ def test_export_validates_against_the_refi_qda_schemas_and_is_byte_stable(tmp_pa
     first, second = _export(tmp_path / "a/ghana.qdpx"), _export(tmp_path / "b/ghana.qdpx")
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as archive:
-        assert archive.namelist() == ["project.qde", *sorted(f"sources/{refi_guid('source', s)}.txt"
-                                                              for s in ("GH-S01", "GH-S02"))]
+        assert archive.namelist() == ["project.qde", *sorted([*(f"sources/{refi_guid('source', s)}.txt"
+                                                                for s in ("GH-S01", "GH-S02")),
+                                                              f"sources/{refi_guid('note', 'about this export')}.txt"])]
         qde = archive.read("project.qde").decode("utf-8")
         s01 = archive.read(f"sources/{refi_guid('source', 'GH-S01')}.txt").decode("utf-8")
     _schema("Project.xsd").validate(qde)
     assert "Official 1" in s01 and "district budget officer" not in s01
     p = read_qdpx(first)
-    assert p.users["name"].tolist() == ["coder-a", "coder-b", "coder-c"]
+    assert p.users["name"].tolist() == ["coder-a", "coder-b", "coder-c", "sparklearn"]
     assert p.codes[["name", "depth"]].values.tolist() == [
         ["SPARK outcome areas", 0], ["Countervailing power", 1], ["Strategic components", 0],
         ["Bolster agency", 1], ["Deep analysis of root causes", 1]]
@@ -344,7 +345,9 @@ def test_export_validates_against_the_refi_qda_schemas_and_is_byte_stable(tmp_pa
     assert p.variables.query("owner == 'source'")[["variable", "value"]].values.tolist() == [
         ["country", "ghana"], ["round", "1"], ["date", "2021-03-15"],
         ["country", "ghana"], ["round", "2"], ["date", "2021-06-10"]]
-    assert len(p.selections) == 8 and p.selections["selection_guid"].nunique() == 5  # one per coded segment
+    # One selection per coded segment and coder (test_qdpx_export.py checks the rest of the export on Kenya).
+    assert len(p.selections) == 8 and p.selections["selection_guid"].nunique() == 8
+    assert p.sources["name"].tolist() == ["GH-S01 Fertiliser vouchers", "GH-S02 Mining royalties"]
 
 
 def test_codebook_export_validates_and_reads_back_nested(tmp_path):
@@ -397,15 +400,17 @@ def test_round_trip_gives_the_same_codings(tmp_path):
 
 
 def test_export_refuses_a_registered_name_without_repeating_it(tmp_path):
-    texts = {**TEXTS, "GH-S02": TEXTS["GH-S02"] + "\nNotes taken by Ama Mensah.\n"}
+    segments = _pseudonymised()
+    segments.loc[4, "text"] += " Notes taken by Ama Mensah."
     with pytest.raises(InputError, match="session GH-S02 still contains a registered participant's name") as err:
-        _export(tmp_path / "leak.qdpx", session_texts=texts, names=["Kofi Boateng", "ama mensah"])
+        _export(tmp_path / "leak.qdpx", segments=segments, names=["Kofi Boateng", "ama mensah"])
     assert "Mensah" not in str(err.value) and not (tmp_path / "leak.qdpx").exists()
-    # A name left in the session file but not in the (pseudonymised) segments is not exported.
+    # A name left in the session file but not in the (pseudonymised) segments is not exported: the export's
+    # texts are the segments' texts only.
     raw = {**TEXTS, "GH-S01": TEXTS["GH-S01"].replace("the district budget officer", "Kofi Boateng")}
     segments = _segments(raw, name="Kofi Boateng")
     segments.loc[0, "text"] = segments.loc[0, "text"].replace("Kofi Boateng", "Official 1")
-    out = _export(tmp_path / "ok.qdpx", segments=segments, session_texts=raw, names=["Kofi Boateng"])
+    out = _export(tmp_path / "ok.qdpx", segments=segments, names=["Kofi Boateng"])
     with zipfile.ZipFile(out) as archive:
         assert "Official 1 about" in archive.read(f"sources/{refi_guid('source', 'GH-S01')}.txt").decode("utf-8")
 
@@ -591,16 +596,17 @@ def test_import_report_counts_add_up(tmp_path):
     assert report.codes_matched == ["SPARK outcome areas", "Countervailing power", "Strategic components",
                                     "Deep analysis of root causes"]
     assert report.sources_matched == ["GH-S01.md"] and report.sources_unmatched == ["GH-S02"]
-    assert report.by_coder.to_dict("list") == {"coder": ["coder-a", "coder-b"], "selections": [4, 3],
-                                               "rejected": [3, 3], "codings": [1, 0]}
-    assert report.by_coder["selections"].sum() == len(p.selections) + len(p.rejected)
+    assert report.by_coder.to_dict("list") == {"coder": ["coder-a", "coder-b"], "read": [4, 3], "imported": [1, 0],
+                                               "ignored": [0, 0], "rejected": [3, 3], "turn_codings": [1, 0]}
+    assert report.by_coder["read"].sum() == len(p.selections) + len(p.rejected)
     assert report.by_coder["rejected"].sum() == len(checked.rejected)
     assert report.n_codings == len(checked.accepted) == 1
     assert report.positions.startswith("LF: ") and report.n_errors > 0 and not report.ok
     lines = report.lines()
-    assert "  codes: 5 read, 4 matched to the codebook, 1 unmatched: Agency (own code)" in lines
-    assert "  sources: 2 read, 1 matched a session, 1 unmatched: GH-S02" in lines
-    assert "    coder-a: 4 selection(s), 3 rejected, 1 coding(s)" in lines
+    assert ("  codes: 5 read, 4 matched to the codebook, 0 mapped, 0 ignored, 1 unmapped: Agency (own code)"
+            in lines)
+    assert "  sources: 2 read, 1 matched a session (1 by file name), 1 unmatched: GH-S02" in lines
+    assert "    coder-a: 4 read = 1 imported + 0 ignored + 3 rejected; 1 turn coding(s)" in lines
 
 
 def test_a_project_with_its_own_codes_and_documents_says_nothing_was_imported(tmp_path):
@@ -614,9 +620,10 @@ def test_a_project_with_its_own_codes_and_documents_says_nothing_was_imported(tm
                                     country="ghana")
     report = checked.report
     assert checked.accepted.empty and not report.ok
-    assert report.sources_unmatched == ["Interview 1", "Interview 2"] and len(report.codes_unmatched) == 5
-    assert report.lines()[1] == ("  NOTHING IMPORTED: none of 2 source(s) matched a session; none of 5 code(s) "
-                                 "matched the codebook; all 7 coded selection(s) were rejected")
+    # The documents hold the sessions' text, so they match by text; the codes match nothing.
+    assert report.sources["matched_by"].tolist() == ["text", "text"] and len(report.codes_unmatched) == 5
+    assert report.lines()[1] == ("  NOTHING IMPORTED: none of 5 code(s) is a SPARK code or mapped to one; all 7 "
+                                 "coding(s) were rejected or ignored")
 
 
 def test_read_qdc_keeps_the_codebook_sets(tmp_path):
@@ -675,8 +682,8 @@ def test_import_qdpx_prints_the_report_and_exits_0_on_a_clean_import(tmp_path, c
     assert f"wrote {len(sheet)} codings to {tmp_path / 'codings.csv'}" in out and "NOTHING IMPORTED" not in out
 
 
-def test_import_qdpx_says_nothing_matched_and_exits_1(tmp_path, capsys):
-    """A MAXQDA-like project with its own codes and documents: a summary, exit 1, an empty sheet."""
+def test_import_qdpx_writes_a_code_map_for_a_project_with_its_own_codes_and_exits_4(tmp_path, capsys):
+    """A MAXQDA-like project with its own codes and documents: the code map, a summary, exit 4, no sheet."""
     from sparklearn.cli import main
 
     qde = (FIXTURES / "standard/project.qde").read_text(encoding="utf-8")
@@ -687,26 +694,26 @@ def test_import_qdpx_says_nothing_matched_and_exits_1(tmp_path, capsys):
     code = main(["import-qdpx", str(_standard(tmp_path, qde=qde)), "--country", "ghana", "--data",
                  str(_demo_data()), "--output", str(tmp_path / "codings.csv")])
     out = capsys.readouterr().out
-    assert code == 1
-    assert "  NOTHING IMPORTED: none of 2 source(s) matched a session; none of 5 code(s) matched the codebook" in out
+    assert code == 4 and (tmp_path / "codings-code-map.xlsx").is_file() and not (tmp_path / "codings.csv").exists()
+    assert f"  NOTHING IMPORTED: 5 code(s) are not SPARK codes; fill in the code map {tmp_path}" in out
     assert "  sources: 2 read, 0 matched a session, 2 unmatched: Interview 1, Interview 2" in out
-    assert "wrote 0 codings" in out
 
 
-def test_import_qdpx_accepts_a_qdc_codebook(tmp_path, capsys):
+def test_import_qdpx_turns_a_qdc_codebook_into_a_code_map(tmp_path, capsys):
+    import openpyxl
+
     from sparklearn.cli import main
     from sparklearn.codebook import load_codebook
     from sparklearn.config import resolve_paths
 
     data = _demo_data()
     qdc = write_qdc(tmp_path / "spark.qdc", load_codebook(resolve_paths(data, default_out=False).codebook_file))
-    code = main(["import-qdpx", str(qdc), "--country", "ghana", "--data", str(data),
-                 "--output", str(tmp_path / "codes.csv")])
+    code = main(["import-qdpx", str(qdc), "--data", str(data), "--output", str(tmp_path / "map.xlsx")])
     out = capsys.readouterr().out
-    codes = pd.read_csv(tmp_path / "codes.csv")
-    assert code == 0 and len(codes) > 0 and codes["code_id"].notna().all()
-    assert f"  codes: {len(codes)} read, {len(codes)} matched to the codebook, 0 unmatched" in out
-    assert f"wrote {len(codes)} codes to" in out and "not a zip" not in out
+    rows = list(openpyxl.load_workbook(tmp_path / "map.xlsx")["Code map"].iter_rows(min_row=2, values_only=True))
+    assert code == 0 and len(rows) > 0 and all(r[9] == r[6] for r in rows)  # every code is a SPARK code
+    assert f"  codes: {len(rows)} read, {len(rows)} matched to the codebook, 0 mapped, 0 ignored, 0 unmapped" in out
+    assert f"wrote the code map of {len(rows)} codes to" in out and "not a zip" not in out
 
 
 def test_a_taguette_import_has_a_report_too(tmp_path):
@@ -720,8 +727,8 @@ def test_a_taguette_import_has_a_report_too(tmp_path):
     report = highlights_report(sheet, checked, coder="lead-gh")
     assert report.codes_matched == ["SC-ROOT"] and report.codes_unmatched == ["Weather"]
     assert report.sources_matched == ["GH-S01"] and report.sources_unmatched == ["GH-S07"]
-    assert report.by_coder.to_dict("list") == {"coder": ["lead-gh"], "selections": [3], "rejected": [2],
-                                               "codings": [1]}
+    assert report.by_coder.to_dict("list") == {"coder": ["lead-gh"], "read": [3], "imported": [1], "ignored": [0],
+                                               "rejected": [2], "turn_codings": [1]}
     assert "Taguette exports no positions" in report.positions and not report.ok  # two rows in error
 
 

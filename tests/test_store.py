@@ -142,6 +142,8 @@ def test_load_processed_stacks_countries_and_names_what_is_missing(tmp_path):
     assert stacked.countries == ("ghana", "kenya")
     assert stacked.segments.groupby("country").size().to_dict() == {"ghana": 2, "kenya": 3}
     assert len(stacked.outcomes) == 0 and "campaign_id" in stacked.outcomes.columns
+    # Written before the decisions register existed: read as a register with no rows.
+    assert stacked.decisions.empty and list(stacked.decisions.columns) == list(TABLE_COLUMNS["decisions"])
 
     with pytest.raises(InputError, match="senegal") as err:
         store.load_processed(tmp_path, ["ghana", "senegal"])
@@ -194,7 +196,7 @@ def test_both_views_follow_one_period_rule_and_keep_undated_rows(kenya):
     assert set(one.segments["session_id"]) <= set(one.sessions["session_id"])
     assert set(one.codings["session_id"]) <= set(one.sessions["session_id"])
     assert len(one.sessions) < len(pd.read_parquet(folder / "sessions.parquet"))
-    assert one.undated == many.undated == {"sessions": 0, "outcomes": 2}
+    assert one.undated == many.undated == {"sessions": 0, "outcomes": 2, "decisions": 0}
     assert one.period_note.startswith("2 outcomes have no date and are kept in this period")
     assert store.PERIOD_RULE in one.period_note
 

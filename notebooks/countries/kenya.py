@@ -11,11 +11,13 @@
 
 # %%
 from sparklearn.analysis import themes
-from sparklearn.codebook import code_labels, load_codebook
-from sparklearn.countries import load_registry
+from sparklearn.analysis.sessions import campaign_case_names
+from sparklearn.codebook import code_labels
 from sparklearn.report import figures
 from sparklearn.report.display import report_setup
-from sparklearn.store import country_tables, notebook_paths
+from sparklearn.report.findings import percent
+from sparklearn.report.tables import with_caption
+from sparklearn.store import country_tables, notebook_paths, reference
 
 report_setup()
 
@@ -29,8 +31,7 @@ options = {"top_codes": 10}
 
 # %%
 paths = notebook_paths(data_dir, processed_dir)
-registry = load_registry(paths.countries_file)
-codebook = load_codebook(paths.codebook_file)
+registry, codebook = reference(paths)  # the checked registry and codebook
 labels = code_labels(codebook)
 tables = country_tables(country, paths, period_start=period_start, period_end=period_end)
 
@@ -38,7 +39,8 @@ tables = country_tables(country, paths, period_start=period_start, period_end=pe
 # ## The two campaigns
 
 # %%
-registry.campaigns_of(country)[["campaign_id", "name", "sector", "entry_point"]]
+with_caption(registry.campaigns_of(country)[["name", "sector", "entry_point"]].rename(
+    columns={"name": "campaign", "entry_point": "entry point"}), "Kenya's two campaigns")
 
 # %% [markdown]
 # ## Themes by campaign
@@ -54,11 +56,14 @@ figures.plot_code_frequencies(by_campaign, value="coverage", top=options["top_co
 # %% [markdown]
 # ### Where the campaigns differ most
 #
-# The themes whose coverage differs most between the two campaigns (in percentage points).
+# The themes whose share of turns differs most between the two campaigns: each cell is the share of that
+# campaign's turns coded with the theme.
 
 # %%
 wide = by_campaign.pivot_table(index="code_id", columns="campaign_id", values="coverage", fill_value=0)
 wide.insert(0, "theme", wide.index.map(labels))
 difference = (wide.iloc[:, 1] - wide.iloc[:, 2]).abs()
-(wide.assign(difference=difference).nlargest(8, "difference").drop(columns="difference")
- .set_index("theme").mul(100).round(1))
+campaign_names = dict(zip(registry.campaigns["campaign_id"], registry.campaigns["name"]))
+(wide.assign(difference=difference).nlargest(8, "difference").drop(columns="difference").set_index("theme")
+ .map(percent).rename(columns=campaign_case_names(wide.columns[1:], campaign_names)).rename_axis(columns=None)
+ .reset_index().pipe(with_caption, "The themes whose share of turns differs most between the campaigns"))

@@ -50,6 +50,7 @@ from sparklearn.codebook import Codebook, codebook_table
 from sparklearn.countries import Registry
 from sparklearn.exceptions import CodebookError, InputError, ParameterError
 from sparklearn.frames import require_columns
+from sparklearn.ingest.sessions import SHARED_CAMPAIGNS
 from sparklearn.store import Stacked
 from sparklearn.wording import count_noun
 
@@ -128,6 +129,64 @@ OUTCOME_RULE = ConditionRule(
 )
 
 
+#: The alternative outcome: any positive policy or budget change the harvest reports that no informant disputed.
+#: Substantiation checks a sample, chosen by the team, so an outcome not checked yet is not a failed one.
+REPORTED_OUTCOME_RULE = ConditionRule(
+    "POLICY_BUDGET_CHANGE", "a reported policy or budget change: a positive policy or budget outcome in the harvest "
+    "that no independent informant disputed (confirmed, or not checked yet)",
+    types_of_change=("policy", "budget"), valence=("positive",), substantiation=(*CONFIRMED, "not-yet"),
+    min_coverage=None,
+)
+
+
+#: The outcome rules a comparison can use, by the name of the notebook parameter ``qca_outcome``.
+OUTCOME_RULES: dict[str, ConditionRule] = {"reported": REPORTED_OUTCOME_RULE, "substantiated": OUTCOME_RULE}
+
+
+def skewed_conditions(memberships: pd.DataFrame, conditions: Sequence[str], *, threshold: float = 0.9
+                      ) -> pd.DataFrame:
+    """Conditions (or an outcome) on the same side of the crossover in nearly every case.
+
+    A condition that (almost) every case has, or (almost) none, cannot tell cases
+    apart: it looks necessary for anything and adds nothing to a combination. Set
+    theorists flag a skew of 80-90 % or more (Schneider and Wagemann 2012, ch. 9.2;
+    Oana, Schneider and Thomann 2021).
+
+    Parameters
+    ----------
+    memberships
+        One row per case with membership scores (0-1; crisp sets as 0/1).
+    conditions
+        Columns to check.
+    threshold
+        Share of cases above (or below) the crossover from which a column is skewed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column: condition, n_cases, n_in (membership above 0.5), share_in,
+        skewed (share_in >= threshold or <= 1 - threshold), side (``"in"`` or
+        ``"out"``: where most cases are).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"A": [1] * 13 + [0], "B": [1, 0] * 7})
+    >>> skewed_conditions(m, ["A", "B"])[["condition", "n_in", "skewed", "side"]].values.tolist()
+    [['A', 13, True, 'in'], ['B', 7, False, 'in']]
+    """
+    if not 0.5 < threshold <= 1:
+        raise ParameterError(f"threshold must be above 0.5 and at most 1, not {threshold}")
+    rows = []
+    for name in conditions:
+        inside = memberships[name].astype(float) > 0.5
+        n, n_in = int(inside.notna().sum()), int(inside.sum())
+        share = n_in / n if n else float("nan")
+        rows.append({"condition": name, "n_cases": n, "n_in": n_in, "share_in": share,
+                     "skewed": bool(n) and (share >= threshold or share <= 1 - threshold),
+                     "side": "in" if share >= 0.5 else "out"})
+    return pd.DataFrame(rows, columns=["condition", "n_cases", "n_in", "share_in", "skewed", "side"])
+
+
 def _in(values: pd.Series, allowed: tuple[str, ...]) -> np.ndarray:
     if not allowed:
         return np.ones(len(values), dtype=bool)
@@ -172,7 +231,8 @@ def campaign_conditions(
     Each condition follows its :class:`ConditionRule` (see :data:`CONDITION_RULES`
     for the defaults and :func:`condition_rules` for a table to print): evidence
     from the outcome harvest or from the codings of the campaign's reflection
-    sessions (a session on several campaigns counts for each; a segment carries a
+    sessions (a turn counts for the campaign it belongs to; a turn of a session on
+    several campaigns that names none of them counts for each; a segment carries a
     code if any coder applied it). The outcome (:data:`OUTCOME_RULE`) uses the
     harvest only. Every campaign of the registry gets a row, with zeros if it has
     no data.
@@ -230,6 +290,9 @@ def campaign_conditions(
     coverage_of: dict[str, np.ndarray] = {}
     if coded_codes:
         units = segment_groups(stacked.segments, "campaign_id", sessions=stacked.sessions)
+        # A turn of a shared session given to no one campaign (``a+b``) is evidence for each: presence, not a count.
+        units = units.assign(campaign_id=units["campaign_id"].astype("str").str.split(SHARED_CAMPAIGNS)) \
+            .explode("campaign_id")
         per_campaign = units.groupby("campaign_id").size().reindex(index, fill_value=0).to_numpy()
         coded = coded_segments(stacked.codings, stacked.segments)
         for rule in rules:
@@ -699,6 +762,12 @@ def fuzzy_case_comparison(
     if len(table) < 2 ** k:
         notes.append(f"{len(table)} of the {2 ** k} possible combinations of {k} conditions are seen in {n_cases} "
                      f"cases; the other {2 ** k - len(table)} are seen in none (limited diversity)")
+    skewed = skewed_conditions(members, [*conditions, outcome])
+    for row in skewed.loc[skewed["skewed"]].itertuples(index=False):
+        held = row.n_in if row.side == "in" else row.n_cases - row.n_in
+        notes.append(f"{row.condition} is {'present' if row.side == 'in' else 'absent'} in {held} of {row.n_cases} "
+                     "cases (skewed): it can hardly tell the cases apart, so it looks necessary (or irrelevant) "
+                     "whatever the truth; read results that rest on it with care")
     notes.append(f"{n_cases} cases and {k} conditions: with so few cases per condition, even random data can give "
                  "tidy solutions (Marx and Dusa 2011); read the solutions as hypotheses to check in the cases")
     parts, assumed = [], []

@@ -3,11 +3,14 @@
 Stage: analysis. :func:`contingency` crosses two classifications of outcomes (country
 by outcome area, sector by level...) and tests their association with the test the
 expected counts allow: Pearson's chi-square when Cochran's rule holds, Fisher's exact
-test for a sparse 2 x 2 table, a seeded Monte-Carlo exact test otherwise. It reports the
-effect size (Cramér's V, and the odds ratio of a 2 x 2 table), each cell's adjusted
-residual with the cells that stand out after Holm correction, and plain-words
-``warnings`` (empty values left out, a table too small to say anything).
-:func:`contingency_summary` lists several tests side by side, Holm-adjusted across them.
+test for a sparse 2 x 2 table, a seeded Monte-Carlo test otherwise (its p-value is an
+estimate from random tables, not an exact one, and is named so). It reports the effect
+size (Cramér's V with Bergsma's (2013) bias correction beside the plain one, and the odds
+ratio of a 2 x 2 table), each cell's adjusted residual with the cells that stand out after
+Holm correction within the table, and plain-words ``warnings`` (empty values left out, a
+table too small to say anything). :func:`contingency_summary` lists several tests side by
+side, Holm-adjusted across them; :func:`sparklearn.analysis.multiplicity.correct_across_report`
+puts them in one family with every other test a report makes.
 
 :func:`holm` is here, not in a module of its own, because contingency tables are its
 first user; :mod:`sparklearn.analysis.rates` imports it for the rate ratios. It adjusts
@@ -79,7 +82,53 @@ def holm(pvalues: Sequence[float] | np.ndarray | pd.Series, groups: Sequence[obj
     return adjusted
 
 
+# --------------------------------------------------------------------------- effect size
+
+
+def bias_corrected_cramers_v(observed: np.ndarray | pd.DataFrame) -> float:
+    """Cramér's V with Bergsma's (2013) bias correction; NaN when the table is too small to correct.
+
+    Plain Cramér's V, sqrt(chi-square / (n (min(r, k) - 1))), runs high in small and
+    sparse tables: under independence its square has expectation about
+    (r - 1)(k - 1) / (n - 1) / (min(r, k) - 1), not 0. Bergsma subtracts that expectation
+    from phi-square (floored at 0) and shrinks the table's dimensions to match:
+    phi2c = max(0, chi2 / n - (r - 1)(k - 1) / (n - 1)), rc = r - (r - 1)^2 / (n - 1),
+    kc = k - (k - 1)^2 / (n - 1), V = sqrt(phi2c / min(rc - 1, kc - 1)). This is the
+    formula of R's ``rcompanion::cramerV(bias.correct = TRUE)`` and
+    ``effectsize::cramers_v(adjust = TRUE)``; scipy's ``association`` has no correction.
+
+    Parameters
+    ----------
+    observed
+        A two-way table of counts (at least 2 x 2).
+
+    Returns
+    -------
+    float
+        Between 0 and 1; 0 when the association is no larger than chance makes it on average.
+
+    Examples
+    --------
+    >>> round(bias_corrected_cramers_v(np.array([[22, 8], [9, 21]])), 3)
+    0.417
+    >>> bias_corrected_cramers_v(np.array([[10, 0], [0, 10]]))
+    1.0
+    """
+    table = np.asarray(observed, dtype=float)
+    n = table.sum()
+    r, k = table.shape
+    if n <= max(r, k) or min(r, k) < 2:
+        return float("nan")
+    chi2 = float(stats.chi2_contingency(table, correction=False).statistic)
+    phi2 = max(0.0, chi2 / n - (r - 1) * (k - 1) / (n - 1))
+    rows, cols = r - (r - 1) ** 2 / (n - 1), k - (k - 1) ** 2 / (n - 1)
+    return float(np.sqrt(phi2 / min(rows - 1, cols - 1)))
+
+
 # --------------------------------------------------------------------------- contingency tables
+
+#: The tests :func:`contingency` chooses from, by the expected counts.
+TestName = Literal["chi-square", "fisher exact", "monte-carlo", "none"]
 
 
 @dataclass(frozen=True)
@@ -100,14 +149,18 @@ class ContingencyResult:
         statsmodels ``Table.standardized_resids``), p_cell (two-sided normal),
         p_holm (Holm over all cells) and notable (``p_holm < alpha``).
     test
-        ``"chi-square"``, ``"fisher exact"``, ``"monte-carlo exact"`` or ``"none"``.
+        ``"chi-square"`` (Pearson's, asymptotic), ``"fisher exact"`` (2 x 2 only),
+        ``"monte-carlo"`` (p-value estimated from ``n_resamples`` random tables) or ``"none"``.
     statistic, dof
         Pearson chi-square (without continuity correction) and its degrees of freedom.
     p_value
-        From ``test``; NaN when no test could be run.
+        From ``test``, unadjusted; NaN when no test could be run.
     cramers_v
         Cramér's V (scipy ``association``; no bias correction, so it runs high in
         small tables).
+    cramers_v_corrected
+        Cramér's V with Bergsma's bias correction (:func:`bias_corrected_cramers_v`):
+        the one to read.
     odds_ratio, odds_ratio_ci
         2 x 2 tables only: conditional maximum-likelihood odds ratio and its interval.
     min_expected, n_small_expected
@@ -116,6 +169,10 @@ class ContingencyResult:
         Monte-Carlo test only: random tables drawn and the seed.
     warnings
         Plain-words caveats for the reader.
+    p_adjusted, family_size
+        Set by :func:`sparklearn.analysis.multiplicity.correct_across_report`: the
+        p-value after Holm's correction across every test of the report, and how many
+        tests that family holds (NaN and 0 until then).
     """
 
     row: str
@@ -123,7 +180,7 @@ class ContingencyResult:
     n: int
     table: pd.DataFrame
     cells: pd.DataFrame
-    test: Literal["chi-square", "fisher exact", "monte-carlo exact", "none"]
+    test: TestName
     statistic: float
     dof: int
     p_value: float
@@ -135,6 +192,9 @@ class ContingencyResult:
     n_resamples: int = 0
     seed: int | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    cramers_v_corrected: float = np.nan
+    p_adjusted: float = np.nan
+    family_size: int = 0
 
 
 def _ordered(present: pd.Index, order: Sequence[str] | None) -> list:
@@ -160,11 +220,11 @@ def contingency(
     The test follows the expected counts: Pearson's chi-square when they are large
     enough by Cochran's (1954) rule (none below 1, at most 20 % below 5); for a
     2 x 2 table with any expected count below 5, Fisher's exact test; for larger
-    sparse tables, a Monte-Carlo exact test: the p-value is the share of random
-    tables with the same margins (Patefield's algorithm, scipy ``random_table``)
-    whose chi-square is at least the observed one, as R's
+    sparse tables, a Monte-Carlo test: the p-value is estimated as the share of
+    ``n_resamples`` random tables with the same margins (Patefield's algorithm, scipy
+    ``random_table``) whose chi-square is at least the observed one, as R's
     ``chisq.test(simulate.p.value = TRUE)`` does, with a fixed seed so the report
-    is reproducible.
+    is reproducible. It is an estimate of the exact p-value, not the exact p-value.
 
     Parameters
     ----------
@@ -194,8 +254,8 @@ def contingency(
     >>> o = pd.DataFrame({"country": ["ghana"] * 30 + ["kenya"] * 30,
     ...                   "level": ["local"] * 22 + ["national"] * 8 + ["local"] * 9 + ["national"] * 21})
     >>> r = contingency(o, "country", "level")
-    >>> r.test, round(r.statistic, 2), r.dof, round(r.cramers_v, 2)
-    ('chi-square', 11.28, 1, 0.43)
+    >>> r.test, round(r.statistic, 2), r.dof, round(r.cramers_v, 2), round(r.cramers_v_corrected, 2)
+    ('chi-square', 11.28, 1, 0.43, 0.42)
     """
     require_columns(outcomes, [row, col], "outcomes")
     if row == col:
@@ -240,13 +300,14 @@ def contingency(
         test, p_value = "fisher exact", float(stats.fisher_exact(observed).pvalue)
         notes.append(f"{small} of 4 cells have expected counts below 5: Fisher's exact test was used")
     elif not cochran_ok:
-        test = "monte-carlo exact"
+        test = "monte-carlo"
         method = stats.MonteCarloMethod(n_resamples=n_resamples, rng=np.random.default_rng(seed))
         p_value = float(stats.chi2_contingency(observed, correction=False, method=method).pvalue)
         result.update(n_resamples=n_resamples, seed=seed)
-        notes.append(f"{small} of {n_cells} cells have expected counts below 5: an exact (Monte-Carlo) test was "
-                     f"used, comparing the table with {n_resamples} random tables with the same row and column totals "
-                     f"(random seed {seed}, so that every run of the report gives the same p-value)")
+        notes.append(f"{small} of {n_cells} cells have expected counts below 5, too many for the chi-square "
+                     f"approximation: the p-value is a Monte-Carlo estimate, the share of {n_resamples:,} random tables "
+                     f"with the same row and column totals whose chi-square is at least this table's (random seed "
+                     f"{seed}, so that every run of the report gives the same p-value)")
     else:
         test, p_value = "chi-square", float(chi2.pvalue)
         if small:
@@ -254,7 +315,8 @@ def contingency(
                          "for the chi-square approximation")
     cramers_v = float(association(observed, method="cramer"))
     if n < 5 * n_cells:
-        notes.append(f"{n} outcomes in {n_cells} cells: Cramér's V runs high in tables this sparse")
+        notes.append(f"{n} outcomes in {n_cells} cells: the plain Cramér's V runs high in tables this sparse, so "
+                     "read the bias-corrected one")
 
     residuals = fitted.standardized_resids
     cells = residuals.stack().rename("adjusted_residual").reset_index()
@@ -266,7 +328,8 @@ def contingency(
     cells = cells.assign(p_cell=p_cell, p_holm=p_adjusted, notable=p_adjusted < alpha)
     return ContingencyResult(
         row, col, n, table, cells, test, float(chi2.statistic), dof, p_value, cramers_v,
-        min_expected=float(expected.min()), n_small_expected=small, warnings=tuple(notes), **result,
+        min_expected=float(expected.min()), n_small_expected=small, warnings=tuple(notes),
+        cramers_v_corrected=bias_corrected_cramers_v(observed), **result,
     )
 
 
@@ -276,11 +339,19 @@ def contingency_summary(results: Sequence[ContingencyResult]) -> pd.DataFrame:
     Tests run on the same outcomes are one family: the more tables one looks at, the
     more likely one of them shows a pattern by chance.
 
+    Parameters
+    ----------
+    results
+        From :func:`contingency`, possibly through
+        :func:`~sparklearn.analysis.multiplicity.correct_across_report`.
+
     Returns
     -------
     pandas.DataFrame
-        One row per result: row, col, n, test, statistic, dof, p_value, p_holm,
-        cramers_v, min_expected, n_small_expected, n_warnings.
+        One row per result: row, col, n, test, statistic, dof, p_value, p_holm (Holm
+        across these tables only), cramers_v, cramers_v_corrected, p_adjusted and
+        family_size (the report-wide correction, NaN and 0 without it), n_resamples
+        (Monte-Carlo tests; 0 otherwise), min_expected, n_small_expected, n_warnings.
 
     Examples
     --------
@@ -295,7 +366,9 @@ def contingency_summary(results: Sequence[ContingencyResult]) -> pd.DataFrame:
     """
     table = pd.DataFrame([{
         "row": r.row, "col": r.col, "n": r.n, "test": r.test, "statistic": r.statistic, "dof": r.dof,
-        "p_value": r.p_value, "cramers_v": r.cramers_v, "min_expected": r.min_expected,
+        "p_value": r.p_value, "cramers_v": r.cramers_v, "cramers_v_corrected": r.cramers_v_corrected,
+        "p_adjusted": r.p_adjusted, "family_size": r.family_size, "n_resamples": r.n_resamples,
+        "min_expected": r.min_expected,
         "n_small_expected": r.n_small_expected, "n_warnings": len(r.warnings),
     } for r in results])
     table.insert(7, "p_holm", holm(table["p_value"]))

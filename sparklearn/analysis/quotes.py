@@ -8,7 +8,14 @@ campaigns or sessions) with themes, each cell holding the counts of
 
 Both are built on the theme engine's public blocks (``code_frequencies``,
 ``coded_segments``, ``segment_groups``), so a quote is counted, rolled up and placed
-in its case exactly as the counts beside it are. The text is the pseudonymised
+in its case exactly as the counts beside it are. Cases by campaign count each turn once
+(:func:`sparklearn.analysis.sessions.attribute_turns`): a quote from a session shared by
+two campaigns sits under the campaign its turn is tagged with, or under the shared case.
+
+Quotes keep their language: :func:`quote_parts` gives, for the segments chosen, the
+text as said, its ``language``, and the ``translation`` the session file gives (with
+its ``translation_language``), so a report can show both, each marked with its
+language (:mod:`sparklearn.report.quotes`). The text is the pseudonymised
 segment text the store gives; it stays plain text here: escaping for HTML is the
 report stage's job (:mod:`sparklearn.report.tables`), neutralising for spreadsheets
 the writer's (:func:`sparklearn.files.protect_formulas`).
@@ -22,6 +29,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from sparklearn.analysis.sessions import attribute_turns
 from sparklearn.analysis.themes import (
     Level,
     code_frequencies,
@@ -89,7 +97,12 @@ def framework_matrix(
           ``segments_in_group``: all the case's segments);
         - ``quotes``: the chosen quotes, ``"\\n\\n"``-joined, each
           ``“text” (speaker, segment_id)``; empty for an empty cell;
-        - ``quote_segment_ids``: their segment ids, ``";"``-joined.
+        - ``quote_segment_ids``: their segment ids, ``";"``-joined (their language
+          and translation: :func:`quote_parts`).
+
+        By campaign, each turn is in one case: its campaign, or the shared case
+        ``a+b`` of a session on several campaigns that does not say whose the turn is,
+        so ``segments_in_group`` adds up to the turns.
 
     Examples
     --------
@@ -105,6 +118,8 @@ def framework_matrix(
     if quotes_per_cell < 0 or max_quote_chars < 2:
         raise ParameterError("quotes_per_cell must be >= 0 and max_quote_chars >= 2")
     require_columns(segments, ["segment_id", "session_id", "speaker", "text"], "segments")
+    if case == "campaign_id" and sessions is not None:
+        segments = attribute_turns(segments, sessions)  # each turn in one case
     table = code_frequencies(codings, segments, by=case, sessions=sessions, level=level, codebook=codebook,
                              coders=coders)
     pairs = coded_segments(codings, segments, level=level, codebook=codebook, coders=coders)
@@ -164,6 +179,8 @@ def quotes(
 
         - ``country``, ``session_id``, ``date`` (missing without ``sessions``);
         - ``segment_id``, ``turn``, ``speaker``, ``speaker_role``, ``text``;
+        - ``language``, ``translation``, ``translation_language`` (``""`` when
+          unknown or not given);
         - ``codes``: the matching codes applied, ``";"``-joined;
         - ``coders``: who applied them, ``";"``-joined; ``n_coders``: how many;
         - ``context_before``, ``context_after``: the neighbouring turns of the same
@@ -210,9 +227,52 @@ def quotes(
         table["date"] = pd.NaT
     table["date"] = pd.to_datetime(table["date"])
     table = table.sort_values(["date", "session_id", "turn"], kind="stable", na_position="last")
-    columns = ["country", "session_id", "date", "segment_id", "turn", "speaker", "speaker_role", "text", "codes",
-               "coders", "n_coders", "context_before", "context_after"]
+    for column in ("language", "translation", "translation_language"):
+        table[column] = table[column].fillna("").astype("string") if column in table.columns else ""
+    columns = ["country", "session_id", "date", "segment_id", "turn", "speaker", "speaker_role", "text", "language",
+               "translation", "translation_language", "codes", "coders", "n_coders", "context_before",
+               "context_after"]
     return table[columns].reset_index(drop=True)
+
+
+#: Columns of :func:`quote_parts`.
+QUOTE_PART_COLUMNS = ["segment_id", "speaker", "text", "language", "translation", "translation_language"]
+
+
+def quote_parts(segments: pd.DataFrame, segment_ids: Sequence[str] | str | None = None) -> pd.DataFrame:
+    """What a report needs to show quotes in their language: text, language and translation.
+
+    Parameters
+    ----------
+    segments
+        Segments table (segment_id, speaker, text; language, translation and
+        translation_language when the session files give them).
+    segment_ids
+        The segments wanted, in this order: a list, or a ``";"``-joined string such as
+        :func:`framework_matrix`'s ``quote_segment_ids``; default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`QUOTE_PART_COLUMNS`: segment_id, speaker, text (as said), language
+        (``""`` when unknown), translation and translation_language (``""`` when the
+        session file gives no translation). Unknown ids are left out.
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"segment_id": ["S1-T001"], "speaker": ["staff 1"], "text": ["Nous avons écrit."],
+    ...                     "language": ["fr"], "translation": ["We wrote."], "translation_language": ["en"]})
+    >>> quote_parts(seg, "S1-T001").iloc[0][["language", "translation", "translation_language"]].tolist()
+    ['fr', 'We wrote.', 'en']
+    """
+    require_columns(segments, ["segment_id", "speaker", "text"], "segments")
+    table = segments.drop_duplicates("segment_id")
+    table = table.assign(**{c: table[c].fillna("").astype("string") if c in table.columns else ""
+                            for c in ("language", "translation", "translation_language")})
+    if segment_ids is not None:
+        wanted = [i for i in (segment_ids.split(";") if isinstance(segment_ids, str) else segment_ids) if i]
+        table = table.set_index("segment_id").reindex(wanted).dropna(subset=["text"]).reset_index()
+    return table[QUOTE_PART_COLUMNS].reset_index(drop=True)
 
 
 def _join_lines(columns: list[pd.Series], n: int) -> pd.Series:

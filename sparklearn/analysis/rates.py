@@ -9,10 +9,12 @@ alone. So counts are read against what each campaign had the chance to produce:
 - :func:`outcome_rates`: outcomes per campaign-month and per session, by country or
   sector, with exact Poisson intervals; :func:`sector_comparison` puts the countries
   working in one sector side by side;
-- :func:`rate_ratios`: each level's rate against a reference's, from a Poisson or
-  negative-binomial GLM with ``log(campaign_months)`` as offset (statsmodels), Wald
-  intervals and Holm-corrected p-values (:func:`sparklearn.analysis.contingency.holm`);
-  the Poisson fit is always checked for overdispersion.
+- :func:`rate_ratios`: each level's rate against a reference's, from a Poisson,
+  quasi-Poisson or negative-binomial model with ``log(campaign_months)`` as offset
+  (statsmodels), Wald intervals and Holm-corrected p-values
+  (:func:`sparklearn.analysis.contingency.holm`); the Poisson fit is always checked for
+  overdispersion, and the extra spread a result reports (``spread``) is the one its
+  intervals use.
 
 Every function takes tidy tables and returns new ones; results carry their caveats in
 plain words (``warnings``), which :mod:`sparklearn.report.comparison_words` turns into
@@ -44,7 +46,11 @@ from sparklearn.wording import count_noun, in_words, listing
 DAYS_PER_MONTH = 365.25 / 12
 
 
-Family = Literal["poisson", "negbin", "auto"]
+Family = Literal["poisson", "quasipoisson", "negbin", "auto"]
+
+#: Below this variance ratio (against Poisson's) the extra spread a model allows for is negligible:
+#: its intervals are practically Poisson's, and the report says so.
+NEGLIGIBLE_SPREAD = 1.1
 
 
 def add_sector(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -104,6 +110,7 @@ def exposure(
     sectors: Sequence[str] | None = None,
     period_start: str | pd.Timestamp | None = None,
     period_end: str | pd.Timestamp | None = None,
+    end_by: Literal["all", "country"] = "all",
 ) -> pd.DataFrame:
     """Comparable denominators per campaign: campaign-months active and sessions held.
 
@@ -129,6 +136,12 @@ def exposure(
         Filter the outcomes to the same campaigns before computing rates.
     period_start, period_end
         ``"YYYY-MM-DD"``; ``period_end`` defaults to the latest date in the data.
+    end_by
+        Without ``period_end``: ``"all"`` ends every campaign at the latest session or
+        outcome date of any country; ``"country"`` ends each country's campaigns at that
+        country's own latest session or outcome date (its last harvest), so months after
+        a country stopped recording do not count as months without outcomes. Sessions
+        and outcomes need a ``country`` column for it.
 
     Returns
     -------
@@ -169,6 +182,12 @@ def exposure(
     end = pd.Timestamp(period_end) if period_end is not None else pd.Series(latest).max()
     if pd.isna(end):
         raise ParameterError("there are no session dates to end the period at; give period_end='YYYY-MM-DD'")
+    if end_by == "country" and period_end is None:
+        dated = [sessions[["country", "date"]]] + ([outcomes[["country", "date"]]] if outcomes is not None else [])
+        dated = pd.concat(dated, ignore_index=True).assign(date=lambda t: pd.to_datetime(t["date"], errors="coerce"))
+        end = campaigns["country"].map(dated.groupby("country")["date"].max()).fillna(end)
+    elif end_by not in ("all", "country"):
+        raise ParameterError(f"end_by must be 'all' or 'country', not {end_by!r}")
     start = campaigns["start_date"]
     if period_start is not None:
         start = start.clip(lower=pd.Timestamp(period_start))
@@ -181,7 +200,9 @@ def exposure(
     window = campaigns.assign(start=start).set_index("campaign_id")["start"]
     opens = held["campaign_id"].map(window)
     _unknown_campaigns(held, opens.isna(), registry.source)
-    held = held.loc[(pd.to_datetime(held["date"]) >= opens) & (pd.to_datetime(held["date"]) <= end)]
+    closes = held["campaign_id"].map(pd.Series(end.to_numpy(), index=campaigns["campaign_id"])) \
+        if isinstance(end, pd.Series) else end
+    held = held.loc[(pd.to_datetime(held["date"]) >= opens) & (pd.to_datetime(held["date"]) <= closes)]
     per_campaign = held.groupby("campaign_id").agg(n_sessions=("session_id", "size"), session_share=("share", "sum"))
     per_campaign = per_campaign.reindex(campaigns["campaign_id"], fill_value=0)
     table = pd.DataFrame({
@@ -189,7 +210,7 @@ def exposure(
         "country": campaigns["country"].to_numpy(),
         "sector": campaigns["sector"].to_numpy(),
         "start": start.to_numpy(),
-        "end": end,
+        "end": end.to_numpy() if isinstance(end, pd.Series) else end,
         "campaign_months": (days / DAYS_PER_MONTH).to_numpy(dtype=float),
         "n_sessions": per_campaign["n_sessions"].to_numpy(dtype=np.int64),
         "session_share": per_campaign["session_share"].to_numpy(dtype=float),
@@ -359,7 +380,7 @@ class RateRatios:
     ----------
     by, reference, family
         The grouping, its reference level and the model family used
-        (``"poisson"`` or ``"negbin"``).
+        (``"poisson"``, ``"quasipoisson"`` or ``"negbin"``).
     table
         One row per level: term (the level), reference (True for the reference
         row, whose rate_ratio is 1 and interval empty), rate_ratio, ci_low,
@@ -371,6 +392,14 @@ class RateRatios:
         model fits; NaN without residual df).
     alpha_nb
         The negative-binomial dispersion parameter (``family="negbin"``), else NaN.
+    spread
+        The variance the intervals allow for, as a multiple of the Poisson variance:
+        1 for Poisson; the Pearson ``dispersion`` (at least 1) for quasi-Poisson; for
+        the negative binomial, 1 + ``alpha_nb`` x the mean outcome count per campaign
+        (its variance is mean x (1 + alpha x mean)). Below :data:`NEGLIGIBLE_SPREAD`
+        the intervals are practically Poisson's.
+    mean_count
+        Mean outcomes per campaign in the model (for reading ``alpha_nb``).
     n
         Campaigns in the model.
     fit
@@ -381,13 +410,16 @@ class RateRatios:
 
     by: str
     reference: str
-    family: Literal["poisson", "negbin"]
+    family: Literal["poisson", "quasipoisson", "negbin"]
     table: pd.DataFrame
     dispersion: float
     alpha_nb: float
     n: int
     fit: object
     warnings: tuple[str, ...]
+    spread: float = 1.0
+    mean_count: float = np.nan
+    family_size: int = 0
 
 
 def _fit_quietly(fit, notes: list[str], what: str):
@@ -419,16 +451,23 @@ def rate_ratios(
     """Compare outcome rates between sectors or countries as rate ratios.
 
     One row per campaign: its outcome count, modelled with a log link and
-    ``log(campaign_months)`` as offset (statsmodels ``GLM`` with a Poisson family,
-    or the negative-binomial model ``NegativeBinomial``, NB2, whose dispersion is
-    estimated). exp(coefficient) is the rate ratio of a level against the
-    reference, with a Wald interval; p-values are Holm-corrected across levels.
+    ``log(campaign_months)`` as offset (statsmodels ``GLM`` with a Poisson family;
+    quasi-Poisson: the same fit with its variance scaled by the Pearson dispersion,
+    ``scale`` = chi-square / df but never below 1, and t intervals on the residual
+    df; or the negative-binomial model ``NegativeBinomial``, NB2, whose dispersion
+    alpha is estimated by maximum likelihood). exp(coefficient) is the rate ratio of
+    a level against the reference, with a Wald interval; p-values are
+    Holm-corrected across levels.
 
     The Poisson model is always fitted to check overdispersion: if Pearson
     chi-square / df exceeds ``overdispersion``, the counts vary more between
-    campaigns than a Poisson model allows, its intervals are too narrow, and the
-    warnings recommend ``family="negbin"``; ``family="auto"`` switches to it by itself
-    and says so.
+    campaigns than a Poisson model allows and its intervals are too narrow (the
+    warnings say so); ``family="auto"`` then uses the quasi-Poisson model, whose
+    intervals are widened by exactly the dispersion reported. With few campaigns the
+    negative binomial's maximum-likelihood alpha can come out near 0 while the
+    Pearson dispersion is well above 1 (maximum likelihood does not allow for the
+    degrees of freedom the rates use up); ``spread`` then says how little extra spread
+    its intervals allow for.
 
     Parameters
     ----------
@@ -440,7 +479,8 @@ def rate_ratios(
         Level the others are compared with; default: the one with the most
         campaign-months (the most stable baseline).
     family
-        ``"poisson"``, ``"negbin"``, or ``"auto"`` (Poisson unless overdispersed).
+        ``"poisson"``, ``"quasipoisson"``, ``"negbin"``, or ``"auto"`` (Poisson unless
+        overdispersed, then quasi-Poisson).
     alpha
         1 - confidence level.
     overdispersion
@@ -461,11 +501,13 @@ def rate_ratios(
     >>> rr = rate_ratios(o, e, by="sector")
     >>> rr.reference, rr.table[["term", "rate_ratio"]].round(2).to_dict("records")
     ('water', [{'term': 'health', 'rate_ratio': 0.5}, {'term': 'water', 'rate_ratio': 1.0}])
+    >>> rr.family, rr.spread
+    ('poisson', 1.0)
     """
     if by not in ("sector", "country"):
         raise ParameterError(f"by must be 'sector' or 'country', not {by!r}")
-    if family not in ("poisson", "negbin", "auto"):
-        raise ParameterError(f"family must be 'poisson', 'negbin' or 'auto', not {family!r}")
+    if family not in ("poisson", "quasipoisson", "negbin", "auto"):
+        raise ParameterError(f"family must be 'poisson', 'quasipoisson', 'negbin' or 'auto', not {family!r}")
     counts = _campaign_counts(outcomes, exposure)
     notes: list[str] = []
     idle = counts["campaign_months"] <= 0
@@ -501,29 +543,32 @@ def rate_ratios(
     endog = modelled["n_outcomes"].to_numpy(dtype=float)
     offset = np.log(modelled["campaign_months"].to_numpy(dtype=float))
 
-    poisson = _fit_quietly(lambda: GLM(endog, exog, family=Poisson(), offset=offset).fit(),
-                           notes, "Poisson")
+    glm = GLM(endog, exog, family=Poisson(), offset=offset)
+    poisson = _fit_quietly(glm.fit, notes, "Poisson")
     df_resid = float(poisson.df_resid)
     dispersion = float(poisson.pearson_chi2 / df_resid) if df_resid > 0 else np.nan
-    alpha_nb = np.nan
+    alpha_nb, spread, mean_count = np.nan, 1.0, float(endog.mean())
     if family == "auto":
-        family = "negbin" if dispersion > overdispersion else "poisson"
-        if family == "negbin":
-            notes.append(f"outcome counts vary between campaigns more than a Poisson model allows (about "
-                         f"{dispersion:.1f} times the spread it expects: Pearson chi-square / df), so a "
-                         "negative-binomial model, which allows for the extra spread, was used")
+        family = "quasipoisson" if dispersion > overdispersion else "poisson"
+    if family == "quasipoisson" and np.isnan(dispersion):
+        family = "poisson"  # no residual df: no dispersion to scale by (the caveat below says so)
     if family == "poisson":
         fit, params, conf, pvalues = poisson, poisson.params, poisson.conf_int(alpha), poisson.pvalues
         if dispersion > overdispersion:
-            notes.append(f"outcome counts vary between campaigns more than a Poisson model allows (about "
-                         f"{dispersion:.1f} times the spread it expects: Pearson chi-square / df): its intervals are "
-                         "too narrow; use family='negbin'")
+            notes.append(f"outcome counts vary between campaigns about {dispersion:.1f} times as much as a Poisson "
+                         "model expects (Pearson chi-square / df), so these Poisson intervals are too narrow")
+    elif family == "quasipoisson":
+        # Never narrower than Poisson's: with few residual df a dispersion below 1 is mostly noise.
+        spread = max(1.0, dispersion)
+        fit = _fit_quietly(lambda: glm.fit(scale=spread, use_t=True), notes, "quasi-Poisson")
+        params, conf, pvalues = fit.params, fit.conf_int(alpha), fit.pvalues
     else:
         model = NegativeBinomial(endog, exog, offset=offset)
         fit = _fit_quietly(lambda: model.fit(disp=0, maxiter=200), notes, "negative-binomial")
         names = list(exog.columns)
         params, conf, pvalues = fit.params[names], fit.conf_int(alpha).loc[names], fit.pvalues[names]
         alpha_nb = float(fit.params["alpha"])
+        spread = 1.0 + alpha_nb * mean_count
     if np.isnan(dispersion):
         notes.append(f"with one campaign per {in_words(by)}, no residual degrees of freedom are left: overdispersion "
                      "cannot be checked")
@@ -546,4 +591,5 @@ def rate_ratios(
     table["p_holm"] = holm(table["p_value"])
     table = table.join(levels[["n", "n_outcomes", "campaign_months", "rate"]], on="term")
     table = table.sort_values("term", ignore_index=True)
-    return RateRatios(by, reference, family, table, dispersion, alpha_nb, len(modelled), fit, tuple(notes))
+    return RateRatios(by, reference, family, table, dispersion, alpha_nb, len(modelled), fit, tuple(notes),
+                      spread=float(spread), mean_count=mean_count)

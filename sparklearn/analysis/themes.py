@@ -19,8 +19,12 @@ Counting rules, the same in every function:
   ``PW-FORM-HIDDEN`` and ``PW-FORM-VISIBLE`` counts once for ``PW-FORM``.
 - ``coders=`` keeps only those coders' codings; a segment carries a code when at
   least one of the kept coders applied it.
-- Round and campaign come from the sessions table; a session on two campaigns counts
-  for both, a session on none is in no campaign's group.
+- Round comes from the sessions table. Campaign comes from the segment's own
+  ``campaign_id`` when the segments table has one (each turn counts once: a turn of a
+  session shared by two campaigns is in the campaign it is tagged with, or in the
+  shared case ``a+b``; see :mod:`sparklearn.ingest.sessions`); without that column, from
+  the sessions table, where a session on two campaigns counts for both. A session on
+  none is in no campaign's group.
 - Codes are listed by id, alphabetically (ids start with their family, so families
   stay together), every code used anywhere in every group, zeros included.
 
@@ -65,8 +69,9 @@ GROUPINGS = ("country", "session_id", "campaign_id", "round", "coder")
 #: Grouping columns that come from the sessions table, not from codings or segments.
 _FROM_SESSIONS = ("round", "campaign_id")
 
-#: Grouping columns a coding takes from its segment when the segments table is given.
-_FROM_SEGMENTS = ("session_id", "country")
+#: Grouping columns a coding takes from its segment when the segments table is given
+#: (``campaign_id`` only when the segments table has it: each turn's own case).
+_FROM_SEGMENTS = ("session_id", "country", "campaign_id")
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -117,7 +122,9 @@ def _session_attributes(sessions: pd.DataFrame, wanted: Sequence[str]) -> pd.Dat
 
 def _attach(frame: pd.DataFrame, by: Sequence[str], sessions: pd.DataFrame | None, what: str) -> pd.DataFrame:
     """Add round / campaign_id to a table with session_id (rows repeat per campaign, drop for none)."""
-    wanted = [b for b in by if b in _FROM_SESSIONS]
+    if "campaign_id" in by and "campaign_id" in frame.columns:  # each turn's own case, from the segments
+        frame = frame.loc[frame["campaign_id"].fillna("").astype("str") != ""].reset_index(drop=True)
+    wanted = [b for b in by if b in _FROM_SESSIONS and b not in frame.columns]
     if not wanted:
         return frame
     if sessions is None:
@@ -206,8 +213,9 @@ def segment_groups(
     -------
     pandas.DataFrame
         segment_id, session_id and the ``by`` columns: one row per segment and group
-        (a segment of a session on two campaigns has two rows; of a session on none, no
-        row when grouping by campaign).
+        (grouping by campaign: the segment's own ``campaign_id`` when the segments table
+        has one, so one row per segment; otherwise a segment of a session on two
+        campaigns has two rows; of a session on none, no row).
 
     Examples
     --------
@@ -222,7 +230,8 @@ def segment_groups(
     if "coder" in by:
         raise ParameterError("segments have no coder: group segments by country, session_id, campaign or round")
     require_columns(segments, ["segment_id", "session_id", *[b for b in by if b == "country"]], "segments")
-    columns = list(dict.fromkeys(["segment_id", "session_id", *[b for b in by if b not in _FROM_SESSIONS]]))
+    columns = list(dict.fromkeys(["segment_id", "session_id", *[b for b in by if b not in _FROM_SESSIONS or (
+        b == "campaign_id" and "campaign_id" in segments.columns)]]))
     units = _attach(segments[columns].drop_duplicates("segment_id"), by, sessions, "segment(s)")
     return units[list(dict.fromkeys([*columns, *by]))].reset_index(drop=True)
 
@@ -311,7 +320,7 @@ def code_frequencies(
     by
         Grouping columns, any of ``country``, ``session_id``, ``campaign`` (or
         ``campaign_id``), ``round`` and ``coder``; ``()`` for one overall group.
-        Campaign and round come from ``sessions``.
+        Round comes from ``sessions``; campaign from the segments' ``campaign_id`` if they have it, else ``sessions``.
     sessions
         Sessions table (session_id, round, campaign_ids); needed for round and campaign.
     level
@@ -350,8 +359,10 @@ def code_frequencies(
     1   ghana       Y          1           1           1                  4      0.25
     """
     by = _grouping(by)
+    own_case = "campaign_id" in by and segments is not None and "campaign_id" in segments.columns
     frame = _coded_rows(codings, segments, level=level, codebook=codebook, coders=coders,
-                        keep=["session_id", *[b for b in by if b in ("country", "coder")]])
+                        keep=["session_id", *[b for b in by if b in ("country", "coder")],
+                              *(["campaign_id"] if own_case else [])])
     frame = _attach(frame, by, sessions, "coding(s)")
     code_f, code_ids = frame["code_id"].cat.codes.to_numpy(), frame["code_id"].cat.categories
     n_codes = max(len(code_ids), 1)

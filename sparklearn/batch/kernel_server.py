@@ -2,9 +2,8 @@
 
 Two commands, both run by the batch, never by a notebook:
 
-- ``python -m sparklearn.batch.kernel_server serve FD [CODEBOOK]``: the *server*. It
-  imports the libraries every notebook imports (:data:`PRELOAD`), checks the codebook
-  once, then waits on the listening socket ``FD``; for each request it forks, and the
+- ``python -m sparklearn.batch.kernel_server serve FD``: the *server*. It
+  imports the libraries every notebook imports (:data:`PRELOAD`), then waits on the listening socket ``FD``; for each request it forks, and the
   child becomes an ordinary ipykernel, started as ``ipykernel_launcher`` starts one,
   with the requester's environment, working folder and standard streams.
 - ``python -S kernel_server.py relay SOCKET KERNEL-ARGS...``: the *relay*, the command
@@ -45,7 +44,7 @@ import sys
 PRELOAD = (
     "numpy", "pandas", "scipy.stats", "scipy.sparse", "scipy.optimize", "statsmodels.genmod.generalized_linear_model",
     "statsmodels.discrete.discrete_model", "statsmodels.stats.proportion", "statsmodels.stats.inter_rater",
-    "statsmodels.stats.contingency_tables", "statsmodels.stats.rates", "pandera.pandas", "pyarrow.parquet",
+    "statsmodels.stats.contingency_tables", "statsmodels.stats.rates", "pyarrow.parquet",
     "pyarrow.dataset", "networkx", "krippendorff", "PIL.Image", "PIL.PngImagePlugin", "yaml", "jinja2",
     "pandas.io.formats.html", "pandas.io.formats.style",
     "sparklearn.codebook", "sparklearn.countries", "sparklearn.store", "sparklearn.analysis.themes",
@@ -118,7 +117,7 @@ def _wait_until_closed(conn: socket.socket) -> None:
 
 # --------------------------------------------------------------------------- the server
 
-def serve(listener_fd: int, codebook_file: str | None = None) -> None:
+def serve(listener_fd: int) -> None:
     """Preload, then fork a kernel for each request on the listening socket ``listener_fd``.
 
     Returns only in a forked child, once its kernel has ended (see :func:`_become_kernel`).
@@ -134,7 +133,7 @@ def serve(listener_fd: int, codebook_file: str | None = None) -> None:
     # while preloading, then every preloaded object set aside, so that a kernel's collections
     # never walk (and copy, page by page) the server's memory. Each child enables gc again.
     gc.disable()
-    _preload(codebook_file)
+    _preload()
     gc.freeze()
     threads = _thread_count()
     if threads > 1:
@@ -168,25 +167,15 @@ def serve(listener_fd: int, codebook_file: str | None = None) -> None:
                     os.close(fd)
 
 
-def _preload(codebook_file: str | None = None) -> None:
+def _preload() -> None:
     import importlib
 
     for name in PRELOAD:
         importlib.import_module(name)
-    # First uses that load more: pandera's pandas backends, PIL's image plugins.
-    import pandas as pd
-    import pandera.pandas as pa
+    # First uses that load more: PIL's image plugins.
     from PIL import Image
 
-    pa.DataFrameSchema({"a": pa.Column(int, pa.Check.ge(0))}).validate(pd.DataFrame({"a": [1]}))
     Image.preinit()
-    if codebook_file:
-        from sparklearn.codebook import load_codebook
-
-        try:
-            load_codebook(codebook_file)  # cached per file version: each notebook finds it checked
-        except Exception as err:  # noqa: BLE001 - a bad codebook is the notebooks' to report
-            print(f"sparklearn kernel server: codebook not preloaded: {err}", file=sys.stderr, flush=True)
     early = [name for name in KERNEL_ONLY if name in sys.modules]
     if early:
         raise SystemExit(f"sparklearn kernel server: {', '.join(early)} imported before forking; "
@@ -245,8 +234,8 @@ def _become_kernel(conn: socket.socket, request: dict, fds: list[int]) -> None:
 
 def main(argv: list[str]) -> int:
     """``serve FD [CODEBOOK]`` (the server) or ``relay SOCKET KERNEL-ARGS...`` (a kernel command)."""
-    if len(argv) in (2, 3) and argv[0] == "serve":
-        serve(int(argv[1]), *argv[2:])
+    if len(argv) == 2 and argv[0] == "serve":
+        serve(int(argv[1]))
         return 0
     if len(argv) >= 2 and argv[0] == "relay":
         return relay(argv[1], argv[2:])

@@ -1,8 +1,8 @@
 """Warm kernels for the batch, through jupyter_client's kernel-provisioner interface.
 
 A fresh kernel spends two seconds or more before it runs a notebook's first cell:
-the interpreter starts, then the notebook imports pandas, scipy, statsmodels, pandera
-and sparklearn, and checks the codebook. In a batch of nine notebooks on two cores that
+the interpreter starts, then the notebook imports pandas, scipy, statsmodels and
+sparklearn. In a batch of nine notebooks on two cores that
 start-up is about a third of the run (measured in ``benchmarks/bench_batch.py``).
 Sharing one kernel between notebooks would save it but let one country's state leak
 into the next, so the batch forks each notebook's kernel from a server that did the
@@ -109,18 +109,14 @@ class KernelServer:
         Where the socket and the server's log go (a private temporary folder).
     kernel_name
         The kernelspec whose kernels the warm ones stand in for.
-    codebook_file
-        A codebook the notebooks will load: the server checks it once before forking.
 
     Use as a context manager. :meth:`kernel_specs` is None when warm kernels are not
     available (see :attr:`reason`): the caller then starts kernels as usual.
     """
 
-    def __init__(self, folder: str | os.PathLike, kernel_name: str = "python3",
-                 codebook_file: str | os.PathLike | None = None):
+    def __init__(self, folder: str | os.PathLike, kernel_name: str = "python3"):
         self.folder = os.fspath(folder)
         self.kernel_name = kernel_name
-        self.codebook_file = os.fspath(codebook_file) if codebook_file else None
         self.socket_path = os.path.join(self.folder, "kernels.sock")
         self.log_path = os.path.join(self.folder, "kernel-server.log")
         self.process: subprocess.Popen | None = None
@@ -156,7 +152,7 @@ class KernelServer:
                 # stdin is a pipe the server watches: if the batch dies, the server and its kernels go too.
                 self.process = subprocess.Popen(
                     [self.interpreter, *self._options, "-m", "sparklearn.batch.kernel_server", "serve",
-                     str(listener.fileno()), *([self.codebook_file] if self.codebook_file else [])],
+                     str(listener.fileno())],
                     stdin=subprocess.PIPE, stdout=log, stderr=log, env=env, start_new_session=True,
                     pass_fds=(listener.fileno(),))
         finally:

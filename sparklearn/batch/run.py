@@ -63,7 +63,13 @@ from sparklearn.batch.cache import (
 from sparklearn.batch.execute import KERNEL, Kernels, execute
 from sparklearn.batch.plan import Job, check_plan, note_title, plan_jobs, purpose_line
 from sparklearn.batch.progress import Progress
-from sparklearn.batch.render import provenance, render_index, render_report
+from sparklearn.batch.render import (
+    provenance,
+    render_index,
+    render_report,
+    report_workbook,
+    tables_file,
+)
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import ParameterError, SparklearnError
 from sparklearn.files import write_atomic
@@ -213,6 +219,12 @@ def run_batch(
         # Started before the parameter check, so that its imports overlap checking and preparing.
         server = _kernel_server(stack, paths, bool(to_run and warm_kernels))
         cache["parameters"] = check_plan(plan.jobs, cache["parameters"])
+        if to_run:
+            from sparklearn.store import reference
+
+            # The registry and codebook, checked once and kept as tables the notebooks read
+            # (no kernel checks the YAML files again, or loads the schema library to do so).
+            reference(paths)
         shown = Progress(len(to_run), enabled=progress)
         if server is not None and server.reason:
             shown.say(f"kernels start from scratch: {server.reason}")
@@ -261,7 +273,7 @@ def _kernel_server(stack: contextlib.ExitStack, paths: Paths, wanted: bool) -> K
     from sparklearn.batch.kernels import KernelServer
 
     folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="sparklearn-kernels-"))
-    return stack.enter_context(KernelServer(folder, KERNEL, paths.codebook_file))
+    return stack.enter_context(KernelServer(folder, KERNEL))
 
 
 def _workers(jobs: int | None) -> int:
@@ -403,7 +415,8 @@ class _Dispatch:
             if job.country in self.failed_to_prepare:
                 self.finish(job, _setback(job, self.plan.keys[job.name], self.failed_to_prepare[job.country]))
                 continue
-            self.running[self.pool.submit(_run_notebook, self.plan, job, self.kernels)] = job
+            synthetic = any(self.manifests.get(slug, {}).get("synthetic") for slug in job.covers)
+            self.running[self.pool.submit(_run_notebook, self.plan, job, self.kernels, synthetic)] = job
 
     def collect(self, done: Iterable[cf.Future]) -> None:
         for future in done:
@@ -427,8 +440,9 @@ class _Dispatch:
         self.progress.advance(f"{record['status']:<7} {job.name:<24} {record['seconds']:6.1f} s{where}")
 
 
-def _run_notebook(plan: _Plan, job: Job, kernels: Kernels) -> dict:
-    """Execute and render one notebook; write both unless the batch was interrupted; return its record."""
+def _run_notebook(plan: _Plan, job: Job, kernels: Kernels, synthetic: bool = False) -> dict:
+    """Execute and render one notebook; write it, its report and the report's tables workbook
+    unless the batch was interrupted; return its record. ``synthetic``: made from demo data."""
     import nbformat
 
     started = time.perf_counter()
@@ -444,12 +458,19 @@ def _run_notebook(plan: _Plan, job: Job, kernels: Kernels) -> dict:
             executed, title=title, subtitle=subtitle, colour=colour, provenance=provenance(plan.inputs_of(job)),
             failure=failure, executed_link=Path(os.path.relpath(reports / job.executed, here)).as_posix(),
             index_link=Path(os.path.relpath(reports / "index.html", here)).as_posix(),
+            synthetic=synthetic, tables_link=tables_file(job.report),
         )
+        workbook = report_workbook(html, title=title, synthetic=synthetic)
         # An interrupted batch killed its kernels: their "failure" must not replace a good report.
         if kernels.stopped.is_set():
             raise KeyboardInterrupt
         write_atomic(reports / job.executed, nbformat.writes(executed))
         write_atomic(reports / job.report, html)
+        tables = (reports / job.report).with_name(tables_file(job.report))
+        if workbook is None:
+            tables.unlink(missing_ok=True)
+        else:
+            write_atomic(tables, workbook)
     return _record(job, plan.keys[job.name], "failed" if failure else "ran", time.perf_counter() - started,
                    report=job.report, executed=job.executed, fingerprint=fingerprint(plan.inputs_of(job)),
                    **(failure or _NO_ERROR))
@@ -479,7 +500,7 @@ def _finish(plan: _Plan, cache: dict[str, dict], records: Mapping[str, dict], ma
     index = paths.reports / "index.html"
     others = _manifests_on_disk(paths, set(plan.all_slugs) - set(plan.slugs))
     html = render_index(_listed_records(cache["notebooks"], records, paths.reports), colours=plan.colours,
-                        names=plan.names, manifests=manifests | others)
+                        names=plan.names, manifests=manifests | others, reports_dir=paths.reports)
     if not index.exists() or index.read_text(encoding="utf-8") != html:
         write_atomic(index, html)
     problems = _data_problems(paths, [slug for slug in plan.slugs if slug in manifests])

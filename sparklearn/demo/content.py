@@ -56,6 +56,10 @@ CODERS = ("coder-a", "coder-b")
 _CONTENT_FILE = Path(__file__).with_name("content.yaml")
 
 
+#: English translations of the French and Bahasa Indonesia templates (``{language: {template: english}}``).
+_TRANSLATIONS_FILE = Path(__file__).with_name("translations.yaml")
+
+
 _TOKEN = re.compile(r"\{(\w+)\}")
 
 
@@ -89,16 +93,26 @@ def _usable(templates: Sequence[str], tokens: Mapping[str, object]) -> list[str]
     return [t for t in templates if _needs(t) <= tokens.keys()]
 
 
+@cache
+def _translations() -> dict:
+    return yaml.safe_load(_TRANSLATIONS_FILE.read_text(encoding="utf-8"))
+
+
 def _fill(template: str, tokens: Mapping[str, object], rng: np.random.Generator, *,
-          sentence: bool = True) -> str:
-    """Substitute tokens; a list token takes one of its items, an amount is drawn."""
+          sentence: bool = True, record: dict[str, str] | None = None) -> str:
+    """Substitute tokens; a list token takes one of its items, an amount is drawn.
+
+    ``record``, if given, receives each token's value as filled in (for the translation).
+    """
 
     def one(match: re.Match) -> str:
         value = tokens[match.group(1)]
         if isinstance(value, list):
-            return str(value[int(rng.integers(len(value)))])
-        if isinstance(value, _Amount):
-            return value.draw(rng)
+            value = str(value[int(rng.integers(len(value)))])
+        elif isinstance(value, _Amount):
+            value = value.draw(rng)
+        if record is not None:
+            record[match.group(1)] = str(value)
         return str(value)
 
     text = _TOKEN.sub(one, template)
@@ -133,3 +147,32 @@ def _tokens(country: dict, campaign: pd.Series, language: str) -> dict[str, obje
 def _pin(tokens: Mapping[str, object], rng: np.random.Generator) -> dict[str, object]:
     """Pick one value for each list token, so a turn or an outcome speaks of one place."""
     return {k: (v[int(rng.integers(len(v)))] if isinstance(v, list) else v) for k, v in tokens.items()}
+
+
+def _translate(template: str, used: Mapping[str, str], language: str, own: Mapping[str, object],
+               english: Mapping[str, object]) -> str | None:
+    """The English of a sentence filled from ``template`` in ``language``; None if there is no translation.
+
+    Uses no random numbers (the demo's text does not change). Each token takes the English
+    value of what was filled in: a translated phrase, the English item at the same place in
+    a list (places), the campaign's English value, else the value itself (names, amounts).
+    """
+    table = _translations().get(language, {})
+    target = table.get(template)
+    if target is None:
+        return None
+
+    def one(match: re.Match) -> str:
+        name = match.group(1)
+        value = used.get(name, "")
+        mine, theirs = own.get(name), english.get(name)
+        if value in table:
+            return table[value]
+        if isinstance(mine, list) and isinstance(theirs, list) and value in mine and len(mine) == len(theirs):
+            return str(theirs[mine.index(value)])
+        if isinstance(mine, str) and isinstance(theirs, str) and mine == value:
+            return theirs
+        return value
+
+    text = _TOKEN.sub(one, target)
+    return text[:1].upper() + text[1:]

@@ -25,6 +25,7 @@ from sparklearn.demo.content import (
     SYNTHETIC_MARKER,
     _content,
 )
+from sparklearn.demo.decisions import DECISIONS_NOTE, _decisions, _write_decisions
 from sparklearn.demo.outcomes import _outcomes, _write_outcomes
 from sparklearn.demo.sessions import _codings, _participants, _render_session, _sessions
 from sparklearn.exceptions import CodebookError, ParameterError
@@ -68,7 +69,7 @@ def _write_csv(path: Path, note: str, frame: pd.DataFrame) -> None:
 
 def generate_demo(out: str | Path, *, seed: int = 2019, countries: Sequence[str] | None = None,
                   registry: Registry | None = None, codebook: Codebook | None = None) -> dict[str, dict[str, int]]:
-    """Write the synthetic demo data (sessions, codings, outcome harvests) into ``out``.
+    """Write the synthetic demo data (sessions, codings, outcome harvests, decisions registers) into ``out``.
 
     Parameters
     ----------
@@ -89,7 +90,7 @@ def generate_demo(out: str | Path, *, seed: int = 2019, countries: Sequence[str]
     -------
     dict
         Country slug -> counts: participants, sessions, rounds, segments,
-        ``codings_coder-a``, ``codings_coder-b``, double_coded_sessions, outcomes.
+        ``codings_coder-a``, ``codings_coder-b``, double_coded_sessions, outcomes, decisions.
 
     Examples
     --------
@@ -129,6 +130,9 @@ def generate_demo(out: str | Path, *, seed: int = 2019, countries: Sequence[str]
         sessions = _sessions(slug, country, campaigns, people, session_rng)
         codings = _codings(sessions, codes_table, coding_rng)
         outcomes = _outcomes(slug, country, campaigns, sessions, outcome_rng)
+        # A stream of its own, so that adding the registers left every other file as it was.
+        decision_rng = np.random.default_rng(np.random.SeedSequence([seed, index, 5]))
+        decisions = _decisions(slug, country, campaigns, sessions, outcomes, decision_rng)
 
         _write_csv(folder / "participants.csv", PARTICIPANTS_NOTE, people)
         role_of = dict(zip(people["participant_id"], people["role"]))
@@ -138,6 +142,8 @@ def generate_demo(out: str | Path, *, seed: int = 2019, countries: Sequence[str]
         for coder, frame in codings.items():
             _write_csv(folder / "codings" / f"{coder}.csv", CODINGS_NOTE, frame)
         _write_outcomes(outcomes, folder / "outcomes.xlsx", country=slug, registry=registry, codebook=codebook)
+        _write_decisions(decisions, sessions, folder / "decisions.xlsx", country=slug, registry=registry,
+                         codebook=codebook, note=DECISIONS_NOTE)
         summary[slug] = {
             "participants": len(people), "sessions": len(sessions),
             "rounds": len({s.round for s in sessions}),
@@ -145,5 +151,6 @@ def generate_demo(out: str | Path, *, seed: int = 2019, countries: Sequence[str]
             **{f"codings_{c}": len(f) for c, f in codings.items()},
             "double_coded_sessions": int(codings["coder-b"]["session_id"].nunique()),
             "outcomes": len(outcomes),
+            "decisions": len(decisions),
         }
     return summary

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -197,7 +198,92 @@ def _outcomes(slug: str, country: dict, campaigns: pd.DataFrame, sessions: Seque
         if len(others):
             links[i].append(str(others["outcome_id"].iloc[int(rng.integers(len(others)))]))
     frame["builds_on"] = [";".join(x) for x in links]
-    return frame[OUTCOME_COLUMNS]
+    return _gains_and_money(frame[OUTCOME_COLUMNS], slug)
+
+
+#: The optional harvest columns the demo fills in (who gained, kind of change, the money).
+OPTIONAL_COLUMNS = ["social_group", "kind_of_change", "budget_stage", "amount", "currency", "amount_year"]
+
+
+#: Campaign -> the group every outcome benefits, and the groups that often gain with it.
+_GAINERS = {
+    "gh-fertiliser": ("farmers", ("rural-communities", "women")),
+    "gh-mining": ("mining-communities", ("rural-communities", "children")),
+    "in-manual-scavengers": ("caste-tribal", ("informal-workers", "women")),
+    "in-maternal-nutrition": ("women", ("caste-tribal", "children")),
+    "in-scholarships": ("students", ("caste-tribal",)),
+    "id-fisherfolk-fuel": ("fisherfolk", ("rural-communities", "informal-workers")),
+    "id-jakarta-social-assistance": ("urban-poor", ("informal-workers", "older-people", "persons-with-disabilities")),
+    "ke-primary-health": ("patients", ("women", "rural-communities", "children")),
+    "ke-baringo-water": ("ethnic-minorities", ("rural-communities", "women")),
+    "ng-primary-health": ("patients", ("women", "children")),
+    "ng-women-farmers": ("women", ("farmers", "rural-communities")),
+    "sn-sanitation": ("informal-settlements", ("urban-poor", "women")),
+    "sn-disability": ("persons-with-disabilities", ("patients", "older-people")),
+    "za-sanitation": ("informal-settlements", ("urban-poor", "women")),
+}
+
+
+#: Country -> (currency, amounts drawn between these powers of ten, fiscal year starts in month).
+_MONEY = {
+    "ghana": ("GHS", (5.5, 7.5), 1), "india": ("INR", (6.5, 8.8), 4), "indonesia": ("IDR", (9.5, 11.8), 1),
+    "kenya": ("KES", (6.5, 8.5), 7), "nigeria": ("NGN", (7.5, 9.5), 1), "senegal": ("XOF", (7.5, 9.3), 1),
+    "south-africa": ("ZAR", (6.0, 8.0), 4),
+}
+
+
+#: Country -> weight of budget execution against allocation, and of service delivery against practice:
+#: some campaigns win money on paper, others see it spent and services arrive.
+_EXECUTION = {"ghana": 0.3, "india": 0.5, "indonesia": 0.7, "kenya": 0.6, "nigeria": 0.25, "senegal": 0.45,
+              "south-africa": 0.75}
+
+
+def _gains_and_money(frame: pd.DataFrame, slug: str) -> pd.DataFrame:
+    """Who gained, the kind of change, the budget stage and the money, from each outcome's classification.
+
+    Drawn with a generator of its own (seeded by the country), so the other columns of
+    the demo stay as they were. Amounts are in the country's own currency (Ghana's mining
+    campaign also reports some in US dollars, as royalties are).
+    """
+    rng = np.random.default_rng([zlib.crc32(slug.encode()), 14])
+    n = len(frame)
+    type_, actor = frame["type_of_change"].to_numpy(), frame["actor_type"].to_numpy()
+    groups = []
+    for cid, u in zip(frame["campaign_id"], rng.random((n, 4))):
+        first, others = _GAINERS[cid]
+        groups.append(";".join([first, *(g for g, x in zip(others, u[1:]) if x < 0.4)]) if u[0] < 0.85 else "")
+    execution = _EXECUTION[slug]
+    u = rng.random((n, 3))
+    kind = np.select(
+        [type_ == "policy", type_ == "budget",
+         np.isin(type_, ["practice", "action"]) & np.isin(actor, ["executive", "local-government"]),
+         type_ == "practice", np.isin(type_, ["relationship", "agenda"]) & (u[:, 0] < 0.3)],
+        ["policy", np.where(u[:, 1] < execution, "budget-execution", "budget-allocation"),
+         np.where(u[:, 1] < execution, "service-delivery", "practice"), "practice", "system"], "")
+    stage = np.select(
+        [actor == "legislature", actor == "audit-institution",
+         np.isin(kind, ["budget-execution", "service-delivery"]), kind == "budget-allocation",
+         (type_ == "policy") & (u[:, 2] < 0.5)],
+        ["approval", "oversight-audit", "execution", "formulation", "formulation"], "")
+    stage = np.where((actor == "legislature") & np.isin(type_, ["relationship", "agenda", "discourse"])
+                     & (u[:, 2] < 0.5), "oversight-audit", stage)
+    currency, (low, high), fy_month = _MONEY[slug]
+    money = (np.isin(kind, ["budget-allocation", "budget-execution"]) | ((kind == "service-delivery") & (u[:, 0] < 0.6))
+             | ((stage == "approval") & (u[:, 0] < 0.5))
+             | ((frame["campaign_id"].to_numpy() == "gh-mining") & (kind != "") & (u[:, 0] < 0.6)))  # royalties
+    known = money & (rng.random(n) < 0.85)
+    amount = np.round(10 ** rng.uniform(low, high, n), -int(low) + 2)
+    dollars = (frame["campaign_id"].to_numpy() == "gh-mining") & (rng.random(n) < 0.5)
+    amount = np.where(dollars, np.round(amount / 12, -3), amount)
+    dates = pd.to_datetime(frame["date"])
+    start = dates.dt.year - (dates.dt.month < fy_month).astype(int)
+    year = start.astype(str) if fy_month == 1 else start.astype(str) + "/" + ((start + 1) % 100).map("{:02d}".format)
+    return frame.assign(
+        social_group=groups, kind_of_change=kind, budget_stage=stage,
+        amount=pd.Series(amount, index=frame.index).where(known),
+        currency=np.where(known, np.where(dollars, "USD", currency), ""),
+        amount_year=year.where(known, ""),
+    )
 
 
 #: Column headers of the fallback workbook: what ``read_table`` normalises back to the column names.

@@ -26,6 +26,8 @@ from sparklearn.demo.content import (
     _fill,
     _pin,
     _tokens,
+    _translate,
+    _translations,
     _usable,
 )
 
@@ -55,6 +57,7 @@ class _Turn:
     language: str
     paragraphs: tuple[str, ...]
     themes: tuple[str, ...]
+    translation: tuple[str, ...] = ()  # English, paragraph by paragraph, for a turn not in English
 
 
 @dataclass(frozen=True)
@@ -204,23 +207,45 @@ def _session(session_id: str, slug: str, rnd: int, n_rounds: int, day: date, cam
     n_turns = int(rng.integers(8, 21))
     turns: list[_Turn] = []
 
+    picked = [camps[0]]  # the campaign whose tokens the last sentence used (for its translation)
+
     def campaign_tokens(lang: str, theme: str | None = None) -> dict[str, object]:
         fits = [c for c in camps if theme is None or _bank(themes[theme], lang, lang_tokens[lang][c])]
-        return _pin(lang_tokens[lang][fits[int(rng.integers(len(fits)))]], rng)
+        picked[0] = fits[int(rng.integers(len(fits)))]
+        return _pin(lang_tokens[lang][picked[0]], rng)
 
-    def facilitator_line(kind: str) -> str:
+    def say(template: str, toks: Mapping[str, object], lang: str) -> tuple[str, str | None]:
+        """The sentence filled in, and its English (None when it is English or has no translation)."""
+        used: dict[str, str] = {}
+        text = _fill(template, toks, rng, record=used)
+        if lang == "en":
+            return text, None
+        return text, _translate(template, used, lang, lang_tokens[lang][picked[0]], lang_tokens["en"][picked[0]])
+
+    def facilitator_line(kind: str) -> tuple[str, str | None]:
         lines = content["facilitator"][language]
         toks = campaign_tokens(language)
         if len(camps) > 1:
             toks["short"] = {"en": "our campaigns", "fr": "nos campagnes", "id": "kampanye kita"}[language]
         toks["next"] = lines["next"]
-        return _fill(decks.draw(("fac", kind), lines[kind]), toks, rng)
+        return say(decks.draw(("fac", kind), lines[kind]), toks, language)
 
-    turns.append(_Turn(facilitator, language, (facilitator_line("open"),), ()))
+    def turn(speaker: str, lang: str, sentences: Sequence[tuple[str, str | None]], cut: int | None,
+             turn_themes: tuple[str, ...]) -> _Turn:
+        said = [t for t, _ in sentences]
+        english = [e for _, e in sentences]
+        paragraphs = (" ".join(said),) if cut is None else (" ".join(said[:cut]), " ".join(said[cut:]))
+        translation = ()
+        if lang != "en" and all(e is not None for e in english):
+            translation = ((" ".join(english),) if cut is None
+                           else (" ".join(english[:cut]), " ".join(english[cut:])))
+        return _Turn(speaker, lang, paragraphs, turn_themes, translation)
+
+    turns.append(turn(facilitator, language, [facilitator_line("open")], None, ()))
     previous = facilitator
     for _ in range(n_turns - 2):
         if previous != facilitator and rng.random() < 0.18:
-            turns.append(_Turn(facilitator, language, (facilitator_line("ask"),), ()))
+            turns.append(turn(facilitator, language, [facilitator_line("ask")], None, ()))
             previous = facilitator
             continue
         speaker = str(rng.choice(np.array([o for o in others if o != previous], dtype=object)))
@@ -237,31 +262,28 @@ def _session(session_id: str, slug: str, rnd: int, n_rounds: int, day: date, cam
         bank = _bank(themes[main], lang, toks)
         n_sentences = int(rng.choice([1, 2, 3], p=[0.4, 0.42, 0.18]))
         n_sentences = max(1, min(n_sentences, decks.left((main, lang, tuple(bank)), bank)))
-        sentences = [_fill(decks.draw((main, lang, tuple(bank)), bank), toks, rng) for _ in range(n_sentences)]
+        sentences = [say(decks.draw((main, lang, tuple(bank)), bank), toks, lang) for _ in range(n_sentences)]
         rest = [t for t in chosen if t != main and _bank(themes[t], lang, toks)]
         if rest and rng.random() < 0.3:
             extra = str(rng.choice(np.array(rest, dtype=object)))
             turn_themes.append(extra)
             bank = _bank(themes[extra], lang, toks)
-            sentences.append(_fill(decks.draw((extra, lang, tuple(bank)), bank), toks, rng))
+            sentences.append(say(decks.draw((extra, lang, tuple(bank)), bank), toks, lang))
         mentionable = [o for o in present if o != speaker]
         if rng.random() < 0.22:
             who = str(rng.choice(np.array(mentionable, dtype=object)))
             name = name_of[who] if rng.random() < 0.5 else name_of[who].split(" ")[0]
             named = {**toks, "name": name}
-            line = _fill(decks.draw(("mention", lang), _usable(content["mentions"][lang], named)), named, rng)
+            line = say(decks.draw(("mention", lang), _usable(content["mentions"][lang], named)), named, lang)
             sentences.insert(0 if rng.random() < 0.5 else len(sentences), line)
         flavour = spec.get("flavour", {}).get(lang, [])
         if flavour and rng.random() < 0.08:
-            sentences.insert(0, decks.draw(("flavour", lang), flavour))
-        if len(sentences) >= 3 and rng.random() < 0.35:
-            cut = int(rng.integers(1, len(sentences)))
-            paragraphs = (" ".join(sentences[:cut]), " ".join(sentences[cut:]))
-        else:
-            paragraphs = (" ".join(sentences),)
-        turns.append(_Turn(speaker, lang, paragraphs, tuple(dict.fromkeys(turn_themes))))
+            said = decks.draw(("flavour", lang), flavour)
+            sentences.insert(0, (said, None if lang == "en" else _translations().get(lang, {}).get(said)))
+        cut = int(rng.integers(1, len(sentences))) if len(sentences) >= 3 and rng.random() < 0.35 else None
+        turns.append(turn(speaker, lang, sentences, cut, tuple(dict.fromkeys(turn_themes))))
         previous = speaker
-    turns.append(_Turn(facilitator, language, (facilitator_line("close"),), ("adaptation",)))
+    turns.append(turn(facilitator, language, [facilitator_line("close")], None, ("adaptation",)))
 
     top = chosen[int(np.argmax(chosen_p))]
     short = ({"en": "all campaigns", "fr": "toutes les campagnes", "id": "semua kampanye"}[language]
@@ -303,6 +325,10 @@ def _render_session(session: _Session, slug: str, role_of: Mapping[str, str]) ->
         lines.append(f"**{turn.speaker}{tag}:** {turn.paragraphs[0]}")
         for para in turn.paragraphs[1:]:
             lines += ["", para]
+        if turn.translation:  # the lead's translation: a block quote tagged with its language
+            lines += ["", f"> [en] {turn.translation[0]}"]
+            for para in turn.translation[1:]:
+                lines += [">", f"> {para}"]
         lines.append("")
     text = "\n".join(lines).replace("\n", session.newline)
     return ("\ufeff" if session.bom else "").encode("utf-8") + text.encode("utf-8")

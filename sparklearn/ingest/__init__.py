@@ -14,7 +14,9 @@ are kept in a rejected table, never dropped. Nothing here writes a file:
 - :mod:`~sparklearn.ingest.harvest_schema` (what a harvest is) and
   :mod:`~sparklearn.ingest.harvest` (reading one): outcome harvests -> outcomes.
 - :mod:`~sparklearn.ingest.refi_qda` (REFI-QDA projects and codebooks),
-  :mod:`~sparklearn.ingest.qda_codings` (a project's selections -> codings) and
+  :mod:`~sparklearn.ingest.qda_codings` (a project's selections -> codings, the import
+  report), :mod:`~sparklearn.ingest.qda_sources` (which session a document is, by its text),
+  :mod:`~sparklearn.ingest.code_map` (a project's own codes -> SPARK codes) and
   :mod:`~sparklearn.ingest.taguette` (Taguette highlights -> codings).
 - :mod:`~sparklearn.ingest.privacy`: the participants register, pseudonyms, redaction.
 

@@ -9,7 +9,11 @@ campaign plausibly influenced. Each row of a harvest describes one: the outcome 
 changed what, when and where), its **significance**, the **contribution** of the
 change agents, how it is classified (outcome area, type of change, actor type, level,
 strategic components, intended or not, positive or negative), whether an independent
-informant **substantiated** it, and the earlier outcomes it **builds on**.
+informant **substantiated** it, and the earlier outcomes it **builds on**. Optional
+columns say who gained, the kind of change, its stage of the budget cycle and the
+money involved (:mod:`sparklearn.ingest.harvest_optional`); a harvest without them
+reads as before. A sheet headed "Kind of change" but without a "Type of change" column
+is read as before too (that header then means the type of change).
 
 Reading (:func:`read_harvest`) is lenient about form and strict about meaning:
 
@@ -70,22 +74,31 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
 
 from sparklearn.codebook import Codebook, load_codebook, vocabulary
 from sparklearn.countries import Registry
 from sparklearn.exceptions import InputError
 from sparklearn.ingest.archives import open_archive, read_member
+from sparklearn.ingest.cells import (
+    did_you_mean,
+    match_vocabulary,
+    matching_key,
+    parse_dates,
+    split_vocabulary,
+)
 from sparklearn.ingest.harvest_schema import (
     CONTROLLED,
     HARVEST_COLUMNS,
     HEADERS,
     MULTI_VALUE,
+    OPTIONAL,
     OUTCOME_COLUMNS,
     REQUIRED,
     SHEET,
     outcome_schema,
 )
+from sparklearn.ingest.harvest_optional import read_optional
 from sparklearn.ingest.problems import (
     Checked,
     check_schema,
@@ -113,7 +126,7 @@ HEADER_SYNONYMS = {
     "how_the_campaign_contributed": "contribution", "other_actors": "other_contributors",
     "other_contributing_actors": "other_contributors",
     "spark_outcome_area": "outcome_area", "area": "outcome_area",
-    "change_type": "type_of_change", "kind_of_change": "type_of_change",
+    "change_type": "type_of_change",
     "level_of_governance": "level", "governance_level": "level",
     "strategic_component": "strategic_components", "components": "strategic_components",
     "spark_strategic_components": "strategic_components", "strategies": "strategic_components",
@@ -123,41 +136,21 @@ HEADER_SYNONYMS = {
     "substantiator": "substantiator_role", "substantiated_by": "substantiator_role",
     "source": "sources", "evidence": "sources", "built_on": "builds_on", "links": "builds_on",
     "linked_outcomes": "builds_on", "earlier_outcomes": "builds_on", "previous_outcomes": "builds_on",
+    "social_groups": "social_group", "who_gained": "social_group",
+    "stage_of_the_budget_cycle": "budget_stage", "budget_cycle_stage": "budget_stage",
 }
 
 
 _EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 
 
-_SUGGEST_CUTOFF = 75
+
 
 
 _HEADER_CUTOFF = 88
 
 
-_MONTHS = {  # French and Indonesian month names -> English, for dates typed as text
-    "janvier": "January", "février": "February", "fevrier": "February", "mars": "March", "avril": "April",
-    "mai": "May", "juin": "June", "juillet": "July", "août": "August", "aout": "August",
-    "septembre": "September", "octobre": "October", "novembre": "November", "décembre": "December",
-    "decembre": "December", "januari": "January", "februari": "February", "maret": "March", "mei": "May",
-    "juni": "June", "juli": "July", "agustus": "August", "oktober": "October", "desember": "December",
-}
 
-
-_MONTH_RE = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
-
-
-# (format, precision), tried in order on the values not yet read.
-_DATE_FORMATS = [
-    ("%Y-%m-%d", "day"), ("%Y-%m-%d %H:%M:%S", "day"), ("%Y/%m/%d", "day"), ("%d/%m/%Y", "day"),
-    ("%d.%m.%Y", "day"), ("%d-%m-%Y", "day"), ("%d/%m/%y", "day"), ("%d %B %Y", "day"), ("%d %b %Y", "day"),
-    ("%B %d, %Y", "day"), ("%b %d, %Y", "day"), ("%B %d %Y", "day"), ("%b %d %Y", "day"),
-    ("%Y-%m", "month"), ("%Y/%m", "month"), ("%m/%Y", "month"), ("%m-%Y", "month"), ("%B %Y", "month"),
-    ("%b %Y", "month"), ("%b-%Y", "month"), ("%b-%y", "month"), ("%B, %Y", "month"),
-]
-
-
-_MONTH_FIRST = [("%m/%d/%Y", "day"), ("%m-%d-%Y", "day"), ("%m/%d/%y", "day")]
 
 
 # -------------------------------------------------------------------- reading
@@ -204,6 +197,9 @@ def _header_map(names: Sequence[str], *, fuzzy: bool = True) -> tuple[dict[str, 
                 fuzzy_hits.append((name, target))
         if target is not None and target not in out.values():
             out[name] = target
+    if "type_of_change" not in out.values() and out.get("kind_of_change") == "kind_of_change":
+        # Before the optional 'Kind of change' column, that header meant the type of change.
+        out["kind_of_change"] = "type_of_change"
     return out, fuzzy_hits
 
 
@@ -344,7 +340,7 @@ def _empty_result(path: Path, rule: str, fix: str) -> Checked:
 
 def _empty_outcomes() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype="string") for c in OUTCOME_COLUMNS})
-    return frame.astype({"date": "datetime64[ns]", "source_row": "int64"})
+    return frame.astype({"date": "datetime64[ns]", "source_row": "int64", "amount": "float64"})
 
 
 def read_harvest(
@@ -453,7 +449,7 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
         rejected = rejected_view.assign(problem="; ".join(problems["rule"]))
         return Checked(_empty_outcomes(), rejected, pd.concat([*found, problems], ignore_index=True))
     for column in missing:
-        if column != "country":
+        if column != "country" and column not in OPTIONAL:
             found.append(problems_frame([_problem(file, header_row, column, "", f"no '{HEADERS[column]}' column",
                                                   f"add a column headed '{HEADERS[column]}'", "warning")]))
 
@@ -480,36 +476,8 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
                              ignore_index=True)
         problems = pd.concat([problems, checked.problems], ignore_index=True)
     accepted = checked.accepted if len(checked.accepted) else _empty_outcomes()
-    text = [c for c in OUTCOME_COLUMNS if c not in ("date", "source_row")]
+    text = [c for c in OUTCOME_COLUMNS if c not in ("date", "source_row", "amount")]
     return Checked(accepted.astype({c: "string" for c in text}), rejected, problems)
-
-
-def _key(values: pd.Series) -> pd.Series:
-    """Matching key: case folded, runs of spaces, hyphens and underscores as one space."""
-    return values.astype("string").str.casefold().str.replace(r"[\s_\-–]+", " ", regex=True).str.strip()
-
-
-def _match(values: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """(id or NA, suggested id or NA) for each value, matching ids and labels leniently."""
-    uniq = pd.Series(pd.unique(values.astype("string").dropna()), dtype="string")
-    ids = table["id"].astype(str).tolist()
-    lookup = dict(zip(_key(pd.Series(table["label"], dtype="string")), ids)) | dict(zip(_key(pd.Series(ids, dtype="string")), ids))
-    matched = pd.Series(_key(uniq).map(lookup).to_numpy(), index=uniq.to_numpy(), dtype="string")
-    suggestion = pd.Series(pd.NA, index=uniq.to_numpy(), dtype="string")
-    unmatched = matched.isna().to_numpy() & (uniq != "").to_numpy()
-    if unmatched.any():
-        choices = list(lookup)
-        for value in uniq[unmatched]:
-            hit = process.extractOne(str(value), choices, scorer=fuzz.token_set_ratio,
-                                     processor=utils.default_process, score_cutoff=_SUGGEST_CUTOFF)
-            if hit:
-                suggestion[value] = lookup[hit[0]]
-    return (values.map(matched).astype("string"), values.map(suggestion).astype("string"))
-
-
-def _did_you_mean(suggestion: pd.Series, allowed: Sequence[str]) -> pd.Series:
-    listing = ", ".join(allowed)
-    return ("did you mean '" + suggestion + "'? Allowed: " + listing).fillna("use one of: " + listing)
 
 
 def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
@@ -543,8 +511,8 @@ def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
     if registry is not None:
         names |= {str(registry.country(country)["name"]): country}
     given = frame["country"].replace("", country)
-    key_names = {k: v for k, v in zip(_key(pd.Series(list(names), dtype="string")), names.values())}
-    resolved = _key(given).map(key_names)
+    key_names = {k: v for k, v in zip(matching_key(pd.Series(list(names), dtype="string")), names.values())}
+    resolved = matching_key(given).map(key_names)
     add(resolved.isna(), "country", "outcome of another country",
         f"move the row to that country's harvest, or write '{country}'")
     out["country"] = resolved.fillna(given).astype("string")
@@ -555,17 +523,17 @@ def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
     if registry is not None:
         camps = registry.campaigns_of(country)
         table = pd.DataFrame({"id": camps["campaign_id"], "label": camps["name"]})
-        cid, suggestion = _match(campaign, table)
+        cid, suggestion = match_vocabulary(campaign, table)
         elsewhere = campaign.map(dict(zip(registry.campaigns["campaign_id"], registry.campaigns["country"])))
         fix = ("that is a campaign of " + elsewhere + "; use one of: " + ", ".join(table["id"])).fillna(
-            _did_you_mean(suggestion, table["id"].tolist()))
+            did_you_mean(suggestion, table["id"].tolist()))
         add(cid.isna() & (campaign != ""), "campaign_id", "unknown campaign", fix)
         out["campaign_id"] = cid.fillna(campaign.replace("", pd.NA)).astype("string")
     else:
         out["campaign_id"] = campaign.replace("", pd.NA).astype("string")
 
     # date
-    stamp, precision, month_first = _parse_dates(frame["date"])
+    stamp, precision, month_first = parse_dates(frame["date"])
     add((frame["date"] != "") & stamp.isna(), "date", "not a date",
         "write a date as 2023-03-15 or 15/03/2023, or a month as 2023-03 or March 2023")
     add(frame["date"] == "", "date", "no date", "add when the change happened (at least the month)", "warning")
@@ -597,9 +565,9 @@ def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
     # controlled vocabularies
     for column in CONTROLLED:
         table = vocabulary(codebook, column)
-        value, suggestion = _match(frame[column], table)
+        value, suggestion = match_vocabulary(frame[column], table)
         add(value.isna() & (frame[column] != ""), column, "not in the codebook list",
-            _did_you_mean(suggestion, table["id"].astype(str).tolist()))
+            did_you_mean(suggestion, table["id"].astype(str).tolist()))
         add(frame[column] == "", column, "not classified", "choose a value from the dropdown", "warning")
         out[column] = value
     substantiated = out["substantiation"].notna() & (out["substantiation"] != _first_id(codebook, "substantiation"))
@@ -611,7 +579,7 @@ def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
 
     # strategic components (several per cell)
     for column, vocab in MULTI_VALUE.items():
-        joined, unknown = _split_vocabulary(frame[column], vocabulary(codebook, vocab))
+        joined, unknown = split_vocabulary(frame[column], vocabulary(codebook, vocab))
         table = vocabulary(codebook, vocab)
         if len(unknown):
             part, suggestion = unknown["part"], unknown["suggestion"]
@@ -619,11 +587,17 @@ def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
                 "file": frame.loc[unknown.index, "source_file"].to_numpy(),
                 "row": frame.loc[unknown.index, "source_row"].to_numpy(),
                 "column": column, "value": part.to_numpy(), "rule": "not in the codebook list",
-                "fix": _did_you_mean(suggestion, table["id"].astype(str).tolist()).to_numpy(),
+                "fix": did_you_mean(suggestion, table["id"].astype(str).tolist()).to_numpy(),
                 "severity": "error"}).to_dict("records")))
         add(frame[column] == "", column, "no strategic component",
             "name the strategic components that contributed", "warning")
         out[column] = joined
+
+    # who gained, the kind of change, the budget cycle and the money (optional)
+    optional, optional_problems = read_optional(frame, codebook, _flag)
+    for column, values in optional.items():
+        out[column] = values
+    found += optional_problems
 
     # links to earlier outcomes
     out["builds_on"], link_problems = _links(frame, out)
@@ -634,65 +608,6 @@ def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,
 def _first_id(codebook: Codebook, name: str) -> str:
     # The substantiation vocabulary starts with its "not yet" entry.
     return str(vocabulary(codebook, name)["id"].iloc[0])
-
-
-def _parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(date, precision, read month-first) for each value; parsing happens once per distinct value."""
-    uniq = pd.Series(pd.unique(values[values != ""]), dtype="string")
-    if uniq.empty:
-        return (pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"),
-                pd.Series(pd.NA, index=values.index, dtype="string"), pd.Series(False, index=values.index))
-    text = uniq.str.replace(r"\s+", " ", regex=True).str.strip()
-    text = text.str.replace(_MONTH_RE, lambda m: _MONTHS[m.group(0).lower()], regex=True)
-    stamp = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
-    precision = pd.Series(pd.NA, index=uniq.index, dtype="string")
-    month_first = pd.Series(False, index=uniq.index)
-    for formats, flag in ((_DATE_FORMATS, False), (_MONTH_FIRST, True)):
-        for fmt, prec in formats:
-            todo = stamp.isna()
-            if not todo.any():
-                break
-            parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-            hit = parsed.notna()
-            stamp.loc[hit[hit].index] = parsed[hit].astype("datetime64[ns]")
-            precision.loc[hit[hit].index] = prec
-            month_first.loc[hit[hit].index] = flag
-    keys = uniq.to_numpy(dtype=object)
-    date_out = values.map(pd.Series(stamp.to_numpy(), index=keys)).astype("datetime64[ns]")
-    prec_out = values.map(pd.Series(precision.to_numpy(dtype=object, na_value=None), index=keys)).astype("string")
-    first_out = values.map(pd.Series(month_first.to_numpy(), index=keys)).fillna(False).astype(bool)
-    return date_out, prec_out, first_out
-
-
-def _split_vocabulary(values: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
-    """Multi-value cells -> ``;``-joined ids in codebook order, and the unknown parts (row index, part, suggestion).
-
-    Works on the distinct cells (a harvest repeats a few combinations many times).
-    """
-    codes, uniques = pd.factorize(values.astype("string"))
-    cells = pd.Series(uniques, dtype="string")
-    parts = cells.str.split(r"\s*[;\n]\s*", regex=True).explode().str.strip()
-    parts = parts[parts.notna() & (parts != "")]
-    ids, _ = _match(parts, table)
-    # A part that matches nothing may be several joined with commas (labels have none).
-    retry = parts[ids.isna()].str.split(r"\s*,\s*", regex=True).explode().str.strip()
-    retry = retry[retry != ""]
-    retry_ids, suggestion = _match(retry, table)
-    matched = pd.concat([ids.dropna(), retry_ids.dropna()])
-    names = table["id"].astype(str).tolist()
-    position = matched.map({v: i for i, v in enumerate(names)}).astype("int64")
-    mask = pd.Series(np.left_shift(np.int64(1), position.to_numpy()), index=position.index).groupby(level=0).agg(
-        np.bitwise_or.reduce)
-    joined_cells = mask.map(lambda m: ";".join(n for i, n in enumerate(names) if m >> i & 1))
-    joined_cells = joined_cells.reindex(range(len(cells))).astype("string")
-    joined = pd.Series(joined_cells.to_numpy()[np.where(codes >= 0, codes, 0)], index=values.index,
-                       dtype="string").where(codes >= 0)
-    bad = pd.DataFrame({"code": retry[retry_ids.isna()].index, "part": retry[retry_ids.isna()].to_numpy(),
-                        "suggestion": suggestion[retry_ids.isna()].to_numpy()})
-    rows = pd.DataFrame({"code": codes, "row": values.index}).merge(bad, on="code")
-    unknown = pd.DataFrame({"part": rows["part"].to_numpy(), "suggestion": rows["suggestion"].astype("string").to_numpy()},
-                           index=pd.Index(rows["row"].to_numpy()))
-    return joined, unknown
 
 
 def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.DataFrame]]:
@@ -709,15 +624,15 @@ def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.D
     if parts.empty:
         return pd.Series(pd.NA, index=frame.index, dtype="string"), found
     known_ids = out["outcome_id"].dropna()
-    known_keys = _key(known_ids)
+    known_keys = matching_key(known_ids)
     canonical = dict(zip(known_keys, known_ids))
-    target = pd.Series(_key(parts).map(canonical).to_numpy(), index=parts.index, dtype="string")
+    target = pd.Series(matching_key(parts).map(canonical).to_numpy(), index=parts.index, dtype="string")
     rows = frame["source_row"]
     # The same link written twice in one cell is one link.
     first = ~pd.DataFrame({"row": parts.index, "id": target.fillna(parts).to_numpy()}).duplicated().to_numpy()
     twice = known_keys.duplicated(keep=False)
     rows_of = rows.loc[known_keys.index[twice]].groupby(known_keys[twice]).agg(lambda r: ", ".join(map(str, r)))
-    target_rows = _key(target).map(rows_of).astype("string")
+    target_rows = matching_key(target).map(rows_of).astype("string")
 
     def flag(mask: pd.Series, rule: str, fix: str | pd.Series, severity: str = "error", value=None) -> None:
         hit = mask.fillna(False).to_numpy(dtype=bool) & first
@@ -736,7 +651,7 @@ def _links(frame: pd.DataFrame, out: pd.DataFrame) -> tuple[pd.Series, list[pd.D
     flag(ambiguous, "links to an id used twice",
          "fix the duplicate first: the id is used in rows " + target_rows.fillna(""), "warning")
     own = out.loc[parts.index, "outcome_id"]
-    own_twice = _key(own).isin(rows_of.index).to_numpy()
+    own_twice = matching_key(own).isin(rows_of.index).to_numpy()
     self_link = ((target == own.to_numpy()) & ~ambiguous).fillna(False)
     flag(self_link, "links to itself: the link was left out", "remove the outcome's own id from 'Builds on'",
          "warning")

@@ -19,16 +19,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from sparklearn.codebook import Codebook, load_codebook, vocabulary
 from sparklearn.countries import Registry
 
+if TYPE_CHECKING:
+    # The schema library is imported where a schema is built, not here: the summaries
+    # (sparklearn.analysis.outcomes) use this module's columns in every notebook kernel,
+    # which never checks a harvest and should not pay half a second to load pandera.
+    import pandera.pandas as pa
+
 #: Name of the harvest sheet in a workbook.
 SHEET = "Outcomes"
+
+
+#: Optional columns (who gained, the kind of change, the budget cycle and the money): a
+#: harvest without them reads exactly as before, and an empty cell in them never warns.
+OPTIONAL = ("social_group", "kind_of_change", "budget_stage", "amount", "currency", "amount_year")
+
+
+#: Optional single-value columns checked against the codebook vocabulary of the same name.
+OPTIONAL_CONTROLLED = ("kind_of_change", "budget_stage")
+
+
+#: Active ISO 4217 currency codes (tender currencies of the CLDR territory list, 2025).
+CURRENCIES = frozenset("""
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
+    CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD
+    GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT
+    LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR
+    NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
+    STN SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF
+    XPF YER ZAR ZMW ZWG""".split())
 
 
 #: Columns of a harvest sheet, in order (what :func:`sparklearn.report.sheets.write_harvest` writes).
@@ -36,7 +62,7 @@ HARVEST_COLUMNS = [
     "outcome_id", "country", "campaign_id", "date", "social_actor", "actor_type", "outcome",
     "significance", "contribution", "other_contributors", "outcome_area", "type_of_change",
     "level", "strategic_components", "intended", "valence", "substantiation",
-    "substantiator_role", "sources", "builds_on",
+    "substantiator_role", "sources", "builds_on", *OPTIONAL,
 ]
 
 
@@ -45,7 +71,7 @@ OUTCOME_COLUMNS = [
     "outcome_id", "country", "campaign_id", "date", "date_precision", "social_actor", "actor_type",
     "outcome", "significance", "contribution", "other_contributors", "outcome_area", "type_of_change",
     "level", "strategic_components", "intended", "valence", "substantiation", "substantiator_role",
-    "sources", "builds_on", "source_file", "source_row",
+    "sources", "builds_on", *OPTIONAL, "source_file", "source_row",
 ]
 
 
@@ -93,6 +119,17 @@ GUIDANCE = {
     "substantiator_role": "The informant's role (not their name) when substantiated.",
     "sources": "Where the evidence is: documents, reflection sessions (by session id, e.g. {code}-S01), media.",
     "builds_on": "Ids of the earlier outcomes this one grew from, separated by ';' (e.g. {code}-O003;{code}-O007).",
+    "social_group": "Optional. WHO GAINED: the groups of people the change is meant to benefit, one or more "
+                    "separated by ';', e.g. women;farmers (see the Lists sheet).",
+    "kind_of_change": "Optional. Where the change lands: policy, budget allocation, budget execution, service "
+                      "delivery, practice or system (choose from the list).",
+    "budget_stage": "Optional. The stage of the budget cycle the change belongs to: formulation, approval, "
+                    "execution, or oversight and audit (choose from the list).",
+    "amount": "Optional. The money involved, where known: a plain number without the currency "
+              "(e.g. 25000000), never negative; a cut is described in the outcome text.",
+    "currency": "The currency of the amount as an ISO 4217 code (KES, GHS, INR, IDR, NGN, XOF, ZAR, USD...); "
+                "required when there is an amount.",
+    "amount_year": "The budget year of the amount: 2023, or a fiscal year written 2023/24.",
 }
 
 
@@ -100,6 +137,8 @@ GUIDANCE = {
 
 
 def _parts_in(allowed: Sequence[str]) -> pa.Check:
+    import pandera.pandas as pa
+
     allowed = set(allowed)
 
     def check(s: pd.Series) -> pd.Series:
@@ -132,6 +171,8 @@ def outcome_schema(codebook: Codebook | None = None, *, registry: Registry | Non
     >>> schema.columns["level"].metadata["fix"]
     'use one of: local, subnational, national, international'
     """
+    import pandera.pandas as pa
+
     codebook = codebook or load_codebook()
     text = {"dtype": "string", "nullable": True, "coerce": True}
     columns: dict[str, pa.Column] = {
@@ -154,6 +195,8 @@ def outcome_schema(codebook: Codebook | None = None, *, registry: Registry | Non
         elif name == "outcome":
             columns[name] = pa.Column("string", pa.Check.str_length(min_value=1), coerce=True,
                                       metadata={"fix": "describe who changed what, when and where"})
+        elif name in OPTIONAL:
+            columns[name] = _optional_column(name, codebook)
         elif name == "builds_on":
             columns[name] = pa.Column("string", pa.Check.str_matches(r"^[^;\s]+(;[^;\s]+)*$"), nullable=True,
                                       coerce=True, metadata={"fix": "separate outcome ids with ';'"})
@@ -168,6 +211,30 @@ def outcome_schema(codebook: Codebook | None = None, *, registry: Registry | Non
         columns["campaign_id"] = pa.Column("string", pa.Check.isin(campaigns), coerce=True,
                                            metadata={"fix": "use one of: " + ", ".join(campaigns)})
     return pa.DataFrameSchema(columns, strict=True, ordered=True, name="outcomes")
+
+
+def _optional_column(name: str, codebook: Codebook) -> pa.Column:
+    """The schema column of one of :data:`OPTIONAL` (a codebook without the vocabulary checks nothing)."""
+    import pandera.pandas as pa
+
+    if name == "amount":
+        return pa.Column("float64", pa.Check.ge(0), nullable=True, coerce=True,
+                         metadata={"fix": "write the amount as a positive number"})
+    if name == "currency":
+        return pa.Column("string", pa.Check.isin(sorted(CURRENCIES)), nullable=True, coerce=True,
+                         metadata={"fix": "use an ISO 4217 code, e.g. KES, XOF, USD"})
+    if name == "amount_year":
+        return pa.Column("string", pa.Check.str_matches(r"^\d{4}(/\d{2})?$"), nullable=True, coerce=True,
+                         metadata={"fix": "write a year (2023) or a fiscal year (2023/24)"})
+    vocab = "social_group" if name == "social_group" else name
+    if vocab not in codebook.vocabularies:
+        return pa.Column("string", nullable=True, coerce=True)
+    ids = vocabulary(codebook, vocab)["id"].tolist()
+    if name == "social_group":
+        return pa.Column("string", _parts_in(ids), nullable=True, coerce=True,
+                         metadata={"fix": "separate ids of " + ", ".join(ids) + " with ';'"})
+    return pa.Column("string", pa.Check.isin(ids), nullable=True, coerce=True,
+                     metadata={"fix": "use one of: " + ", ".join(ids)})
 
 
 @cache

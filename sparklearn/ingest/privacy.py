@@ -429,8 +429,8 @@ def pseudonymise_segments(segments: pd.DataFrame, register: pd.DataFrame | Check
         A new table with the same columns: ``speaker`` is the pseudonym (by the
         register's role; a speaker missing from the register is pseudonymised from
         their id and session role; a note's blank speaker stays blank), ``text`` has
-        names replaced. ``start``/``end`` still point into the session file, so they no
-        longer slice the pseudonymised text (:mod:`sparklearn.qdpx` accounts for this).
+        names replaced (so has ``translation``, when there). ``start``/``end`` still point
+        into the session file, so they no longer slice the pseudonymised text (:mod:`sparklearn.qdpx` accounts for this).
 
     Examples
     --------
@@ -455,6 +455,8 @@ def pseudonymise_segments(segments: pd.DataFrame, register: pd.DataFrame | Check
     who = segments["speaker"].fillna("").astype("str").str.strip()
     out["speaker"] = who.map(names).fillna("").astype("str")
     out["text"] = pseudonymise_text(segments["text"], register, salt)
+    if "translation" in segments.columns:  # a translation names the same people as the turn
+        out["translation"] = pseudonymise_text(segments["translation"].fillna("").astype("str"), register, salt)
     return out
 
 

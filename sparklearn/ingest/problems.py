@@ -20,13 +20,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from sparklearn.exceptions import InputError
+
+if TYPE_CHECKING:
+    # Imported where a schema is checked: the problem tables and their helpers are used in
+    # every notebook kernel (through the store), which never checks a schema.
+    import pandera.pandas as pa
 
 Severity = Literal["error", "warning"]
 
@@ -112,14 +115,15 @@ def flag_rows(
     *,
     column: str | None,
     rule: str,
-    fix: str,
+    fix: str | pd.Series,
     severity: Severity = "error",
     value_column: str | None = None,
 ) -> pd.DataFrame:
     """Problems for the rows of ``frame`` where ``mask`` is true, vectorised.
 
     ``frame`` must carry ``source_file`` and ``source_row`` (see
-    :func:`sparklearn.ingest.spreadsheets.read_table`).
+    :func:`sparklearn.ingest.spreadsheets.read_table`). ``fix`` is one text for every
+    row, or a Series indexed like ``frame`` giving each row its own (a suggestion).
 
     Examples
     --------
@@ -133,7 +137,8 @@ def flag_rows(
     return problems_frame(
         pd.DataFrame({
             "file": hit["source_file"], "row": hit["source_row"], "column": column or "",
-            "value": values, "rule": rule, "fix": fix, "severity": severity,
+            "value": values, "rule": rule, "severity": severity,
+            "fix": fix.loc[hit.index] if isinstance(fix, pd.Series) else fix,
         }).to_dict("records")
     )
 
@@ -201,6 +206,7 @@ def check_schema(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, file: str |
 
     Examples
     --------
+    >>> import pandera.pandas as pa
     >>> schema = pa.DataFrameSchema({"round": pa.Column(int, pa.Check.ge(1), coerce=True,
     ...                              metadata={"fix": "rounds are numbered from 1"})})
     >>> t = pd.DataFrame({"round": ["1", "0", "x"], "source_file": "s.csv", "source_row": [2, 3, 4]})
@@ -208,6 +214,8 @@ def check_schema(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, file: str |
     >>> len(c.accepted), len(c.rejected), c.problems["row"].tolist()
     (1, 2, [3, 4])
     """
+    from pandera.errors import SchemaErrors
+
     src_file = str(frame["source_file"].iloc[0]) if "source_file" in frame and len(frame) else str(file or "")
     remaining = frame
     found: list[pd.DataFrame] = []

@@ -9,20 +9,28 @@ a repeated coding once are shared with :mod:`sparklearn.ingest.taguette`.
 
 How selections become codings
     A source is matched to a session by name: the session id, or the session's file
-    name (``GH-S01`` or ``GH-S01.md``, ignoring case). A selection codes every speaker
-    turn (segment) it overlaps by at least one character, so a selection spanning two
-    turns codes both. Segments are located in the source text at their offsets; when
-    the text there is not the segment's text but is found at the offsets
-    :func:`sparklearn.report.refi_qda.write_qdpx` would give it (a project that
-    sparklearn exported with pseudonymised turns), those offsets are used.
+    name (``GH-S01`` or ``GH-S01.md``, ignoring case); failing that, by its text
+    (:func:`~sparklearn.ingest.qda_sources.match_by_text`: most of a session's turns
+    appear in it, whitespace squeezed). A selection codes every speaker turn (segment)
+    it overlaps by at least one character, so a selection spanning two turns codes
+    both. Segments are located in the source text at their offsets, or at the offsets
+    :func:`sparklearn.report.refi_qda.write_qdpx` gives them (a project sparklearn
+    exported), or, when neither fits, by searching each turn's text
+    (:func:`~sparklearn.ingest.qda_sources.locate_turns`).
+
+Codes
+    A code is a SPARK code when its GUID is sparklearn's or its name is a codebook id or
+    label; a filled code map (:mod:`sparklearn.ingest.code_map`) gives the others their
+    SPARK code, or ignores them: codings on ignored codes are counted, not imported and
+    not rejected.
 
 The import report
     Every import returns an :class:`ImportReport` with its codings (:class:`QdaImport`):
-    codes read and matched to the codebook, sources matched to sessions, selections
-    read and rejected and codings imported by coder, and the position convention used,
-    so that a project that matches nothing says so instead of giving zero codings
-    silently (``import-qdpx`` prints it and exits 0 only when codings were imported
-    and nothing was in error).
+    codes read, matched, mapped, ignored and unmapped; sources matched to sessions (and
+    how) and unmatched; codings read = imported + ignored + rejected, by coder, and the
+    turn codings written; the position convention used. A project that matches nothing
+    says so instead of giving zero codings silently (``import-qdpx`` prints it and exits
+    0 only when codings were imported and nothing was in error).
 
 Problems
     A selection that gives no coding (no session, no turn, a code not in the codebook)
@@ -36,12 +44,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sparklearn.codebook import Codebook
 from sparklearn.frames import require_columns
+from sparklearn.ingest.code_map import CodeMap, apply_code_map
 from sparklearn.ingest.codings import CODING_COLUMNS
 from sparklearn.ingest.problems import Checked, problems_frame
+from sparklearn.ingest.qda_sources import locate_turns, match_by_text
 from sparklearn.ingest.refi_qda import (
     POSITION_CONVENTIONS,
     QdpxProject,
@@ -62,15 +73,20 @@ class ImportReport:
     file
         The imported file.
     codes
-        name, path, code_id: one row per code read; ``code_id`` is NA for a code that
-        matched no codebook code.
+        name, path, code_id, how: one row per code read; ``code_id`` is the SPARK code
+        (NA when ignored or unmapped); ``how`` is ``"guid"``, ``"id"`` or ``"label"``
+        (matched the codebook), ``"map"`` (mapped by the code map), ``"ignored"`` (the map
+        says ignore) or NA (unmapped).
     sources
-        name, session_id: one row per document read; ``session_id`` is NA when it
-        matched no session.
+        name, session_id, matched_by: one row per document read; ``session_id`` is NA
+        when it matched no session; ``matched_by`` is ``"session id"``, ``"file name"``
+        or ``"text"``.
     by_coder
-        coder, selections (coded selections read, one per ``Coding``, or highlights), rejected (those that
-        gave no coding), codings (codings imported, after splitting a selection onto
-        the turns it covers and counting a repeat once).
+        coder, read (codings read: one per ``Coding``, or per highlight), imported
+        (those that gave a turn coding), ignored (on codes the map ignores), rejected
+        (in error), turn_codings (codings of speaker turns written, after splitting a
+        selection onto the turns it covers and counting a repeat once). read =
+        imported + ignored + rejected.
     positions
         The position convention(s) used (keys of
         :data:`~sparklearn.ingest.refi_qda.POSITION_CONVENTIONS`, one per source when
@@ -79,6 +95,9 @@ class ImportReport:
         Error-level problems.
     codebook_only
         The file was a ``.qdc`` codebook: codes are what it imports, no codings.
+    map_file
+        The code map written because codes with codings are not SPARK codes (nothing
+        was imported); None otherwise.
     """
 
     file: str
@@ -88,14 +107,31 @@ class ImportReport:
     positions: str
     n_errors: int
     codebook_only: bool = False
+    map_file: str | None = None
+
+    def _codes(self, how: set[str | None]) -> list[str]:
+        how_ = self.codes["how"] if "how" in self.codes else self.codes["code_id"].notna().map({True: "id",
+                                                                                               False: None})
+        return self.codes.loc[how_.astype(object).where(how_.notna(), None).isin(how), "name"].tolist()
 
     @property
     def codes_matched(self) -> list[str]:
-        return self.codes.loc[self.codes["code_id"].notna(), "name"].tolist()
+        """Codes that are SPARK codes (by GUID, id or label)."""
+        return self._codes({"guid", "id", "label"})
 
     @property
-    def codes_unmatched(self) -> list[str]:
-        return self.codes.loc[self.codes["code_id"].isna(), "name"].tolist()
+    def codes_mapped(self) -> list[str]:
+        return self._codes({"map"})
+
+    @property
+    def codes_ignored(self) -> list[str]:
+        return self._codes({"ignored"})
+
+    @property
+    def codes_unmapped(self) -> list[str]:
+        return self._codes({None})
+
+    codes_unmatched = codes_unmapped
 
     @property
     def sources_matched(self) -> list[str]:
@@ -107,12 +143,14 @@ class ImportReport:
 
     @property
     def n_codings(self) -> int:
-        return int(self.by_coder["codings"].sum())
+        """Turn codings imported."""
+        return int(self.by_coder["turn_codings"].sum())
 
     @property
     def ok(self) -> bool:
         """Something was imported and nothing was in error (``import-qdpx`` exits 0 only then)."""
-        return (len(self.codes) if self.codebook_only else self.n_codings) > 0 and self.n_errors == 0
+        imported = len(self.codes) if self.codebook_only else self.n_codings
+        return imported > 0 and self.n_errors == 0 and (self.codebook_only or self.map_file is None)
 
     def lines(self, *, limit: int = 10) -> list[str]:
         """The report as short lines, longest lists cut at ``limit`` names."""
@@ -120,33 +158,43 @@ class ImportReport:
             more = f", ... and {len(items) - limit} more" if len(items) > limit else ""
             return ": " + ", ".join(items[:limit]) + more if items else ""
 
-        selections, rejected = int(self.by_coder["selections"].sum()), int(self.by_coder["rejected"].sum())
+        totals = self.by_coder[["read", "imported", "ignored", "rejected"]].sum().astype(int)
         out = [f"import report for {self.file}"]
         codes = (f"  codes: {len(self.codes)} read, {len(self.codes_matched)} matched to the codebook, "
-                 f"{len(self.codes_unmatched)} unmatched{names(self.codes_unmatched)}")
-        sources = (f"  sources: {len(self.sources)} read, {len(self.sources_matched)} matched a session, "
+                 f"{len(self.codes_mapped)} mapped, {len(self.codes_ignored)} ignored, "
+                 f"{len(self.codes_unmapped)} unmapped{names(self.codes_unmapped)}")
+        how = self.sources.get("matched_by", pd.Series(dtype="string")).dropna().value_counts()
+        by = f" ({', '.join(f'{n} by {k}' for k, n in how.items())})" if len(how) else ""
+        sources = (f"  sources: {len(self.sources)} read, {len(self.sources_matched)} matched a session{by}, "
                    f"{len(self.sources_unmatched)} unmatched{names(self.sources_unmatched)}")
         if self.codebook_only:
             return [*out, codes]
+        if self.map_file is not None:
+            return [*out, (f"  NOTHING IMPORTED: {len(self.codes_unmapped)} code(s) are not SPARK codes; fill in the "
+                          f"code map {self.map_file} and run again with --map {self.map_file}"),
+                    f"  positions: {self.positions}", codes, sources]
         if not self.n_codings:
             why = [f"none of {len(self.sources)} source(s) matched a session"] if not self.sources_matched else []
-            why += [f"none of {len(self.codes)} code(s) matched the codebook"] if not self.codes_matched else []
-            why += [f"all {selections} coded selection(s) were rejected"] if selections else ["no coded selections"]
+            why += [f"none of {len(self.codes)} code(s) is a SPARK code or mapped to one"] if not (
+                self.codes_matched or self.codes_mapped) else []
+            why += [f"all {totals['read']} coding(s) were rejected or ignored"] if totals["read"] else ["no codings"]
             out.append("  NOTHING IMPORTED: " + "; ".join(why))
         out += [
             f"  positions: {self.positions}", codes, sources,
-            f"  selections: {selections} read, {rejected} rejected; codings: {self.n_codings} imported",
+            (f"  codings: {totals['read']} read = {totals['imported']} imported + {totals['ignored']} ignored + "
+            f"{totals['rejected']} rejected; {self.n_codings} turn coding(s) written"),
         ]
-        out += [f"    {r.coder}: {r.selections} selection(s), {r.rejected} rejected, {r.codings} coding(s)"
-                for r in self.by_coder.itertuples()]
+        out += [f"    {r.coder}: {r.read} read = {r.imported} imported + {r.ignored} ignored + {r.rejected} rejected; "
+                f"{r.turn_codings} turn coding(s)" for r in self.by_coder.itertuples()]
         return out
 
 
-def _by_coder(read: pd.Series, rejected: pd.Series, codings: pd.Series) -> pd.DataFrame:
-    """coder, selections, rejected, codings from the coder of each row read, rejected and imported."""
-    counts = pd.DataFrame({"selections": read.value_counts(), "rejected": rejected.value_counts(),
-                           "codings": codings.value_counts()})
+def _by_coder(read: pd.Series, ignored: pd.Series, rejected: pd.Series, codings: pd.Series) -> pd.DataFrame:
+    """coder, read, imported, ignored, rejected, turn_codings from the coder of each row read, ignored, ... ."""
+    counts = pd.DataFrame({"read": read.value_counts(), "ignored": ignored.value_counts(),
+                           "rejected": rejected.value_counts(), "turn_codings": codings.value_counts()})
     counts = counts.fillna(0).astype("int64").rename_axis("coder").reset_index()
+    counts.insert(2, "imported", counts["read"] - counts["ignored"] - counts["rejected"])
     return counts.sort_values("coder", kind="stable").reset_index(drop=True)
 
 
@@ -168,9 +216,11 @@ def highlights_report(file: str | Path, checked: Checked, *, coder: str) -> Impo
     sources = _found_and_lost(checked.accepted["session_id"], unknown_doc, key="session_id")
     # Highlights that gave a coding (a repeat is counted once) or were rejected.
     read = pd.Series(coder, index=range(checked.accepted["source_row"].nunique() + len(checked.rejected)))
-    return ImportReport(file=str(file), codes=codes.assign(path=codes["name"])[["name", "path", "code_id"]],
-                        sources=sources, by_coder=_by_coder(read, pd.Series(coder, index=checked.rejected.index),
-                                                            checked.accepted["coder"]),
+    codes = codes.assign(path=codes["name"], how=codes["code_id"].notna().map({True: "id", False: pd.NA}))
+    return ImportReport(file=str(file), codes=codes[["name", "path", "code_id", "how"]].astype("string"),
+                        sources=sources.assign(matched_by=pd.Series(pd.NA, index=sources.index, dtype="string")),
+                        by_coder=_by_coder(read, pd.Series(dtype=object),
+                                           pd.Series(coder, index=checked.rejected.index), checked.accepted["coder"]),
                         positions="found by searching the highlighted text (Taguette exports no positions)",
                         n_errors=int((checked.problems["severity"] == "error").sum()))
 
@@ -192,25 +242,35 @@ def _document_key(names: pd.Series) -> pd.Series:
 
 
 def _match_sessions(names: pd.Series, session_ids: pd.Series) -> pd.Series:
-    """Session id of each document name (NA when none matches)."""
+    """Session id of each document name (NA when none matches).
+
+    A name matches as a whole (``KE-S01``, ``KE-S01.md``) or by its first word, the way
+    sparklearn's exports name sources (``KE-S01 Round 1 reflection - ...``).
+    """
     ids = pd.Series(pd.unique(session_ids.astype("string")))
-    return _document_key(names).map(pd.Series(ids.array, index=_document_key(ids).array)).astype("string")
+    lookup = pd.Series(ids.array, index=_document_key(ids).array)
+    keys = _document_key(names)
+    return keys.map(lookup).fillna(keys.str.split(n=1).str[0].map(lookup)).astype("string")
 
 
 def _pseudonymised_offsets(segments: pd.DataFrame) -> pd.DataFrame:
-    """Offsets of each segment once every turn's span is replaced by the segment's text.
+    """Where each segment lies in the text :func:`~sparklearn.report.refi_qda.write_qdpx` exports for its session.
 
-    Segments are turns with offsets into the session file, while their ``text`` may be
-    pseudonymised (another length); :func:`~sparklearn.report.refi_qda.write_qdpx` writes that text, so later
-    turns move by the lengths changed before them. Returns ``export_start``,
-    ``export_end`` indexed like ``segments``.
+    The export holds only the (pseudonymised) turns, in turn order, one paragraph each:
+    ``"<speaker>: <text>"`` (the speaker's pseudonym; no label when ``speaker`` is blank
+    or absent), paragraphs separated by a blank line. Returns ``export_start``,
+    ``export_end`` and ``export_label`` (the ``"<speaker>: "`` before the turn) indexed
+    like ``segments``; the writer and the reader both place turns with it.
     """
     ordered = segments.sort_values(["session_id", "start"], kind="stable")
+    speaker = ordered["speaker"] if "speaker" in ordered else pd.Series("", index=ordered.index)
+    speaker = speaker.fillna("").astype(str).str.strip()
+    label = speaker.where(speaker == "", speaker + ": ")
     length = ordered["text"].str.len().astype("int64")
-    delta = length - (ordered["end"] - ordered["start"])
-    shift = delta.groupby(ordered["session_id"], sort=False).cumsum() - delta
-    start = ordered["start"] + shift
-    return pd.DataFrame({"export_start": start, "export_end": start + length}).reindex(segments.index)
+    block = label.str.len().astype("int64") + length + 2  # the paragraph and the blank line after it
+    start = block.groupby(ordered["session_id"], sort=False).cumsum() - block + label.str.len()
+    return pd.DataFrame({"export_start": start, "export_end": start + length,
+                         "export_label": label}).reindex(segments.index)
 
 
 def _segments_in_sources(segments: pd.DataFrame, sources: pd.DataFrame, *, file: Path,
@@ -218,7 +278,8 @@ def _segments_in_sources(segments: pd.DataFrame, sources: pd.DataFrame, *, file:
     """Where each segment lies in each matched source: source_guid, segment_id, seg_start, seg_end.
 
     Takes the session offsets, or the export offsets when they fit the source text better
-    (a project sparklearn wrote from pseudonymised segments).
+    (a project sparklearn wrote from pseudonymised segments); when some turns fit at
+    neither, every turn is searched for by its text (:func:`~sparklearn.ingest.qda_sources.locate_turns`).
     """
     placed = segments.join(_pseudonymised_offsets(segments))
     out = []
@@ -229,15 +290,20 @@ def _segments_in_sources(segments: pd.DataFrame, sources: pd.DataFrame, *, file:
                                                                       turns["text"]))
                 for prefix in ("", "export_")}
         prefix = "export_" if fits["export_"] > fits[""] else ""
+        where = turns[[f"{prefix}start", f"{prefix}end", "text"]].set_axis(["start", "end", "text"], axis=1)
         if fits[prefix] < len(turns):
-            _issue(found, file, None, "TextSource", source.name,
-                   f"{len(turns) - fits[prefix]} of {len(turns)} turns of session {source.session_id} differ from "
-                   f"source '{source.name}' at their offsets",
-                   "expected where names were pseudonymised; otherwise the source was edited after export or is "
-                   "another version of the session: check its codings")
+            # A tool's own copy of the session (no front matter, rewrapped): find each turn by its text.
+            where = locate_turns(source.text, where)
+            lost = int((~where["found"]).sum())
+            if lost:
+                _issue(found, file, None, "TextSource", source.name,
+                       f"{lost} of {len(turns)} turns of session {source.session_id} were not found in source "
+                       f"'{source.name}'; they were placed between the turns around them",
+                       "expected where names were pseudonymised; otherwise the source was edited after export or "
+                       "is another version of the session: check its codings")
         out.append(pd.DataFrame({"source_guid": source.guid, "segment_id": turns["segment_id"].to_numpy(),
-                                 "seg_start": turns[f"{prefix}start"].to_numpy(dtype="int64"),
-                                 "seg_end": turns[f"{prefix}end"].to_numpy(dtype="int64")}))
+                                 "seg_start": where["start"].to_numpy(dtype="int64"),
+                                 "seg_end": where["end"].to_numpy(dtype="int64")}))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(
         columns=["source_guid", "segment_id", "seg_start", "seg_end"])
 
@@ -261,8 +327,19 @@ def _collapse_duplicates(codings: pd.DataFrame, *, found: list[dict]) -> pd.Data
     return codings.loc[~dup].drop(columns="memo").merge(memo.rename("memo").reset_index(), on=key)
 
 
+def _match_sources(sources: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """session_id and matched_by (``"session id"``, ``"file name"``, ``"text"`` or NA) of each source."""
+    by_name = _match_sessions(sources["name"], segments["session_id"])
+    exact = sources["name"].astype("string").str.strip().str.casefold() == by_name.str.casefold()
+    by_text = match_by_text(sources.loc[by_name.isna()], segments).reindex(sources.index)
+    matched_by = pd.Series(np.select([by_name.notna() & exact.fillna(False), by_name.notna(), by_text.notna()],
+                                     ["session id", "file name", "text"], ""), index=sources.index, dtype="string")
+    return pd.DataFrame({"session_id": by_name.fillna(by_text).astype("string"),
+                         "matched_by": matched_by.replace("", pd.NA)}, index=sources.index)
+
+
 def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codebook: Codebook,
-                          country: str) -> QdaImport:
+                          country: str, code_map: CodeMap | None = None) -> QdaImport:
     """Turn a project's coded selections into codings of sparklearn segments.
 
     Parameters
@@ -272,11 +349,17 @@ def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codeb
     segments
         The country's segments (segment_id, session_id, start, end, text), as read by
         :func:`sparklearn.ingest.sessions.read_sessions` (pseudonymised or not).
+        Sources are matched to sessions by session id, by file name, else by text
+        (:func:`~sparklearn.ingest.qda_sources.match_by_text`).
     codebook
         Codes are matched by sparklearn's GUID, else by name (a codebook id or label,
         ignoring case); near misses are suggested.
     country
         Country slug written in the ``country`` column.
+    code_map
+        A filled code map (:func:`~sparklearn.ingest.code_map.read_code_map`): the
+        codes it names take the SPARK code chosen there, and codings on codes it
+        ignores are counted as ignored, not imported and not rejected.
 
     Returns
     -------
@@ -291,7 +374,7 @@ def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codeb
     """
     require_columns(segments, _SEGMENT_COLUMNS, "segments")
     found: list[dict] = []
-    sources = project.sources.assign(session_id=_match_sessions(project.sources["name"], segments["session_id"]))
+    sources = project.sources.join(_match_sources(project.sources, segments))
     matched = sources.loc[sources["session_id"].notna() & sources["text"].notna()]
     positions = _segments_in_sources(segments, matched, file=project.path, found=found)
 
@@ -303,19 +386,32 @@ def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codeb
 
     codes = project.codes.drop_duplicates("guid").reset_index(drop=True)
     looked = _code_ids(codes, codebook).set_index(codes["guid"])
-    selections["code_id"] = selections["code_guid"].map(looked["code_id"])
-    selections["suggestion"] = selections["code_guid"].map(looked["suggestion"])
-    suggestion = " (did you mean '" + selections["suggestion"].astype("string") + "'?)"
+    mapped = apply_code_map(codes, codebook, code_map).set_index(codes["guid"])
+    how = project.rejected["code_guid"].map(mapped["how"])
+    ignored_rejects = project.rejected.loc[how.eq("ignored").fillna(False).astype(bool)]
+    ignore = selections["code_guid"].map(mapped["how"]).eq("ignored").fillna(False).astype(bool)
+    ignored = pd.concat([selections.loc[ignore, "coder"], ignored_rejects["coder"]])
+    selections = selections.loc[~ignore].reset_index(drop=True)
+    selections["code_id"] = selections["code_guid"].map(mapped["code_id"])
+    selections["map_row"] = selections["code_guid"].map(mapped["map_row"]).astype("Int64")
+    suggestion = " (did you mean '" + selections["code_guid"].map(looked["suggestion"]).astype("string") + "'?)"
+    if code_map is None:
+        code_rule = "code is not in the codebook"
+        code_fix = ("map the project's codes with a code map (import-qdpx without --map writes one), or rename the "
+                    "code in the QDA tool to a codebook id or label" + suggestion.fillna(""))
+    else:
+        code_rule = "code is not mapped to a SPARK code"
+        code_fix = (f"choose a SPARK code or 'ignore' for it in the code map {code_map.file}"
+                    + (", row " + selections["map_row"].astype("string")).fillna(" (add a row for it)"))
     checks = [
         (selections["session_id"].isna(), "TextSource/@name", "source_name",
          f"source is not a session of {country}",
-         "name the document in the QDA tool after its session id (e.g. GH-S01) or session file (GH-S01.md)"),
+         ("name the document in the QDA tool after its session id (e.g. GH-S01) or session file (GH-S01.md), or "
+         "import the session's text unchanged")),
         (selections["session_id"].notna() & ~selections["ordinal"].isin(overlap["ordinal"]),
          "PlainTextSelection", "span", "selection covers no speaker turn (only a title, header or blank lines)",
          "code the speakers' turns in the QDA tool, not the session header"),
-        (selections["code_id"].isna(), "CodeRef/@targetGUID", "code_name", "code is not in the codebook",
-         "rename the code in the QDA tool to a codebook id or label, or add it to codebook.yaml"
-         + suggestion.fillna("")),
+        (selections["code_id"].isna(), "CodeRef/@targetGUID", "code_name", code_rule, code_fix),
     ]
     kept, rejected, problems = _split(selections.assign(span=selections["start"].astype(str) + "-"
                                                         + selections["end"].astype(str)),
@@ -325,14 +421,18 @@ def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codeb
         problem_row=lambda t: t["line"])
     codings = _collapse_duplicates(codings, found=found)
     codings = codings.sort_values(["session_id", "segment_id", "code_id", "coder"], kind="stable")
-    rejected = pd.concat([project.rejected, rejected.drop(columns=["session_id", "code_id", "suggestion", "span"])],
+    project_rejected = project.rejected.drop(index=ignored_rejects.index)
+    rejected = pd.concat([project_rejected, rejected.drop(columns=["session_id", "code_id", "map_row", "span"])],
                          ignore_index=True)
-    problems = pd.concat([project.problems, problems_frame(found), problems], ignore_index=True)
+    # Errors of the project's own rejected codings on codes the map ignores no longer matter.
+    moot = (project.problems["severity"] == "error") & project.problems["row"].isin(ignored_rejects["line"])
+    problems = pd.concat([project.problems.loc[~moot], problems_frame(found), problems], ignore_index=True)
     report = ImportReport(
-        file=str(project.path), codes=codes[["name", "path"]].assign(code_id=looked["code_id"].to_numpy()),
-        sources=sources[["name", "session_id"]].reset_index(drop=True),
-        by_coder=_by_coder(pd.concat([project.selections["coder"], project.rejected["coder"]]), rejected["coder"],
-                           codings["coder"]),
+        file=str(project.path),
+        codes=codes[["name", "path"]].assign(code_id=mapped["code_id"].to_numpy(), how=mapped["how"].to_numpy()),
+        sources=sources[["name", "session_id", "matched_by"]].reset_index(drop=True),
+        by_coder=_by_coder(pd.concat([project.selections["coder"], project.rejected["coder"]]), ignored,
+                           rejected["coder"], codings["coder"]),
         positions=_positions_used(project.positions), n_errors=int((problems["severity"] == "error").sum()))
     return QdaImport(codings[CODING_COLUMNS].reset_index(drop=True), rejected, problems, report)
 

@@ -19,7 +19,8 @@ How positions are read
     end exclusive) in the source's plain text. sparklearn offsets are Python string
     indices into text without a byte-order mark and with LF line ends. Tools disagree
     on how they count a text stored with CRLF line ends or a BOM: QualCoder counts a
-    line break as one character, ATLAS.ti counts CRLF as two (the text as stored), and
+    line break as one character and so, by QualCoder's import code, does ATLAS.ti; NVivo's
+    Windows exports count CRLF as two (the text as stored); and
     a BOM may or may not be counted. So each source's positions are tried under every
     convention its text allows (:data:`POSITION_CONVENTIONS`) and read under the one
     with which most selection ends fall inside the text and not inside a word;
@@ -98,8 +99,8 @@ SOURCE_COLUMNS = ["guid", "name", "path_in_zip", "text", "n_chars"]
 #: How a tool may count ``startPosition``/``endPosition``, in the order preferred when
 #: selections line up equally well under several (the first reads the text as stored).
 POSITION_CONVENTIONS = {
-    "CRLF": "a Windows line break (CRLF) counts as two characters, as the text is stored (ATLAS.ti's way)",
-    "LF": "a line break counts as one character (QualCoder's way, and sparklearn's)",
+    "CRLF": "a Windows line break (CRLF) counts as two characters, as the text is stored (NVivo's Windows exports)",
+    "LF": "a line break counts as one character (QualCoder's and ATLAS.ti's way, and sparklearn's)",
     "CRLF+BOM": "CRLF as two characters and the byte-order mark as one",
     "LF+BOM": "a line break as one character and the byte-order mark as one",
 }

@@ -26,6 +26,10 @@ A session file is Markdown with YAML front matter (see ``data/raw/README.md``)::
 
     **KE-P04 [sw]:** A turn in another language carries a language tag.
 
+    > [en] Its translation, if the lead gives one: a block quote right after the turn.
+
+    **KE-P06 (ke-baringo-water):** In a session on two campaigns, a turn can say whose it is.
+
 How the text is cut into segments
     One segment per speaker turn. A turn starts at a line ``**ID:**`` (also accepted:
     ``**ID**:``, and a language tag ``[fr]`` either inside the bold, ``**ID [fr]:**``,
@@ -40,6 +44,26 @@ How the text is cut into segments
     dropped: speaker ``""``, speaker_role ``"note"``, turn ``0``, id
     ``{session_id}-N{k:03d}``, with a warning in case a speaker tag was forgotten.
     Headings are structure, not speech: they are in no segment.
+
+Translations
+    Any turn may be followed by its translation: a block quote whose first line starts
+    with the language it is translated into, ``> [en] We wrote to the mayor.``; every
+    following line starting with ``>`` belongs to it (``>`` alone keeps a blank line
+    between paragraphs). The translation is not part of the turn's text, so offsets and
+    codings stay on what was said; it goes to ``translation`` (and
+    ``translation_language``). Give it after the whole turn: text after a translation and
+    before the next speaker tag is read as a note, and a translation with no turn right
+    above it too (with a warning). A block quote without a language tag stays in the turn.
+
+Campaigns of a turn
+    Each turn belongs to one case, its ``campaign_id``, so that counts by campaign add up
+    to the session's turns: the campaign in parentheses inside the speaker tag
+    (``**KE-P06 (ke-baringo-water):**``, also ``**KE-P06 [sw] (ke-baringo-water):**``),
+    which must be one of the session's ``campaigns``; otherwise the session's only
+    campaign; otherwise, in a session on several campaigns, all of them joined by ``+``
+    (:data:`SHARED_CAMPAIGNS`: ``ke-primary-health+ke-baringo-water``), a shared case of
+    its own rather than a turn counted for each campaign. A tag naming a campaign the
+    session does not list is a warning and the turn goes to the shared case.
 
 Offsets
     ``start`` and ``end`` are character offsets into the file's text after removing
@@ -107,7 +131,12 @@ SESSION_COLUMNS = ["session_id", "country", "campaign_ids", "date", "round", "ti
 
 #: Columns of the segments table, in order (the data contract).
 SEGMENT_COLUMNS = ["segment_id", "session_id", "country", "turn", "speaker", "speaker_role", "text", "start", "end",
-                   "language"]
+                   "language", "campaign_id", "translation", "translation_language"]
+
+
+#: Joins the campaigns of a turn that a shared session gives to no one campaign: the turn's
+#: ``campaign_id`` is then ``"ke-primary-health+ke-baringo-water"``, a case of its own.
+SHARED_CAMPAIGNS = "+"
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL | re.MULTILINE)
@@ -121,10 +150,18 @@ _LANG = r"\[(?P<{name}>[A-Za-z]{{2,3}}(?:-[A-Za-z]{{2,4}})?)\]"
 # nor ends with a space: the spaces around it belong to the pattern's [ \t]*, never to
 # both, which keeps matching linear on a line of many spaces (it once took minutes).
 _TURN = re.compile(
-    r"^\*\*[ \t]*(?P<speaker>[^*:\[\n \t](?:[^*:\[\n]*[^*:\[\n \t])?)[ \t]*(?:" + _LANG.format(name="tag")
-    + r"[ \t]*)?(?::\*\*|\*\*[ \t]*:)[ \t]*(?:" + _LANG.format(name="lead") + r"[ \t]*)?",
+    r"^\*\*[ \t]*(?P<speaker>[^*:\[(\n \t](?:[^*:\[(\n]*[^*:\[(\n \t])?)[ \t]*"
+    r"(?:\((?P<camp1>[A-Za-z0-9][\w.-]*)\)[ \t]*)?(?:" + _LANG.format(name="tag") + r"[ \t]*)?"
+    r"(?:\((?P<camp2>[A-Za-z0-9][\w.-]*)\)[ \t]*)?"
+    r"(?::\*\*|\*\*[ \t]*:)[ \t]*(?:" + _LANG.format(name="lead") + r"[ \t]*)?",
     re.MULTILINE,
 )
+
+
+# A turn's translation: a block quote right after the turn whose first line starts with a
+# language tag, ``> [en] ...``; every following line starting with ``>`` belongs to it.
+_TRANSLATION = re.compile(
+    r"^>[ \t]*" + _LANG.format(name="into") + r"[^\n]*(?:\n>[^\n]*)*", re.MULTILINE)
 
 
 # A heading line; its closing #s are stripped in Python (:func:`_heading_text`), since a
@@ -348,19 +385,59 @@ def _participants(value: object, line: int, found: _Problems) -> dict[str, str]:
     return roles
 
 
+def _turn_campaign(tagged: str, session: dict, line: int, found: _Problems) -> str:
+    """The campaign a turn belongs to: its tag, else the session's one campaign, else the shared case.
+
+    A session on two campaigns whose turn has no tag gives the turn to both together
+    (``a+b``, :data:`SHARED_CAMPAIGNS`), a case of its own, so that each turn counts
+    once; a tag naming a campaign the session does not list is a warning and is not used.
+    """
+    listed = [c for c in session.get("campaign_ids", "").split(";") if c]
+    if tagged and tagged in listed:
+        return tagged
+    if tagged:
+        found.add(line, "turn", tagged, "the turn's campaign is not one of the session's campaigns",
+                  f"use one of: {', '.join(listed) or '(none listed)'}, or add it to the front matter's campaigns",
+                  "warning")
+    return SHARED_CAMPAIGNS.join(listed)
+
+
+def _translation_text(block: str) -> str:
+    """A translation block's text without its ``>`` marks and its ``[xx]`` tag; paragraphs kept."""
+    lines = [re.sub(r"^>[ \t]?", "", line) for line in block.split("\n")]
+    lines[0] = re.sub(r"^[ \t]*\[[^\]]*\][ \t]*", "", lines[0])
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines)).strip()
+
+
 def _segments(text: str, body_start: int, session: dict, roles: Mapping[str, str], found: _Problems) -> list[dict]:
     """One dict per segment (speaker turn or note) of the body text."""
-    # Boundaries: turn starts and headings; each piece runs to the next boundary.
+    # Boundaries: turn starts, headings and translations; each piece runs to the next boundary.
     marks = sorted([(m.start(), "turn", m) for m in _TURN.finditer(text, body_start)]
-                   + [(m.start(), "heading", m) for m in _HEADING.finditer(text, body_start)],
+                   + [(m.start(), "heading", m) for m in _HEADING.finditer(text, body_start)]
+                   + [(m.start(), "translation", m) for m in _TRANSLATION.finditer(text, body_start)],
                    key=lambda t: t[0])
     pieces = [(body_start, "gap", None)] + marks
     bounds = [p[0] for p in pieces[1:]] + [len(text)]
-    out, turn, note = [], 0, 0
+    out, turn, note, last = [], 0, 0, "gap"
     sid, language = session["session_id"], session["language"]
+    shared = _turn_campaign("", session, 0, found)
     for (pos, kind, match), stop in zip(pieces, bounds):
+        if kind == "translation":
+            into = match.group("into").lower()
+            if last in ("turn", "translation"):
+                seg = out[-1]
+                more = _translation_text(match.group(0))
+                seg["translation"] = (seg["translation"] + "\n\n" + more).strip() if seg["translation"] else more
+                seg["translation_language"] = seg["translation_language"] or into
+            else:
+                found.add(_line_of(text, pos), "turn", "(text withheld)",
+                          "a translation ('> [xx] ...') with no speaker turn right above it is read as a note",
+                          "put the translation right after the turn it translates", "warning")
+            # Whatever follows the translation before the next turn is a note (below).
+            pos = match.end() if last in ("turn", "translation") else pos
         if kind == "heading":
             pos = match.end()
+        last = kind if kind in ("turn", "translation") else "gap"
         begin = match.end() if kind == "turn" else pos
         body = text[begin:stop]
         stripped = body.rstrip()
@@ -370,12 +447,14 @@ def _segments(text: str, body_start: int, session: dict, roles: Mapping[str, str
                 continue
             note += 1
             start = begin + lead
+            last = "gap"
             # The note itself is not quoted: text nobody is tagged for is where names slip in.
             found.add(_line_of(text, start), "turn", "(text withheld)",
                       "text with no speaker tag before any turn is read as a note (speaker left blank)",
                       "if someone said it, start the paragraph with **<participant_id>:**", "warning")
             out.append({"segment_id": f"{sid}-N{note:03d}", "turn": 0, "speaker": "", "speaker_role": "note",
-                        "start": start, "end": begin + len(stripped), "language": language})
+                        "start": start, "end": begin + len(stripped), "language": language,
+                        "campaign_id": shared, "translation": "", "translation_language": ""})
             continue
         turn += 1
         speaker = match.group("speaker").strip()
@@ -383,9 +462,12 @@ def _segments(text: str, body_start: int, session: dict, roles: Mapping[str, str
             found.add(_line_of(text, pos), "turn", speaker, "speaker is not in the session's participants list",
                       f"add '- {{participant_id: {speaker}, role: ...}}' to participants, or correct the id",
                       "warning")
+        tagged = match.group("camp1") or match.group("camp2") or ""
         out.append({"segment_id": f"{sid}-T{turn:03d}", "turn": turn, "speaker": speaker,
                     "speaker_role": roles.get(speaker, ""), "start": begin, "end": begin + len(stripped),
-                    "language": (match.group("tag") or match.group("lead") or language).lower()})
+                    "language": (match.group("tag") or match.group("lead") or language).lower(),
+                    "campaign_id": _turn_campaign(tagged, session, _line_of(text, pos), found) if tagged else shared,
+                    "translation": "", "translation_language": ""})
     if turn == 0:
         found.add(_line_of(text, body_start), "turn", "", "session has no speaker turns",
                   "start each turn with **<participant_id>:** at the beginning of a line", "warning")
@@ -478,7 +560,8 @@ def _frames(rows: list[dict], segments: list[dict]) -> tuple[pd.DataFrame, pd.Da
     segs = pd.DataFrame(segments, columns=SEGMENT_COLUMNS)
     segs = segs.astype({"turn": "int64", "start": "int64", "end": "int64",
                         **{c: "str" for c in ("segment_id", "session_id", "country", "speaker", "speaker_role",
-                                              "text", "language")}})
+                                              "text", "language", "campaign_id", "translation",
+                                              "translation_language")}})
     return sessions.reset_index(drop=True), segs.reset_index(drop=True)
 
 
@@ -555,7 +638,10 @@ def read_sessions(folder: str | Path, *, registry: Registry | None = None,
         n_participants, source_file. ``segments``: segment_id, session_id, country,
         turn, speaker (the participant_id as written), speaker_role (from the
         front-matter participants list), text, start, end (offsets into
-        :func:`session_text`), language (the turn's tag, else the session's).
+        :func:`session_text`), language (the turn's tag, else the session's),
+        campaign_id (the turn's case: its tag, the session's one campaign, or the
+        session's campaigns joined by ``+``), translation and translation_language
+        (``""`` when the file gives none).
         ``problems`` (:data:`~sparklearn.ingest.problems.PROBLEM_COLUMNS`) and
         ``rejected`` (session files left out, with ``problem``).
 

@@ -16,6 +16,10 @@ figure, leaving the figure's title, legend and layout to the caller; without, it
 a figure in the house style (:func:`sparklearn.report.figures.new_figure`), the same
 figure as the reports show.
 
+Panels compared side by side share their scale, labels are wrapped whole, and each
+figure carries an alt text built from its data and its title as caption
+(:func:`sparklearn.report.figure_text.describe_figure`), as in the country figures.
+
 Kept apart from :mod:`sparklearn.report.figures` (the country report's figures)
 because the two reports draw different results; both share that module's palette
 and house style.
@@ -23,7 +27,6 @@ and house style.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -32,6 +35,17 @@ import pandas as pd
 from matplotlib.ticker import FixedLocator, NullFormatter
 from pandas.io.formats.style import Styler
 
+from sparklearn.report.figure_text import (
+    MIN_TEXT_CONTRAST,
+    annotate_cells,
+    contrast_ratio,
+    describe_figure,
+    extremes,
+    number_words,
+    top_item,
+    wrap_label,
+    wrap_labels,
+)
 from sparklearn.report.figures import (
     HEAT_CMAP,
     _figure_for,
@@ -70,6 +84,24 @@ def _small_multiples(n_panels: int, ax: plt.Axes | None, axes: Sequence[plt.Axes
         return given[0].figure, given, False
     fig, grid = _compare_grid(n_panels, ncols, width, height, **kwargs)
     return fig, list(grid), True
+
+
+def _compare_done(fig: plt.Figure, own: bool, title: str | None, alt: str, *, suptitle: bool = True) -> plt.Figure:
+    """A figure made here gets its title and layout; any figure gets its alt text (a caller's: added to)."""
+    if own:
+        if suptitle and title:
+            fig.suptitle(title)
+        fig.tight_layout()
+    return describe_figure(fig, alt, title if own else None, add=not own)
+
+
+def _groups(n: int, by: str) -> str:
+    """"7 countries", "4 sectors", else "3 campaign id groups": how many groups a chart compares."""
+    return f"{n} {ENGLISH_PLURALS.get(by, by.replace('_', ' ') + ' groups')}"
+
+
+#: Plural of a grouping column, as alt texts count groups.
+ENGLISH_PLURALS = {"country": "countries", "sector": "sectors", "campaign_id": "campaigns"}
 
 
 def _compare_errors(value: np.ndarray, low: pd.Series, high: pd.Series) -> np.ndarray:
@@ -143,14 +175,16 @@ def plot_country_shares(
         panel.grid(axis="x", alpha=0.3)
     # A new grid shares its y axis, so the first panel's ticks and order are every panel's.
     for panel in panels[:1] if own else panels:
-        panel.set_yticks(positions, [textwrap.fill(c, 32) for c in _compare_names(categories, names, labels)])
+        panel.set_yticks(positions, wrap_labels(_compare_names(categories, names, labels), 32))
         panel.invert_yaxis()
     for panel in panels:
         panel.tick_params(axis="y", labelsize=8)
-    if own:
-        fig.suptitle(title or f"{col.replace('_', ' ').capitalize()}: share of each {row.replace('_', ' ')}'s outcomes")
-        fig.tight_layout()
-    return fig
+    title = title or f"{col.replace('_', ' ').capitalize()}: share of each {row.replace('_', ' ')}'s outcomes"
+    largest = [f"{name} {top_item(_compare_names(categories, names, labels), shares.loc[g], share=True)}"
+               for g, name in zip(groups, _compare_names(groups, names, labels)) if totals[g] > 0]
+    alt = (f"Bar charts, one per {row.replace('_', ' ')} on one scale, of the share of its outcomes in each "
+           f"{col.replace('_', ' ')}. The largest share: " + "; ".join(largest) + ".")
+    return _compare_done(fig, own, title, alt)
 
 
 def plot_country_rates(
@@ -202,9 +236,9 @@ def plot_country_rates(
     ax.set_xlabel("outcomes per campaign-month")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    if own:
-        fig.tight_layout()
-    return fig
+    alt = (f"Bar chart of outcomes per campaign-month for {_groups(len(groups), by)}, with 95% "
+           f"intervals; {extremes(_compare_names(groups, names, labels), value)}.")
+    return _compare_done(fig, own, title, alt, suptitle=False)
 
 
 def plot_sector_rates(
@@ -246,6 +280,7 @@ def plot_sector_rates(
     sectors = list(pd.unique(table["sector"]))
     palette = category_colours(pd.unique(table["country"]), colours)
     fig, panels, own = _small_multiples(len(sectors), ax, axes, ncols, 3.9, 2.8, sharey=True)
+    said = []
     for panel, sector in zip(panels, sectors):
         part = table.loc[table["sector"] == sector]
         value = part["per_campaign_month"].to_numpy(dtype=float)
@@ -255,15 +290,17 @@ def plot_sector_rates(
                error_kw={"ecolor": "#333333", "capsize": 3})
         panel.axhline(float(part["sector_rate"].iloc[0]), color="#555555", linestyle="--", linewidth=1,
                    label="all countries in the sector")
-        panel.set_xticks(positions, _compare_names(part["country"], names, labels), rotation=30, ha="right", fontsize=8)
-        panel.set_title(_compare_names([sector], None, labels)[0], fontsize=10)
+        # Country names on short horizontal lines under their bar: slanted names ran into each other.
+        panel.set_xticks(positions, wrap_labels(_compare_names(part["country"], names, labels), 10), fontsize=8)
+        panel.set_title(wrap_label(_compare_names([sector], None, labels)[0], 40), fontsize=10)
         panel.grid(axis="y", alpha=0.3)
+        said.append(f"{_compare_names([sector], None, labels)[0]}: "
+                    f"{extremes(_compare_names(part['country'], names, labels), value)}")
     panels[0].set_ylabel("outcomes per campaign-month")
     panels[0].legend(fontsize=8, frameon=False, loc="upper left")
-    if own:
-        fig.suptitle(title)
-        fig.tight_layout()
-    return fig
+    alt = (f"Bar charts, one per sector ({len(sectors)}) on one scale, of each country's outcomes per "
+           f"campaign-month with 95% intervals, the sector's pooled rate dashed. " + "; ".join(said) + ".")
+    return _compare_done(fig, own, title, alt)
 
 
 def plot_rate_ratios(
@@ -328,9 +365,13 @@ def plot_rate_ratios(
     ax.set_xlabel("rate ratio (1 = same rate as the reference; log scale)")
     ax.set_title(title)
     ax.grid(axis="x", which="both", alpha=0.3)
-    if own:
-        fig.tight_layout()
-    return fig
+    plain = _compare_names(terms, names, labels)
+    reference = [n for n, r in zip(plain, table["reference"]) if r]
+    others = ~table["reference"].to_numpy(dtype=bool)
+    alt = (f"Dot chart of rate ratios with 95% intervals on a log scale, against the reference "
+           f"{reference[0] if reference else ''} at 1; "
+           f"{extremes([n for n, k in zip(plain, others) if k], table['rate_ratio'].to_numpy(dtype=float)[others])}.")
+    return _compare_done(fig, own, title, alt.replace("; .", "."), suptitle=False)
 
 
 def plot_substantiation_by(
@@ -392,17 +433,18 @@ def plot_substantiation_by(
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
         ax.set_title(f"{label}", fontsize=10)
         ax.grid(axis="x", alpha=0.3)
+    plain = _compare_names(groups, names, labels)
     axes[0].set_yticks(positions, [f"{name} ({int(k)} of {int(n)})" for name, k, n in zip(
-        _compare_names(groups, names, labels), table["n_checked"], table["n_outcomes"])])
+        plain, table["n_checked"], table["n_outcomes"])])
     axes[0].invert_yaxis()
-    if own:
-        fig.suptitle(title)
-        fig.tight_layout()
-    else:
+    if not own:
         # The caller's Axes share nothing: give the second panel the same rows, unlabelled.
         axes[1].set_yticks(positions, [])
         axes[1].invert_yaxis()
-    return fig
+    alt = (f"Two bar charts on the same 0 to 100% scale, one bar per {by.replace('_', ' ')}, with 95% intervals. "
+           f"Share of outcomes checked with an informant: {extremes(plain, table['share_checked'], share=True)}. "
+           f"Share confirmed, of those checked: {extremes(plain, table['share_confirmed'], share=True)}.")
+    return _compare_done(fig, own, title, alt)
 
 
 def plot_country_themes(
@@ -414,6 +456,7 @@ def plot_country_themes(
     labels: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
     top: int | None = None,
+    vmax: float | None = None,
     title: str = "Share of each country's reflection segments carrying each theme",
     ax: plt.Axes | None = None,
 ) -> plt.Figure:
@@ -435,6 +478,9 @@ def plot_country_themes(
     top
         Keep only the ``top`` codes with the highest mean ``value`` across groups
         (most used first); default every code, in code order.
+    vmax
+        The value drawn darkest (the colour scale runs from 0 to it); default this
+        table's largest. Give two heat maps the same ``vmax`` to read them on one scale.
     title
         Axes title.
     ax
@@ -451,20 +497,20 @@ def plot_country_themes(
     if top is not None:
         wide = wide.loc[wide.mean(axis=1).sort_values(ascending=False, kind="stable").index[:top]]
     data = wide.to_numpy(dtype=float)
+    row_labels = wrap_labels(_compare_names(wide.index, names, labels), 36)
+    columns = wrap_labels(_compare_names(wide.columns, names, labels), 10)
+    lines = max([label.count("\n") + 1 for label in row_labels] or [1])
     own = ax is None
-    fig, ax = _figure_for(ax, 1.6 + 0.85 * wide.shape[1], 1.4 + 0.38 * wide.shape[0])
-    image = ax.imshow(data, cmap=HEAT_CMAP, aspect="auto", vmin=0)
+    fig, ax = _figure_for(ax, 4.2 + 0.85 * wide.shape[1], 1.6 + max(0.38, 0.15 * lines + 0.08) * wide.shape[0])
+    image = ax.imshow(data, cmap=HEAT_CMAP, aspect="auto", vmin=0, vmax=vmax)
     share = value == "coverage"
-    threshold = np.nanmax(data) / 2 if data.size else 0
-    for (i, j), v in np.ndenumerate(data):
-        ax.text(j, i, f"{v:.0%}" if share else f"{v:g}", ha="center", va="center", fontsize=7,
-                color="white" if v > threshold else "#222222")
-    ax.set_xticks(np.arange(wide.shape[1]), _compare_names(wide.columns, names, labels), rotation=30, ha="right")
+    annotate_cells(ax, image, data, (lambda v: f"{v:.0%}") if share else "{:g}".format, fontsize=7)
+    # Country names horizontal, on short lines: slanted names ran into each other. Each in its country's
+    # colour where that colour is readable as text on white (WCAG AA), else in black.
+    ax.set_xticks(np.arange(wide.shape[1]), columns, fontsize=8)
     palette = category_colours(wide.columns, colours)
     for tick, group in zip(ax.get_xticklabels(), wide.columns):
-        tick.set_color(palette[group])
-    row_labels = [(label if len(label) <= 48 else label[:47] + "…")
-                  for label in _compare_names(wide.index, names, labels)]
+        tick.set_color(palette[group] if contrast_ratio(palette[group], "white") >= MIN_TEXT_CONTRAST else "black")
     ax.set_yticks(np.arange(wide.shape[0]), row_labels, fontsize=8)
     ax.spines[["left", "bottom"]].set_visible(False)
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
@@ -473,9 +519,13 @@ def plot_country_themes(
         bar.formatter = plt.FuncFormatter(lambda x, _: f"{x:.0%}")
         bar.update_ticks()
     ax.set_title(title)
-    if own:
-        fig.tight_layout()
-    return fig
+    unit = "share of segments" if share else value.replace("n_", "").replace("_", " ")
+    alt = f"Heat map of the {unit} for {wide.shape[0]} themes in {_groups(wide.shape[1], by)}"
+    if np.isfinite(data).any():
+        i, j = np.unravel_index(np.nanargmax(data), data.shape)
+        alt += (f"; the largest is '{_compare_names(wide.index, names, labels)[i]}' in "
+                f"{_compare_names(wide.columns, names, labels)[j]} {number_words(data[i, j], unit, share=share)}")
+    return _compare_done(fig, own, title, alt + ".", suptitle=False)
 
 
 def plot_country_themes_over_rounds(
@@ -528,7 +578,7 @@ def plot_country_themes_over_rounds(
             line = part.loc[part[by] == group].sort_values("round")
             panel.plot(line["round"].to_numpy(), line["coverage"].to_numpy(dtype=float), marker="o", markersize=3,
                     color=palette[group], label=name)
-        panel.set_title(code_label if len(code_label) <= 40 else code_label[:39] + "…", fontsize=9)
+        panel.set_title(wrap_label(code_label, 36), fontsize=9)
         panel.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:.0%}"))
         panel.grid(alpha=0.3)
     rounds = sorted(pd.unique(table["round"]))
@@ -537,6 +587,13 @@ def plot_country_themes_over_rounds(
         panel.set_xticks(rounds)
     for panel in panels[-ncols:]:
         panel.set_xlabel("round")
+    top = table.loc[table["coverage"].idxmax()] if table["coverage"].notna().any() else None
+    alt = (f"Line charts, one per theme ({len(codes)}) on one scale, of each {by.replace('_', ' ')}'s share of "
+           f"segments round by round, rounds {rounds[0]} to {rounds[-1]}, one line per {by.replace('_', ' ')}")
+    if top is not None:
+        alt += (f"; the highest is {_compare_names([top[by]], names, labels)[0]} on "
+                f"'{_compare_names([top['code_id']], names, labels)[0]}' in round {top['round']} at {top['coverage']:.0%}")
+    describe_figure(fig, alt + ".", title if own else None, add=not own)
     if not own:
         panels[0].legend(frameon=False, fontsize=8)
         return fig

@@ -1,10 +1,9 @@
 """Sentences for the cross-country comparison: careful words for each comparison result.
 
 Stage: report. Seven countries and about fourteen campaigns are a small N, so every
-sentence here says what a result can and cannot show: the effect size before the
-p-value, the interval with the ratio, what a test was (chi-square, exact, GLM family),
-every caveat the analysis attached (``warnings``), and that an association does not
-say why. Values are shown as readers know them: each function takes ``names`` (country
+sentence here says what a result can and cannot show, as strongly as its test stands
+(after the report-wide correction when it has one): effect words only beside a test that
+supports them, each test by its right name, every ratio, every caveat (``warnings``). Values are shown as readers know them: each function takes ``names`` (country
 slug -> name) and ``labels`` (code or vocabulary id -> label), and the caveats written
 by the analysis functions are relabelled too. The sentences are plain text holding
 names and labels from the data: the notebook displays them through
@@ -33,7 +32,7 @@ import pandas as pd
 
 from sparklearn.analysis.cases import CaseComparison, FuzzyCaseComparison
 from sparklearn.analysis.contingency import ContingencyResult
-from sparklearn.analysis.rates import RateRatios
+from sparklearn.analysis.rates import NEGLIGIBLE_SPREAD, RateRatios
 from sparklearn.analysis.robustness import Robustness
 from sparklearn.wording import and_list, count_noun, in_words
 
@@ -115,23 +114,73 @@ def _strength(v: float, rows: int, cols: int) -> str:
             else "moderate" if v < 0.5 / scale else "strong")
 
 
-_TEST_NAMES = {"chi-square": "chi-square test", "fisher exact": "Fisher's exact test",
-               "monte-carlo exact": "Monte-Carlo exact test"}
+def _test_words(result: ContingencyResult) -> str:
+    """The test by its right name, with what it computed: chi-square with its df, Monte-Carlo with its draws."""
+    freedom = f"{result.dof} degree{'' if result.dof == 1 else 's'} of freedom"
+    if result.test == "chi-square":
+        return f"Pearson's chi-square test, chi-square = {result.statistic:.1f} with {freedom}, {_p(result.p_value)}"
+    if result.test == "fisher exact":
+        return f"Fisher's exact test, {_p(result.p_value)}"
+    return (f"Monte-Carlo test: chi-square = {result.statistic:.1f} set against {result.n_resamples:,} random tables "
+            f"with the same totals, {_p(result.p_value)}")
+
+
+def test_label(test: str, dof: int, n_resamples: int = 0) -> str:
+    """A test's right name for a table cell: the chi-square with its df, the Monte-Carlo test with its draws.
+
+    Parameters
+    ----------
+    test
+        ``test`` of a :class:`~sparklearn.analysis.contingency.ContingencyResult` (or the
+        ``test`` column of :func:`~sparklearn.analysis.contingency.contingency_summary`).
+    dof, n_resamples
+        Degrees of freedom of the chi-square; random tables drawn by a Monte-Carlo test.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> test_label("chi-square", 1), test_label("monte-carlo", 18, 9999), test_label("fisher exact", 1)
+    ("Pearson's chi-square, 1 degree of freedom", 'Monte-Carlo, 9,999 random tables', "Fisher's exact")
+    """
+    if test == "chi-square":
+        return f"Pearson's chi-square, {dof} degree{'' if dof == 1 else 's'} of freedom"
+    if test == "monte-carlo":
+        return f"Monte-Carlo, {int(n_resamples):,} random tables"
+    return "Fisher's exact" if test == "fisher exact" else "none possible"
+
+
+test_label.__test__ = False  # a formatter whose name starts with "test": not for pytest to collect
+
+
+def _correction_words(p_adjusted: float, family_size: int) -> str:
+    """``p = 0.35 after Holm's correction across the report's 15 tests``, or "" outside a family."""
+    if family_size > 1:
+        return f"; {_p(p_adjusted)} after Holm's correction across the report's {family_size} tests"
+    return ""
 
 
 def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_cells: int = 3,
                          names: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None) -> str:
-    """A careful plain-language account of :func:`contingency`: effect size, test, notable cells, caveats.
+    """A careful plain-language account of :func:`contingency`: test, effect size, notable cells, caveats.
 
-    The strength of Cramér's V is worded with Cohen's (1988) benchmarks for the
-    table's smaller dimension; a 2 x 2 table is described by its odds ratio.
+    Worded as strongly as the test allows: the p-value read is the report-wide one
+    (``p_adjusted``) when the result has one, else the table's own. Only below ``alpha``
+    is the association called weak, moderate or strong (Cohen's (1988) benchmarks for the
+    table's smaller dimension, on the bias-corrected V) and are single cells named by
+    their adjusted residuals (Holm-corrected over the cells); otherwise it is not
+    distinguishable from none, with V and the test beside it. Tests go by their right
+    names (:func:`test_label`). A 2 x 2 table is also described by its odds ratio.
 
     Parameters
     ----------
     result
-        From :func:`~sparklearn.analysis.contingency.contingency`.
+        From :func:`~sparklearn.analysis.contingency.contingency`, ideally through
+        :func:`~sparklearn.analysis.multiplicity.correct_across_report`.
     alpha
-        Level the test's p-value is read against.
+        Level the p-value is read against.
     max_cells
         Most cells that stand out named.
     names, labels
@@ -139,70 +188,128 @@ def describe_contingency(result: ContingencyResult, *, alpha: float = 0.05, max_
         (cells that stand out, values in the caveats) is looked up in ``names``,
         then ``labels``, and shown as it is if in neither.
 
+    Returns
+    -------
+    str
+        Plain text (names and labels from the data are not escaped).
+
     Examples
     --------
     >>> from sparklearn.analysis.contingency import contingency
     >>> o = pd.DataFrame({"country": ["ghana"] * 30 + ["kenya"] * 30,
     ...                   "level": ["local"] * 22 + ["national"] * 8 + ["local"] * 9 + ["national"] * 21})
     >>> print(describe_contingency(contingency(o, "country", "level")))
-    Country and level are moderately associated in these 60 outcomes (Cramér's V = 0.43), more than chance
-    easily produces with these totals (chi-square test, p < 0.001). The odds ratio is 6.2 (95% CI 1.8 to 23.1).
+    Country and level are associated in these 60 outcomes, more than chance easily produces with these totals
+    (Pearson's chi-square test, chi-square = 11.3 with 1 degree of freedom, p < 0.001). The association is moderate
+    (bias-corrected Cramér's V = 0.42; 0.43 without the correction). The odds ratio is 6.2 (95% CI 1.8 to 23.1).
     An association describes these harvests; it does not show why they differ.
     """
     row, col = in_words(result.row), in_words(result.col)
     caveats = " ".join(f"Caveat: {_relabel(w, names, labels)}." for w in result.warnings)
     if result.test == "none":
         return f"No test of {row} against {col} was possible. {caveats}".strip()
-    strength = _strength(result.cramers_v, *result.table.shape)
-    test = f"{_TEST_NAMES[result.test]}, {_p(result.p_value)}"
-    if result.p_value < alpha:
-        adverb = {"negligible": "negligibly", "weak": "weakly", "moderate": "moderately", "strong": "strongly"}
-        text = (f"{row.capitalize()} and {col} are {adverb[strength]} associated in these {result.n} outcomes "
-                f"(Cramér's V = {result.cramers_v:.2f}), more than chance easily produces with these totals "
-                f"({test}).")
+    in_family = result.family_size > 0 and not np.isnan(result.p_adjusted)
+    p_read = result.p_adjusted if in_family else result.p_value
+    test = _test_words(result) + (_correction_words(result.p_adjusted, result.family_size) if in_family else "")
+    lost_to_correction = in_family and result.p_value < alpha <= result.p_adjusted
+    corrected = result.cramers_v_corrected
+    standing = bool(p_read < alpha)
+    if standing:
+        strength = _strength(corrected, *result.table.shape) if not np.isnan(corrected) else None
+        text = (f"{row.capitalize()} and {col} are associated in these {result.n} outcomes, more than chance easily "
+                f"produces with these totals ({test}).")
+        if strength is None:
+            text += f" Cramér's V = {result.cramers_v:.2f} (the table is too small for the bias correction)."
+        else:
+            size = "negligible in size" if strength == "negligible" else strength
+            text += (f" The association is {size} (bias-corrected Cramér's V = {corrected:.2f}; "
+                     f"{result.cramers_v:.2f} without the correction).")
     else:
-        text = (f"The association between {row} and {col} in these {result.n} outcomes (Cramér's V = "
-                f"{result.cramers_v:.2f}, {strength} by Cohen's benchmarks) is within what chance produces with "
-                f"these totals ({test}).")
+        after = "" if np.isnan(corrected) else f" ({corrected:.2f} after bias correction)"
+        if lost_to_correction:
+            text = (f"The association between {row} and {col} in these {result.n} outcomes is not distinguishable "
+                    f"from none once the report's other tests are allowed for: with {result.family_size} tests made, "
+                    f"a pattern this strong in one of them is within what chance produces ({test}).")
+        else:
+            text = (f"The association between {row} and {col} in these {result.n} outcomes is not distinguishable "
+                    f"from none: chance easily produces a pattern this strong with these totals ({test}).")
+        text += f" Cramér's V = {result.cramers_v:.2f}{after}."
     if not np.isnan(result.odds_ratio):
         low, high = result.odds_ratio_ci
         text += f" The odds ratio is {result.odds_ratio:.1f} (95% CI {low:.1f} to {high:.1f})."
+    elif not standing:
+        text += " No single cell is read on its own, since the table as a whole does not stand out."
     else:
-        notable = result.cells.loc[result.cells["notable"]]
+        notable = result.cells.loc[result.cells["notable"].astype(bool)]
         notable = notable.reindex(notable["adjusted_residual"].abs().sort_values(ascending=False).index)
         if len(notable):
             described = [
                 f"{_shown(r[result.row], names, labels)} has {'more' if r['adjusted_residual'] > 0 else 'fewer'} "
                 f"outcomes in '{_shown(r[result.col], names, labels)}' "
-                f"than expected if every {in_words(result.row)} spread its outcomes alike ({r['observed']} observed, {r['expected']:.1f} expected; adjusted "
-                f"residual {r['adjusted_residual']:+.1f})" for r in notable.head(max_cells).to_dict("records")]
-            text += (f" Cells that stand out (after Holm correction over {len(result.cells)} cells): "
-                     + "; ".join(described) + ".")
+                f"than expected if every {in_words(result.row)} spread its outcomes alike ({r['observed']} observed, "
+                f"{r['expected']:.1f} expected; adjusted residual {r['adjusted_residual']:+.1f})"
+                for r in notable.head(max_cells).to_dict("records")]
+            more = len(notable) - min(len(notable), max_cells)
+            rest = f"; and {count_noun(more, 'other cell')}, standing out less" if more else ""
+            text += (f" Cells that stand out (adjusted residuals, Holm-corrected over the table's {len(result.cells)} "
+                     "cells): " + "; ".join(described) + rest + ".")
         else:
-            text += f" No single cell stands out after Holm correction over {len(result.cells)} cells."
+            text += f" No single cell stands out after Holm correction over the table's {len(result.cells)} cells."
     text += " An association describes these harvests; it does not show why they differ."
     return f"{text} {caveats}".strip()
 
 
-def describe_rate_ratios(result: RateRatios, *, max_terms: int = 5, names: Mapping[str, str] | None = None,
-                         labels: Mapping[str, str] | None = None) -> str:
-    """A careful plain-language account of :func:`rate_ratios`: ratios with intervals and caveats.
+def _model_words(result: RateRatios) -> str:
+    """The count model, with the extra spread its intervals allow for (never another one)."""
+    pearson = "Pearson chi-square / df"
+    if result.family == "quasipoisson":
+        if result.spread <= 1:
+            return (f"a quasi-Poisson model; the counts vary between campaigns no more than a Poisson model expects "
+                    f"({pearson} = {result.dispersion:.2f}), so its intervals are Poisson's")
+        return (f"a quasi-Poisson model: the counts vary between campaigns about {result.spread:.1f} times as much as "
+                f"a Poisson model expects ({pearson}), and the intervals are widened to allow for exactly that")
+    if result.family == "negbin":
+        alpha = (f"dispersion {result.alpha_nb:.3f}: at the mean of {result.mean_count:.0f} outcomes per campaign, "
+                 f"a variance {result.spread:.2f} times Poisson's")
+        if result.spread < NEGLIGIBLE_SPREAD:
+            return (f"a negative-binomial model, which estimated almost no extra spread between campaigns ({alpha}), "
+                    "so its intervals are practically Poisson's")
+        return (f"a negative-binomial model, which allows the counts to vary between campaigns more than chance "
+                f"alone would ({alpha})")
+    if np.isnan(result.dispersion):
+        return "a Poisson model (the standard model for counts)"
+    spread = ("no more than it expects" if result.dispersion <= NEGLIGIBLE_SPREAD
+              else f"about {result.dispersion:.1f} times as much as it expects")
+    return f"a Poisson model (the standard model for counts; the counts vary between campaigns {spread}: {pearson} = " \
+           f"{result.dispersion:.2f})"
 
-    First which intervals exclude 1 (the levels whose rate is hard to reconcile with the
-    reference's) and which include it, naming every level; then the ratios one by one,
-    those whose interval excludes 1 first, at most ``max_terms`` of them (the text says
-    which are left to the table and figure).
+
+def describe_rate_ratios(result: RateRatios, *, alpha: float = 0.05, names: Mapping[str, str] | None = None,
+                         labels: Mapping[str, str] | None = None) -> str:
+    """A careful plain-language account of :func:`rate_ratios`: every ratio, with its interval, test and caveats.
+
+    First the model, with the extra spread its intervals allow for. Then, all named, the
+    levels whose p-value after Holm's correction (report-wide when the result has it,
+    else across this model's ratios) is below ``alpha``; those whose 95% interval
+    excludes 1 but not after the correction; and the others. Then every ratio, none
+    left out, with its interval and corrected p-value.
 
     Parameters
     ----------
     result
-        From :func:`~sparklearn.analysis.rates.rate_ratios`.
-    max_terms
-        Most levels described one by one.
+        From :func:`~sparklearn.analysis.rates.rate_ratios`, ideally through
+        :func:`~sparklearn.analysis.multiplicity.correct_across_report`.
+    alpha
+        Level the corrected p-values are read against.
     names, labels
         Country slug -> name and id -> label: every level named (the reference,
         each term, levels in the caveats) is looked up in ``names``, then
         ``labels``, and shown as it is if in neither.
+
+    Returns
+    -------
+    str
+        Plain text (names and labels from the data are not escaped).
 
     Examples
     --------
@@ -214,47 +321,63 @@ def describe_rate_ratios(result: RateRatios, *, max_terms: int = 5, names: Mappi
     >>> o = pd.DataFrame({"campaign_id": list("a" * 2 + "b" * 4 + "c" * 6 + "d" * 4 + "e" * 8 + "f" * 16),
     ...                   "date": pd.Timestamp("2021-01-01")})
     >>> print(describe_rate_ratios(rate_ratios(o, e, by="sector")))
-    Outcomes per campaign-month by sector, compared with a Poisson model (the standard model for counts) over 6
-    campaigns; the reference is water (0.40 outcomes per campaign-month). The interval of health excludes 1. health: 0.50 times the
-    reference rate (95% CI 0.25 to 0.98; p = 0.045 after Holm correction). An interval that excludes 1 means
-    the data are hard to reconcile with equal rates; one that includes 1 means they are compatible with no
-    difference (and with a sizeable one).
+    Outcomes per campaign-month by sector over 6 campaigns, each set against the reference, water (0.40 outcomes
+    per campaign-month). The comparison uses a Poisson model (the standard model for counts; the counts vary between
+    campaigns no more than it expects: Pearson chi-square / df = 0.00). Health differs from the reference rate by
+    more than chance easily produces (p = 0.045). The rate ratio (times the reference rate), with its 95% interval
+    and its p-value: health 0.50 (0.25 to 0.98; p = 0.045). An interval that excludes 1 means the data are hard to
+    reconcile with equal rates; one that includes 1 means they are compatible with no difference (and with a
+    sizeable one).
     """
-    ref = result.table.loc[result.table["reference"]].iloc[0]
-    model = ("Poisson model (the standard model for counts)" if result.family == "poisson" else
-             "negative-binomial model (a model for counts that allows them to vary between campaigns more than "
-             "chance alone would)")
-    sentences = [f"Outcomes per campaign-month by {in_words(result.by)}, compared with a {model} over {result.n} "
-                 f"campaigns; the reference is {_shown(ref['term'], names, labels)} ({ref['rate']:.2f} outcomes per "
-                 "campaign-month)."]
-    terms = result.table.loc[~result.table["reference"] & result.table["ci_low"].notna()].assign(
-        excludes=lambda t: (t["ci_low"] > 1) | (t["ci_high"] < 1))
-    terms = terms.sort_values(["excludes", "rate_ratio"], ascending=[False, False])
-    excluding = [_shown(t, names, labels) for t in terms.loc[terms["excludes"], "term"]]
-    including = [_shown(t, names, labels) for t in terms.loc[~terms["excludes"], "term"]]
+    table = result.table
+    ref = table.loc[table["reference"]].iloc[0]
+    in_family = result.family_size > 0 and "p_adjusted" in table.columns
+    p_column = "p_adjusted" if in_family else "p_holm"
+    terms = table.loc[~table["reference"] & table["ci_low"].notna()].assign(
+        excludes=lambda t: (t["ci_low"] > 1) | (t["ci_high"] < 1), p_read=lambda t: t[p_column])
+    terms = terms.assign(standing=terms["p_read"] < alpha).sort_values("rate_ratio", ascending=False)
+    correction = (f" after Holm's correction across the report's {result.family_size} tests" if in_family
+                  else f" after Holm's correction across the model's {len(terms)} ratios" if len(terms) > 1 else "")
+    sentences = [(f"Outcomes per campaign-month by {in_words(result.by)} over {result.n} campaigns, each set against "
+                  f"the reference, {_shown(ref['term'], names, labels)} ({ref['rate']:.2f} outcomes per "
+                  "campaign-month)."), f"The comparison uses {_model_words(result)}."]
+    shown = {t: _shown(t, names, labels) for t in terms["term"]}
+    standing = terms.loc[terms["standing"]]
+    leads = terms.loc[terms["excludes"] & ~terms["standing"]]
+    others = [shown[t] for t in terms.loc[~terms["excludes"] & ~terms["standing"], "term"]]
     compatible = "the data are compatible with the reference rate"
-    if not excluding and len(including) == 1:
-        sentences.append(f"The interval of {including[0]} includes 1: {compatible}.")
-    elif not excluding and including:
-        sentences.append(f"None of the {len(including)} intervals excludes 1: for every {in_words(result.by)} "
+    if len(standing):
+        if len(standing) == 1:
+            first = shown[standing["term"].iloc[0]]
+            sentences.append(f"{first[:1].upper()}{first[1:]} differs from the reference rate by more than chance "
+                             f"easily produces ({_p(standing['p_read'].iloc[0])}{correction}).")
+        else:
+            listed = and_list([f"{shown[t]} ({_p(p)})" for t, p in zip(standing["term"], standing["p_read"])],
+                              limit=len(standing))
+            sentences.append(f"{listed[:1].upper()}{listed[1:]} differ from the reference rate by more than chance "
+                             f"easily produces ({correction.strip()}).")
+    if len(leads):
+        many = len(leads) > 1
+        sentences.append(f"The 95% interval{'s' if many else ''} of {and_list([shown[t] for t in leads['term']], limit=len(leads))} "
+                         f"exclude{'' if many else 's'} 1, but {'none' if many else 'it does not'} stand"
+                         f"{'s' if many else ''} out{correction or ' once the p-value is read'}: "
+                         f"{'these differences' if many else 'the difference'} could be chance.")
+    if others and (len(standing) or len(leads)):
+        sentences.append(f"For {'the other' if len(others) == 1 else 'the others'} ({and_list(others, limit=len(others))}) "
                          f"{compatible}.")
-    elif excluding and not including:
-        sentences.append(f"The interval of {excluding[0]} excludes 1." if len(excluding) == 1
-                         else f"All {len(excluding)} intervals exclude 1.")
-    elif excluding:
-        which = (f"Only the interval of {excluding[0]} excludes 1" if len(excluding) == 1
-                 else f"The intervals of {and_list(excluding)} exclude 1")
-        sentences.append(f"{which}; for {'the other' if len(including) == 1 else 'the others'} "
-                         f"({and_list(including)}) {compatible}.")
-    shown, rest = terms.head(max_terms), terms.iloc[max_terms:]
-    sentences += [f"{_shown(r['term'], names, labels)}: {r['rate_ratio']:.2f} times the reference rate (95% CI "
-                  f"{r['ci_low']:.2f} to {r['ci_high']:.2f}; {_p(r['p_holm'])} after Holm correction)."
-                  for r in shown.to_dict("records")]
-    if len(rest):
-        sentences.append(f"The ratio{'s' if len(rest) > 1 else ''} of "
-                         f"{and_list([_shown(t, names, labels) for t in rest['term']])} "
-                         f"{'are' if len(rest) > 1 else 'is'} not described one by one here but shown in the "
-                         "figure.")
+    elif len(others) == 1:
+        sentences.append(f"The ratio of {others[0]} is not distinguishable from 1: {compatible}.")
+    elif others:
+        none = "Neither ratio" if len(others) == 2 else f"None of the {len(others)} ratios"
+        sentences.append(f"{none} is distinguishable from 1: for every {in_words(result.by)} {compatible}.")
+    if len(terms):
+        listed = "; ".join(f"{shown[r['term']]} {r['rate_ratio']:.2f} ({r['ci_low']:.2f} to {r['ci_high']:.2f}; "
+                           f"{_p(r['p_read'])})" for r in terms.to_dict("records"))
+        one = len(terms) == 1
+        what = "The rate ratio" if one else "Both rate ratios" if len(terms) == 2 else f"All {len(terms)} rate ratios"
+        sentences.append(f"{what} (times the reference rate), with {'its' if one else 'their'} 95% "
+                         f"interval{'' if one else 's'} and {'its' if one else 'their'} p-value{'' if one else 's'}"
+                         f"{' after the correction' if correction else ''}: {listed}.")
     sentences.append("An interval that excludes 1 means the data are hard to reconcile with equal rates; one that "
                      "includes 1 means they are compatible with no difference (and with a sizeable one).")
     sentences += [f"Caveat: {_relabel(w, names, labels)}." for w in result.warnings]

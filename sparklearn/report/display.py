@@ -7,9 +7,14 @@ batch renders, means JupyterLab shows a lead exactly what the report will show.
 
 - Tables: readable numbers (:func:`sparklearn.report.tables.readable_number`), no
   meaningless 0, 1, 2 index, text escaped (:func:`sparklearn.report.tables.table_html`).
-- Figures: PNG only (no SVG or PDF copies), at the report's resolution, drawn once and
-  cropped (:func:`figure_png`), then reduced to a 256-colour palette, so that a report
-  with a dozen figures stays under 1 MB and travels by e-mail.
+- Figures: PNG only (no SVG or PDF copies), drawn once and cropped (:func:`figure_png`),
+  then reduced to a 256-colour palette, so that a report with a dozen figures stays
+  under 1.5 MB and travels by e-mail. They are drawn at twice the pixels a screen
+  shows them with (``density``), and sent with their size in CSS pixels, so they are
+  sharp on high-resolution screens and in print.
+- With each figure (:func:`figure_output`), its alt text and its caption, numbered
+  "Figure N." in the order the notebook shows them, as the output's metadata
+  (``alt``, ``caption``; the report template writes them under the image).
 
 This module imports only pandas at the top: matplotlib, IPython and Pillow are
 imported by the functions that use them.
@@ -22,14 +27,35 @@ import pandas as pd
 from sparklearn.report.tables import readable_number, table_html
 
 
-def report_setup(dpi: int = 96) -> None:
-    """Make a kernel's figures and tables report-ready: PNG figures at ``dpi``, wide tables.
+def report_setup(dpi: int = 96, density: int = 2) -> None:
+    """Make a kernel's figures and tables report-ready: sharp numbered PNG figures with alt text, wide tables.
 
-    Called once in a notebook's imports cell; a no-op outside IPython.
+    Called once in a notebook's imports cell; a no-op outside IPython. Calling it
+    again starts the figure numbers again at 1.
+
+    Parameters
+    ----------
+    dpi
+        Pixels per inch a screen shows a figure at (CSS pixels: 96).
+    density
+        Image pixels per screen pixel: 2 draws each figure at ``dpi * density`` and has it
+        shown at ``dpi``, sharp on high-resolution screens and in print.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    In a notebook's imports cell (it sets options for the whole kernel)::
+
+        from sparklearn.report.display import report_setup
+        report_setup()
     """
     import matplotlib
 
-    matplotlib.rcParams.update({"figure.dpi": dpi, "savefig.dpi": dpi, "figure.figsize": (8, 4.2)})
+    drawn = dpi * density
+    matplotlib.rcParams.update({"figure.dpi": drawn, "savefig.dpi": drawn, "figure.figsize": (8, 4.2)})
     pd.set_option("display.max_colwidth", 120)
     # Jupyter's 20, said here: pandas picks a default when it is imported (0 in a terminal),
     # and a warm kernel's pandas was imported before the kernel existed.
@@ -58,7 +84,78 @@ def report_setup(dpi: int = 96) -> None:
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
     from matplotlib.figure import Figure
 
-    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+    # The figure's PNG comes with metadata (alt text, caption, CSS size): a mime bundle, not the
+    # PNG formatter, which cannot send top-level metadata; the PNG formatter's own entry would
+    # draw the figure a second time.
+    shell.display_formatter.formatters["image/png"].pop(Figure, None)
+    shell.display_formatter.mimebundle_formatter.for_type(Figure, _numbered_figures(dpi))
+
+
+def _numbered_figures(dpi: int):
+    """A display function for figures that numbers them 1, 2, 3... (a figure shown twice keeps its number)."""
+    import itertools
+    import weakref
+
+    numbers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    counter = itertools.count(1)
+
+    def show(fig):
+        if fig not in numbers:
+            numbers[fig] = next(counter)
+        return figure_output(fig, number=numbers[fig], dpi=dpi)
+
+    return show
+
+
+def figure_output(fig, *, number: int | None = None, dpi: int = 96) -> tuple[dict, dict]:
+    """A figure as a notebook output: its compact PNG, and metadata with its alt text, caption and size.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib Figure; its alt text and caption are what
+        :func:`sparklearn.report.figure_text.describe_figure` gave it, else read from its title.
+    number
+        The figure's number in the report: the caption reads "Figure N. <caption>".
+    dpi
+        CSS pixels per inch: the size the figure is shown at (``width``/``height`` under
+        ``image/png``, Jupyter's convention), whatever its pixel density.
+
+    Returns
+    -------
+    tuple of (dict, dict)
+        The data (``image/png`` base64) and the metadata (``alt``, ``caption``, ``image/png``).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(4, 3), dpi=192); _ = ax.set_title("Outcomes per year")
+    >>> data, meta = figure_output(fig, number=3)
+    >>> meta["caption"], meta["alt"]
+    ('Figure 3. Outcomes per year', 'Figure: Outcomes per year.')
+    >>> 190 < meta["image/png"]["width"] < 400  # 4 inches at 96 CSS pixels per inch, cropped
+    True
+    >>> plt.close(fig)
+    """
+    import base64
+    import io
+
+    import matplotlib
+    from PIL import Image
+
+    from sparklearn.report.figure_text import figure_description
+
+    png = figure_png(fig)
+    width, height = Image.open(io.BytesIO(png)).size
+    drawn = matplotlib.rcParams["savefig.dpi"]
+    drawn = fig.dpi if drawn == "figure" else drawn
+    alt, caption = figure_description(fig)
+    label = f"Figure {number}." if number is not None else ""
+    caption = " ".join(part for part in (label, caption) if part)
+    metadata = {"alt": alt, "image/png": {"width": round(width * dpi / drawn), "height": round(height * dpi / drawn)}}
+    if caption:
+        metadata["caption"] = caption
+    return {"image/png": base64.b64encode(png).decode("ascii")}, metadata
 
 
 def figure_png(fig) -> bytes:
@@ -122,7 +219,7 @@ def _figure_image(fig):
                     and tight.x1 * dpi <= width + 0.5 and tight.y1 * dpi <= height + 0.5):
                 # The padding may reach past the canvas: it is white there, as savefig paints it.
                 w, h = int(box.width * dpi), int(box.height * dpi)
-                left, top = int(round(box.x0 * dpi)), int(round(height - box.y1 * dpi))
+                left, top = round(box.x0 * dpi), round(height - box.y1 * dpi)
                 pixels = np.asarray(canvas.buffer_rgba())[..., :3]
                 out = np.full((h, w, 3), 255, dtype=np.uint8)
                 y0, x0, y1, x1 = max(top, 0), max(left, 0), min(top + h, height), min(left + w, width)

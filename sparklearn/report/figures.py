@@ -16,6 +16,14 @@ its own in the house style (:func:`new_figure`). Ids shown on a figure (codes,
 vocabulary ids, countries, campaigns) are replaced by their label from ``labels=``
 (id -> label) where one is given.
 
+Readable by everyone: panels of one figure share their scale; numbers on heat-map
+cells are black or white by their cell's colour; long labels are wrapped between words,
+never cut, and never slanted; colours that mean something have a legend; and every
+function describes its figure (:func:`sparklearn.report.figure_text.describe_figure`):
+an alt text built from the data ("Bar chart of the 15 themes that came up most in
+Kenya; the most frequent is ... with 42 segments.") and its title as caption, which the
+notebook display sends with the image, numbered (:mod:`sparklearn.report.display`).
+
 The palette and house style live here because both reports use them; the
 cross-country figures are in :mod:`sparklearn.report.comparison_figures`.
 """
@@ -27,6 +35,16 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+
+from sparklearn.report.figure_text import (
+    annotate_cells,
+    describe_figure,
+    extremes,
+    number_words,
+    top_item,
+    wrap_label,
+    wrap_labels,
+)
 
 #: Fallback palette for categories that are not countries (colour-blind safe, Okabe-Ito).
 CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -160,6 +178,8 @@ def agreement_dots(table: pd.DataFrame, *, with_uncoded: bool = True,
     ax.set_xlabel("agreement beyond chance (1 = perfect, 0 = chance)")
     ax.set_title(title)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    _described(fig, own, _agreement_alt(rows, measures[0], measure_names.get(measures[0], measures[0]), labels),
+               title)
     if not own:
         ax.legend(loc="lower left", ncol=len(measures), fontsize=8, frameon=False)
         return fig
@@ -168,19 +188,47 @@ def agreement_dots(table: pd.DataFrame, *, with_uncoded: bool = True,
     return fig
 
 
+def _agreement_alt(rows: pd.DataFrame, measure: str, name: str, labels: Mapping[str, str] | None) -> str:
+    """What an agreement dot chart shows: how many codes, the weakest and strongest, the pooled value."""
+    pooled = rows["code_id"] == "all codes"
+    codes = rows.loc[~pooled & rows[measure].notna()]
+    text = f"Dot chart of how far the coders agree on {int((~pooled).sum())} codes ({name} and others)"
+    if len(codes):
+        low, high = codes.loc[codes[measure].idxmin()], codes.loc[codes[measure].idxmax()]
+        text += (f"; the weakest is '{_plain(_label(low['code_id'], labels))}' at {low[measure]:.2f}, "
+                 f"the strongest '{_plain(_label(high['code_id'], labels))}' at {high[measure]:.2f}")
+    if pooled.any() and pd.notna(rows.loc[pooled, measure].iloc[0]):
+        text += f"; over all codes {rows.loc[pooled, measure].iloc[0]:.2f}"
+    return text + ". Dashed lines mark 0.667 (tentative) and 0.800 (reliable)."
+
+
+#: How an alt text names a grouping column's values ("one per campaign").
+_GROUP_WORDS = {"campaign_id": "campaign", "country": "country", "round": "round"}
+
+def _percent() -> plt.FuncFormatter:
+    """Tick labels of shares: 25%, not 0.25 (a formatter belongs to one axis: a new one each time)."""
+    return plt.FuncFormatter(lambda x, _: f"{x:.0%}")
+
+
 def _theme_names(codes, labels: Mapping[str, str] | None, width: int = 28) -> list[str]:
-    import textwrap
-
+    """Theme labels on lines of ``width`` characters, broken between words: long SPARK labels are never cut."""
     labels = dict(labels or {})
+    return wrap_labels((labels.get(c, c) for c in codes), width)
 
-    # Two lines of ``width`` characters: long SPARK labels stay readable instead of cut at 28.
-    def two_lines(text: str) -> str:
-        lines = textwrap.wrap(text, width=width)
-        if len(lines) <= 2:
-            return "\n".join(lines)
-        return lines[0] + "\n" + textwrap.shorten(" ".join(lines[1:]), width=width, placeholder="…")
 
-    return [two_lines(str(labels.get(c, c))) for c in codes]
+def _lines(names: Sequence[str]) -> int:
+    """The most lines any of these (wrapped) labels takes, at least 1."""
+    return max([str(n).count("\n") + 1 for n in names] or [1])
+
+
+def _described(fig: plt.Figure, own: bool, alt: str, caption: str | None) -> plt.Figure:
+    """Describe a figure this function made (alt text and caption), or add to the caller's figure's alt text."""
+    return describe_figure(fig, alt, caption if own else None, add=not own)
+
+
+def _plain(text: object) -> str:
+    """A (wrapped) label on one line again, for a sentence."""
+    return " ".join(str(text).split())
 
 
 def _theme_panels(table: pd.DataFrame, before: str) -> tuple[str | None, list]:
@@ -224,24 +272,42 @@ def plot_code_frequencies(freq: pd.DataFrame, *, value: str = "n_segments", top:
     palette = category_colours([v for v in values if v is not None], colours)
     panels = _given_axes(len(values), ax, axes)
     own = panels is None
+    unit = "share of segments" if value == "coverage" else value.replace("n_", "").replace("_", " ")
+    parts = []
+    for name in values:
+        part = freq if group is None else freq.loc[freq[group] == name]
+        parts.append(part.sort_values(value, ascending=False, kind="stable").head(top)[::-1])
     if own:
-        # Room for theme labels on two lines (see _theme_names).
-        fig, grid = new_figure(max(6.0, 4.6 * len(values)), 0.42 * top + 1.6, ncols=len(values), squeeze=False)
+        # Room for every line of the wrapped theme labels; panels side by side share one scale.
+        lines = _lines(_theme_names(pd.concat(parts)["code_id"], labels))
+        height = max(0.42, 0.16 * lines + 0.1) * min(top, max(len(p) for p in parts)) + 1.6
+        fig, grid = new_figure(max(6.0, 4.6 * len(values)), height, ncols=len(values), squeeze=False, sharex=True)
         panels = list(grid.flat)
     else:
         fig = panels[0].figure
-    for panel, name in zip(panels, values):
-        part = freq if group is None else freq.loc[freq[group] == name]
-        part = part.sort_values(value, ascending=False, kind="stable").head(top)[::-1]
-        panel.barh(_theme_names(part["code_id"], labels), part[value],
-                   color=palette.get(name, CATEGORY_COLOURS[0]))
-        panel.set_xlabel("share of segments" if value == "coverage" else value.replace("n_", "").replace("_", " "))
+    said = []
+    for panel, name, part in zip(panels, values, parts):
+        names = _theme_names(part["code_id"], labels)
+        panel.barh(names, part[value], color=palette.get(name, CATEGORY_COLOURS[0]))
+        panel.set_xlabel(unit)
+        if value == "coverage":
+            panel.xaxis.set_major_formatter(_percent())
         if name is not None:
             panel.set_title(_label(name, labels))
+        where = f" in {_label(name, labels)}" if name is not None else ""
+        said.append(f"{len(part)} themes{where}; the most frequent is "
+                    f"{top_item([_plain(n) for n in names], part[value], unit, share=value == 'coverage')}")
+    kind = "Bar chart" if len(said) == 1 else f"Bar charts, one per {_GROUP_WORDS.get(group, group)}, on one scale,"
+    return _finish(fig, own, title, f"{kind} of the themes that came up most: " + "; ".join(said) + ".")
+
+
+def _finish(fig: plt.Figure, own: bool, title: str | None, alt: str, *, suptitle: bool = True) -> plt.Figure:
+    """A figure this function made gets its title and layout; any figure gets its alt text (and caption)."""
     if own:
-        fig.suptitle(title)
+        if suptitle and title:
+            fig.suptitle(title)
         fig.tight_layout()
-    return fig
+    return _described(fig, own, alt, title)
 
 
 def plot_cooccurrence(pairs: pd.DataFrame, *, value: str = "jaccard", codes=None,
@@ -274,19 +340,25 @@ def plot_cooccurrence(pairs: pd.DataFrame, *, value: str = "jaccard", codes=None
     shown = pairs.loc[pairs["code_a"].isin(codes) & pairs["code_b"].isin(codes)]
     for a, b, v in shown[["code_a", "code_b", value]].itertuples(index=False):
         grid.loc[a, b] = grid.loc[b, a] = v
-    size = 2.5 + 0.35 * len(codes)
+    names = [f"{i}. {wrap_label(_label(c, labels), 30)}".replace("\n", "\n    ") for i, c in enumerate(codes, 1)]
+    size = 1.5 + max(0.35, 0.16 * _lines(names) + 0.06) * len(codes)
     own = ax is None
-    fig, ax = _figure_for(ax, size + 1.5, size)
+    fig, ax = _figure_for(ax, size + 3.5, size)
     image = ax.imshow(np.ma.masked_invalid(grid.to_numpy(dtype=float)), cmap=HEAT_CMAP)
-    names = _theme_names(codes, labels)
-    ax.set_xticks(range(len(codes)), names, rotation=60, ha="right")
-    ax.set_yticks(range(len(codes)), names)
-    fig.colorbar(image, ax=ax, label={"jaccard": "Jaccard (share of segments with either that have both)",
-                                      "lift": "observed / expected"}.get(value, value.replace("_", " ")))
+    # Rows carry the numbered names and columns only the numbers: no slanted labels running into each other.
+    ax.set_xticks(range(len(codes)), [str(i) for i in range(1, len(codes) + 1)], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(codes)), names, fontsize=9)
+    measure = {"jaccard": "Jaccard (share of segments with either that have both)",
+               "lift": "observed / expected"}.get(value, value.replace("_", " "))
+    fig.colorbar(image, ax=ax, label=measure)
     ax.set_title(title)
-    if own:
-        fig.tight_layout()
-    return fig
+    alt = f"Heat map of how often {len(codes)} themes come up together ({measure.split(' (')[0]})"
+    if len(shown) and shown[value].notna().any():
+        best = shown.loc[shown[value].idxmax()]
+        alt += (f"; the pair that comes up together most is '{_plain(_label(best['code_a'], labels))}' and "
+                f"'{_plain(_label(best['code_b'], labels))}' {number_words(best[value])}")
+    return _finish(fig, own, title, alt + ". Columns are numbered as the rows are.", suptitle=False)
 
 
 def plot_framework_matrix(matrix: pd.DataFrame, *, value: str = "n_segments",
@@ -315,21 +387,26 @@ def plot_framework_matrix(matrix: pd.DataFrame, *, value: str = "n_segments",
     case = matrix.columns[0]
     grid = matrix.pivot(index=case, columns="code_id", values=value)
     grid = grid.loc[list(pd.unique(matrix[case])), list(pd.unique(matrix["code_id"]))]
+    themes = _theme_names(grid.columns, labels, width=12)
+    cases = wrap_labels((_label(c, labels) for c in grid.index), 24)
     own = ax is None
-    fig, ax = _figure_for(ax, 2.5 + 0.55 * grid.shape[1], 1.5 + 0.45 * grid.shape[0])
+    # Columns wide enough for their theme on short horizontal lines (slanted labels would run into each other).
+    fig, ax = _figure_for(ax, 3.5 + 0.95 * grid.shape[1], 1.2 + 0.15 * _lines(themes)
+                          + max(0.45, 0.17 * _lines(cases)) * grid.shape[0])
     data = grid.to_numpy(dtype=float)
-    image = ax.imshow(data, cmap=HEAT_CMAP, aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), _theme_names(grid.columns, labels), rotation=60, ha="right")
-    ax.set_yticks(range(grid.shape[0]), [_label(c, labels) for c in grid.index])
-    high = np.nanmax(data) if data.size else 0
-    for (i, j), v in np.ndenumerate(data):
-        text = f"{v:.0%}" if value == "coverage" else f"{v:.0f}"
-        ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if v > high / 2 else "black")
-    fig.colorbar(image, ax=ax, label="share of segments" if value == "coverage" else "coded segments")
+    image = ax.imshow(data, cmap=HEAT_CMAP, aspect="auto", vmin=0)
+    ax.set_xticks(range(grid.shape[1]), themes, fontsize=8)
+    ax.set_yticks(range(grid.shape[0]), cases)
+    annotate_cells(ax, image, data, (lambda v: f"{v:.0%}") if value == "coverage" else (lambda v: f"{v:.0f}"))
+    unit = "share of segments" if value == "coverage" else "coded segments"
+    fig.colorbar(image, ax=ax, label=unit)
     ax.set_title(title)
-    if own:
-        fig.tight_layout()
-    return fig
+    alt = f"Heat map of {unit} for {grid.shape[1]} themes in {grid.shape[0]} cases"
+    if np.isfinite(data).any():
+        i, j = np.unravel_index(np.nanargmax(data), data.shape)
+        alt += (f"; the largest cell is '{_plain(themes[j])}' in '{_plain(cases[i])}' "
+                f"{number_words(data[i, j], unit, share=value == 'coverage')}")
+    return _finish(fig, own, title, alt + ".", suptitle=False)
 
 
 def plot_themes_over_rounds(table: pd.DataFrame, *, value: str = "coverage", codes=None, top: int = 6,
@@ -381,12 +458,24 @@ def plot_themes_over_rounds(table: pd.DataFrame, *, value: str = "coverage", cod
         panel.set_xticks(sorted(pd.unique(part["round"])))
         if name is not None:
             panel.set_title(_label(name, labels))
-    panels[0].set_ylabel("share of the round's segments" if value == "coverage" else value.replace("_", " "))
+    unit = "share of the round's segments" if value == "coverage" else value.replace("n_", "").replace("_", " ")
+    panels[0].set_ylabel(unit)
     panels[-1].legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
-    if own:
-        fig.suptitle(title)
-        fig.tight_layout()
-    return fig
+    shown = table.loc[table["code_id"].isin(codes)]
+    rounds = sorted(pd.unique(shown["round"]))
+    for panel in panels if value == "coverage" else []:
+        panel.yaxis.set_major_formatter(_percent())
+    alt = f"Line chart{'s, one per ' + _GROUP_WORDS.get(group, group) + ',' if group else ''} of the {unit} " \
+          f"for {len(codes)} themes"
+    if rounds:
+        share = value == "coverage"
+        last = shown.loc[shown["round"] == rounds[-1]].groupby("code_id", sort=False)[value]
+        last = last.mean() if share else last.sum()
+        alt += f", rounds {rounds[0]} to {rounds[-1]}" if len(rounds) > 1 else f", round {rounds[0]}"
+        if len(last):
+            names = [_plain(_label(c, labels)) for c in last.index]
+            alt += f"; in round {rounds[-1]} the most common is {top_item(names, last, unit, share=share)}"
+    return _finish(fig, own, title, alt + ".")
 
 
 # --- outcome harvests
@@ -426,15 +515,19 @@ def plot_outcome_counts(counts: pd.DataFrame, column: str, *, labels: Mapping[st
     names = counts["label"] if "label" in counts.columns else counts[column]
     if labels is not None:
         names = counts[column].map(labels).fillna(names)
+    names = wrap_labels(names.astype(str), 32)
     own = ax is None
-    fig, ax = _figure_for(ax, 7.5, 0.45 * len(counts) + 1.4)
-    ax.barh(names.astype(str).to_numpy(), counts["n_outcomes"].to_numpy(dtype=float), color=CATEGORY_COLOURS[0])
+    fig, ax = _figure_for(ax, 7.5, max(0.45, 0.17 * _lines(names) + 0.1) * len(counts) + 1.4)
+    values = counts["n_outcomes"].to_numpy(dtype=float)
+    ax.barh(names, values, color=CATEGORY_COLOURS[0])
     ax.invert_yaxis()
     ax.set_xlabel("outcomes")
-    ax.set_title(title or f"Outcomes by {column.replace('_', ' ')}")
-    if own:
-        fig.tight_layout()
-    return fig
+    title = title or f"Outcomes by {column.replace('_', ' ')}"
+    ax.set_title(title)
+    alt = f"Bar chart of {int(np.nansum(values))} outcomes by {column.replace('_', ' ')}, {len(values)} bars"
+    if len(values) and np.nanmax(values) > 0:
+        alt += f"; the most are {top_item([_plain(n) for n in names], values, 'outcomes')}"
+    return _finish(fig, own, title, alt + ".", suptitle=False)
 
 
 def plot_outcome_timeline(table: pd.DataFrame, *, by: str | None = None,
@@ -470,22 +563,44 @@ def plot_outcome_timeline(table: pd.DataFrame, *, by: str | None = None,
     """
     own = ax is None
     fig, ax = _figure_for(ax, 8, 3.6)
+    periods = sorted(pd.unique(table["period"].astype(str)))
+    position = {p: i for i, p in enumerate(periods)}
     if by is None:
-        ax.bar(table["period"].astype(str).to_numpy(), table["n_outcomes"].to_numpy(dtype=float),
+        ax.bar([position[p] for p in table["period"].astype(str)], table["n_outcomes"].to_numpy(dtype=float),
                color=CATEGORY_COLOURS[0])
     else:
         palette = category_colours(table[by], colours)
         for group, part in table.groupby(by, sort=True):
-            ax.plot(part["period"].astype(str).to_numpy(), part["n_outcomes"].to_numpy(dtype=float),
+            ax.plot([position[p] for p in part["period"].astype(str)], part["n_outcomes"].to_numpy(dtype=float),
                     marker="o", label=_label(group, labels), color=palette[group])
         ax.legend(frameon=False, fontsize=8)
+    # Horizontal labels on two lines ("Q3" over "2021"); when they would not fit side by side, every k-th one.
+    every = max(1, -(-len(periods) * 0.5 // fig.get_figwidth()))
+    ax.set_xticks(range(len(periods)), [_period_label(p) if i % every == 0 else "" for i, p in enumerate(periods)],
+                  fontsize=8)
     ax.set_ylabel("outcomes")
-    ax.set_title(title or "Outcomes harvested per period")
-    ax.tick_params(axis="x", labelrotation=60, labelsize=8)
+    title = title or "Outcomes harvested per period"
+    ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-    if own:
-        fig.tight_layout()
-    return fig
+    per = table.groupby(table["period"].astype(str), sort=False)["n_outcomes"].sum()
+    alt = f"{'Bar chart' if by is None else 'Line chart, one line per ' + by.replace('_', ' ') + ','} of outcomes " \
+          f"harvested per period"
+    if len(per):
+        alt += f", {periods[0]} to {periods[-1]}, {int(per.sum())} in all"
+        if per.max() > 0:
+            alt += f"; the most in {per.idxmax()} with {int(per.max())}"
+    return _finish(fig, own, title, alt + ".", suptitle=False)
+
+
+def _period_label(period: str) -> str:
+    """A period as a horizontal two-line tick label: "2021Q3" as "Q3" over "2021", "2021-03" as "Mar" over "2021"."""
+    import re
+
+    if match := re.fullmatch(r"(\d{4})Q(\d)", period):
+        return f"Q{match[2]}\n{match[1]}"
+    if match := re.fullmatch(r"(\d{4})-(\d{2})", period):
+        return f"{pd.Timestamp(period + '-01'):%b}\n{match[1]}"
+    return wrap_label(period, 8)
 
 
 def plot_substantiation(rates: pd.DataFrame, by: str, *, labels: Mapping[str, str] | None = None,
@@ -526,15 +641,19 @@ def plot_substantiation(rates: pd.DataFrame, by: str, *, labels: Mapping[str, st
     share = rates["share_confirmed"].to_numpy(dtype=float)
     low = share - rates["confirmed_low"].to_numpy(dtype=float)
     high = rates["confirmed_high"].to_numpy(dtype=float) - share
-    ax.errorbar(share, list(y), xerr=[low, high], fmt="o", color=CATEGORY_COLOURS[0], capsize=3)
-    ax.set_yticks(list(y), [f"{_label(g, labels)} (n={n})" for g, n in zip(rates[by], rates["n_checked"])])
+    # Not clipped: a share of 1 sits on the axis end and is drawn whole.
+    ax.errorbar(share, list(y), xerr=[low, high], fmt="o", color=CATEGORY_COLOURS[0], capsize=3, clip_on=False)
+    names = [wrap_label(f"{_label(g, labels)} (n={n})", 36) for g, n in zip(rates[by], rates["n_checked"])]
+    ax.set_yticks(list(y), names)
     ax.invert_yaxis()
     ax.set_xlim(0.0, 1.0)
     ax.set_xlabel("share substantiated, of outcomes put to an informant (95% interval)")
-    ax.set_title(title or f"Substantiation by {by.replace('_', ' ')}")
-    if own:
-        fig.tight_layout()
-    return fig
+    title = title or f"Substantiation by {by.replace('_', ' ')}"
+    ax.set_title(title)
+    alt = f"Dot chart of the share of checked outcomes substantiated, by {by.replace('_', ' ')}, with 95% intervals"
+    if np.isfinite(share).any():
+        alt += f"; {extremes([_plain(_label(g, labels)) for g in rates[by]], share, share=True)}"
+    return _finish(fig, own, title, alt + ".", suptitle=False)
 
 
 def plot_contribution_matrix(matrix: pd.DataFrame, *, value: str = "n_outcomes",
@@ -570,18 +689,26 @@ def plot_contribution_matrix(matrix: pd.DataFrame, *, value: str = "n_outcomes",
     """
     grid = matrix.pivot(index="strategic_component", columns="outcome_area", values=value)
     grid = grid.reindex(index=pd.unique(matrix["strategic_component"]), columns=pd.unique(matrix["outcome_area"]))
+    areas = wrap_labels((_label(c, labels) for c in grid.columns), 16)
+    components = wrap_labels((_label(c, labels) for c in grid.index), 30)
     own = ax is None
-    fig, ax = _figure_for(ax, 1.3 * grid.shape[1] + 3, 0.55 * grid.shape[0] + 1.6)
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap=HEAT_CMAP, aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), [_label(c, labels) for c in grid.columns], rotation=30, ha="right")
-    ax.set_yticks(range(grid.shape[0]), [_label(c, labels) for c in grid.index])
-    for (i, j), v in pd.DataFrame(grid.to_numpy()).stack().items():
-        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
-    fig.colorbar(image, ax=ax, label="outcomes" if value == "n_outcomes" else value.replace("_", " "))
-    ax.set_title(title or "Which strategic components contributed to which outcome areas")
-    if own:
-        fig.tight_layout()
-    return fig
+    fig, ax = _figure_for(ax, 1.3 * grid.shape[1] + 3.5, max(0.45, 0.17 * _lines(components) + 0.1) * grid.shape[0]
+                          + 1.2 + 0.15 * _lines(areas))
+    data = grid.to_numpy(dtype=float)
+    image = ax.imshow(data, cmap=HEAT_CMAP, aspect="auto", vmin=0)
+    ax.set_xticks(range(grid.shape[1]), areas, fontsize=8)
+    ax.set_yticks(range(grid.shape[0]), components)
+    annotate_cells(ax, image, data, "{:g}".format)
+    unit = "outcomes" if value == "n_outcomes" else value.replace("_", " ")
+    fig.colorbar(image, ax=ax, label=unit)
+    title = title or "Which strategic components contributed to which outcome areas"
+    ax.set_title(title)
+    alt = f"Heat map of {unit} by {grid.shape[0]} strategic components and {grid.shape[1]} outcome areas"
+    if np.isfinite(data).any():
+        i, j = np.unravel_index(np.nanargmax(data), data.shape)
+        alt += (f"; the largest cell is '{_plain(components[i])}' contributing to '{_plain(areas[j])}' "
+                f"{number_words(data[i, j], unit)}")
+    return _finish(fig, own, title, alt + ".", suptitle=False)
 
 
 def plot_outcome_chains(graph, *, levels=None, labels: Mapping[str, str] | None = None, title: str | None = None,
@@ -639,13 +766,28 @@ def plot_outcome_chains(graph, *, levels=None, labels: Mapping[str, str] | None 
     colours = [palette.get(chained.nodes[n].get("level"), "#999999") for n in nodes]
     nx.draw_networkx_edges(chained, pos, ax=ax, arrows=True, arrowsize=8, edge_color="#888888", width=0.8)
     nx.draw_networkx_nodes(chained, pos, ax=ax, node_color=colours, node_size=60)
-    ax.set_yticks(range(len(levels)), [_label(level, labels) for level in levels])
+    names = [_label(level, labels) for level in levels]
+    ax.set_yticks(range(len(levels)), wrap_labels(names, 20))
     if dated:
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.tick_params(left=True, bottom=True, labelleft=True, labelbottom=True)
     ax.set_xlabel("date of the outcome" if dated else "step in the chain")
-    ax.set_title(title or "Outcome chains: how outcomes built on each other")
-    if own:
-        fig.tight_layout()
-    return fig
+    title = title or "Outcome chains: how outcomes built on each other"
+    ax.set_title(title)
+    # What each colour and mark means, said on the figure: the level (colour), an outcome (dot), a link (arrow).
+    from matplotlib.lines import Line2D
+
+    present = [lev for lev in levels if any(chained.nodes[n].get("level") == lev for n in nodes)]
+    # Top level first, as the y axis reads.
+    handles = [Line2D([], [], marker="o", linestyle="", color=palette[lev], label=_label(lev, labels))
+               for lev in reversed(present)]
+    handles.append(Line2D([], [], color="#888888", marker=">", markersize=5, label="arrow: a later outcome\nbuilt on it"))
+    ax.legend(handles=handles, title="outcome level", fontsize=8, title_fontsize=8, frameon=False,
+              loc="upper left", bbox_to_anchor=(1.01, 1))
+    alt = (f"Network of {len(nodes)} outcomes in chains ({chained.number_of_edges()} links), placed by "
+           f"{'date' if dated else 'step in the chain'} and level and coloured by level")
+    if present:
+        counts = [sum(chained.nodes[n].get("level") == lev for n in nodes) for lev in present]
+        alt += "; " + ", ".join(f"{c} {_plain(_label(lev, labels))}" for lev, c in zip(present, counts))
+    return _finish(fig, own, title, alt + ".", suptitle=False)

@@ -38,9 +38,12 @@ from sparklearn.files import excel_safe, protect_formulas, put_cell, write_atomi
 from sparklearn.frames import require_columns
 from sparklearn.ingest.harvest_schema import (
     CONTROLLED,
+    CURRENCIES,
     HARVEST_COLUMNS,
     HEADERS,
     MULTI_VALUE,
+    OPTIONAL,
+    OPTIONAL_CONTROLLED,
     REQUIRED,
     SHEET,
     column_guidance,
@@ -320,13 +323,24 @@ def _lists(country: str, registry: Registry, codebook: Codebook) -> dict[str, pd
     for name in (*CONTROLLED, *MULTI_VALUE):
         table = vocabulary(codebook, MULTI_VALUE.get(name, name))
         lists[name] = table[["id", "label"]].astype(str).reset_index(drop=True)
+    for name in ("social_group", *OPTIONAL_CONTROLLED):  # optional: only when the codebook has the list
+        if name in codebook.vocabularies:
+            lists[name] = vocabulary(codebook, name)[["id", "label"]].astype(str).reset_index(drop=True)
+    codes = sorted(CURRENCIES)
+    lists["currency"] = pd.DataFrame({"id": codes, "label": codes})
     return {c: lists[c] for c in HARVEST_COLUMNS if c in lists}
+
+
+#: Columns that take several ids per cell: an input message, not a strict dropdown.
+_MULTI = (*MULTI_VALUE, "social_group")
 
 
 _WIDTHS = {"outcome_id": 12, "country": 12, "campaign_id": 20, "date": 12, "social_actor": 28,
            "actor_type": 18, "outcome": 60, "significance": 45, "contribution": 45, "other_contributors": 30,
            "outcome_area": 14, "type_of_change": 14, "level": 13, "strategic_components": 26, "intended": 12,
-           "valence": 11, "substantiation": 15, "substantiator_role": 22, "sources": 30, "builds_on": 18}
+           "valence": 11, "substantiation": 15, "substantiator_role": 22, "sources": 30, "builds_on": 18,
+           "social_group": 26, "kind_of_change": 16, "budget_stage": 15, "amount": 15, "currency": 10,
+           "amount_year": 11}
 
 
 def _prompt(text: str) -> str:
@@ -437,7 +451,7 @@ def write_harvest(
             put_cell(lists_sheet, r, id_col, ident)
             put_cell(lists_sheet, r, label_col, label)
         letter = get_column_letter(id_col)
-        if column in MULTI_VALUE:
+        if column in _MULTI:
             continue
         i = HARVEST_COLUMNS.index(column) + 1
         dv = DataValidation(
@@ -450,7 +464,7 @@ def write_harvest(
         sheet.add_data_validation(dv)
     lists_sheet.sheet_state = "hidden"
     for i, column in enumerate(HARVEST_COLUMNS, start=1):
-        if column in lists and column not in MULTI_VALUE:
+        if column in lists and column not in _MULTI:
             continue
         # No strict list: free text, dates that may be months, and multi-value cells.
         dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=HEADERS[column][:32],
@@ -508,7 +522,8 @@ def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], guidance: Mapping[
         cell.font = Font(bold=True)
     for column in HARVEST_COLUMNS:
         required = "yes" if column in REQUIRED else ("recommended" if column in (
-            "date", "social_actor", "significance", "contribution", *CONTROLLED, *MULTI_VALUE) else "no")
+            "date", "social_actor", "significance", "contribution", *CONTROLLED, *MULTI_VALUE) else
+            "optional" if column in OPTIONAL else "no")
         allowed = "\n".join(f"{i} = {lab}" for i, lab in zip(lists[column]["id"], lists[column]["label"])) \
             if column in lists else ""
         sheet.append([excel_safe(v) for v in (HEADERS[column], required, guidance[column], allowed)])

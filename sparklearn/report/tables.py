@@ -14,13 +14,14 @@ report page: whatever got through, only the markup the report template needs sur
 
 :func:`outcomes_for_readers` prepares the harvest's text for both (labels instead of
 ids, dates as people write them, names pseudonymised); :func:`readable_number` is how
-a report writes a number in a table.
+a report writes a number in a table, and :func:`with_caption` gives a table its caption.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -99,29 +100,130 @@ def outcomes_for_readers(
 
 
 def readable_number(x: float) -> str:
-    """A number as a report shows it: two decimals, thousands separated, small values kept.
+    """A number as a report shows it: whole numbers as integers, others with the precision their size needs.
+
+    Whole numbers (a count kept as a float, 8.0) read ``8``; from 1,000 thousands are
+    separated and decimals dropped; from 10 one decimal (so a value rounded to one
+    decimal is never padded: ``58.6``, not ``58.60``); below 10 two decimals; below
+    0.01 two significant figures, so small values are not shown as 0.
+
+    Parameters
+    ----------
+    x
+        The number.
+
+    Returns
+    -------
+    str
+        The number as text; missing -> ``""``.
 
     Examples
     --------
-    >>> [readable_number(v) for v in (0.139, 1240.5, 0.0034, 0.0, float("nan"))]
-    ['0.14', '1,240', '0.0034', '0', '']
+    >>> [readable_number(v) for v in (0.139, 1240.5, 0.0034, 0.0, float("nan"), 8.0, 58.6, 58.58, 3.5)]
+    ['0.14', '1,240', '0.0034', '0', '', '8', '58.6', '58.6', '3.50']
     """
     if pd.isna(x):
         return ""
     if x == 0:
         return "0"
-    if abs(x) >= 1000:
+    if abs(x) >= 1000 or float(x).is_integer():
         return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:,.1f}"
     if abs(x) >= 0.01:
         return f"{x:,.2f}"
     return f"{x:.2g}"
 
 
+def with_caption(frame: pd.DataFrame, caption: str) -> pd.DataFrame:
+    """``frame`` with a caption, which :func:`table_html` shows as the table's ``<caption>``.
+
+    The caption is kept in ``frame.attrs["caption"]`` (pandas carries ``attrs`` through
+    ``rename``, ``assign`` and the like); ``frame`` itself is not changed.
+
+    Parameters
+    ----------
+    frame
+        Any table.
+    caption
+        What the table shows, in a sentence or a phrase (plain text: it is escaped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A shallow copy of ``frame`` carrying the caption.
+
+    Examples
+    --------
+    >>> t = with_caption(pd.DataFrame({"campaign": ["Water"], "outcomes": [3]}), "Outcomes by campaign")
+    >>> "<caption>Outcomes by campaign</caption>" in table_html(t)
+    True
+    """
+    captioned = frame.copy(deep=False)
+    captioned.attrs = {**frame.attrs, "caption": str(caption)}
+    return captioned
+
+
+def named(ids: pd.Series, names: Mapping[str, str], sep: str = ";") -> pd.Series:
+    """Ids (one per cell, or ``sep``-joined) as the names readers know: campaign names for campaign ids.
+
+    An id without a name is kept as it is; missing stays missing.
+
+    Parameters
+    ----------
+    ids
+        Ids, one or several per cell.
+    names
+        Id -> name (the registry's campaign names, say).
+    sep
+        What joins several ids in a cell; the names are joined with ", ".
+
+    Returns
+    -------
+    pandas.Series
+        Text, same index.
+
+    Examples
+    --------
+    >>> named(pd.Series(["ke-health", "ke-health;ke-water", None]), {"ke-health": "Primary health care"}).tolist()
+    ['Primary health care', 'Primary health care, ke-water', <NA>]
+    """
+    return ids.map(lambda cell: ", ".join(names.get(i.strip(), i.strip()) for i in str(cell).split(sep)),
+                   na_action="ignore").astype("string")
+
+
+def _accessible(markup: str, caption: str | None, label_column: bool) -> str:
+    """pandas' table with a caption, column headers scoped, and each row's label as its row header."""
+    import lxml.html
+
+    table = lxml.html.fragment_fromstring(markup)
+    for th in table.iterfind("thead/tr/th"):
+        th.set("scope", "col")
+    for row in table.iterfind("tbody/tr"):
+        headers = row.findall("th")
+        for th in headers:
+            th.set("scope", "row")
+        if not headers and label_column:
+            first = row.find("td")
+            if first is not None:
+                first.tag = "th"
+                first.set("scope", "row")
+    if caption:
+        element = lxml.html.Element("caption")
+        element.text = " ".join(caption.split())
+        table.insert(0, element)
+    return lxml.html.tostring(table, encoding="unicode")
+
+
 def table_html(frame: pd.DataFrame) -> str:
-    """A DataFrame as report HTML: escaped, at most ``display.max_rows`` rows, no meaningless 0, 1, 2 index.
+    """A DataFrame as report HTML: escaped, captioned, with row headers, no meaningless 0, 1, 2 index.
 
     Every cell and label is escaped (``<``, ``>``, ``&``); missing values are blank;
-    line breaks inside text become spaces.
+    line breaks inside text become spaces; at most ``display.max_rows`` rows. For
+    readers of screen readers, ``frame.attrs["caption"]`` (see :func:`with_caption`)
+    becomes the table's ``<caption>``, column headers get ``scope="col"``, and each
+    row's label gets ``<th scope="row">``: the index when it is shown, else the first
+    column when it holds text (a name, a date), not numbers.
 
     Parameters
     ----------
@@ -138,11 +240,13 @@ def table_html(frame: pd.DataFrame) -> str:
     --------
     >>> "<th>0</th>" in table_html(pd.DataFrame({"a": [1]}))
     False
-    >>> "<th>x</th>" in table_html(pd.DataFrame({"a": [1]}, index=["x"]))
+    >>> '<th scope="row">x</th>' in table_html(pd.DataFrame({"a": [1]}, index=["x"]))
     True
     >>> "one two" in table_html(pd.DataFrame({"t": ["one\\n\\ntwo"]}))
     True
     >>> "&lt;script&gt;" in table_html(pd.DataFrame({"outcome": ["<script>x</script>"]}))
+    True
+    >>> '<th scope="row">Kenya</th>' in table_html(pd.DataFrame({"country": ["Kenya"], "outcomes": [3]}))
     True
     """
     plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
@@ -152,8 +256,13 @@ def table_html(frame: pd.DataFrame) -> str:
     if text:
         frame = frame.assign(**{str(c): frame[c].map(lambda v: " ".join(v.split()) if isinstance(v, str) else v)
                                 for c in text if isinstance(c, str)})
-    return frame.to_html(index=not plain, max_rows=limit, escape=True, border=0,
-                         classes="dataframe", na_rep="", show_dimensions=len(frame) > limit)
+    label_column = plain and len(frame.columns) > 0 and not pd.api.types.is_numeric_dtype(frame.iloc[:, 0])
+    markup = frame.to_html(index=not plain, max_rows=limit, escape=True, border=0,
+                           classes="dataframe", na_rep="", show_dimensions=len(frame) > limit)
+    # show_dimensions adds a "<p>n rows</p>" after the table: keep it, outside the rewritten table.
+    table_end = markup.rindex("</table>") + len("</table>")
+    caption = frame.attrs.get("caption")
+    return _accessible(markup[:table_end], str(caption) if caption else None, label_column) + markup[table_end:]
 
 
 #: Labelled paragraphs of an outcome card: column -> label.

@@ -1,0 +1,245 @@
+"""The decisions register (issue 14, the learning loop): template, reading and checking, prepare, analysis, words."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from sparklearn.analysis.decisions import as_of_date, course_changes, decision_outcomes, follow_through
+from sparklearn.codebook import load_codebook
+from sparklearn.config import resolve_paths
+from sparklearn.countries import load_registry
+from sparklearn.ingest.decisions import DECISION_COLUMNS, REGISTER_COLUMNS, read_decisions
+from sparklearn.prepare import TABLE_COLUMNS
+from sparklearn.report.decision_sheets import write_decisions
+from sparklearn.report.decisions import (
+    decisions_for_readers,
+    describe_course_changes,
+    describe_decisions,
+    describe_follow_through,
+    plot_follow_through,
+)
+from sparklearn.store import country_tables, load_processed
+
+CODEBOOK = load_codebook()
+REGISTRY = load_registry()
+
+SESSIONS = pd.DataFrame({
+    "session_id": ["KE-S01", "KE-S02", "KE-S03"],
+    "date": pd.to_datetime(["2023-01-10", "2023-04-10", "2023-08-01"]),
+    "campaign_ids": ["ke-primary-health", "ke-baringo-water", "ke-primary-health;ke-baringo-water"],
+    "round": [1, 2, 3], "title": ["R1", "R2", "R3"], "country": "kenya",
+})
+
+
+def _register(tmp_path, rows: list[dict], name: str = "decisions.csv"):
+    path = tmp_path / name
+    frame = pd.DataFrame(rows).rename(columns={"decision_id": "Decision ID", "session_id": "Session",
+                                               "decision": "Decision"})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _read(path, **kw):
+    return read_decisions(path, country="kenya", codebook=CODEBOOK, registry=REGISTRY, sessions=SESSIONS, **kw)
+
+
+def test_a_good_row_is_read_with_the_session_filling_date_and_campaign(tmp_path):
+    path = _register(tmp_path, [{"decision_id": "KE-D01", "session_id": "ke-s01",
+                                 "decision": "Ask the assembly's health committee for a hearing.",
+                                 "Strategic component": "Strengthen and leverage the accountability ecosystem",
+                                 "Addresses (codes)": "br-closedspace; Lack of information",
+                                 "Status": "In progress", "Due by": "31/03/2023", "Outcomes it led to": "KE-O002"}])
+    checked = _read(path, outcome_ids=["KE-O001", "KE-O002"])
+    row = checked.accepted.iloc[0]
+    assert list(checked.accepted.columns) == DECISION_COLUMNS == list(TABLE_COLUMNS["decisions"])
+    assert (row["session_id"], row["campaign_id"], row["date"]) == ("KE-S01", "ke-primary-health",
+                                                                   pd.Timestamp("2023-01-10"))
+    assert (row["strategic_component"], row["addresses"], row["status"]) == (
+        "SC-ECOSYSTEM", "BR-CLOSEDSPACE;BR-INFORMATION", "in-progress")
+    assert row["due_date"] == pd.Timestamp("2023-03-31") and row["outcome_ids"] == "KE-O002"
+    assert checked.problems.empty
+
+
+@pytest.mark.parametrize(("row", "column", "rule"), [
+    ({"decision_id": "", "session_id": "KE-S01", "decision": "x"}, "decision_id", "Decision ID is empty"),
+    ({"decision_id": "D1", "session_id": "", "decision": "x"}, "session_id", "Session is empty"),
+    ({"decision_id": "D1", "session_id": "KE-S01", "decision": ""}, "decision", "Decision is empty"),
+    ({"decision_id": "D1", "session_id": "KE-S99", "decision": "x"}, "session_id", "not a session of this country"),
+    ({"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Campaign": "gh-fertiliser"}, "campaign_id",
+     "not a campaign of this country"),
+    ({"decision_id": "D1", "session_id": "KE-S03", "decision": "x"}, "campaign_id",
+     "the session is about several campaigns: say which"),
+    ({"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Decided on": "2092-01-01"}, "date",
+     "date cannot be right"),
+    ({"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Decided on": "next week"}, "date",
+     "not a date"),
+])
+def test_rows_that_cannot_be_taken_are_rejected_with_row_column_value_and_fix(tmp_path, row, column, rule):
+    checked = _read(_register(tmp_path, [row]))
+    assert checked.accepted.empty and len(checked.rejected) == 1
+    problem = checked.problems.loc[checked.problems["severity"] == "error"].iloc[0]
+    assert (problem["row"], problem["column"], problem["rule"]) == (2, column, rule)
+    assert problem["fix"] and str(problem["file"]).endswith("decisions.csv")
+    assert rule in checked.rejected["problem"].iloc[0]
+
+
+def test_doubtful_values_warn_and_keep_the_decision(tmp_path):
+    path = _register(tmp_path, [
+        {"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Status": "finsihed",
+         "Addresses (codes)": "BR-INFORMATON", "Outcomes it led to": "KE-O001; KE-O404",
+         "Decided on": "2023-01-12", "Due by": "2023-01-02"},
+        {"decision_id": "D1", "session_id": "KE-S02", "decision": "y"},
+    ])
+    checked = _read(path, outcome_ids=["KE-O001"])
+    assert checked.accepted["decision_id"].tolist() == ["D1"]  # the second D1 is rejected
+    warnings = checked.problems.loc[checked.problems["severity"] == "warning"].set_index("column")
+    assert warnings.at["status", "rule"] == "not a status" and "Done" in warnings.at["status", "fix"]
+    assert "did you mean BR-INFORMATION" in warnings.at["addresses", "value"]
+    assert warnings.at["outcome_ids", "value"] == "KE-O404"
+    assert warnings.at["due_date", "rule"] == "due before it was decided"
+    row = checked.accepted.iloc[0]
+    assert pd.isna(row["status"]) and pd.isna(row["addresses"]) and row["outcome_ids"] == "KE-O001"
+    errors = checked.problems.loc[checked.problems["severity"] == "error"]
+    assert errors[["row", "rule"]].values.tolist() == [[3, "decision id used twice"]]
+
+
+def test_missing_required_columns_reject_every_row_and_say_so_at_the_header(tmp_path):
+    path = tmp_path / "decisions.csv"
+    path.write_text("Decision ID,Notes\nD1,something\nD2,else\n", encoding="utf-8")
+    checked = _read(path)
+    assert checked.accepted.empty and len(checked.rejected) == 2
+    header = checked.problems.loc[checked.problems["row"] == 1]
+    assert set(header["column"]) >= {"session_id", "decision", "notes"}
+    assert set(header.loc[header["column"] == "notes", "severity"]) == {"warning"}  # not read, said so
+
+
+def test_the_template_round_trips_with_dropdowns_and_formula_text_kept_as_text(tmp_path):
+    rows = pd.DataFrame({"decision_id": ["D1"], "session_id": ["KE-S02"], "decision": ["=HYPERLINK(\"x\")"],
+                         "status": ["done"], "date": [pd.Timestamp("2023-04-11")], "follow_up": ["+call back"]})
+    path = write_decisions(rows, tmp_path / "decisions.xlsx", country="kenya", registry=REGISTRY, codebook=CODEBOOK,
+                           sessions=SESSIONS)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Decisions"]
+    assert [c.value for c in sheet[1]][:3] == ["Decision ID", "Session", "Campaign"]
+    assert sheet["G2"].data_type == "s" and sheet["G2"].value.endswith('HYPERLINK("x")')
+    lists = {str(dv.sqref).split(":")[0][0]: dv.formula1 for dv in sheet.data_validations.dataValidation
+             if dv.type == "list"}
+    assert set(lists) == {"B", "C", "F", "J"}  # session, campaign, strategic component, status
+    listed = [book["Lists"].cell(r, 1).value for r in range(2, 5)]
+    assert listed == ["KE-S01", "KE-S02", "KE-S03"] and book["Lists"].sheet_state == "hidden"
+    checked = _read(path)
+    assert checked.accepted.iloc[0]["decision"] == rows.at[0, "decision"]  # the text as typed, never run
+    assert checked.accepted.iloc[0]["campaign_id"] == "ke-baringo-water"
+
+
+def test_prepare_keeps_the_register_pseudonymised_and_reports_its_problems(kenya_data, tmp_path):
+    paths = resolve_paths(data=kenya_data, out=tmp_path)
+    people = pd.read_csv(kenya_data / "kenya" / "participants.csv", comment="#")
+    name = str(people["name"].iloc[0])
+    book = openpyxl.load_workbook(kenya_data / "kenya" / "decisions.xlsx")
+    sheet = book["Decisions"]
+    sheet["G2"] = f"{name} will write to the committee."
+    sheet["B3"] = "KE-S404"
+    book.save(kenya_data / "kenya" / "decisions.xlsx")
+
+    tables = country_tables("kenya", paths)
+
+    assert name not in " ".join(tables.decisions["decision"].astype(str))
+    assert tables.manifest["tables"]["decisions"]["rejected"] == 1
+    bad = tables.problems.loc[tables.problems["rule"] == "not a session of this country"]
+    assert bad[["row", "column", "value"]].astype(str).values.tolist() == [["3", "session_id", "KE-S404"]]
+    written = (tmp_path / "processed" / "kenya" / "rejected_decisions.csv").read_text(encoding="utf-8")
+    assert "KE-S404" in written and name not in written
+
+
+def test_a_country_without_a_register_has_an_empty_table_and_no_problem(kenya_data, tmp_path):
+    (kenya_data / "kenya" / "decisions.xlsx").unlink()
+    tables = country_tables("kenya", resolve_paths(data=kenya_data, out=tmp_path))
+    assert tables.decisions.empty and list(tables.decisions.columns) == list(TABLE_COLUMNS["decisions"])
+    assert not tables.problems["file"].astype(str).str.contains("decisions").any()
+    assert describe_decisions(follow_through(tables.decisions)).startswith("The team keeps no decisions register")
+
+
+DECISIONS = pd.DataFrame({
+    "country": "kenya", "decision_id": ["D1", "D2", "D3", "D4", "D5"],
+    "campaign_id": "ke-primary-health", "session_id": ["KE-S01", "KE-S01", "KE-S02", "KE-S02", "KE-S03"],
+    "date": pd.to_datetime(["2023-01-10", "2023-01-10", "2023-04-10", "2023-04-10", "2023-08-01"]),
+    "strategic_component": ["SC-AGENCY", "SC-AGENCY", "SC-ECOSYSTEM", "SC-AGENCY", "SC-ECOSYSTEM"],
+    "status": ["done", "dropped", "done", "in-progress", None],
+    "follow_up": ["Happened.", "Moment passed.", None, None, None],
+    "due_date": pd.to_datetime(["2023-02-01", "2023-02-01", "2023-05-01", "2023-05-01", "2024-06-01"]),
+    "outcome_ids": ["O1;O2", None, "O3", None, None],
+})
+OUTCOMES = pd.DataFrame({"country": "kenya", "outcome_id": ["O1", "O2", "O3"],
+                         "date": pd.to_datetime(["2023-03-11", "2023-06-01", "2023-05-10"]),
+                         "type_of_change": ["agenda", "budget", "policy"], "substantiation": "not-yet"})
+
+
+def test_follow_through_counts_add_up_and_measure_time_to_the_first_outcome():
+    as_of = as_of_date(SESSIONS, OUTCOMES, DECISIONS)
+    assert as_of == pd.Timestamp("2023-08-01")
+    table = follow_through(DECISIONS, as_of=as_of, outcomes=OUTCOMES).iloc[0]
+    assert (table["n_decisions"], table["done"], table["dropped"], table["open"]) == (5, 2, 1, 2)
+    assert table["done"] + table["dropped"] + table["open"] == table["n_decisions"]
+    # D4 was due on 1 May and has no note; D5 is not due yet.
+    assert (table["due"], table["never_followed_up"], table["with_outcome"]) == (1, 1, 2)
+    # D1 -> O1 after 60 days (its first), D3 -> O3 after 30 days: median 45.
+    assert table["median_days_to_outcome"] == 45
+
+
+def test_links_and_course_changes():
+    links = decision_outcomes(DECISIONS, OUTCOMES, SESSIONS)
+    assert links[["decision_id", "outcome_id", "days", "round"]].values.tolist() == [
+        ["D1", "O1", 60, 1], ["D1", "O2", 142, 1], ["D3", "O3", 30, 2]]
+    changes = course_changes(DECISIONS, SESSIONS)
+    assert changes[["round", "components", "new_components", "changed_course", "dropped"]].values.tolist() == [
+        [1, "SC-AGENCY", "", False, 1], [2, "SC-AGENCY;SC-ECOSYSTEM", "SC-ECOSYSTEM", True, 0],
+        [3, "SC-ECOSYSTEM", "", False, 0]]
+    assert describe_course_changes(changes).startswith("Of 2 rounds that followed an earlier round")
+
+
+def test_words_say_the_numbers_and_the_caveat_and_never_rank():
+    follow = follow_through(DECISIONS, as_of="2023-08-01", outcomes=OUTCOMES)
+    said = describe_decisions(follow, as_of=pd.Timestamp("2023-08-01"))
+    assert "5 decisions" in said and "2 done (40%)" in said and "1 of them has no follow-up note" in said
+    assert "median time from a decision to its first linked outcome was 45 days" in said
+    assert "not a test of cause" in said
+    other = pd.DataFrame({"country": ["ghana", "senegal"], "n_decisions": [10, 0], "done": [9, 0],
+                          "never_followed_up": [0, 0], "with_outcome": [3, 0]})
+    compared = describe_follow_through(pd.concat([follow, other]), names={"kenya": "Kenya", "ghana": "Ghana",
+                                                                         "senegal": "Senegal"})
+    assert "from 40% (Kenya, 2 of 5) to 90% (Ghana, 9 of 10)" in compared and "Senegal keeps none" in compared
+    assert "not as a ranking" in compared
+    for word in ("better", "worse", "significant"):
+        assert word not in compared
+
+
+def test_the_figure_shows_every_decision_once_with_a_legend_and_alt_text():
+    follow = follow_through(DECISIONS, as_of="2023-08-01")
+    fig = plot_follow_through(follow, names={"kenya": "Kenya"})
+    ax = fig.axes[0]
+    assert sum(p.get_width() for p in ax.patches) == 5
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["done", "dropped"]
+    assert "Kenya: 2 done, 1 dropped, 1 never followed up, of 5" in fig.sparklearn_alt
+
+
+def test_readers_get_names_rounds_and_labels_not_ids():
+    table = decisions_for_readers(DECISIONS.assign(decision="x", addresses="BR-INFORMATION"),
+                                  campaigns={"ke-primary-health": "Primary health care"},
+                                  labels={"SC-AGENCY": "Bolster agency", "BR-INFORMATION": "Lack of information"},
+                                  sessions=SESSIONS)
+    assert table.iloc[0][["session", "campaign", "strategic component", "responds to", "status"]].tolist() == [
+        "round 1", "Primary health care", "Bolster agency", "Lack of information", "done"]
+    assert table.iloc[4]["status"] == "not recorded" and table.attrs["caption"].startswith("The decisions register")
+
+
+def test_the_demo_registers_differ_between_countries_as_designed(tmp_path):
+    data = load_processed(resolve_paths(out=tmp_path))
+    follow = follow_through(data.decisions, as_of=as_of_date(data.sessions, data.outcomes, data.decisions))
+    share = follow.set_index("country")["done"] / follow.set_index("country")["n_decisions"]
+    assert set(follow["country"]) == set(REGISTRY.slugs)
+    assert share["kenya"] > 0.7 > 0.35 > share["indonesia"]
+    assert follow.set_index("country").loc["indonesia", "never_followed_up"] > 5
+    assert data.decisions["addresses"].str.startswith("BR-").sum() > 30  # decisions respond to barriers
