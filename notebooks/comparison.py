@@ -703,7 +703,7 @@ display(Markdown(markdown_text(describe_barriers_compared(barrier_staying, names
 display(Markdown(markdown_text(describe_barriers_compared(sector_staying, by="sector", names=registry.sector_labels(),
                                                           labels=labels))))
 barrier_shares = barrier_staying.assign(country=barrier_staying["country"].map(names),
-                                        barrier=barrier_staying["code_id"].map(labels).fillna(barrier_staying["code_id"]),
+                                        barrier=barrier_staying["code_id"].map(labels),
                                         cell=[f"{s:.0%}" + (" (persists)" if p else "") for s, p in
                                               zip(barrier_staying["share"], barrier_staying["persists"])])
 barrier_shares.pivot(index="barrier", columns="country", values="cell").reset_index().pipe(
@@ -745,8 +745,9 @@ power_for_readers(country_power.rename(columns={"country": "campaign_id"}), camp
 compared_engagement = actor_engagement(stacked.codings, compared_turns, stacked.outcomes,
                                        actor_types=dict(vocabulary(codebook, "actor_type")[["id", "code"]].values))
 # One row per campaign: which oversight actors it engaged (0/1) and whether it had a policy or budget change.
-ecosystem_conditions = engaged_actors(compared_engagement, stacked.outcomes,
-                                      registry.campaigns.loc[registry.campaigns["country"].isin(slugs)])
+compared_campaigns = registry.campaigns.loc[registry.campaigns["country"].isin(slugs)
+                                            & (registry.campaigns["sector"].isin(sectors) if sectors else True)]
+ecosystem_conditions = engaged_actors(compared_engagement, stacked.outcomes, compared_campaigns)
 actor_combos = actor_combinations(ecosystem_conditions)
 display(Markdown(markdown_text(describe_actor_combinations(actor_change_table(ecosystem_conditions), actor_combos,
                                                            labels=labels))))

@@ -403,9 +403,9 @@ if len(money_totals):
 # turns coded with the barrier), which persist, and what followed when the team decided to address one.
 
 # %%
-turns = turn_rounds(tables.segments, tables.sessions,
-                    sectors=dict(zip(registry.campaigns["campaign_id"], registry.campaigns["sector"])))
-barrier_rounds = barriers_by_round(tables.codings, turns)
+campaign_turns = turn_rounds(tables.segments, tables.sessions,
+                             sectors=dict(zip(registry.campaigns["campaign_id"], registry.campaigns["sector"])))
+barrier_rounds = barriers_by_round(tables.codings, campaign_turns)
 barrier_staying = barrier_persistence(barrier_rounds)
 barrier_answers = barrier_responses(barrier_rounds, tables.decisions, tables.sessions, tables.outcomes)
 display(Markdown(markdown_text(describe_barriers(barrier_staying, barrier_answers, labels=labels))))
@@ -423,9 +423,9 @@ if barrier_rounds["n_turns"].gt(0).any():
 # global levels; visible, hidden or invisible forms. Each share is of the campaign's turns about that dimension.
 
 # %%
-space_rounds = power_by_round(tables.codings, turns)
-power_campaigns = power_profile(tables.codings, turns)
-moves = space_moves(space_rounds, turns, tables.outcomes)
+space_rounds = power_by_round(tables.codings, campaign_turns)
+power_campaigns = power_profile(tables.codings, campaign_turns)
+moves = space_moves(space_rounds, campaign_turns, tables.outcomes)
 display(Markdown(markdown_text(describe_power(power_campaigns, moves, campaigns=campaign_names, labels=labels))))
 if power_campaigns["n_turns"].gt(0).any():
     plot_spaces_by_round(space_rounds, campaigns=campaign_names, labels=labels,
@@ -442,7 +442,7 @@ if power_campaigns["n_turns"].gt(0).any():
 # in its outcomes), how (the themes on the same turns), and with what result.
 
 # %%
-engagement = actor_engagement(tables.codings, turns, tables.outcomes,
+engagement = actor_engagement(tables.codings, campaign_turns, tables.outcomes,
                               actor_types=dict(vocabulary(codebook, "actor_type")[["id", "code"]].values))
 display(Markdown(markdown_text(describe_ecosystem(engagement, campaigns=campaign_names, labels=labels))))
 if engagement["engaged"].any():

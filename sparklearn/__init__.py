@@ -75,6 +75,14 @@ _PUBLIC = {
     "ecosystem_graph": "sparklearn.analysis.ecosystem",
     "engaged_actors": "sparklearn.analysis.ecosystem",
     "actor_combinations": "sparklearn.analysis.ecosystem",
+    # analysis: who gained, who speaks, following the money
+    "who_gained": "sparklearn.analysis.gains",
+    "kinds_of_change": "sparklearn.analysis.gains",
+    "who_speaks": "sparklearn.analysis.gains",
+    "budget_stages": "sparklearn.analysis.money",
+    "money_by_currency": "sparklearn.analysis.money",
+    "exchange_rates": "sparklearn.analysis.money",
+    "converted_totals": "sparklearn.analysis.money",
     # analysis: comparing countries
     "exposure": "sparklearn.analysis.rates",
     "outcome_rates": "sparklearn.analysis.rates",

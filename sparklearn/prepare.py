@@ -224,7 +224,11 @@ def _read_sessions(folder: Path, *, registry: Registry, country: str) -> Session
 def _read_decisions(raw: Path, slug: str, *, registry: Registry, codebook: Codebook, sessions: pd.DataFrame,
                     outcomes: pd.DataFrame) -> Checked:
     """The country's decisions register, checked against its sessions and outcomes; empty when it keeps none."""
-    from sparklearn.ingest.decisions import empty_decisions, read_decisions, unreadable_register
+    from sparklearn.ingest.decisions import (
+        empty_decisions,
+        read_decisions,
+        unreadable_register,
+    )
     from sparklearn.ingest.problems import Checked, problems_frame
 
     path = next((raw / name for name in _DECISIONS_NAMES if (raw / name).is_file()), None)

@@ -73,8 +73,21 @@ from sparklearn.prepare import (
 )
 from sparklearn.wording import count_noun
 
-__all__ = ["PERIOD_RULE", "TABLES", "TABLE_COLUMNS", "CountryTables", "Stacked", "country_problems", "country_tables",
-           "ensure_current", "load_processed", "notebook_paths", "reference", "Reference", "stale_reason"]
+__all__ = [
+    "PERIOD_RULE",
+    "TABLES",
+    "TABLE_COLUMNS",
+    "CountryTables",
+    "Reference",
+    "Stacked",
+    "country_problems",
+    "country_tables",
+    "ensure_current",
+    "load_processed",
+    "notebook_paths",
+    "reference",
+    "stale_reason",
+]
 
 #: Tables a processed folder written by an earlier sparklearn may lack: read as empty (the registers are optional).
 OPTIONAL_TABLES = ("decisions",)

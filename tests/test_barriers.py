@@ -10,7 +10,12 @@ matplotlib.use("Agg")
 import pandas as pd
 import pytest
 
-from sparklearn.analysis.barriers import barrier_persistence, barrier_responses, barriers_by_round, turn_rounds
+from sparklearn.analysis.barriers import (
+    barrier_persistence,
+    barrier_responses,
+    barriers_by_round,
+    turn_rounds,
+)
 from sparklearn.report.figure_text import figure_description
 from sparklearn.report.learning_questions import (
     barriers_for_readers,
@@ -84,12 +89,14 @@ def test_words_name_labels_not_ids_and_claim_no_cause(data):
                                                                         codes=CODES)
     text = describe_barriers(staying, answers, labels=LABELS)
     assert "repression and shrinking civic space (3 turns, 25% of all turns), in 3 of 3 rounds" in text
-    assert "1 decision in the register address 1 barrier" in text
+    assert "1 decision in the register addresses 1 barrier" in text
+    assert "of the 1 barrier no decision addressed, 0 also took up a smaller share after the round it first" in text
     assert "2 outcomes" in text and "1 of them a policy or budget change" in text
     assert "not what caused it" in text
     assert not re.search(r"\bBR-|\beffect|\bled to\b|\bcaused by\b", text)
     compared = describe_barriers_compared(staying, names={"kenya": "Kenya"}, labels=LABELS)
-    assert compared.startswith("The barrier each country's sessions dwelt on most: Kenya repression")
+    assert compared.startswith("The barrier each country's sessions dwelt on most: Kenya, repression and shrinking "
+                               "civic space (25% of turns, persists).")
     assert "not ranked by a test" in compared
     readers = barriers_for_readers(staying, answers, labels=LABELS)
     assert readers.attrs["caption"].startswith("Barriers to engagement")

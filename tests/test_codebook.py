@@ -103,7 +103,8 @@ def test_table_depth_path_group_and_leaves(table):
 
 def test_vocabularies_for_outcome_harvests(cb, table):
     assert set(cb.vocabularies) == {"outcome_area", "strategic_component", "ibp_component", "actor_type",
-                                    "type_of_change", "level", "substantiation", "intended", "valence"}
+                                    "type_of_change", "level", "substantiation", "intended", "valence",
+                                    "social_group", "kind_of_change", "budget_stage"}
     area = vocabulary(cb, "outcome_area")
     assert area["id"].tolist() == ["OA-POWER", "OA-SPACES", "OA-EQUITY", "OA-ACCOUNT"]
     assert area["label"].tolist() == table.loc[area["id"], "label"].tolist()

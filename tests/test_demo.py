@@ -291,3 +291,21 @@ def test_synth_outcomes_and_campaigns_have_the_real_shapes():
     assert len(reg.countries) == 100 and reg.campaigns["country"].isin(reg.countries["slug"]).all()
     assert list(reg.campaigns.columns) == list(REGISTRY.campaigns.columns)
     assert reg.campaigns["campaign_id"].is_unique
+
+
+def test_demo_harvests_say_who_gained_and_follow_the_money_in_each_countrys_currency(fresh):
+    currencies = {"ghana": "GHS", "india": "INR", "indonesia": "IDR", "kenya": "KES", "nigeria": "NGN",
+                  "senegal": "XOF", "south-africa": "ZAR"}
+    top_group = {}
+    for slug in SLUGS:
+        o = _outcomes(fresh, slug).replace("", pd.NA)
+        named = o["social_group"].fillna("")
+        assert (named != "").mean() > 0.7 and o["kind_of_change"].notna().any() and o["budget_stage"].notna().any()
+        money = o.loc[o["amount"].notna()]
+        assert len(money) >= 2 and money["currency"].notna().all() and money["amount_year"].notna().all()
+        assert currencies[slug] in set(money["currency"])
+        assert set(money["currency"]) <= {currencies[slug], "USD"}
+        top_group[slug] = named.str.split(";").explode().replace("", pd.NA).dropna().value_counts().index[0]
+    # Who gains follows each campaign's sector: the countries' most frequent groups differ.
+    assert len(set(top_group.values())) >= 5
+    assert "USD" in set(_outcomes(fresh, "ghana")["currency"])  # mining royalties: two currencies

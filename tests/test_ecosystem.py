@@ -44,7 +44,8 @@ def data():
     outcomes = pd.DataFrame({"country": "kenya", "campaign_id": ["a", "a", "b", "c"], "outcome_id": list("WXYZ"),
                              "actor_type": ["legislature", "media", "audit-institution", "community"],
                              "type_of_change": ["budget", "agenda", "policy", "action"],
-                             "valence": ["positive", "positive", "negative", "positive"]})
+                             "valence": ["positive", "positive", "negative", "positive"],
+                             "substantiation": ["fully", "not-yet", "fully", "not-yet"]})
     campaigns = pd.DataFrame({"campaign_id": ["a", "b", "c"], "country": ["kenya", "kenya", "ghana"]})
     return turn_rounds(segments, sessions), codings, outcomes, campaigns
 
@@ -60,6 +61,13 @@ def test_engagement_how_and_result(data):
     assert table.loc[("b", "AE-SAI"), ["n_turns", "n_outcomes", "n_policy_budget"]].tolist() == [1, 1, 0]
     assert table.loc[("a", "AE-SAI"), ["n_turns", "engaged"]].tolist() == [1, False]
     assert table.loc[("b", "AE-MEDIA"), ["n_turns", "engaged"]].tolist() == [1, False]
+
+
+def test_a_disputed_win_is_no_win(data):
+    turns, codings, outcomes, _ = data
+    disputed = outcomes.assign(substantiation=["disagree", "not-yet", "fully", "not-yet"])
+    table = actor_engagement(codings, turns, disputed).set_index(["campaign_id", "code_id"])
+    assert table.loc[("a", "AE-LEGISLATURE"), ["n_outcomes", "n_policy_budget"]].tolist() == [1, 0]
 
 
 def test_network_conditions_and_cross_tab(data):

@@ -589,3 +589,42 @@ def test_outcome_figures_draw_the_tables():
     offsets = np.concatenate([c.get_offsets() for c in fig.axes[0].collections if len(c.get_offsets())])
     assert len(offsets) == 8
     matplotlib.pyplot.close("all")
+
+
+# ------------------------------------------------------------------ optional columns (who gained, the money)
+
+
+def test_a_harvest_without_the_optional_columns_reads_as_before(tmp_path):
+    from sparklearn.ingest.harvest_schema import OPTIONAL
+
+    for name in ("small.csv", "messy.csv"):
+        checked = _read(FIXTURES / name)
+        assert not checked.problems["column"].isin(OPTIONAL).any()
+        assert not checked.problems["rule"].str.contains("Social group|Amount|Currency|Budget stage|Kind of change").any()
+        assert checked.accepted[list(OPTIONAL)].isna().all().all()
+    # An independent corpus whose codebook has none of the new vocabularies: same problems, no new ones.
+    data = load_codebook(DEMO_DATA / "codebook.yaml")
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    older = replace(data, vocabularies=MappingProxyType({k: v for k, v in data.vocabularies.items()
+                                                         if k not in ("social_group", "kind_of_change", "budget_stage")}))
+    before = read_harvest(FIXTURES / "messy.csv", country="kenya", registry=REGISTRY, codebook=CODEBOOK)
+    after = read_harvest(FIXTURES / "messy.csv", country="kenya", registry=REGISTRY, codebook=older)
+    pd.testing.assert_frame_equal(before.problems, after.problems)
+    pd.testing.assert_frame_equal(before.accepted, after.accepted)
+    # A value in an optional column that such a codebook has no list for is an error at its row.
+    path = tmp_path / "h.csv"
+    path.write_text("Outcome ID,Campaign ID,Outcome,Social group\nKE-O1,ke-primary-health,A,women\n")
+    odd = read_harvest(path, country="kenya", registry=REGISTRY, codebook=older)
+    assert odd.problems.query("severity == 'error'")[["row", "column", "rule"]].values.tolist() == [
+        [2, "social_group", "the codebook has no list 'social_group'"]]
+
+
+def test_template_offers_the_optional_columns_as_optional(tmp_path):
+    path = harvest_template("kenya", tmp_path / "t.xlsx", data=DEMO_DATA)
+    book = openpyxl.load_workbook(path)
+    header = [c.value for c in book["Outcomes"][1]]
+    assert header[-6:] == ["Social group", "Kind of change", "Budget stage", "Amount", "Currency", "Amount year"]
+    rows = {r[0]: r[1] for r in book["Guidance"].iter_rows(values_only=True) if r and r[0] in header}
+    assert all(rows[h] == "optional" for h in header[-6:])

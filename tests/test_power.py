@@ -13,7 +13,11 @@ import pytest
 from sparklearn.analysis.barriers import turn_rounds
 from sparklearn.analysis.power import power_by_round, power_profile, space_moves
 from sparklearn.report.figure_text import figure_description
-from sparklearn.report.learning_questions import describe_power, plot_spaces_by_round, power_for_readers
+from sparklearn.report.learning_questions import (
+    describe_power,
+    plot_spaces_by_round,
+    power_for_readers,
+)
 
 LABELS = {"PW-SPACE-CLOSED": "Closed spaces", "PW-SPACE-INVITED": "Invited spaces",
           "PW-SPACE-CLAIMED": "Claimed or created spaces", "PW-LEVEL-LOCAL": "Local level",

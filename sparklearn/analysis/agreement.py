@@ -156,7 +156,7 @@ FEW_APPLIED = 5
 _CODING_COLUMNS = ["session_id", "segment_id", "code_id", "coder"]
 
 
-_SEGMENT_COLUMNS = ["segment_id", "session_id"]
+PLACED_SEGMENT_COLUMNS = ["segment_id", "session_id"]
 
 
 # --------------------------------------------------------------------------- inputs
@@ -211,8 +211,8 @@ class _Material:
         self.codings = codings.loc[codings["session_id"].isin(double)]
         units = self.codings[["segment_id", "session_id"]]
         if segments is not None:
-            require_columns(segments, _SEGMENT_COLUMNS, "segments")
-            extra = segments.loc[segments["session_id"].astype(str).isin(double), _SEGMENT_COLUMNS]
+            require_columns(segments, PLACED_SEGMENT_COLUMNS, "segments")
+            extra = segments.loc[segments["session_id"].astype(str).isin(double), PLACED_SEGMENT_COLUMNS]
             units = pd.concat([units, extra.astype(str)], ignore_index=True)
         # A segment id names its session, so the first session seen for it is the one.
         units = units.drop_duplicates("segment_id").sort_values(["session_id", "segment_id"])

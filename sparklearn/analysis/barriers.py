@@ -65,6 +65,40 @@ def is_policy_or_budget(type_of_change: pd.Series) -> pd.Series:
     return (kind.isin(["policy", "budget"]) | kind.str.startswith("budget")).fillna(False).astype(bool)
 
 
+def policy_budget_change(outcomes: pd.DataFrame) -> pd.Series:
+    """Whether each outcome is a reported policy or budget win: positive, and no informant disagreed.
+
+    The same rule as the case comparison's "reported" outcome
+    (:data:`sparklearn.analysis.cases.REPORTED_OUTCOME_RULE`): a policy or budget change
+    (:func:`is_policy_or_budget`) that is positive (when ``valence`` is given) and that
+    no independent informant disputed (when ``substantiation`` is given).
+
+    Parameters
+    ----------
+    outcomes
+        The outcomes table (type_of_change; valence and substantiation when present).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans, same index.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"type_of_change": ["policy", "budget", "budget"], "valence": ["positive"] * 3,
+    ...                   "substantiation": ["fully", "not-yet", "disagree"]})
+    >>> policy_budget_change(o).tolist()
+    [True, True, False]
+    """
+    require_columns(outcomes, ["type_of_change"], "outcomes")
+    win = is_policy_or_budget(outcomes["type_of_change"])
+    if "valence" in outcomes:
+        win &= outcomes["valence"].astype("string").eq("positive").fillna(False).astype(bool)
+    if "substantiation" in outcomes:
+        win &= ~outcomes["substantiation"].astype("string").eq("disagree").fillna(False).astype(bool)
+    return win
+
+
 def turn_rounds(segments: pd.DataFrame, sessions: pd.DataFrame, *,
                 sectors: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Every speaker turn with its country, round, session date, campaign and sector.
@@ -263,7 +297,8 @@ def barrier_responses(by_round: pd.DataFrame, decisions: pd.DataFrame, sessions:
         share in the later rounds; NA when none came after), rounds_after, change
         (share_after - share_then), fell (share_after < share_then; NA without later
         rounds), n_outcomes (distinct outcomes linked to the decisions), n_policy_budget
-        (of which policy or budget changes); for a barrier no decision addressed,
+        (of which positive policy or budget changes no informant disputed,
+        :func:`policy_budget_change`); for a barrier no decision addressed,
         share_then is its share in its first round and share_after the mean of the
         rounds after it, so the two kinds can be set side by side.
 
@@ -313,9 +348,11 @@ def barrier_responses(by_round: pd.DataFrame, decisions: pd.DataFrame, sessions:
     links = links.loc[links["outcome_id"].fillna("") != "", ["country", "code_id", "outcome_id"]].drop_duplicates()
     if outcomes is not None:
         require_columns(outcomes, ["country", "outcome_id", "type_of_change"], "outcomes")
-        known = outcomes[["country", "outcome_id", "type_of_change"]].drop_duplicates(["country", "outcome_id"])
+        known = outcomes[["country", "outcome_id", "type_of_change",
+                          *[c for c in ("valence", "substantiation") if c in outcomes]]] \
+            .drop_duplicates(["country", "outcome_id"])
         links = links.merge(known, on=["country", "outcome_id"], how="inner")
-        links["policy_budget"] = is_policy_or_budget(links["type_of_change"])
+        links["policy_budget"] = policy_budget_change(links)
     else:
         links["policy_budget"] = False
     linked = links.groupby(["country", "code_id"]).agg(n_outcomes=("outcome_id", "nunique"),

@@ -44,7 +44,7 @@ from sparklearn.analysis.fuzzy_qca import (
 from sparklearn.analysis.fuzzy_sets import calibrate_fuzzy_columns
 from sparklearn.analysis.necessity import necessity
 from sparklearn.analysis.outcomes import CONFIRMED
-from sparklearn.analysis.rates import _unknown_campaigns
+from sparklearn.analysis.rates import refuse_unknown_campaigns
 from sparklearn.analysis.themes import coded_segments, segment_groups
 from sparklearn.codebook import Codebook, codebook_table
 from sparklearn.countries import Registry
@@ -282,7 +282,7 @@ def campaign_conditions(
     if sectors:
         kept &= registry.campaigns["sector"].isin(sectors)
     campaigns = registry.campaigns.loc[kept, ["campaign_id", "country", "sector"]].reset_index(drop=True)
-    _unknown_campaigns(outcomes, ~outcomes["campaign_id"].isin(registry.campaigns["campaign_id"]), registry.source)
+    refuse_unknown_campaigns(outcomes, ~outcomes["campaign_id"].isin(registry.campaigns["campaign_id"]), registry.source)
     index = pd.Index(campaigns["campaign_id"])
     n_outcomes = outcomes.groupby("campaign_id").size().reindex(index, fill_value=0).to_numpy()
 
@@ -605,7 +605,7 @@ def campaign_degrees(
     if sectors:
         kept &= registry.campaigns["sector"].isin(sectors)
     index = pd.Index(registry.campaigns.loc[kept, "campaign_id"], name="campaign_id")
-    _unknown_campaigns(outcomes, ~outcomes["campaign_id"].isin(registry.campaigns["campaign_id"]), registry.source)
+    refuse_unknown_campaigns(outcomes, ~outcomes["campaign_id"].isin(registry.campaigns["campaign_id"]), registry.source)
     n_outcomes = outcomes.groupby("campaign_id").size().reindex(index, fill_value=0)
     parts = []
     for measure in measures:

@@ -1,4 +1,4 @@
-"""The accountability ecosystem: which oversight and accountability actors each campaign engaged, how, and with what result.
+"""The accountability ecosystem: which oversight actors each campaign engaged, how, and with what result.
 
 Stage: analysis. Tidy tables (and a networkx graph) in and out; no words, no drawing.
 
@@ -26,7 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from sparklearn.analysis.barriers import coded_turns, is_policy_or_budget
+from sparklearn.analysis.barriers import coded_turns, policy_budget_change
 from sparklearn.frames import require_columns
 
 #: The accountability ecosystem actors of the codebook (children of ``AE``).
@@ -57,8 +57,9 @@ def actor_engagement(codings: pd.DataFrame, turns: pd.DataFrame, outcomes: pd.Da
     turns
         :func:`sparklearn.analysis.barriers.turn_rounds`.
     outcomes
-        The outcomes table (country, campaign_id, actor_type, type_of_change; valence when
-        present: policy or budget changes count when positive).
+        The outcomes table (country, campaign_id, actor_type, type_of_change; valence and
+        substantiation when present: a policy or budget change counts when positive and not
+        disputed, :func:`~sparklearn.analysis.barriers.policy_budget_change`).
     actor_types
         Harvest actor type -> ecosystem code (default :data:`ACTOR_TYPE_CODES`; pass the
         codebook vocabulary's ``id`` -> ``code``).
@@ -103,10 +104,8 @@ def actor_engagement(codings: pd.DataFrame, turns: pd.DataFrame, outcomes: pd.Da
     how = pair_counts.groupby([*keys, "code_id"]).head(how_many).groupby([*keys, "code_id"])["other"] \
         .agg(";".join).rename("how").reset_index()
     mapping = dict(actor_types or ACTOR_TYPE_CODES)
-    positive = outcomes["valence"].astype("string").eq("positive").fillna(False).astype(bool) \
-        if "valence" in outcomes else pd.Series(True, index=outcomes.index)
     found = outcomes.assign(code_id=outcomes["actor_type"].astype("string").str.strip().map(mapping),
-                            _pb=is_policy_or_budget(outcomes["type_of_change"]) & positive)
+                            _pb=policy_budget_change(outcomes))
     found = found.dropna(subset=["code_id", "campaign_id"])
     results = found.groupby([*keys, "code_id"]).agg(n_outcomes=("_pb", "size"), n_policy_budget=("_pb", "sum")) \
         .reset_index()
@@ -170,7 +169,7 @@ def engaged_actors(engagement: pd.DataFrame, outcomes: pd.DataFrame, campaigns: 
     engagement
         :func:`actor_engagement`.
     outcomes
-        The outcomes table (campaign_id, type_of_change; valence when present).
+        The outcomes table (campaign_id, type_of_change; valence and substantiation when present).
     campaigns
         The campaigns compared (campaign_id, country; sector when present).
     codes
@@ -203,9 +202,7 @@ def engaged_actors(engagement: pd.DataFrame, outcomes: pd.DataFrame, campaigns: 
     base["n_engaged"] = flags.sum(axis=1).astype("int64")
     names = np.array(list(codes), dtype=object)
     base["combination"] = [";".join(names[row]) for row in flags]
-    positive = outcomes["valence"].astype("string").eq("positive").fillna(False).astype(bool) \
-        if "valence" in outcomes else pd.Series(True, index=outcomes.index)
-    pb = outcomes.loc[is_policy_or_budget(outcomes["type_of_change"]) & positive, "campaign_id"]
+    pb = outcomes.loc[policy_budget_change(outcomes), "campaign_id"]
     base["n_outcomes"] = base["campaign_id"].map(outcomes.groupby("campaign_id").size()).fillna(0).astype("int64")
     base["POLICY_BUDGET_CHANGE"] = base["campaign_id"].isin(pb).astype("int64")
     return base

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sparklearn.analysis.barriers import coded_turns, is_policy_or_budget
+from sparklearn.analysis.barriers import coded_turns, policy_budget_change
 from sparklearn.frames import require_columns
 
 #: The power cube's dimensions and their codes, in the codebook's order.
@@ -82,8 +82,12 @@ def power_by_round(codings: pd.DataFrame, turns: pd.DataFrame, *, by: str = "cam
     >>> c = pd.DataFrame({"segment_id": ["t1", "t2", "t3"], "coder": "a",
     ...                   "code_id": ["PW-SPACE-CLOSED", "PW-SPACE-CLOSED", "PW-SPACE-CLAIMED"]})
     >>> t = power_by_round(c, turns, dimensions={"space": ("PW-SPACE-CLOSED", "PW-SPACE-CLAIMED")})
-    >>> t[["round", "code_id", "n_turns", "dimension_turns", "share"]].values.tolist()
-    [[1, 'PW-SPACE-CLOSED', 2, 2, 1.0], [1, 'PW-SPACE-CLAIMED', 0, 2, 0.0], [2, 'PW-SPACE-CLOSED', 0, 1, 0.0], [2, 'PW-SPACE-CLAIMED', 1, 1, 1.0]]
+    >>> t[["round", "code_id", "n_turns", "dimension_turns", "share"]]
+       round           code_id  n_turns  dimension_turns  share
+    0      1   PW-SPACE-CLOSED        2                2    1.0
+    1      1  PW-SPACE-CLAIMED        0                2    0.0
+    2      2   PW-SPACE-CLOSED        0                1    0.0
+    3      2  PW-SPACE-CLAIMED        1                1    1.0
     """
     if by not in _GROUPS:
         raise ValueError(f"by must be 'campaign_id' or 'country', not {by!r}")
@@ -100,8 +104,8 @@ def power_by_round(codings: pd.DataFrame, turns: pd.DataFrame, *, by: str = "cam
     table = table.merge(touched, on=[*keys, "dimension"], how="left")
     table[["n_turns", "dimension_turns"]] = table[["n_turns", "dimension_turns"]].fillna(0).astype("int64")
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["share"] = np.where(table["dimension_turns"] > 0, table["n_turns"] / table["dimension_turns"].clip(lower=1),
-                                  np.nan)
+        table["share"] = np.where(table["dimension_turns"] > 0,
+                                  table["n_turns"] / table["dimension_turns"].clip(lower=1), np.nan)
     dim_order = {d: i for i, d in enumerate(dict(dimensions or DIMENSIONS))}
     table = table.assign(_d=table["dimension"].map(dim_order)).sort_values([*keys, "_d", "_order"], kind="stable")
     return table[[*keys, "dimension", "code_id", "n_turns", "dimension_turns", "turns_in_round", "share"]] \
@@ -144,7 +148,8 @@ def space_moves(space_rounds: pd.DataFrame, turns: pd.DataFrame, outcomes: pd.Da
         :func:`sparklearn.analysis.barriers.turn_rounds` (the date of each campaign's rounds).
     outcomes
         The outcomes table (country, campaign_id, outcome_id, date, type_of_change; valence
-        when present: only positive changes count as policy or budget change).
+        and substantiation when present: a policy or budget change counts when positive and not
+        disputed, :func:`~sparklearn.analysis.barriers.policy_budget_change`).
 
     Returns
     -------
@@ -197,10 +202,7 @@ def space_moves(space_rounds: pd.DataFrame, turns: pd.DataFrame, outcomes: pd.Da
     table = table.merge(starts.reset_index().rename(columns={"round": "move_round"}), on=[*keys, "move_round"],
                         how="left")
     table["moved"] = table["move_round"].notna()
-    positive = outcomes["valence"].astype("string").eq("positive").fillna(False) if "valence" in outcomes \
-        else pd.Series(True, index=outcomes.index)
-    dated = outcomes.assign(_pb=is_policy_or_budget(outcomes["type_of_change"]) & positive.astype(bool),
-                            date=pd.to_datetime(outcomes["date"]))
+    dated = outcomes.assign(_pb=policy_budget_change(outcomes), date=pd.to_datetime(outcomes["date"]))
     dated = dated.merge(table[[*keys, "move_date"]], on=keys, how="inner")
     dated["_after"] = dated["date"] >= dated["move_date"]
     dated["_before"] = dated["date"] < dated["move_date"]

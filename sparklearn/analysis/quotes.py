@@ -39,7 +39,7 @@ from sparklearn.analysis.themes import (
 from sparklearn.codebook import Codebook, descendants
 from sparklearn.exceptions import ParameterError
 from sparklearn.frames import require_columns
-from sparklearn.ingest.codings import _SEGMENT_ID
+from sparklearn.ingest.codings import SEGMENT_ID_PATTERN
 
 
 def _truncate(text: pd.Series, limit: int) -> pd.Series:
@@ -207,7 +207,7 @@ def quotes(
         n_coders=("coder", "nunique")).reset_index()
     ordered = segments.drop_duplicates("segment_id")
     if "turn" not in ordered.columns:
-        ordered = ordered.assign(turn=ordered["segment_id"].str.extract(_SEGMENT_ID)["turn"].astype("Int64"))
+        ordered = ordered.assign(turn=ordered["segment_id"].str.extract(SEGMENT_ID_PATTERN)["turn"].astype("Int64"))
     ordered = ordered.sort_values(["session_id", "turn"], kind="stable").reset_index(drop=True)
     line = ordered["speaker"].astype("string") + ": " + ordered["text"].astype("string")
     by_session = line.groupby(ordered["session_id"], sort=False)

@@ -82,11 +82,11 @@ def add_sector(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """
     require_columns(table, ["campaign_id"], "input")
     sector = table["campaign_id"].map(registry.campaigns.set_index("campaign_id")["sector"])
-    _unknown_campaigns(table, sector.isna(), registry.source)
+    refuse_unknown_campaigns(table, sector.isna(), registry.source)
     return table.assign(sector=sector)
 
 
-def _unknown_campaigns(table: pd.DataFrame, unknown: pd.Series, source: object, fix: str | None = None) -> None:
+def refuse_unknown_campaigns(table: pd.DataFrame, unknown: pd.Series, source: object, fix: str | None = None) -> None:
     if unknown.any():
         first = table.loc[unknown].iloc[0]
         which = next((f"{c} {first[c]}" for c in ("outcome_id", "session_id") if c in table.columns), "a row")
@@ -199,7 +199,7 @@ def exposure(
     held["campaign_id"] = held["campaign_id"].str.strip()
     window = campaigns.assign(start=start).set_index("campaign_id")["start"]
     opens = held["campaign_id"].map(window)
-    _unknown_campaigns(held, opens.isna(), registry.source)
+    refuse_unknown_campaigns(held, opens.isna(), registry.source)
     closes = held["campaign_id"].map(pd.Series(end.to_numpy(), index=campaigns["campaign_id"])) \
         if isinstance(end, pd.Series) else end
     held = held.loc[(pd.to_datetime(held["date"]) >= opens) & (pd.to_datetime(held["date"]) <= closes)]
@@ -233,7 +233,7 @@ def _campaign_counts(outcomes: pd.DataFrame, exposure: pd.DataFrame) -> pd.DataF
     require_columns(exposure, _EXPOSURE_COLUMNS, "exposure")
     window = exposure.set_index("campaign_id")
     opens = outcomes["campaign_id"].map(window["start"])
-    _unknown_campaigns(outcomes, opens.isna(), None,
+    refuse_unknown_campaigns(outcomes, opens.isna(), None,
                        fix="keep the outcomes of exposure's campaigns only: "
                        "outcomes[outcomes['campaign_id'].isin(exposure['campaign_id'])]")
     dates = pd.to_datetime(outcomes["date"], errors="coerce")

@@ -23,7 +23,14 @@ import pandas as pd
 
 from sparklearn.codebook import Codebook
 from sparklearn.countries import Registry
-from sparklearn.demo.content import _LAST_DAY, SYNTHETIC_MARKER, _content, _fill, _pin, _tokens
+from sparklearn.demo.content import (
+    _LAST_DAY,
+    SYNTHETIC_MARKER,
+    _content,
+    _fill,
+    _pin,
+    _tokens,
+)
 from sparklearn.demo.sessions import _Session
 
 #: The note on the register's Guidance sheet.

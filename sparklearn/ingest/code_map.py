@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process, utils
 from sparklearn.codebook import Codebook, codebook_table, lookup_codes
 from sparklearn.exceptions import InputError
 from sparklearn.ingest.problems import problems_frame
-from sparklearn.ingest.refi_qda import QdpxProject, _code_ids
+from sparklearn.ingest.refi_qda import QdpxProject, match_code_ids
 
 #: Name of the sheet holding the map.
 MAP_SHEET = "Code map"
@@ -97,7 +97,7 @@ def suggest_codes(codes: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     2            <NA>   <NA>
     """
     table = codebook_table(codebook)
-    exact = _code_ids(codes.assign(name=codes["name"].astype("string")), codebook)["code_id"]
+    exact = match_code_ids(codes.assign(name=codes["name"].astype("string")), codebook)["code_id"]
     names, paths = codes["name"].fillna("").astype(str).tolist(), _words(codes["path"])
     texts = (codes["name"].fillna("") + " " + codes["description"].fillna("")).tolist()
     spark_text = (table["label"].fillna("") + " " + table["definition"].fillna("")).tolist()
@@ -269,7 +269,7 @@ def apply_code_map(codes: pd.DataFrame, codebook: Codebook, code_map: CodeMap | 
     >>> apply_code_map(codes, load_codebook())[["code_id", "how"]].values.tolist()
     [['AE-MEDIA', 'label'], [<NA>, <NA>], [<NA>, <NA>]]
     """
-    matched = _code_ids(codes.assign(name=codes["name"].astype("string")), codebook)
+    matched = match_code_ids(codes.assign(name=codes["name"].astype("string")), codebook)
     out = pd.DataFrame({"guid": codes["guid"], "code_id": matched["code_id"].astype("string"),
                         "how": matched["matched_by"].astype("string"),
                         "map_row": pd.Series(pd.NA, index=codes.index, dtype="Int64")})

@@ -29,7 +29,7 @@ from sparklearn.ingest.spreadsheets import read_table
 CODING_COLUMNS = ["country", "session_id", "segment_id", "code_id", "coder", "memo", "source_file", "source_row"]
 
 
-_SEGMENT_ID = re.compile(r"^(?P<session>.+)-T(?P<turn>\d+)$")
+SEGMENT_ID_PATTERN = re.compile(r"^(?P<session>.+)-T(?P<turn>\d+)$")
 
 
 _REQUIRED = ("segment_id", "code")
@@ -100,7 +100,7 @@ def _segment_sessions(segment_ids: pd.Series, segments: pd.DataFrame | None) -> 
         session_of = session_of[~session_of.index.duplicated()]
         owner = segment_ids.map(session_of).astype("string")
         return owner, owner.notna()
-    owner = segment_ids.str.extract(_SEGMENT_ID)["session"].astype("string")
+    owner = segment_ids.str.extract(SEGMENT_ID_PATTERN)["session"].astype("string")
     return owner, owner.notna()
 
 
@@ -221,7 +221,7 @@ def read_codings(
          "choose the code the memo is about, or delete the row", text["memo"]),
         ((text["code"] != "") & code_id.isna(), "code", "unknown code", unknown_fix, text["code"]),
     ]
-    session_of_id = text["segment_id"].str.extract(_SEGMENT_ID)["session"].astype("string")
+    session_of_id = text["segment_id"].str.extract(SEGMENT_ID_PATTERN)["session"].astype("string")
     in_rejected = has_segment & ~known_segment & (session_id.isin(list(rejected_sessions))
                                                   | session_of_id.isin(list(rejected_sessions))).fillna(False)
     checks.append((in_rejected, "segment_id", "the session of this segment was rejected",

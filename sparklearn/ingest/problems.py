@@ -16,9 +16,10 @@ Schemas are pandera ``DataFrameSchema`` objects; each column may carry
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -70,6 +71,47 @@ EARLIEST_DATE = date(1990, 1, 1)
 #: Days past today a session or outcome may be dated: enough for time zones and a note
 #: typed the evening before, not for a year typed wrong.
 FUTURE_TOLERANCE_DAYS = 2
+
+
+def add_problem(found: list[dict], file: Path, line: int | None, column: str, value: object, rule: str, fix: str,
+                severity: str = "warning") -> None:
+    """Append one problem (as a :data:`PROBLEM_COLUMNS` record) to ``found``, a list a reader collects."""
+    found.append({"file": str(file), "row": line, "column": column, "value": value, "rule": rule, "fix": fix,
+                  "severity": severity})
+
+
+
+
+def apply_checks(frame: pd.DataFrame, checks: Sequence[tuple], *, file: Path | str,
+           row: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Apply error checks ``(mask, column, value_column, rule, fix)`` at once: kept rows, rejected rows, problems.
+
+    For readers whose rows are numbered by a column of their own (``row``: the line of a
+    REFI-QDA selection, the row of a Taguette export) and whose file is one: the same
+    job as :func:`flag_rows` then :func:`split_rejected`, in one step. ``fix`` is a
+    string, or a Series aligned with ``frame`` when it depends on the row. Rejected rows
+    carry ``problem``, the rules they break ``"; "``-joined.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        Kept rows, rejected rows, problems (:data:`PROBLEM_COLUMNS`).
+    """
+    masks = pd.DataFrame({rule: mask.fillna(False).astype(bool) for mask, _, _, rule, _ in checks},
+                         index=frame.index)
+    problems = problems_frame(chain.from_iterable(
+        pd.DataFrame({"file": str(file), "row": frame.loc[masks[rule], row], "column": column,
+                      "value": frame.loc[masks[rule], value],
+                      "rule": rule, "fix": fix[masks[rule]] if isinstance(fix, pd.Series) else fix,
+                      "severity": "error"}).to_dict("records")
+        for (_, column, value, rule, fix) in checks))
+    bad = masks.any(axis=1)
+    # Boolean frame dot "rule; " strings concatenates the rules each row breaks.
+    reasons = masks.loc[bad].dot(masks.columns + "; ").str.removesuffix("; ")
+    return (frame.loc[~bad].reset_index(drop=True), frame.loc[bad].assign(problem=reasons).reset_index(drop=True),
+            problems)
+
+
 
 
 def implausible_dates(dates: pd.Series, *, today: date | None = None) -> pd.Series:

@@ -51,17 +51,20 @@ from sparklearn.codebook import Codebook
 from sparklearn.frames import require_columns
 from sparklearn.ingest.code_map import CodeMap, apply_code_map
 from sparklearn.ingest.codings import CODING_COLUMNS
-from sparklearn.ingest.problems import Checked, problems_frame
+from sparklearn.ingest.problems import (
+    Checked,
+    add_problem,
+    apply_checks,
+    problems_frame,
+)
 from sparklearn.ingest.qda_sources import locate_turns, match_by_text
 from sparklearn.ingest.refi_qda import (
     POSITION_CONVENTIONS,
     QdpxProject,
-    _code_ids,
-    _issue,
-    _split,
+    match_code_ids,
 )
 
-_SEGMENT_COLUMNS = ["segment_id", "session_id", "start", "end", "text"]
+PLACED_SEGMENT_COLUMNS = ["segment_id", "session_id", "start", "end", "text"]
 
 
 @dataclass(frozen=True)
@@ -235,25 +238,25 @@ class QdaImport(Checked):
 _DOC_SUFFIX = re.compile(r"\.(md|markdown|txt|text|docx?|odt|rtf|pdf|html?|qdpx)$", re.IGNORECASE)
 
 
-def _document_key(names: pd.Series) -> pd.Series:
+def document_key(names: pd.Series) -> pd.Series:
     """Matching key for a document or session name: no folder, no file extension, case folded."""
     stem = names.astype("string").str.strip().str.rsplit("/", n=1).str[-1].str.replace(_DOC_SUFFIX, "", regex=True)
     return stem.str.casefold()
 
 
-def _match_sessions(names: pd.Series, session_ids: pd.Series) -> pd.Series:
+def match_sessions(names: pd.Series, session_ids: pd.Series) -> pd.Series:
     """Session id of each document name (NA when none matches).
 
     A name matches as a whole (``KE-S01``, ``KE-S01.md``) or by its first word, the way
     sparklearn's exports name sources (``KE-S01 Round 1 reflection - ...``).
     """
     ids = pd.Series(pd.unique(session_ids.astype("string")))
-    lookup = pd.Series(ids.array, index=_document_key(ids).array)
-    keys = _document_key(names)
+    lookup = pd.Series(ids.array, index=document_key(ids).array)
+    keys = document_key(names)
     return keys.map(lookup).fillna(keys.str.split(n=1).str[0].map(lookup)).astype("string")
 
 
-def _pseudonymised_offsets(segments: pd.DataFrame) -> pd.DataFrame:
+def pseudonymised_offsets(segments: pd.DataFrame) -> pd.DataFrame:
     """Where each segment lies in the text :func:`~sparklearn.report.refi_qda.write_qdpx` exports for its session.
 
     The export holds only the (pseudonymised) turns, in turn order, one paragraph each:
@@ -281,7 +284,7 @@ def _segments_in_sources(segments: pd.DataFrame, sources: pd.DataFrame, *, file:
     (a project sparklearn wrote from pseudonymised segments); when some turns fit at
     neither, every turn is searched for by its text (:func:`~sparklearn.ingest.qda_sources.locate_turns`).
     """
-    placed = segments.join(_pseudonymised_offsets(segments))
+    placed = segments.join(pseudonymised_offsets(segments))
     out = []
     for source in sources.itertuples():
         turns = placed.loc[placed["session_id"] == source.session_id]
@@ -296,7 +299,7 @@ def _segments_in_sources(segments: pd.DataFrame, sources: pd.DataFrame, *, file:
             where = locate_turns(source.text, where)
             lost = int((~where["found"]).sum())
             if lost:
-                _issue(found, file, None, "TextSource", source.name,
+                add_problem(found, file, None, "TextSource", source.name,
                        f"{lost} of {len(turns)} turns of session {source.session_id} were not found in source "
                        f"'{source.name}'; they were placed between the turns around them",
                        "expected where names were pseudonymised; otherwise the source was edited after export or "
@@ -308,7 +311,7 @@ def _segments_in_sources(segments: pd.DataFrame, sources: pd.DataFrame, *, file:
         columns=["source_guid", "segment_id", "seg_start", "seg_end"])
 
 
-def _collapse_duplicates(codings: pd.DataFrame, *, found: list[dict]) -> pd.DataFrame:
+def collapse_duplicates(codings: pd.DataFrame, *, found: list[dict]) -> pd.DataFrame:
     """One coding per (segment, code, coder): memos joined, the first entry kept, a warning per repeat.
 
     ``codings`` carries ``problem_row``, the row reported for a repeat.
@@ -329,7 +332,7 @@ def _collapse_duplicates(codings: pd.DataFrame, *, found: list[dict]) -> pd.Data
 
 def _match_sources(sources: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """session_id and matched_by (``"session id"``, ``"file name"``, ``"text"`` or NA) of each source."""
-    by_name = _match_sessions(sources["name"], segments["session_id"])
+    by_name = match_sessions(sources["name"], segments["session_id"])
     exact = sources["name"].astype("string").str.strip().str.casefold() == by_name.str.casefold()
     by_text = match_by_text(sources.loc[by_name.isna()], segments).reindex(sources.index)
     matched_by = pd.Series(np.select([by_name.notna() & exact.fillna(False), by_name.notna(), by_text.notna()],
@@ -372,7 +375,7 @@ def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codeb
         :class:`ImportReport` (codes and sources matched, counts by coder, the position
         convention).
     """
-    require_columns(segments, _SEGMENT_COLUMNS, "segments")
+    require_columns(segments, PLACED_SEGMENT_COLUMNS, "segments")
     found: list[dict] = []
     sources = project.sources.join(_match_sources(project.sources, segments))
     matched = sources.loc[sources["session_id"].notna() & sources["text"].notna()]
@@ -385,7 +388,7 @@ def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codeb
                         & (pairs["seg_start"].to_numpy() < pairs["end"].to_numpy())]
 
     codes = project.codes.drop_duplicates("guid").reset_index(drop=True)
-    looked = _code_ids(codes, codebook).set_index(codes["guid"])
+    looked = match_code_ids(codes, codebook).set_index(codes["guid"])
     mapped = apply_code_map(codes, codebook, code_map).set_index(codes["guid"])
     how = project.rejected["code_guid"].map(mapped["how"])
     ignored_rejects = project.rejected.loc[how.eq("ignored").fillna(False).astype(bool)]
@@ -413,13 +416,13 @@ def selections_to_codings(project: QdpxProject, segments: pd.DataFrame, *, codeb
          "code the speakers' turns in the QDA tool, not the session header"),
         (selections["code_id"].isna(), "CodeRef/@targetGUID", "code_name", code_rule, code_fix),
     ]
-    kept, rejected, problems = _split(selections.assign(span=selections["start"].astype(str) + "-"
+    kept, rejected, problems = apply_checks(selections.assign(span=selections["start"].astype(str) + "-"
                                                         + selections["end"].astype(str)),
                                       checks, file=project.path, row="line")
     codings = kept.merge(overlap[["ordinal", "segment_id"]], on="ordinal").assign(
         country=country, source_file=str(project.path), source_row=lambda t: t["ordinal"],
         problem_row=lambda t: t["line"])
-    codings = _collapse_duplicates(codings, found=found)
+    codings = collapse_duplicates(codings, found=found)
     codings = codings.sort_values(["session_id", "segment_id", "code_id", "coder"], kind="stable")
     project_rejected = project.rejected.drop(index=ignored_rejects.index)
     rejected = pd.concat([project_rejected, rejected.drop(columns=["session_id", "code_id", "map_row", "span"])],

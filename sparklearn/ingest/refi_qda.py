@@ -58,7 +58,7 @@ import codecs
 import re
 import uuid
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path, PurePosixPath
@@ -76,7 +76,7 @@ from sparklearn.ingest.archives import (
     parse_xml,
     read_member,
 )
-from sparklearn.ingest.problems import problems_frame
+from sparklearn.ingest.problems import add_problem, apply_checks, problems_frame
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 
@@ -121,7 +121,7 @@ _GUID = re.compile(r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 _ID_ATTRIBUTES = ("guid", "targetGUID", "creatingUser", "modifyingUser", "creatingUserGUID", "modifyingUserGUID")
 
 
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 #: What a sparklearn GUID can name.
@@ -209,12 +209,6 @@ class QdpxProject:
     problems: pd.DataFrame
 
 
-def _issue(found: list[dict], file: Path, line: int | None, column: str, value: object, rule: str, fix: str,
-           severity: str = "warning") -> None:
-    found.append({"file": str(file), "row": line, "column": column, "value": value, "rule": rule, "fix": fix,
-                  "severity": severity})
-
-
 def _norm_id(value: str | None) -> str | None:
     """GUIDs compare without braces and case; other ids are kept as written."""
     if value is None:
@@ -247,7 +241,7 @@ def _check_namespaces(root: etree._Element, *, expected: str, schema: str, file:
     if location:
         tokens = location.split()
         if tokens[0] != expected or not any(schema.lower() in t.lower() for t in tokens[1:]):
-            _issue(found, file, root.sourceline, "xsi:schemaLocation", location,
+            add_problem(found, file, root.sourceline, "xsi:schemaLocation", location,
                    f"schema location does not name {expected} {schema}",
                    "nothing to do; elements were read by name (tell the tool's makers if codings are missing)")
     others: dict[str | None, list[etree._Element]] = {}
@@ -259,7 +253,7 @@ def _check_namespaces(root: etree._Element, *, expected: str, schema: str, file:
     for namespace, elements in others.items():
         first = elements[0]
         what = f"namespace '{namespace}'" if namespace else "no namespace"
-        _issue(found, file, first.sourceline, first.tag, namespace or "",
+        add_problem(found, file, first.sourceline, first.tag, namespace or "",
                f"{len(elements)} element(s), from <{first.tag}>, are in {what} instead of {expected}",
                "nothing to do; elements were read by name")
     etree.cleanup_namespaces(root)
@@ -274,7 +268,7 @@ def _check_ids(root: etree._Element, *, file: Path, found: list[dict]) -> None:
             if value is not None and not _GUID.fullmatch(value.strip()):
                 bad.setdefault(name, []).append((element.sourceline, value))
     for name, hits in bad.items():
-        _issue(found, file, hits[0][0], f"@{name}", hits[0][1],
+        add_problem(found, file, hits[0][0], f"@{name}", hits[0][1],
                f"{len(hits)} @{name} value(s) are not GUIDs", "nothing to do; they were read as plain ids")
 
 
@@ -289,7 +283,7 @@ def _separate_sources(root: etree._Element, *, file: Path, found: list[dict]) ->
         guid = _norm_id(source.get("guid"))
         if guid in seen or not guid:
             source.set("guid", f"{guid or 'no guid'} (source {number})")
-            _issue(found, file, source.sourceline, "TextSource/@guid", guid or "",
+            add_problem(found, file, source.sourceline, "TextSource/@guid", guid or "",
                    "source has no GUID of its own" + (" (another source has the same)" if guid else ""),
                    "nothing to do; it was read as a source of its own (export the project again if codings are "
                    "missing)")
@@ -309,18 +303,18 @@ def _decode_text(data: bytes, *, file: Path, line: int, where: str,
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         data = data[len(codecs.BOM_UTF8):]
-        _issue(found, file, line, "plainTextPath", where, "source text starts with a byte-order mark",
+        add_problem(found, file, line, "plainTextPath", where, "source text starts with a byte-order mark",
                "nothing to do; positions were tried with and without it (see the position convention)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         text = data.decode("utf-8", errors="replace")
-        _issue(found, file, line, "plainTextPath", where, f"source text is not valid UTF-8 ({err.reason} at byte "
+        add_problem(found, file, line, "plainTextPath", where, f"source text is not valid UTF-8 ({err.reason} at byte "
                f"{err.start})", "save the source as UTF-8 in the QDA tool and export again; invalid bytes were "
                "replaced by U+FFFD", severity="warning")
     crlf = np.array([m.start() for m in re.finditer("\r\n", text)], dtype="int64")
     if len(crlf):
-        _issue(found, file, line, "plainTextPath", where,
+        add_problem(found, file, line, "plainTextPath", where,
                f"source text has {len(crlf)} CRLF line end(s)",
                "nothing to do; positions were tried with a line break as one and as two characters (see the "
                "position convention)")
@@ -350,7 +344,7 @@ def _source_text(source: etree._Element, archive: zipfile.ZipFile, *, qdpx: Path
     data = read_member(archive, member, file=qdpx)
     rule = "source texts are in 'Sources/' rather than 'sources/'"
     if member.split("/")[0] == "Sources" and not any(f["rule"] == rule for f in found):
-        _issue(found, qdpx, source.sourceline, "plainTextPath", member, rule,
+        add_problem(found, qdpx, source.sourceline, "plainTextPath", member, rule,
                "nothing to do; the folder was matched ignoring case")
     text, crlf, bom = _decode_text(data, file=qdpx, line=source.sourceline, where=member, found=found)
     return text, member, crlf, bom
@@ -364,7 +358,7 @@ def _read_codes(codes_element: etree._Element | None, *, file: Path, found: list
             guid = _norm_id(code.get("guid")) or f"(no guid, line {code.sourceline})"
             name = code.get("name") or ""
             if code.get("guid") is None:
-                _issue(found, file, code.sourceline, "Code/@guid", name, "code has no guid",
+                add_problem(found, file, code.sourceline, "Code/@guid", name, "code has no guid",
                        "nothing to do; codings cannot refer to it")
             path = f"{parent_path}/{name}" if parent_path else name
             rows.append({"guid": guid, "name": name, "parent_guid": parent_guid, "path": path, "depth": depth,
@@ -380,7 +374,7 @@ def _read_codes(codes_element: etree._Element | None, *, file: Path, found: list
     return codes.astype({**dict.fromkeys(text_columns, "string"), "depth": "int64", "is_codable": bool})
 
 
-def _code_ids(codes: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+def match_code_ids(codes: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Codebook ids for project codes: by sparklearn's GUID first, then by name (id or label).
 
     Returns the ``lookup_codes`` columns (value, code_id, suggestion, matched_by) indexed
@@ -486,7 +480,7 @@ def _place_selections(selections: pd.DataFrame, sources: pd.DataFrame, layout: M
         tied = [c for c, score in scores.items() if c != best and score[0] == scores.get(best, (None,))[0]
                 and not (np.array_equal(score[1], s) and np.array_equal(score[2], e))]
         if tied and best != "none":
-            _issue(found, file, source.line, "PlainTextSelection", source.name,
+            add_problem(found, file, source.line, "PlainTextSelection", source.name,
                    f"selections of source '{source.name}' line up equally well counting positions as {best} or "
                    f"{', '.join(tied)}; {best} was used", "check a few codings of this source in the QDA tool")
         rows.append({"source_guid": source.guid, "source_name": source.name, "convention": best,
@@ -523,28 +517,7 @@ def _check_selections(selections: pd.DataFrame, codes: pd.DataFrame, *,
          "CodeRef/@targetGUID", "code_guid", "coding refers to a code that is not in the project's codebook",
          "export the project again; the code may have been deleted without its codings"),
     ]
-    return _split(selections, checks, file=file, row="line")
-
-
-def _split(frame: pd.DataFrame, checks: Sequence[tuple], *, file: Path | str,
-           row: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Apply error checks ``(mask, column, value_column, rule, fix)``: kept rows, rejected rows, problems.
-
-    ``fix`` is a string, or a Series aligned with ``frame`` when it depends on the row.
-    """
-    masks = pd.DataFrame({rule: mask.fillna(False).astype(bool) for mask, _, _, rule, _ in checks},
-                         index=frame.index)
-    problems = problems_frame(chain.from_iterable(
-        pd.DataFrame({"file": str(file), "row": frame.loc[masks[rule], row], "column": column,
-                      "value": frame.loc[masks[rule], value],
-                      "rule": rule, "fix": fix[masks[rule]] if isinstance(fix, pd.Series) else fix,
-                      "severity": "error"}).to_dict("records")
-        for (_, column, value, rule, fix) in checks))
-    bad = masks.any(axis=1)
-    # Boolean frame dot "rule; " strings concatenates the rules each row breaks.
-    reasons = masks.loc[bad].dot(masks.columns + "; ").str.removesuffix("; ")
-    return (frame.loc[~bad].reset_index(drop=True), frame.loc[bad].assign(problem=reasons).reset_index(drop=True),
-            problems)
+    return apply_checks(selections, checks, file=file, row="line")
 
 
 def _read_variables(root: etree._Element) -> pd.DataFrame:
@@ -581,7 +554,7 @@ def _read_sets(root: etree._Element, *, file: Path, found: list[dict], reference
         if not members:
             rows.append({**about, "member_guid": None, "member_kind": None})
     if misnamed:
-        _issue(found, file, misnamed[0].sourceline, f"{misnamed[0].tag}/@{other}", misnamed[0].get(other),
+        add_problem(found, file, misnamed[0].sourceline, f"{misnamed[0].tag}/@{other}", misnamed[0].get(other),
                f"{len(misnamed)} set member(s) use @{other} where the schema has @{reference}",
                "nothing to do; both were read")
     return pd.DataFrame(rows, columns=["guid", "name", "description", "member_guid", "member_kind"])
@@ -660,7 +633,7 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
         user_names = dict(zip(users["guid"], users["name"]))
         codes = _read_codes(root.find("CodeBook/Codes"), file=path, found=found)
         if codebook is not None and len(codes):
-            codes["code_id"] = _code_ids(codes, codebook)["code_id"]
+            codes["code_id"] = match_code_ids(codes, codebook)["code_id"]
 
         source_rows, layout = [], {}
         for source in root.iterfind("Sources/TextSource"):
@@ -681,7 +654,7 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
             "severity": "error"}).to_dict("records"))
         others = [e for e in root.iterfind("Sources/*") if e.tag != "TextSource"]
         if others:
-            _issue(found, path, others[0].sourceline, others[0].tag, len(others),
+            add_problem(found, path, others[0].sourceline, others[0].tag, len(others),
                    f"{len(others)} non-text source(s) (PDF, picture, audio or video) were not read",
                    "code reflection sessions as text sources")
 
@@ -698,7 +671,7 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
         selections = _read_selections(root, sources, user_names, dict(zip(notes["guid"], notes["text"])))
         uncoded = sum(1 for s in root.iterfind("Sources/TextSource/PlainTextSelection") if s.find("Coding") is None)
         if uncoded:
-            _issue(found, path, None, "PlainTextSelection", uncoded,
+            add_problem(found, path, None, "PlainTextSelection", uncoded,
                    f"{uncoded} selection(s) carry no Coding (e.g. anchors for notes)", "nothing to do")
         cases = pd.DataFrame([{
             "guid": _norm_id(c.get("guid")), "name": c.get("name"), "description": _text_of(c.find("Description")),
@@ -711,12 +684,12 @@ def read_qdpx(path: str | Path, *, codebook: Codebook | None = None) -> QdpxProj
     unknown_coders = selections["coder"].notna() & ~selections["coder"].isin(users["name"])
     if len(users) and unknown_coders.any():
         first = selections.loc[unknown_coders].iloc[0]
-        _issue(found, path, first["line"], "Coding/@creatingUser", first["coder"],
+        add_problem(found, path, first["line"], "Coding/@creatingUser", first["coder"],
                f"{int(unknown_coders.sum())} coding(s) name a user that is not in <Users>",
                "nothing to do; the user's GUID is used as the coder")
     no_coder = selections["coder"].isna()
     if no_coder.any():
-        _issue(found, path, selections.loc[no_coder, "line"].iloc[0], "Coding/@creatingUser", "",
+        add_problem(found, path, selections.loc[no_coder, "line"].iloc[0], "Coding/@creatingUser", "",
                f"{int(no_coder.sum())} coding(s) have no creatingUser", "nothing to do; their coder is 'unknown'")
     selections["coder"] = selections["coder"].fillna("unknown")
     selections["start_raw"] = selections["start"]
@@ -785,7 +758,7 @@ def read_qdc(path: str | Path, *, codebook: Codebook | None = None) -> pd.DataFr
     codes = _read_codes(book.find("Codes"), file=path, found=found)
     sets = _read_sets(book, file=path, found=found, reference="guid")
     if codebook is not None and len(codes):
-        codes["code_id"] = _code_ids(codes, codebook)["code_id"]
+        codes["code_id"] = match_code_ids(codes, codebook)["code_id"]
     codes.attrs["sets"] = sets
     codes.attrs["problems"] = problems_frame(found)
     return codes

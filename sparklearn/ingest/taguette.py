@@ -35,16 +35,20 @@ from sparklearn.codebook import Codebook, lookup_codes
 from sparklearn.exceptions import InputError
 from sparklearn.frames import require_columns
 from sparklearn.ingest.codings import CODING_COLUMNS
-from sparklearn.ingest.problems import Checked, problems_frame, split_rejected
-from sparklearn.ingest.qda_codings import (
-    _SEGMENT_COLUMNS,
-    ImportReport,
-    _collapse_duplicates,
-    _document_key,
-    _match_sessions,
-    highlights_report,
+from sparklearn.ingest.problems import (
+    Checked,
+    apply_checks,
+    problems_frame,
+    split_rejected,
 )
-from sparklearn.ingest.refi_qda import _split
+from sparklearn.ingest.qda_codings import (
+    PLACED_SEGMENT_COLUMNS,
+    ImportReport,
+    collapse_duplicates,
+    document_key,
+    highlights_report,
+    match_sessions,
+)
 from sparklearn.ingest.spreadsheets import read_table
 
 # A speaker label at the start of a line of session Markdown ("**GH-P04 [fr]:**"),
@@ -81,8 +85,8 @@ def _session_of_documents(names: pd.Series, session_ids: pd.Series) -> pd.Series
     ``"KE-S01 Round 1 reflection"``, ``"KE-S01_round1.html"`` and Taguette's cut names all
     start with the id; the id must end there (``KE-S010`` is not ``KE-S01``), the longest id wins.
     """
-    matched = _match_sessions(names, session_ids)
-    keys = _document_key(names)
+    matched = match_sessions(names, session_ids)
+    keys = document_key(names)
     ids = pd.Series(pd.unique(session_ids.astype("string"))).dropna()
     for sid in sorted(ids, key=len, reverse=True):
         starts = keys.str.match(re.escape(sid.casefold()) + r"(?![0-9a-z])", na=False)
@@ -295,7 +299,7 @@ def read_taguette_highlights(path: str | Path, *, segments: pd.DataFrame, codebo
     >>> got.accepted["segment_id"].tolist(), got.n_split
     (['KE-S01-T001', 'KE-S01-T002'], 1)
     """
-    require_columns(segments, _SEGMENT_COLUMNS, "segments")
+    require_columns(segments, PLACED_SEGMENT_COLUMNS, "segments")
     path = Path(path)
     table = read_table(path, what="the Taguette highlights export")
     missing = [c for c in ("document", "tag", "content") if c not in table.columns]
@@ -329,12 +333,12 @@ def read_taguette_highlights(path: str | Path, *, segments: pd.DataFrame, codebo
          "rename the tag in Taguette to a codebook id or label, or add it to codebook.yaml"
          + (" (did you mean '" + suggestion + "'?)").fillna("")),
     ]
-    kept, _, problems = _split(table, checks, file=path, row="source_row")
+    kept, _, problems = apply_checks(table, checks, file=path, row="source_row")
     codings = (kept.drop(columns="session_id")
                .merge(covered[["source_row", "session_id", "segment_id"]], on="source_row")
                .drop_duplicates(["source_row", "segment_id"])
                .assign(country=country, coder=coder, memo="", problem_row=lambda t: t["source_row"]))
-    codings = _collapse_duplicates(codings, found=found)
+    codings = collapse_duplicates(codings, found=found)
     problems = pd.concat([problems, problems_frame(found)], ignore_index=True)
     checked = split_rejected(table.drop(columns=["session_id", "code_id"]), problems)
     accepted = codings.sort_values(["session_id", "segment_id", "code_id"], kind="stable")

@@ -48,9 +48,9 @@ from sparklearn.report.figure_text import (
 )
 from sparklearn.report.figures import (
     HEAT_CMAP,
-    _figure_for,
-    _given_axes,
     category_colours,
+    figure_for,
+    given_axes,
     new_figure,
 )
 
@@ -79,7 +79,7 @@ def _small_multiples(n_panels: int, ax: plt.Axes | None, axes: Sequence[plt.Axes
     Axes of a new grid share what ``kwargs`` says (``sharex``, ``sharey``); a caller's
     Axes are drawn into as they are.
     """
-    given = _given_axes(n_panels, ax, axes)
+    given = given_axes(n_panels, ax, axes)
     if given is not None:
         return given[0].figure, given, False
     fig, grid = _compare_grid(n_panels, ncols, width, height, **kwargs)
@@ -226,7 +226,7 @@ def plot_country_rates(
     error = _compare_errors(value, rates["ci_low"], rates["ci_high"])
     palette = category_colours(groups, colours)
     own = ax is None
-    fig, ax = _figure_for(ax, 7.5, 0.9 + 0.4 * len(groups))
+    fig, ax = figure_for(ax, 7.5, 0.9 + 0.4 * len(groups))
     positions = np.arange(len(groups))
     ax.barh(positions, value, xerr=error, color=[palette[g] for g in groups], error_kw={"ecolor": "#333333",
                                                                                         "capsize": 3})
@@ -346,7 +346,7 @@ def plot_rate_ratios(
     for name, is_reference, ok in zip(_compare_names(terms, names, labels), table["reference"], shown):
         ticks.append(f"{name} (reference)" if is_reference else name if ok else f"{name} (no outcomes)")
     own = ax is None
-    fig, ax = _figure_for(ax, 7.5, 1.0 + 0.4 * len(terms))
+    fig, ax = figure_for(ax, 7.5, 1.0 + 0.4 * len(terms))
     interval = shown & table["ci_low"].notna().to_numpy()
     ax.hlines(positions[interval], table["ci_low"].to_numpy(dtype=float)[interval],
               table["ci_high"].to_numpy(dtype=float)[interval],
@@ -418,7 +418,7 @@ def plot_substantiation_by(
     if own:
         fig, axes = new_figure(9.0, 1.0 + 0.4 * len(groups), ncols=2, sharey=True)
     else:
-        axes = _given_axes(2, None, axes)
+        axes = given_axes(2, None, axes)
         fig = axes[0].figure
     positions = np.arange(len(groups))
     panels = (("share_checked", "checked_low", "checked_high", "checked with an informant", "n_outcomes"),
@@ -501,7 +501,7 @@ def plot_country_themes(
     columns = wrap_labels(_compare_names(wide.columns, names, labels), 10)
     lines = max([label.count("\n") + 1 for label in row_labels] or [1])
     own = ax is None
-    fig, ax = _figure_for(ax, 4.2 + 0.85 * wide.shape[1], 1.6 + max(0.38, 0.15 * lines + 0.08) * wide.shape[0])
+    fig, ax = figure_for(ax, 4.2 + 0.85 * wide.shape[1], 1.6 + max(0.38, 0.15 * lines + 0.08) * wide.shape[0])
     image = ax.imshow(data, cmap=HEAT_CMAP, aspect="auto", vmin=0, vmax=vmax)
     share = value == "coverage"
     annotate_cells(ax, image, data, (lambda v: f"{v:.0%}") if share else "{:g}".format, fontsize=7)

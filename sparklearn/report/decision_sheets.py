@@ -13,7 +13,6 @@ through :func:`sparklearn.files.put_cell`.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +20,14 @@ import pandas as pd
 from sparklearn.codebook import Codebook, vocabulary
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.countries import Registry
-from sparklearn.files import put_cell, put_input_cell, write_atomic
-from sparklearn.ingest.decisions import HEADERS, REGISTER_COLUMNS, REQUIRED, SHEET, STATUSES
+from sparklearn.files import put_cell, put_input_cell, save_workbook
+from sparklearn.ingest.decisions import (
+    HEADERS,
+    REGISTER_COLUMNS,
+    REQUIRED,
+    SHEET,
+    STATUSES,
+)
 
 #: Rows below the last decision that keep the dropdowns.
 _SPARE_ROWS = 500
@@ -66,7 +71,7 @@ def _lists(country: str, registry: Registry, codebook: Codebook,
 
 
 def _cell_value(value: object) -> object:
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date()
@@ -168,10 +173,7 @@ def write_decisions(
         dv.add(f"{letter}2:{letter}{last}")
         sheet.add_data_validation(dv)
     _guidance(book.create_sheet("Guidance", 1), lists, country, registry, codebook, synthetic_note)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    write_atomic(Path(path), buffer.getvalue())
-    return Path(path)
+    return save_workbook(book, path)
 
 
 def _guidance(sheet, lists: dict[str, pd.DataFrame], country: str, registry: Registry, codebook: Codebook,

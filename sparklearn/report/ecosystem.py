@@ -62,7 +62,8 @@ def describe_ecosystem(engagement: pd.DataFrame, *, campaigns: Mapping[str, str]
     ...                   "engaged": [True, True]})
     >>> print(describe_ecosystem(e, campaigns={"a": "Water"}, labels={"AE-LEGISLATURE": "Legislature",
     ...       "AE-MEDIA": "Media", "SC-ECOSYSTEM": "Leverage the ecosystem"}))  # doctest: +ELLIPSIS
-    Water engaged 2 accountability actors. Its sessions spoke most of legislature (14 turns, mostly alongside leverage the ecosystem); ...
+    Water engaged 2 accountability actors. Its sessions spoke most of legislature (14 turns, mostly alongside
+    leverage the ecosystem); ...
     """
     campaigns, labels = dict(campaigns or {}), dict(labels or {})
     kept = engagement.loc[engagement["engaged"]]
@@ -81,10 +82,10 @@ def describe_ecosystem(engagement: pd.DataFrame, *, campaigns: Mapping[str, str]
         if len(changed):
             listed = and_list([f"{_label(labels, c).lower()} ({n})" for c, n in zip(changed["code_id"],
                                                                                      changed["n_outcomes"])], limit=4)
-            pb = rows.loc[rows["n_policy_budget"] > 0]
+            pb = [_label(labels, c).lower() for c in rows.loc[rows["n_policy_budget"] > 0, "code_id"]]
             said.append(f"the harvest has outcomes in which {listed} changed"
-                        + (f"; policy or budget changes came from {and_list([_label(labels, c).lower() for c in pb['code_id']])}."
-                           if len(pb) else "; none of them a policy or budget change."))
+                        + (f"; policy or budget changes came from {and_list(pb)}." if pb
+                           else "; none of them a policy or budget change."))
         else:
             said.append("no outcome in the harvest shows one of these actors changing.")
         text.append(" ".join(said))
@@ -236,19 +237,20 @@ def describe_actor_combinations(change_table: pd.DataFrame, combinations: pd.Dat
     for row in change_table.itertuples():
         if row.engaged == 0 or row.not_engaged == 0:
             who = "every campaign engaged it" if row.not_engaged == 0 else "no campaign engaged it"
-            lines.append(f"{_label(labels, row.code_id)}: {who} ({row.engaged_with_change + row.not_engaged_with_change}"
-                         f" of {row.engaged + row.not_engaged} had a policy or budget change), so it cannot tell "
-                         "campaigns apart.")
+            changed = row.engaged_with_change + row.not_engaged_with_change
+            lines.append(f"{_label(labels, row.code_id)}: {who} ({changed} of {row.engaged + row.not_engaged} had a "
+                         "policy or budget change), so it cannot tell campaigns apart.")
             continue
         lines.append(f"{_label(labels, row.code_id)}: {row.engaged_with_change} of {row.engaged} campaigns that "
                      f"engaged it had a policy or budget change, against {row.not_engaged_with_change} of "
                      f"{row.not_engaged} that did not.")
     shared = combinations.loc[combinations["n_campaigns"] > 1]
-    if len(shared):
+    top = shared.iloc[0] if len(shared) else None
+    if top is not None:
         lines.append(f"{count_noun(len(shared), 'combination')} of engaged oversight actors "
                      f"{'is' if len(shared) == 1 else 'are'} shared by more than one campaign; the most common, "
-                     f"{and_list([_label(labels, c) for c in str(shared.iloc[0]['combination']).split(';') if c]) or 'none'}"
-                     f", by {shared.iloc[0]['n_campaigns']} campaigns, {shared.iloc[0]['with_change']} of them with a "
+                     f"{and_list([_label(labels, c) for c in str(top['combination']).split(';') if c]) or 'none'}"
+                     f", by {top['n_campaigns']} campaigns, {top['with_change']} of them with a "
                      "policy or budget change.")
     else:
         lines.append("Every campaign engaged a combination of its own.")

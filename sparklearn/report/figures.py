@@ -76,12 +76,12 @@ def category_colours(categories, colours: Mapping[str, str] | None = None) -> di
     return {c: colours.get(c) or next(spare) for c in pd.unique(pd.Series(list(categories), dtype=object))}
 
 
-def _figure_for(ax: plt.Axes | None, width: float, height: float) -> tuple[plt.Figure, plt.Axes]:
+def figure_for(ax: plt.Axes | None, width: float, height: float) -> tuple[plt.Figure, plt.Axes]:
     """The figure and Axes to draw on: the caller's ``ax`` and its figure, else a new figure of this size."""
     return new_figure(width, height) if ax is None else (ax.figure, ax)
 
 
-def _given_axes(n_panels: int, ax: plt.Axes | None, axes: Sequence[plt.Axes] | None) -> list[plt.Axes] | None:
+def given_axes(n_panels: int, ax: plt.Axes | None, axes: Sequence[plt.Axes] | None) -> list[plt.Axes] | None:
     """The caller's Axes for ``n_panels`` panels (``ax=`` for one, ``axes=`` for one each), or None to make a figure.
 
     Raises
@@ -154,7 +154,7 @@ def agreement_dots(table: pd.DataFrame, *, with_uncoded: bool = True,
     per_code = rows.loc[~pooled].sort_values(list(measures[:1]), na_position="first")
     rows = pd.concat([per_code, rows.loc[pooled]], ignore_index=True)
     own = ax is None
-    fig, ax = _figure_for(ax, 8.0, max(2.5, 0.28 * len(rows) + 1.4))
+    fig, ax = figure_for(ax, 8.0, max(2.5, 0.28 * len(rows) + 1.4))
     y = range(len(rows))
     colours = category_colours(measures)
     for offset, measure in zip((0.12, -0.12, 0.0), measures):
@@ -270,7 +270,7 @@ def plot_code_frequencies(freq: pd.DataFrame, *, value: str = "n_segments", top:
     """
     group, values = _theme_panels(freq, "code_id")
     palette = category_colours([v for v in values if v is not None], colours)
-    panels = _given_axes(len(values), ax, axes)
+    panels = given_axes(len(values), ax, axes)
     own = panels is None
     unit = "share of segments" if value == "coverage" else value.replace("n_", "").replace("_", " ")
     parts = []
@@ -343,7 +343,7 @@ def plot_cooccurrence(pairs: pd.DataFrame, *, value: str = "jaccard", codes=None
     names = [f"{i}. {wrap_label(_label(c, labels), 30)}".replace("\n", "\n    ") for i, c in enumerate(codes, 1)]
     size = 1.5 + max(0.35, 0.16 * _lines(names) + 0.06) * len(codes)
     own = ax is None
-    fig, ax = _figure_for(ax, size + 3.5, size)
+    fig, ax = figure_for(ax, size + 3.5, size)
     image = ax.imshow(np.ma.masked_invalid(grid.to_numpy(dtype=float)), cmap=HEAT_CMAP)
     # Rows carry the numbered names and columns only the numbers: no slanted labels running into each other.
     ax.set_xticks(range(len(codes)), [str(i) for i in range(1, len(codes) + 1)], fontsize=8)
@@ -391,7 +391,7 @@ def plot_framework_matrix(matrix: pd.DataFrame, *, value: str = "n_segments",
     cases = wrap_labels((_label(c, labels) for c in grid.index), 24)
     own = ax is None
     # Columns wide enough for their theme on short horizontal lines (slanted labels would run into each other).
-    fig, ax = _figure_for(ax, 3.5 + 0.95 * grid.shape[1], 1.2 + 0.15 * _lines(themes)
+    fig, ax = figure_for(ax, 3.5 + 0.95 * grid.shape[1], 1.2 + 0.15 * _lines(themes)
                           + max(0.45, 0.17 * _lines(cases)) * grid.shape[0])
     data = grid.to_numpy(dtype=float)
     image = ax.imshow(data, cmap=HEAT_CMAP, aspect="auto", vmin=0)
@@ -441,7 +441,7 @@ def plot_themes_over_rounds(table: pd.DataFrame, *, value: str = "coverage", cod
         codes = totals.sort_values(ascending=False, kind="stable").head(top).index.tolist()
     group, values = _theme_panels(table, "round")
     palette = category_colours(codes)
-    panels = _given_axes(len(values), ax, axes)
+    panels = given_axes(len(values), ax, axes)
     own = panels is None
     if own:
         # One panel alone gets a report's width; several share it (legend to the right of the last).
@@ -517,7 +517,7 @@ def plot_outcome_counts(counts: pd.DataFrame, column: str, *, labels: Mapping[st
         names = counts[column].map(labels).fillna(names)
     names = wrap_labels(names.astype(str), 32)
     own = ax is None
-    fig, ax = _figure_for(ax, 7.5, max(0.45, 0.17 * _lines(names) + 0.1) * len(counts) + 1.4)
+    fig, ax = figure_for(ax, 7.5, max(0.45, 0.17 * _lines(names) + 0.1) * len(counts) + 1.4)
     values = counts["n_outcomes"].to_numpy(dtype=float)
     ax.barh(names, values, color=CATEGORY_COLOURS[0])
     ax.invert_yaxis()
@@ -562,7 +562,7 @@ def plot_outcome_timeline(table: pd.DataFrame, *, by: str | None = None,
     2
     """
     own = ax is None
-    fig, ax = _figure_for(ax, 8, 3.6)
+    fig, ax = figure_for(ax, 8, 3.6)
     periods = sorted(pd.unique(table["period"].astype(str)))
     position = {p: i for i, p in enumerate(periods)}
     if by is None:
@@ -636,7 +636,7 @@ def plot_substantiation(rates: pd.DataFrame, by: str, *, labels: Mapping[str, st
     (0.0, 1.0)
     """
     own = ax is None
-    fig, ax = _figure_for(ax, 7.5, 0.45 * len(rates) + 1.4)
+    fig, ax = figure_for(ax, 7.5, 0.45 * len(rates) + 1.4)
     y = range(len(rates))
     share = rates["share_confirmed"].to_numpy(dtype=float)
     low = share - rates["confirmed_low"].to_numpy(dtype=float)
@@ -692,7 +692,7 @@ def plot_contribution_matrix(matrix: pd.DataFrame, *, value: str = "n_outcomes",
     areas = wrap_labels((_label(c, labels) for c in grid.columns), 16)
     components = wrap_labels((_label(c, labels) for c in grid.index), 30)
     own = ax is None
-    fig, ax = _figure_for(ax, 1.3 * grid.shape[1] + 3.5, max(0.45, 0.17 * _lines(components) + 0.1) * grid.shape[0]
+    fig, ax = figure_for(ax, 1.3 * grid.shape[1] + 3.5, max(0.45, 0.17 * _lines(components) + 0.1) * grid.shape[0]
                           + 1.2 + 0.15 * _lines(areas))
     data = grid.to_numpy(dtype=float)
     image = ax.imshow(data, cmap=HEAT_CMAP, aspect="auto", vmin=0)
@@ -749,7 +749,7 @@ def plot_outcome_chains(graph, *, levels=None, labels: Mapping[str, str] | None 
 
     chained = graph.subgraph([n for n in graph if graph.degree(n) > 0])
     own = ax is None
-    fig, ax = _figure_for(ax, 9, 4.8)
+    fig, ax = figure_for(ax, 9, 4.8)
     nodes = list(chained.nodes)
     levels = list(levels) if levels is not None else sorted({str(chained.nodes[n].get("level")) for n in nodes})
     rank = {lev: i for i, lev in enumerate(levels)}

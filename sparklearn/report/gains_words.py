@@ -105,7 +105,7 @@ def describe_gains(groups: pd.DataFrame, kinds: pd.DataFrame, *, labels: Mapping
     ...                   "share_low": [0.3, 0.05], "share_high": [0.95, 0.7], "comparable": [False, False]})
     >>> k = g.iloc[:0].rename(columns={"social_group": "kind_of_change"})
     >>> print(describe_gains(g, k))  # doctest: +NORMALIZE_WHITESPACE
-    Most often the outcomes benefit **women and girls** (3 of the 4 outcomes that name who gained), then small-scale
+    Most often the outcomes benefit women and girls (3 of the 4 outcomes that name who gained), then small-scale
     farmers (1). 4 of the 6 outcomes name who gained. With 4 outcomes naming a group the shares are too uncertain
     to compare (n too small to compare: fewer than 10). No outcome records its kind of change yet.
     """
@@ -119,10 +119,12 @@ def describe_gains(groups: pd.DataFrame, kinds: pd.DataFrame, *, labels: Mapping
         g = g.loc[g["n_outcomes"] > 0]
         n, total, ok = int(g["n_recorded"].iloc[0]), int(g["n_total"].iloc[0]), bool(g["comparable"].iloc[0])
         top = g.iloc[0]
-        first = (f"Most often the outcomes benefit **{_lower(top['name'])}** ({top['n_outcomes']} of the {n} "
-                 "outcomes that name who gained")
+        tied = g.loc[g["n_outcomes"] == top["n_outcomes"]]
+        each = " each" if len(tied) > 1 else ""
+        first = (f"Most often the outcomes benefit {and_list([_lower(x) for x in tied['name']])} "
+                 f"({top['n_outcomes']}{each} of the {n} outcomes that name who gained")
         first += f", {_pct(top['share'])}, {_interval(top['share_low'], top['share_high'])})" if ok else ")"
-        rest = [f"{_lower(r['name'])} ({r['n_outcomes']})" for _, r in g.iloc[1:4].iterrows()]
+        rest = [f"{_lower(r['name'])} ({r['n_outcomes']})" for _, r in g.iloc[len(tied):len(tied) + 3].iterrows()]
         parts.append(first + (", then " + and_list(rest) if rest else "") + ".")
         parts.append(f"{n} of the {total} outcomes name who gained" + (
             "; an outcome may benefit several groups, so the shares add up to more than 100%." if
@@ -145,8 +147,8 @@ def _kinds_sentence(kinds: pd.DataFrame, labels: Mapping[str, str] | None) -> st
     allocated, spent = int(money.get("budget-allocation", 0)), int(money.get("budget-execution", 0))
     tail = ""
     if allocated or spent:
-        tail = (f" Money moved on paper in {count_noun(allocated, 'outcome')} (budget allocation) and was released "
-                f"or spent in {spent} (budget execution).")
+        tail = (f" Money moved on paper in {count_noun(allocated, 'outcome') if allocated else 'no outcome'} (budget "
+                f"allocation) and was released or spent in {spent or 'none'} (budget execution).")
     return f"By kind of change, of the {n} outcomes that record one: {listed}.{tail}"
 
 
@@ -195,8 +197,10 @@ def describe_gains_compared(groups: pd.DataFrame, kinds: pd.DataFrame, *, names:
         if not bool(top["comparable"]):
             small.append(f"{names.get(country, country)} ({n})")
             continue
-        parts.append(f"in {names.get(country, country)} most outcomes benefit {_lower(top['name'])} "
-                     f"({top['n_outcomes']} of {n}, {_pct(top['share'])}, {_interval(top['share_low'], top['share_high'])})")
+        tied = rows.loc[rows["n_outcomes"] == top["n_outcomes"], "name"]
+        parts.append(f"in {names.get(country, country)} most outcomes benefit {and_list([_lower(x) for x in tied])} "
+                     f"({top['n_outcomes']}{' each' if len(tied) > 1 else ''} of {n}, {_pct(top['share'])}, "
+                     f"{_interval(top['share_low'], top['share_high'])})")
     text = ("Who gained follows each campaign's sector: " + "; ".join(parts) + "." if parts else
             "No country has enough outcomes naming a group to compare.")
     if small:
@@ -207,6 +211,7 @@ def describe_gains_compared(groups: pd.DataFrame, kinds: pd.DataFrame, *, names:
         budget = k.loc[k["kind_of_change"].isin(["budget-allocation", "budget-execution"])]
         if len(budget):
             by_country = budget.groupby("country", sort=False).agg(n=("n_outcomes", "sum"), of=("n_recorded", "first"))
+            by_country = by_country.astype("int64")
             by_country = by_country.assign(share=by_country["n"] / by_country["of"]).sort_values("share", ascending=False)
             text += " Budget changes (allocation or execution) among the outcomes with a kind of change: " + and_list(
                 [f"{names.get(c, c)} {r.n} of {r.of}" for c, r in by_country.iterrows()]) + "."
@@ -279,9 +284,9 @@ def plot_who_gained(groups: pd.DataFrame, *, names: Mapping[str, str] | None = N
         ax.set_xticks(range(len(countries)), wrap_labels([names.get(c, c) + (" *" if c in small else "")
                                                           for c in countries], 14))
         ax.set_yticks(range(len(grid)), wrap_labels(grid.index))
-        top = grid.idxmax(axis=0)
         alt = ("Share of each country's outcomes that benefit each group (of the outcomes naming a group): " + "; ".join(
-            f"{names.get(c, c)} most often {top[c]} at {grid.at[top[c], c]:.0%}" for c in countries) + "." + (
+            f"{names.get(c, c)} most often {and_list(list(grid.index[grid[c] == grid[c].max()]))} at {grid[c].max():.0%}"
+            for c in countries) + "." + (
             f" Marked * (n too small to compare, fewer than {MIN_N} outcomes): {and_list([names.get(c, c) for c in small])}."
             if small else ""))
     fig = ax.figure
@@ -357,7 +362,7 @@ def describe_who_speaks(speakers: pd.DataFrame) -> str:
     ...                   "n_turns": [20, 30], "n_words": [900, 300], "turn_share": [0.4, 0.6],
     ...                   "word_share": [0.75, 0.25], "words_per_turn": [45.0, 10.0]})
     >>> print(describe_who_speaks(s))  # doctest: +NORMALIZE_WHITESPACE
-    **Community monitors** spoke most in the reflection sessions: 75% of the words (40% of the turns), then research
+    Community monitors spoke most in the reflection sessions: 75% of the words (40% of the turns), then research
     leads (25% of the words). Research leads took 60% of the turns with 10 words a turn on average, against 45 for
     community monitors. Counted over 50 turns of 2 roles; a role's share depends on who was invited, so this
     describes the sessions, not how much each group matters.
@@ -366,18 +371,22 @@ def describe_who_speaks(speakers: pd.DataFrame) -> str:
         return "No reflection-session turns to count yet."
     s = speakers.sort_values("n_words", ascending=False, kind="stable")
     top = s.iloc[0]
-    first = (f"**{_plural(top['speaker_role']).capitalize()}** spoke most in the reflection sessions: "
+    first = (f"{_upper(_plural(top['speaker_role']))} spoke most in the reflection sessions: "
              f"{_pct(top['word_share'])} of the words ({_pct(top['turn_share'])} of the turns)")
     rest = [f"{_plural(r['speaker_role'])} ({_pct(r['word_share'])} of the words)" for _, r in s.iloc[1:3].iterrows()]
     text = first + (", then " + and_list(rest) if rest else "") + "."
     most_turns = s.sort_values("n_turns", ascending=False, kind="stable").iloc[0]
     if most_turns["speaker_role"] != top["speaker_role"]:
-        text += (f" {_plural(most_turns['speaker_role']).capitalize()} took {_pct(most_turns['turn_share'])} of the "
+        text += (f" {_upper(_plural(most_turns['speaker_role']))} took {_pct(most_turns['turn_share'])} of the "
                  f"turns with {most_turns['words_per_turn']:.0f} words a turn on average, against "
                  f"{top['words_per_turn']:.0f} for {_plural(top['speaker_role'])}.")
     text += (f" Counted over {int(s['n_turns'].sum())} turns of {count_noun(len(s), 'role')}; a role's share depends "
              "on who was invited, so this describes the sessions, not how much each group matters.")
     return text
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _plural(role: object) -> str:
@@ -472,7 +481,7 @@ def _stage_sentence(stages: pd.DataFrame, labels: Mapping[str, str] | None) -> s
     if n_placed == 0:
         return "No outcome is placed in the budget cycle yet (the optional 'Budget stage' column)."
     order = placed.loc[placed["n_outcomes"] > 0].sort_values("n_outcomes", ascending=False, kind="stable")
-    return (f"{n_placed} of the {n_all} outcomes are placed in the budget cycle, most at **{_lower(order['name'].iloc[0])}** "
+    return (f"{n_placed} of the {n_all} outcomes are placed in the budget cycle, most at {_lower(order['name'].iloc[0])} "
             f"({order['n_outcomes'].iloc[0]})" + (", then " + and_list(
                 [f"{_lower(n)} ({k})" for n, k in zip(order["name"].iloc[1:], order["n_outcomes"].iloc[1:])])
                 if len(order) > 1 else "") + f"; {int(placed['n_with_amount'].sum())} of them say how much money.")
@@ -514,7 +523,7 @@ def describe_money(stages: pd.DataFrame, money: pd.DataFrame, *, converted: pd.D
     >>> m = pd.DataFrame({"currency": ["GHS", "USD"], "n_outcomes": [2, 1], "total": [3e6, 5e5],
     ...                   "first_year": ["2022", "2023"], "last_year": ["2023", "2023"]})
     >>> print(describe_money(st, m))  # doctest: +NORMALIZE_WHITESPACE
-    3 of the 8 outcomes are placed in the budget cycle, most at **approval** (3); 2 of them say how much money.
+    3 of the 8 outcomes are placed in the budget cycle, most at approval (3); 2 of them say how much money.
     The amounts recorded are in 2 currencies, each summed on its own: GHS 3 million over 2 outcomes (budget years
     2022 to 2023) and USD 500,000 over 1 outcome (2023). Amounts in different currencies are not added together: no
     exchange rates were given (set the report's money_conversion parameter, with the rates' source and year, to
@@ -690,7 +699,7 @@ def money_for_readers(money: pd.DataFrame, *, names: Mapping[str, str] | None = 
                                                     "first_year", "last_year")]
     table = pd.DataFrame({"Country": money["country"].map(lambda c: names.get(c, c))})
     for column in extra:
-        table[column.replace("_", " ").capitalize()] = money[column].map(lambda v: labels.get(v, v)).fillna("not recorded")
+        table[column.replace("_", " ")] = money[column].map(lambda v: labels.get(v, v)).fillna("not recorded")
     table = table.assign(**{
         "Currency": money["currency"], "Outcomes with an amount": money["n_outcomes"],
         "Total (this currency only)": money["total"].map(readable_number),

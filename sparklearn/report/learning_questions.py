@@ -76,10 +76,11 @@ def describe_barriers(persistence: pd.DataFrame, responses: pd.DataFrame, *,
     if came.empty:
         return "No turn of the reflection sessions was coded with a barrier to engagement."
     top = came.iloc[0]
-    text = [f"The barrier the sessions dwelt on most was {_lower(_label(labels, top['code_id']))} "
-            f"({top['n_turns']} turns, {top['share']:.0%} of all turns), in {top['rounds_present']} of "
-            f"{top['rounds_held']} rounds."]
-    others = [f"{_lower(_label(labels, c))} ({n})" for c, n in zip(came["code_id"].iloc[1:4], came["n_turns"].iloc[1:4])]
+    text = [(f"The barrier the sessions dwelt on most was {_lower(_label(labels, top['code_id']))} "
+             f"({top['n_turns']} turns, {top['share']:.0%} of all turns), in {top['rounds_present']} of "
+             f"{top['rounds_held']} rounds.")]
+    others = [f"{_lower(_label(labels, c))} ({n})" for c, n in zip(came["code_id"].iloc[1:4],
+                                                                   came["n_turns"].iloc[1:4])]
     if others:
         text.append(f"Next came {and_list(others)} turns.")
     persist = came.loc[came["persists"], "code_id"].tolist()
@@ -90,7 +91,8 @@ def describe_barriers(persistence: pd.DataFrame, responses: pd.DataFrame, *,
     if met.empty:
         text.append("No decision in the register says it addresses a barrier.")
         return " ".join(text)
-    text.append(f"{count_noun(int(met['n_decisions'].sum()), 'decision')} in the register address "
+    n_met = int(met["n_decisions"].sum())
+    text.append(f"{count_noun(n_met, 'decision')} in the register {'addresses' if n_met == 1 else 'address'} "
                 f"{count_noun(len(met), 'barrier')}.")
     told = met.dropna(subset=["share_after"])
     fell = told.loc[told["fell"].astype(bool)]
@@ -101,8 +103,9 @@ def describe_barriers(persistence: pd.DataFrame, responses: pd.DataFrame, *,
                     + ".")
     unmet = responses.loc[~responses["addressed"]].dropna(subset=["share_after"])
     if len(unmet):
-        text.append(f"For comparison, {int(unmet['fell'].astype(bool).sum())} of {count_noun(len(unmet), 'barrier')} "
-                    "no decision addressed also took up a smaller share after the round they first came up in.")
+        text.append(f"For comparison, of the {count_noun(len(unmet), 'barrier')} no decision addressed, "
+                    f"{int(unmet['fell'].astype(bool).sum())} also took up a smaller share after the round "
+                    f"{'it' if len(unmet) == 1 else 'they'} first came up in.")
     linked = int(met["n_outcomes"].sum())
     if linked:
         pb = int(met["n_policy_budget"].sum())
@@ -139,17 +142,19 @@ def describe_barriers_compared(persistence: pd.DataFrame, *, by: str = "country"
     ...                   "n_turns": [8, 48], "share": [0.06, 0.24], "persists": [False, True]})
     >>> print(describe_barriers_compared(p, names={"kenya": "Kenya", "indonesia": "Indonesia"},
     ...       labels={"BR-INFORMATION": "Lack of information", "BR-REPRESSION": "Repression"}))
-    The barrier each country's sessions dwelt on most: Indonesia repression (24% of turns; it persists) and Kenya lack of information (6% of turns). These are shares of what was said in each team's sessions, described, not ranked by a test.
+    The barrier each country's sessions dwelt on most: Indonesia, repression (24% of turns, persists);
+    Kenya, lack of information (6% of turns). These are shares of what was said in each team's sessions,
+    described, not ranked by a test.
     """
     names, labels = dict(names or {}), dict(labels or {})
     came = persistence.loc[persistence["n_turns"] > 0]
     if came.empty:
         return "No turn of the reflection sessions was coded with a barrier to engagement."
     top = came.sort_values("n_turns", ascending=False).drop_duplicates(by).sort_values(by)
-    parts = [f"{names.get(g, g)} {_lower(_label(labels, c))} ({s:.0%} of turns" + ("; it persists)" if p else ")")
+    parts = [f"{names.get(g, g)}, {_lower(_label(labels, c))} ({s:.0%} of turns" + (", persists)" if p else ")")
              for g, c, s, p in zip(top[by], top["code_id"], top["share"], top["persists"])]
     what = "country's" if by == "country" else "sector's"
-    return (f"The barrier each {what} sessions dwelt on most: {and_list(parts, limit=len(parts))}. These are shares of "
+    return (f"The barrier each {what} sessions dwelt on most: {'; '.join(parts)}. These are shares of "
             "what was said in each team's sessions, described, not ranked by a test.")
 
 
@@ -199,7 +204,7 @@ def plot_barriers_by_round(by_round: pd.DataFrame, *, labels: Mapping[str, str] 
     ax.set_xlabel("share of the round's turns")
     fig.colorbar(image, ax=ax, format=lambda v, _: f"{v:.0%}", shrink=0.8)
     totals = by_round.groupby("code_id")["n_turns"].sum().reindex(codes)
-    listing = "; ".join(f"{_label(labels, c)}: {int(n)} turns" for c, n in totals.items())
+    listing = "; ".join(f"{_label(labels, c)}: {count_noun(int(n), 'turn')}" for c, n in totals.items())
     describe_figure(fig, f"Heat map of each barrier's share of each round's turns. Turns over all rounds: {listing}.",
                     title)
     return fig

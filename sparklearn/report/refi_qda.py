@@ -81,16 +81,16 @@ from sparklearn.exceptions import InputError
 from sparklearn.files import write_atomic, write_csv
 from sparklearn.frames import require_columns
 from sparklearn.ingest.qda_codings import (
-    _SEGMENT_COLUMNS,
+    PLACED_SEGMENT_COLUMNS,
     ImportReport,
     QdaImport,
-    _pseudonymised_offsets,
+    pseudonymised_offsets,
     selections_to_codings,
 )
 from sparklearn.ingest.refi_qda import (
-    _ZIP_EPOCH,
     CODEBOOK_NS,
     PROJECT_NS,
+    ZIP_EPOCH,
     read_qdc,
     read_qdpx,
     refi_guid,
@@ -128,7 +128,7 @@ def _zip_bytes(members: Mapping[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(members, key=lambda n: (n != "project.qde", n)):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, members[name])
@@ -237,7 +237,7 @@ def export_texts(segments: pd.DataFrame) -> pd.DataFrame:
     ``"<speaker>: <turn text>"`` with the speaker's pseudonym (no label for a blank
     speaker), paragraphs separated by a blank line, ending with a line break: no
     session header, no participant list, nothing between turns. The layout is
-    :func:`sparklearn.ingest.qda_codings._pseudonymised_offsets`, which the import reads
+    :func:`sparklearn.ingest.qda_codings.pseudonymised_offsets`, which the import reads
     back with.
 
     Parameters
@@ -263,7 +263,7 @@ def export_texts(segments: pd.DataFrame) -> pd.DataFrame:
     >>> laid[["export_start", "export_end"]].values.tolist()
     [[21, 28], [30, 36]]
     """
-    turns = segments.join(_pseudonymised_offsets(segments)).sort_values(["session_id", "start"], kind="stable")
+    turns = segments.join(pseudonymised_offsets(segments)).sort_values(["session_id", "start"], kind="stable")
     paragraphs = (turns["export_label"] + turns["text"]).groupby(turns["session_id"], sort=True)
     turns.attrs["texts"] = (paragraphs.agg("\n\n".join) + "\n").to_dict()
     return turns
@@ -381,7 +381,7 @@ def write_qdpx(
     """
     path = Path(path)
     require_columns(sessions, ["session_id"], "sessions")
-    require_columns(segments, _SEGMENT_COLUMNS, "segments")
+    require_columns(segments, PLACED_SEGMENT_COLUMNS, "segments")
     require_columns(codings, ["segment_id", "code_id", "coder"], "codings")
     sessions = sessions.sort_values("session_id", kind="stable").reset_index(drop=True)
     turns = export_texts(segments.loc[segments["session_id"].isin(sessions["session_id"])])
