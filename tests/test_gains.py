@@ -10,7 +10,13 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from sparklearn.analysis.gains import MIN_N, gains_by_kind, kinds_of_change, who_gained, who_speaks
+from sparklearn.analysis.gains import (
+    MIN_N,
+    gains_by_kind,
+    kinds_of_change,
+    who_gained,
+    who_speaks,
+)
 from sparklearn.codebook import load_codebook
 from sparklearn.config import find_project
 from sparklearn.countries import load_registry
@@ -128,7 +134,7 @@ def test_reader_table_and_figure_use_labels_and_mark_small_countries():
     row = table.set_index("Social group").loc["Patients and health service users"]
     assert row["Kenya"] == "10 of 12 (83%)" and row["Ghana (n too small to compare)"] == "0 of 4"
     assert table.attrs["caption"].startswith("Outcomes by social group")
-    alt, caption = figure_description(plot_who_gained(t, names={"kenya": "Kenya", "ghana": "Ghana"}, title="Who"))
+    alt, _ = figure_description(plot_who_gained(t, names={"kenya": "Kenya", "ghana": "Ghana"}, title="Who"))
     assert "Kenya most often Patients and health service users at 83%" in alt and "Marked * " in alt
     alt_one, _ = figure_description(plot_who_gained(t[t["country"] == "kenya"]))
     assert "'Patients and health service users' at 83%" in alt_one and "12 outcomes)" in alt_one

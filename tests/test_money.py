@@ -181,7 +181,7 @@ def test_money_table_and_stage_figure():
     assert table["Currency"].tolist() == ["GHS", "USD", "KES"]
     assert table["Total (this currency only)"].tolist() == ["3,000,000", "500,000", "50,000,000"]
     assert "never added across currencies" in table.attrs["caption"]
-    alt, caption = figure_description(plot_budget_stages(budget_stages(_outcomes(), CODEBOOK),
+    alt, _ = figure_description(plot_budget_stages(budget_stages(_outcomes(), CODEBOOK),
                                                          names={"ghana": "Ghana", "kenya": "Kenya"}))
     assert alt == ("Outcomes at each stage of the budget cycle. Ghana: approval 1, execution 2. "
                    "Kenya: approval 1, oversight and audit 1.")

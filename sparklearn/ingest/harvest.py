@@ -87,6 +87,7 @@ from sparklearn.ingest.cells import (
     parse_dates,
     split_vocabulary,
 )
+from sparklearn.ingest.harvest_optional import read_optional
 from sparklearn.ingest.harvest_schema import (
     CONTROLLED,
     HARVEST_COLUMNS,
@@ -98,7 +99,6 @@ from sparklearn.ingest.harvest_schema import (
     SHEET,
     outcome_schema,
 )
-from sparklearn.ingest.harvest_optional import read_optional
 from sparklearn.ingest.problems import (
     Checked,
     check_schema,

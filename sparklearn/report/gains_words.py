@@ -391,7 +391,7 @@ def _upper(text: str) -> str:
 
 def _plural(role: object) -> str:
     role = str(role)
-    if role.endswith(("team", "staff", "recorded")) or role.endswith("s"):
+    if role.endswith(("team", "staff", "recorded", "s")):
         return role
     if role.endswith("y") and role[-2:-1] not in tuple("aeiou"):
         return role[:-1] + "ies"
