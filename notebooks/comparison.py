@@ -88,7 +88,12 @@ from sparklearn.report.findings import (
 )
 from sparklearn.report.decisions import describe_course_changes, describe_follow_through, plot_follow_through
 from sparklearn.report.ecosystem import combinations_for_readers, describe_actor_combinations, plot_ecosystem
-from sparklearn.report.learning_questions import describe_barriers_compared, power_for_readers
+from sparklearn.report.learning_questions import (
+    barriers_compared_for_readers,
+    describe_barriers_compared,
+    describe_space_moves,
+    power_for_readers,
+)
 from sparklearn.report.tables import markdown_text, named, with_caption
 from sparklearn.store import load_processed, notebook_paths, reference
 
@@ -702,12 +707,7 @@ sector_staying = barrier_persistence(barriers_by_round(stacked.codings, compared
 display(Markdown(markdown_text(describe_barriers_compared(barrier_staying, names=names, labels=labels))))
 display(Markdown(markdown_text(describe_barriers_compared(sector_staying, by="sector", names=registry.sector_labels(),
                                                           labels=labels))))
-barrier_shares = barrier_staying.assign(country=barrier_staying["country"].map(names),
-                                        barrier=barrier_staying["code_id"].map(labels),
-                                        cell=[f"{s:.0%}" + (" (persists)" if p else "") for s, p in
-                                              zip(barrier_staying["share"], barrier_staying["persists"])])
-barrier_shares.pivot(index="barrier", columns="country", values="cell").reset_index().pipe(
-    with_caption, "Each barrier's share of each country's turns (all rounds), and whether it persists")
+barriers_compared_for_readers(barrier_staying, names=names, labels=labels)
 
 # %% [markdown]
 # ## Power, compared
@@ -718,21 +718,8 @@ barrier_shares.pivot(index="barrier", columns="country", values="cell").reset_in
 # %%
 country_power = power_profile(stacked.codings, compared_turns, by="country")
 compared_moves = space_moves(power_by_round(stacked.codings, compared_turns), compared_turns, stacked.outcomes)
-moved = compared_moves.loc[compared_moves["moved"]]
-display(Markdown(markdown_text(
-    (f"{len(moved)} of {len(compared_moves)} campaigns moved from closed to claimed spaces (a round where closed "
-     "spaces outnumbered claimed ones among the turns about spaces, followed by a later round where claimed spaces "
-     "outnumbered closed ones): " + ", ".join(
-         f"{campaign_names.get(c, c)} in round {r}, with {int(a)} outcomes harvested after it" for c, r, a in
-         zip(moved["campaign_id"], moved["move_round"], moved["outcomes_after"])) + ". Outcomes after a move came "
-     "after it; they are not shown to come from it.") if len(moved) else
-    "No campaign moved from closed to claimed spaces by the rule used here (a round where closed spaces outnumbered "
-    "claimed ones among the turns about spaces, followed by a later round where claimed spaces outnumbered closed "
-    "ones).")))
-power_for_readers(country_power.rename(columns={"country": "campaign_id"}), campaigns=names, labels=labels).rename(
-    columns={"campaign": "country"}).pipe(
-    with_caption, "Spaces, levels and forms of power by country: turns, and their share of the turns about that "
-                  "dimension")
+display(Markdown(markdown_text(describe_space_moves(compared_moves, campaigns=campaign_names))))
+power_for_readers(country_power, campaigns=names, labels=labels, by="country")
 
 # %% [markdown]
 # ## The accountability ecosystem, compared

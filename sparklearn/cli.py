@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "only into --out.")
     p.epilog = ("A project whose codes are not SPARK codes imports nothing the first time: a code map (Excel, one "
                 "row per code with a suggested SPARK code and a dropdown) is written to --map-out, else beside "
-                "--output as <output>-code-map.xlsx. Fill in its 'Your choice' column (a SPARK code, or 'ignore') "
+                "--output as <output>-code-map.xlsx (one folder up from a codings/ folder). Fill in its 'Your choice' column (a SPARK code, or 'ignore') "
                 "and run again with --map. Sources are matched to sessions by session id, file name, or text. "
                 "Exit status: 0 codings imported, none in error; 1 nothing imported, or some codings rejected "
                 "(see the report); 2 nothing read (a file that cannot be read, a code map with a choice that is "
@@ -292,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", metavar="FILE", help="a filled code map (.xlsx) saying which SPARK code each of the "
                                                  "project's codes is, or 'ignore'")
     p.add_argument("--map-out", metavar="FILE", help="where to write the code map when one is needed (default: "
-                                                     "beside --output, named <output>-code-map.xlsx)")
+                                                     "beside --output, named <output>-code-map.xlsx; one folder "
+                                                     "up when --output is in a codings/ folder)")
     p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
     p.add_argument("--out", metavar="DIR", help=_CACHE_HELP)
     p.set_defaults(func=cmd_import_qdpx)

@@ -251,3 +251,23 @@ def test_the_demo_registers_differ_between_countries_as_designed(tmp_path):
     assert share["kenya"] > 0.7 and share["indonesia"] < 0.35
     assert follow.set_index("country").loc["indonesia", "never_followed_up"] > 5
     assert data.decisions["addresses"].str.startswith("BR-").sum() > 30  # decisions respond to barriers
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", "Decision ID,Session,Decision\n".encode()])
+def test_an_empty_register_is_a_register_without_decisions_yet(tmp_path, content):
+    path = tmp_path / "decisions.csv"
+    path.write_bytes(content)
+    checked = _read(path)
+    assert checked.accepted.empty and checked.rejected.empty
+    assert checked.problems[["severity"]].values.tolist() == [["warning"]]
+
+
+def test_hostile_text_is_kept_as_written_and_escaped_for_readers(tmp_path):
+    path = _register(tmp_path, [{"decision_id": "D1", "session_id": "KE-S01", "decision": "=cmd|' /C calc'!A0"},
+                                {"decision_id": "D2", "session_id": "KE-S01", "decision": "<script>alert(1)</script>"}])
+    checked = _read(path)
+    assert checked.accepted["decision"].tolist() == ["=cmd|' /C calc'!A0", "<script>alert(1)</script>"]
+    from sparklearn.report.tables import table_html
+
+    html = table_html(decisions_for_readers(checked.accepted))
+    assert "<script>" not in html and "&lt;script&gt;" in html

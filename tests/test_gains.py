@@ -181,3 +181,12 @@ def test_a_tie_for_the_top_group_names_both():
     assert "then women and girls (2)." in text
     assert "benefit ethnic minorities and patients and health service users (5 each of 12" in describe_gains_compared(
         t, kinds_of_change(o, CODEBOOK))
+
+
+def test_budget_changes_compared_are_whole_numbers():
+    o = pd.DataFrame({"country": ["kenya"] * 10 + ["ghana"] * 10, "social_group": ["women"] * 20,
+                      "kind_of_change": (["budget-allocation"] * 3 + ["policy"] * 7) * 2})
+    text = describe_gains_compared(who_gained(o, CODEBOOK), kinds_of_change(o, CODEBOOK),
+                                   names={"kenya": "Kenya", "ghana": "Ghana"})
+    assert "Budget changes (allocation or execution) among the outcomes with a kind of change: Ghana 3 of 10 and " \
+           "Kenya 3 of 10." in text

@@ -131,3 +131,25 @@ def test_importing_sparklearn_stays_light():
     code = "import sys, sparklearn; print(sorted(m for m in ('pandas', 'matplotlib', 'papermill') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def _private_imports(module: Path) -> list[str]:
+    """``from sparklearn.x import _name`` in ``module``: another module's private helper borrowed."""
+    found = []
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sparklearn"):
+            found += [f"{node.module}.{a.name}" for a in node.names
+                      if a.name.startswith("_") and not a.name.startswith("__")]
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_no_module_borrows_another_modules_private_helpers(module):
+    """A helper two modules share is part of an interface: it gets a public name (and a docstring)."""
+    assert _private_imports(module) == [], f"{module.name}: make these public where they are defined"
+
+
+def test_the_private_import_rule_catches_a_borrowed_helper(tmp_path):
+    borrowed = tmp_path / "borrower.py"
+    borrowed.write_text('"""A module that borrows."""\nfrom sparklearn.report.figures import _private_thing\n')
+    assert _private_imports(borrowed) == ["sparklearn.report.figures._private_thing"]

@@ -168,7 +168,7 @@ def test_with_rates_the_sentence_names_their_source_and_year():
     money = money_by_currency(o)
     text = describe_money_compared(budget_stages(o, CODEBOOK), money, converted=converted_totals(o, rates),
                                    rates=rates, names={"ghana": "Ghana", "kenya": "Kenya"})
-    assert ("Converted for comparison, converted to USD at rates from IMF IFS annual averages, 2023 (the rates given "
+    assert ("For comparison, converted to USD at rates from IMF IFS annual averages, 2023 (the rates given "
             "for this report): Ghana about USD 740,000 and Kenya about USD 350,000.") in text
     ghana = describe_money(budget_stages(o[o["country"] == "ghana"], CODEBOOK), money[money["country"] == "ghana"],
                            converted=converted_totals(o[o["country"] == "ghana"], rates), rates=rates)
@@ -188,3 +188,13 @@ def test_money_table_and_stage_figure():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_a_tie_for_the_most_frequent_stage_names_both():
+    o = pd.DataFrame({"country": ["kenya"] * 5, "budget_stage": ["approval", "approval", "execution", "execution",
+                                                                 "formulation"],
+                      "amount": [float("nan")] * 5, "currency": [pd.NA] * 5, "amount_year": [pd.NA] * 5})
+    text = describe_money(budget_stages(o, CODEBOOK), money_by_currency(o))
+    assert text.startswith("5 of the 5 outcomes are placed in the budget cycle, most at approval and execution "
+                           "(2 each), then formulation (1); none of them says how much money.")
+    assert "No outcome gives an amount yet" in text

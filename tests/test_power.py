@@ -14,7 +14,9 @@ from sparklearn.analysis.barriers import turn_rounds
 from sparklearn.analysis.power import power_by_round, power_profile, space_moves
 from sparklearn.report.figure_text import figure_description
 from sparklearn.report.learning_questions import (
+    barriers_compared_for_readers,
     describe_power,
+    describe_space_moves,
     plot_spaces_by_round,
     power_for_readers,
 )
@@ -77,7 +79,7 @@ def test_words_state_the_rule_and_no_cause(data):
                           labels=LABELS)
     assert "Clean water: mostly closed spaces (3 of 5 turns about spaces), the local level (1 of 1 turns about levels)" \
         in text
-    assert "Moved from closed to claimed spaces (a round where closed spaces outnumbered claimed ones" in text
+    assert "1 of 2 campaigns moved from closed to claimed spaces (a round where closed spaces outnumbered claimed" in text
     assert "Clean water (in round 3; 2 outcomes harvested after it, 1 of them a policy or budget change)" in text
     assert "not shown to come from it" in text
     assert not re.search(r"\bPW-|\beffect|\bled to\b|\bcaused\b", text)
@@ -93,3 +95,28 @@ def test_figure_has_legend_and_alt_text(data):
         "Closed spaces", "Invited spaces", "Claimed or created spaces"]
     alt, caption = figure_description(fig)
     assert caption == "Spaces" and "Clean water: 3 closed spaces, 0 invited spaces, 3 claimed or created spaces" in alt
+
+
+def test_moves_across_countries_and_barrier_table_by_country(data):
+    turns, codings, outcomes = data
+    moves = space_moves(power_by_round(codings, turns), turns, outcomes)
+    text = describe_space_moves(moves.assign(moved=False), campaigns=NAMES)
+    assert text.startswith("No campaign moved from closed to claimed spaces by the rule used here (a round where")
+    assert "Primary health care: too few to read a move in" in text and "PW-" not in text
+    persistence = pd.DataFrame({"country": ["kenya", "kenya", "ghana"], "code_id": ["BR-FUNDING", "BR-CAPACITY",
+                                                                                   "BR-FUNDING"],
+                                "share": [0.05, 0.2, 0.1], "persists": [False, True, False]})
+    table = barriers_compared_for_readers(persistence, names={"kenya": "Kenya", "ghana": "Ghana"},
+                                          labels={"BR-FUNDING": "Funding gaps", "BR-CAPACITY": "Capacity gaps"})
+    assert table.columns.tolist() == ["barrier", "Ghana", "Kenya"]
+    assert table.values.tolist() == [["Funding gaps", "10%", "5%"], ["Capacity gaps", "", "20% (persists)"]]
+    assert table.attrs["caption"].startswith("Each barrier's share")
+
+
+def test_reader_table_by_country(data):
+    turns, codings, _ = data
+    table = power_for_readers(power_profile(codings, turns, by="country"), campaigns={"kenya": "Kenya"},
+                              labels=LABELS, by="country")
+    assert table.columns[0] == "country" and table.iloc[0]["country"] == "Kenya"
+    assert table.iloc[0]["Closed spaces"] == "3 (43%)"  # 3 of the 7 turns about spaces
+    assert table.attrs["caption"].startswith("Spaces, levels and forms of power per country")

@@ -211,7 +211,18 @@ def read_decisions(
     [[3, 'decision_id', 'decision id used twice', 'error'], [3, 'status', 'not a status', 'warning']]
     """
     path = Path(path)
-    frame, missing, found = _read(path)
+    try:
+        frame, missing, found = _read(path)
+    except InputError as err:
+        if not (err.message.endswith(" is empty") or err.message == "the file has no header row"):
+            raise
+        # An empty register is a register without decisions yet, as a header-only one is.
+        return Checked(empty_decisions(), pd.DataFrame(columns=[*REGISTER_COLUMNS, "source_file", "source_row",
+                                                                "problem"]),
+                       problems_frame([_problem(path, None, "", "", "the register is empty",
+                                                "nothing to do until the team records its first decision; keep the "
+                                                "header row of the template (sparklearn template decisions)",
+                                                "warning")]))
     problems = [problems_frame(found)]
     if frame.empty:
         if not any(p["severity"] == "error" for p in found):

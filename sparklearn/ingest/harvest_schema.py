@@ -6,7 +6,11 @@ campaign plausibly influenced. Each row of a harvest describes one: the outcome 
 changed what, when and where), its **significance**, the **contribution** of the
 change agents, how it is classified (outcome area, type of change, actor type, level,
 strategic components, intended or not, positive or negative), whether an independent
-informant **substantiated** it, and the earlier outcomes it **builds on**.
+informant **substantiated** it, and the earlier outcomes it **builds on**. Optional
+columns (:data:`OPTIONAL`) say who gained (``social_group``), the kind of change
+(``kind_of_change``), the stage of the budget cycle (``budget_stage``) and, where
+known, the money involved (``amount``, ``currency`` as an ISO 4217 code of
+:data:`CURRENCIES`, ``amount_year``); a harvest without them reads as before.
 
 This module says what a harvest *is*; :mod:`sparklearn.ingest.harvest` reads and checks
 one, :mod:`sparklearn.report.sheets` writes the Excel template from the same columns,

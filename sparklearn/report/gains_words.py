@@ -214,7 +214,7 @@ def describe_gains_compared(groups: pd.DataFrame, kinds: pd.DataFrame, *, names:
             by_country = by_country.astype("int64")
             by_country = by_country.assign(share=by_country["n"] / by_country["of"]).sort_values("share", ascending=False)
             text += " Budget changes (allocation or execution) among the outcomes with a kind of change: " + and_list(
-                [f"{names.get(c, c)} {r.n} of {r.of}" for c, r in by_country.iterrows()]) + "."
+                [f"{names.get(r.Index, r.Index)} {r.n} of {r.of}" for r in by_country.itertuples()]) + "."
     return text
 
 
@@ -481,10 +481,14 @@ def _stage_sentence(stages: pd.DataFrame, labels: Mapping[str, str] | None) -> s
     if n_placed == 0:
         return "No outcome is placed in the budget cycle yet (the optional 'Budget stage' column)."
     order = placed.loc[placed["n_outcomes"] > 0].sort_values("n_outcomes", ascending=False, kind="stable")
-    return (f"{n_placed} of the {n_all} outcomes are placed in the budget cycle, most at {_lower(order['name'].iloc[0])} "
-            f"({order['n_outcomes'].iloc[0]})" + (", then " + and_list(
-                [f"{_lower(n)} ({k})" for n, k in zip(order["name"].iloc[1:], order["n_outcomes"].iloc[1:])])
-                if len(order) > 1 else "") + f"; {int(placed['n_with_amount'].sum())} of them say how much money.")
+    tied = order.loc[order["n_outcomes"] == order["n_outcomes"].iloc[0]]
+    rest = order.iloc[len(tied):]
+    return (f"{n_placed} of the {n_all} outcomes are placed in the budget cycle, most at "
+            f"{and_list([_lower(x) for x in tied['name']])} ({order['n_outcomes'].iloc[0]}"
+            f"{' each' if len(tied) > 1 else ''})" + (", then " + and_list(
+                [f"{_lower(n)} ({k})" for n, k in zip(rest["name"], rest["n_outcomes"])]) if len(rest) else "")
+            + (f"; {int(placed['n_with_amount'].sum())} of them say how much money."
+               if placed["n_with_amount"].sum() else "; none of them says how much money."))
 
 
 def _currency_list(money: pd.DataFrame) -> str:
@@ -601,7 +605,7 @@ def describe_money_compared(stages: pd.DataFrame, money: pd.DataFrame, *, conver
               for c, rows in money.groupby("country", sort=False)]
     parts.append("Amounts recorded, per country and currency: " + "; ".join(listed) + ".")
     if converted is not None and rates is not None and len(converted):
-        parts.append(f"Converted for comparison, {rates.describe()} (the rates given for this report): " + and_list(
+        parts.append(f"For comparison, {rates.describe()} (the rates given for this report): " + and_list(
             [f"{names.get(c, c)} about {amount_words(t, rates.to)}" for c, t in
              zip(converted["country"], converted["total"])]) + ". The conversion is only as good as those rates; "
             "the amounts in their own currencies are in the table.")

@@ -158,6 +158,42 @@ def describe_barriers_compared(persistence: pd.DataFrame, *, by: str = "country"
             "what was said in each team's sessions, described, not ranked by a test.")
 
 
+def barriers_compared_for_readers(persistence: pd.DataFrame, *, names: Mapping[str, str] | None = None,
+                                  labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Barriers down, countries across: each barrier's share of the country's turns, marked when it persists.
+
+    Parameters
+    ----------
+    persistence
+        :func:`sparklearn.analysis.barriers.barrier_persistence` by country.
+    names
+        Country slug -> name.
+    labels
+        Code id -> label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        barrier, then one column per country ("24% (persists)"); captioned.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"country": ["kenya", "ghana"], "code_id": "BR-FUNDING", "share": [0.05, 0.1],
+    ...                   "persists": [False, True]})
+    >>> barriers_compared_for_readers(p, names={"kenya": "Kenya", "ghana": "Ghana"}).iloc[0].tolist()
+    ['BR-FUNDING', '10% (persists)', '5%']
+    """
+    names, labels = dict(names or {}), dict(labels or {})
+    cells = persistence.assign(country=persistence["country"].map(lambda c: names.get(c, c)),
+                               barrier=persistence["code_id"].map(lambda c: _label(labels, c)),
+                               cell=[f"{s:.0%}" + (" (persists)" if p else "") for s, p in
+                                     zip(persistence["share"], persistence["persists"])])
+    order = list(dict.fromkeys(cells["barrier"]))
+    table = cells.pivot(index="barrier", columns="country", values="cell").reindex(order).fillna("")
+    return with_caption(table.reset_index().rename_axis(columns=None),
+                        "Each barrier's share of each country's turns (all rounds), and whether it persists")
+
+
 def plot_barriers_by_round(by_round: pd.DataFrame, *, labels: Mapping[str, str] | None = None, ax=None,
                            title: str = "Barriers round by round"):
     """Heat map: each barrier's share of the round's turns, round by round.
@@ -312,23 +348,52 @@ def describe_power(profile: pd.DataFrame, moves: pd.DataFrame, *, campaigns: Map
                          f"{nouns.get(dimension, dimension)})")
         if parts:
             text.append(f"{campaigns.get(campaign, campaign)}: mostly {and_list(parts)}.")
-    moved = moves.loc[moves["moved"]]
-    rule = ("a round where closed spaces outnumbered claimed ones among the turns about spaces, followed by a later "
-            "round where claimed spaces outnumbered closed ones")
+    text.append(describe_space_moves(moves, campaigns=campaigns))
+    return " ".join(text)
+
+
+#: The rule for a move from closed to claimed spaces, in the readers' words.
+MOVE_RULE = ("a round where closed spaces outnumbered claimed ones among the turns about spaces, followed by a later "
+             "round where claimed spaces outnumbered closed ones")
+
+
+def describe_space_moves(moves: pd.DataFrame, *, campaigns: Mapping[str, str] | None = None) -> str:
+    """The campaigns that moved from closed to claimed spaces, the rule, and the outcomes harvested after (Markdown).
+
+    Parameters
+    ----------
+    moves
+        :func:`sparklearn.analysis.power.space_moves` (one country or several).
+    campaigns
+        Campaign id -> name.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> mv = pd.DataFrame({"campaign_id": ["a", "b"], "space_turns": [9, 2], "moved": [True, False],
+    ...                    "move_round": [3, None], "outcomes_after": [2, None], "policy_budget_after": [1, None]})
+    >>> print(describe_space_moves(mv, campaigns={"a": "Water", "b": "Health"}))  # doctest: +ELLIPSIS
+    1 of 2 campaigns moved from closed to claimed spaces (a round where ...): Water (in round 3; 2 outcomes harvested
+    after it, 1 of them a policy or budget change). Fewer than five turns were about spaces for Health: too few to
+    read a move in. Outcomes after a move came after it; they are not shown to come from it.
+    """
+    campaigns = dict(campaigns or {})
+    moved = moves.loc[moves["moved"].astype(bool)]
     if moved.empty:
-        text.append(f"No campaign moved from closed to claimed spaces by the rule used here ({rule}).")
+        text = [f"No campaign moved from closed to claimed spaces by the rule used here ({MOVE_RULE})."]
     else:
-        said = []
-        for row in moved.itertuples():
-            after = row.outcomes_after
-            said.append(f"{campaigns.get(row.campaign_id, row.campaign_id)} (in round {row.move_round}; "
-                        f"{count_noun(int(after), 'outcome')} harvested after it, "
-                        f"{int(row.policy_budget_after)} of them a policy or budget change)")
-        text.append(f"Moved from closed to claimed spaces ({rule}): {and_list(said)}.")
+        said = [f"{campaigns.get(row.campaign_id, row.campaign_id)} (in round {int(row.move_round)}; "
+                f"{count_noun(int(row.outcomes_after), 'outcome')} harvested after it, "
+                f"{int(row.policy_budget_after)} of them a policy or budget change)" for row in moved.itertuples()]
+        text = [(f"{len(moved)} of {count_noun(len(moves), 'campaign')} moved from closed to claimed spaces "
+                f"({MOVE_RULE}): {and_list(said, limit=len(said))}.")]
     few = moves.loc[moves["space_turns"] < 5, "campaign_id"]
     if len(few):
         text.append(f"Fewer than five turns were about spaces for "
-                    f"{and_list([campaigns.get(c, c) for c in few])}: too few to read a move in.")
+                    f"{and_list([campaigns.get(c, c) for c in few], limit=len(few))}: too few to read a move in.")
     text.append("Outcomes after a move came after it; they are not shown to come from it.")
     return " ".join(text)
 
@@ -393,23 +458,25 @@ def plot_spaces_by_round(space_rounds: pd.DataFrame, *, campaigns: Mapping[str, 
 
 
 def power_for_readers(profile: pd.DataFrame, *, campaigns: Mapping[str, str] | None = None,
-                      labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+                      labels: Mapping[str, str] | None = None, by: str = "campaign_id") -> pd.DataFrame:
     """Spaces, levels and forms of power per campaign as a reader's table: turns and share within each dimension.
 
     Parameters
     ----------
     profile
-        :func:`sparklearn.analysis.power.power_profile` by campaign.
+        :func:`sparklearn.analysis.power.power_profile` by campaign (or by country).
     campaigns
-        Campaign id -> name.
+        Campaign id (or country slug) -> name.
     labels
         Code id -> label.
+    by
+        ``"campaign_id"`` or ``"country"``: the profile's grouping.
 
     Returns
     -------
     pandas.DataFrame
-        campaign, then one column per code ("Closed spaces" ...) holding "turns (share)";
-        captioned.
+        campaign (or country), then one column per code ("Closed spaces" ...) holding
+        "turns (share)"; captioned.
 
     Examples
     --------
@@ -421,9 +488,10 @@ def power_for_readers(profile: pd.DataFrame, *, campaigns: Mapping[str, str] | N
     cells = profile.assign(cell=[f"{n} ({s:.0%})" if pd.notna(s) else f"{n}" for n, s in
                                  zip(profile["n_turns"], profile["share"])])
     codes = list(dict.fromkeys(profile["code_id"]))
-    wide = cells.pivot(index="campaign_id", columns="code_id", values="cell").reindex(columns=codes)
+    wide = cells.pivot(index=by, columns="code_id", values="cell").reindex(columns=codes)
     wide.columns = [_label(labels, c) for c in wide.columns]
-    wide = wide.reset_index().rename(columns={"campaign_id": "campaign"})
-    wide["campaign"] = wide["campaign"].map(lambda c: campaigns.get(c, c))
-    return with_caption(wide, "Spaces, levels and forms of power per campaign: turns, and their share of the turns "
+    heading = "country" if by == "country" else "campaign"
+    wide = wide.reset_index().rename(columns={by: heading})
+    wide[heading] = wide[heading].map(lambda c: campaigns.get(c, c))
+    return with_caption(wide, f"Spaces, levels and forms of power per {heading}: turns, and their share of the turns "
                               "about that dimension")

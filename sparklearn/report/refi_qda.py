@@ -556,8 +556,9 @@ def import_project(file: str | Path, *, country: str, paths: Paths | None = None
     Code map: without ``code_map``, a project whose coded codes are not all SPARK codes
     imports nothing; the code map workbook
     (:func:`~sparklearn.report.code_map_sheet.write_code_map`) is written to
-    ``map_output``, else beside ``output`` (``<output stem>-code-map.xlsx``), and
-    ``report.map_file`` names it. With ``code_map`` (the filled workbook) its choices
+    ``map_output``, else beside ``output`` (``<output stem>-code-map.xlsx``; one folder
+    up when ``output`` is in a ``codings/`` folder, where the map would be read as a
+    coding sheet), and ``report.map_file`` names it. With ``code_map`` (the filled workbook) its choices
     are used; a choice that is neither a SPARK code nor ``ignore`` raises. A ``.qdc``
     codebook gives no codings: its code map is written to ``output`` (an ``.xlsx``).
 
@@ -609,7 +610,9 @@ def import_project(file: str | Path, *, country: str, paths: Paths | None = None
                                         code_map=checked_map)
         if checked_map is None and map_needed(project, codebook):
             base = Path(output) if output is not None else file
-            target = Path(map_output) if map_output else base.with_name(f"{base.stem}-code-map.xlsx")
+            # Beside --output, except in a codings/ folder: there the map would be read as a coding sheet.
+            folder = base.parent.parent if base.parent.name.casefold() == "codings" else base.parent
+            target = Path(map_output) if map_output else folder / f"{base.stem}-code-map.xlsx"
             write_code_map(target, project.codes.drop_duplicates("guid"), codebook, project=project.name,
                            sets=project.sets,
                            n_codings=pd.concat([project.selections, project.rejected])["code_guid"].value_counts())
