@@ -66,7 +66,7 @@ def _countries(args: argparse.Namespace) -> list[str] | None:
     return [*(args.country or []), *(old or [])] or None
 
 
-def _print_problems(problems: pd.DataFrame, *, limit: int = 200) -> None:
+def _print_problems(problems: pd.DataFrame, *, limit: int = 200, rest: str = "") -> None:
     """One short block per problem (where, what, the fix): readable in an 80-column terminal."""
     if problems.empty:
         return
@@ -81,7 +81,7 @@ def _print_problems(problems: pd.DataFrame, *, limit: int = 200) -> None:
         country = f"[{record['country']}] " if record.get("country") else ""
         print(f"{record['severity'].upper()}: {country}{where}\n  {record['rule']}{value}\n  fix: {record['fix']}")
     if len(problems) > limit:
-        print(f"... and {len(problems) - limit} more (see problems.csv in each processed country folder)")
+        print(f"... and {len(problems) - limit} more{rest}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -89,7 +89,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     paths = _paths(args, default_out=False)
     result = validate_countries(_countries(args), paths)
-    _print_problems(result.problems)
+    # Only a validate with --out keeps problems.csv: without it, say how to get the rest.
+    _print_problems(result.problems, rest=f" (all of them: {paths.processed}/<country>/problems.csv)" if paths.has_out
+                    else " (rerun with --out DIR to keep all of them in DIR/processed/<country>/problems.csv)")
     if len(result.summary):
         print(result.summary.to_string(index=False))
     kept = (f"rejected rows and problems are in {paths.processed}/<country>/" if paths.has_out
@@ -101,12 +103,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from sparklearn.batch.run import run_batch
 
-    result = run_batch(_countries(args), jobs=args.jobs, force=args.force, paths=_paths(args, default_out=True),
+    paths = _paths(args, default_out=True)
+    if paths.notebooks_dir is None:  # --data and --out given outside a checkout: the notebooks are still needed
+        from sparklearn.exceptions import ParameterError
+
+        raise ParameterError(f"no notebooks folder: run uses the notebooks of your sparklearn checkout, and "
+                             f"{Path.cwd()} is not inside one; cd into the checkout and run again (--data and --out, "
+                             "or SPARKLEARN_DATA and SPARKLEARN_OUT, still keep the data and outputs outside it)")
+    result = run_batch(_countries(args), jobs=args.jobs, force=args.force, paths=paths,
                        warm_kernels=not args.fresh_kernels)
     return result.exit_code  # 0, 1 or 3: sparklearn.batch.run.EXIT_CODES
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    if args.kind in ("outcomes", "decisions") and args.output and Path(args.output).suffix.lower() != ".xlsx":
+        from sparklearn.exceptions import InputError
+
+        # An Excel workbook under a .csv name is read back as a damaged CSV: say so before writing.
+        raise InputError("the template is an Excel workbook (with dropdowns), not a "
+                         f"'{Path(args.output).suffix or 'file without extension'}'", file=args.output,
+                         fix=f"name it .xlsx, e.g. -o {args.country}-{args.kind}.xlsx; to keep the register or "
+                             "harvest as CSV, fill in the workbook and save it from Excel as 'CSV UTF-8'")
     paths = _paths(args, default_out=False)
     if args.kind == "outcomes":
         from sparklearn.report.sheets import harvest_template

@@ -55,6 +55,9 @@ PAYLOADS = [
 ]
 
 
+#: Attributes a browser follows as a URL.
+_URL_ATTRIBUTES = {"href", "src", "data", "action", "formaction", "xlink:href", "poster", "background", "srcset"}
+
 def _payload(i: int) -> str:
     return PAYLOADS[i % len(PAYLOADS)]
 
@@ -73,7 +76,10 @@ def _dangers(page: str) -> list[str]:
             if name.lower().startswith("on"):
                 found.append(f"<{element.tag} {name}>")
             plain = "".join(value.split()).lower()
-            if plain.startswith(("javascript:", "vbscript:")) or "expression(" in plain:
+            # Text attributes (alt, title, aria-label) may quote the payload: escaped, it is only words.
+            # What runs is a script URL where a URL is followed, or a CSS expression in a style.
+            if name.lower() in _URL_ATTRIBUTES and plain.startswith(("javascript:", "vbscript:")) or \
+                    name.lower() == "style" and "expression(" in plain:
                 found.append(f"<{element.tag} {name}={value[:40]}>")
             if name in ("href", "src", "data", "action", "formaction") and \
                     plain.startswith("data:") and not plain.startswith("data:image/png"):
@@ -82,6 +88,14 @@ def _dangers(page: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ fast tests
+
+
+def test_the_danger_check_tells_running_code_from_quoted_words():
+    quoted = '<html><body><img src="data:image/png;base64,AA" alt="a chart of javascript:alert(1) expression(x)"></body></html>'
+    running = ('<html><body><a href=" javascript:alert(1)">x</a><div style="width: expression(alert(2))">y</div>'
+               '</body></html>')
+    assert _dangers(quoted) == []
+    assert len(_dangers(running)) == 2
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

@@ -322,10 +322,11 @@ def read_taguette_highlights(path: str | Path, *, segments: pd.DataFrame, codebo
                .merge(turns[["session_id", "ordinal", "segment_id"]], on=["session_id", "ordinal"]))
     found = _placement_warnings(path, located, pieces, covered, turns)
 
+    example = str(segments["session_id"].min()) if len(segments) else "KE-S01"  # this country's own first id
     checks = [
         (table["session_id"].isna(), "document", "document", f"document is not a session of {country}",
-         "name the document in Taguette after its session id (e.g. GH-S01), or start its name with it "
-         "(GH-S01 Round 1 ...)"),
+         (f"name the document in Taguette after its session id (e.g. {example}), or start its name with it "
+          f"({example} Round 1 ...)")),
         (table["session_id"].notna() & ~table["source_row"].isin(located["source_row"]), "content", "content",
          "highlighted text is not found in the session's turns",
          "check the document is this session's current version; highlight within speakers' turns"),
