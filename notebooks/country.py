@@ -26,6 +26,7 @@ from sparklearn.analysis.sessions import campaign_case_names, session_overview
 from sparklearn.codebook import code_labels, codebook_table, vocabulary
 from sparklearn.report import figures
 from sparklearn.report.decisions import (
+    decisions_finding,
     decisions_for_readers,
     describe_course_changes,
     describe_decisions,
@@ -98,11 +99,14 @@ definitions = codebook_table(codebook).set_index("code_id")["definition"]
 frequencies = themes.code_frequencies(tables.codings, tables.segments, by="country")
 coder_agreement = agreement(tables.codings, tables.segments)
 substantiation_overall = outcomes.substantiation_rates(tables.outcomes, by=None)
+as_of = as_of_date(tables.sessions, tables.outcomes, tables.decisions)
+follow = follow_through(tables.decisions, as_of=as_of, outcomes=tables.outcomes)
 display(HTML(key_findings_html([
     harvest_finding(tables.outcomes, labels),
     substantiation_finding(substantiation_overall),
     theme_finding(frequencies, labels),
     agreement_finding(coder_agreement),
+    decisions_finding(follow, as_of=as_of),
     quality_finding(tables.manifest, tables.problems),
 ])))
 
@@ -460,8 +464,6 @@ if engagement["engaged"].any():
 # through, and which outcomes the team links to them.
 
 # %%
-as_of = as_of_date(tables.sessions, tables.outcomes, tables.decisions)
-follow = follow_through(tables.decisions, as_of=as_of, outcomes=tables.outcomes)
 display(Markdown(markdown_text(describe_decisions(follow, as_of=as_of))))
 if len(tables.decisions):
     plot_follow_through(follow, names={country: country_name}, title="Where the team's decisions stand");

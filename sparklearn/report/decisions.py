@@ -90,6 +90,44 @@ def describe_decisions(follow: pd.DataFrame, *, as_of: pd.Timestamp | None = Non
     return " ".join(text)
 
 
+def decisions_finding(follow: pd.DataFrame, *, as_of: pd.Timestamp | None = None,
+                      section: str = "From reflection to action"):
+    """The key finding on the country's decisions register, or None when it keeps none.
+
+    Parameters
+    ----------
+    follow
+        :func:`sparklearn.analysis.decisions.follow_through` for the country (one row).
+    as_of
+        The date due decisions were counted at.
+    section
+        Heading of the section that shows it.
+
+    Returns
+    -------
+    sparklearn.report.findings.Finding or None
+
+    Examples
+    --------
+    >>> row = pd.DataFrame({"n_decisions": [27], "done": [7], "dropped": [8], "open": [12], "due": [12],
+    ...                     "never_followed_up": [12], "with_outcome": [6]})
+    >>> print(decisions_finding(row).text)  # doctest: +ELLIPSIS
+    Of 27 decisions the team recorded after its reflection sessions, 7 were done (26%) and 12 were due but never followed up; 6 are linked by the team to a later outcome (its own record of contribution, not a test of cause).
+    """
+    from sparklearn.report.findings import Finding
+
+    if follow.empty or int(follow["n_decisions"].sum()) == 0:
+        return None
+    row = follow.iloc[0]
+    n, done, never, linked = (int(row[c]) for c in ("n_decisions", "done", "never_followed_up", "with_outcome"))
+    never_text = (f" and {never} {'was' if never == 1 else 'were'} due but never followed up" if never
+                  else ", and none is overdue without a follow-up note")
+    return Finding(f"Of {count_noun(n, 'decision')} the team recorded after its reflection sessions, {done} "
+                   f"{'was' if done == 1 else 'were'} done ({_share(done, n)}){never_text}; {linked} "
+                   f"{'is' if linked == 1 else 'are'} linked by the team to a later outcome (its own record of "
+                   "contribution, not a test of cause).", section)
+
+
 def describe_follow_through(table: pd.DataFrame, *, names: Mapping[str, str] | None = None) -> str:
     """The countries' registers side by side, described (Markdown); no ranking claim.
 
