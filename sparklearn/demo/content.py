@@ -2,7 +2,7 @@
 
 Every demo file carries :data:`SYNTHETIC_MARKER`. The text banks live in
 ``content.yaml`` beside this module (English, French and Bahasa Indonesia sentences
-per theme, campaign facts substituted from ``countries.yaml``); :func:`_fill` draws a
+per theme, campaign facts substituted from ``countries.yaml``); :func:`fill_template` draws a
 sentence whose tokens a campaign can supply, from the country's own seeded generator,
 so the same seed always gives the same text.
 """
@@ -53,7 +53,7 @@ CONDITIONS = ["broad_coalition", "oversight_engagement", "inside_allies", "membe
 CODERS = ("coder-a", "coder-b")
 
 
-_CONTENT_FILE = Path(__file__).with_name("content.yaml")
+CONTENT_FILE = Path(__file__).with_name("content.yaml")
 
 
 #: English translations of the French and Bahasa Indonesia templates (``{language: {template: english}}``).
@@ -63,42 +63,42 @@ _TRANSLATIONS_FILE = Path(__file__).with_name("translations.yaml")
 _TOKEN = re.compile(r"\{(\w+)\}")
 
 
-_FIRST_DAY = date(2020, 1, 1)
+FIRST_DAY = date(2020, 1, 1)
 
 
-_LAST_DAY = date(2024, 12, 15)
+LAST_DAY = date(2024, 12, 15)
 
 
-_STAFF_ORGS = {"IBP", "research team"}
+STAFF_ORGS = {"IBP", "research team"}
 
 
 #: Workbook timestamps are pinned so that the same seed gives the same bytes.
-_XLSX_TIME = b"2019-01-01T00:00:00Z"
+XLSX_TIME = b"2019-01-01T00:00:00Z"
 
 
 @cache
-def _content() -> dict:
-    return yaml.safe_load(_CONTENT_FILE.read_text(encoding="utf-8"))
+def demo_content() -> dict:
+    return yaml.safe_load(CONTENT_FILE.read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------- text
 
 
 @cache
-def _needs(template: str) -> frozenset[str]:
+def template_tokens(template: str) -> frozenset[str]:
     return frozenset(_TOKEN.findall(template))
 
 
-def _usable(templates: Sequence[str], tokens: Mapping[str, object]) -> list[str]:
-    return [t for t in templates if _needs(t) <= tokens.keys()]
+def usable_templates(templates: Sequence[str], tokens: Mapping[str, object]) -> list[str]:
+    return [t for t in templates if template_tokens(t) <= tokens.keys()]
 
 
 @cache
-def _translations() -> dict:
+def translation_table() -> dict:
     return yaml.safe_load(_TRANSLATIONS_FILE.read_text(encoding="utf-8"))
 
 
-def _fill(template: str, tokens: Mapping[str, object], rng: np.random.Generator, *,
+def fill_template(template: str, tokens: Mapping[str, object], rng: np.random.Generator, *,
           sentence: bool = True, record: dict[str, str] | None = None) -> str:
     """Substitute tokens; a list token takes one of its items, an amount is drawn.
 
@@ -130,9 +130,9 @@ class _Amount:
         return self.pattern.format(x=f"{x:.1f}" if x < 10 else f"{x:,.0f}")
 
 
-def _tokens(country: dict, campaign: pd.Series, language: str) -> dict[str, object]:
+def tokens_of_campaign(country: dict, campaign: pd.Series, language: str) -> dict[str, object]:
     """Tokens of one campaign in one language, plus its partners, sector and money amounts."""
-    spec = _content()["campaigns"][campaign["campaign_id"]]
+    spec = demo_content()["campaigns"][campaign["campaign_id"]]
     pattern, lo_local, hi_local, lo_nat, hi_nat = country["currency"]
     tokens: dict[str, object] = dict(spec.get(language, {}))
     if "group" in tokens:
@@ -144,12 +144,12 @@ def _tokens(country: dict, campaign: pd.Series, language: str) -> dict[str, obje
     return tokens
 
 
-def _pin(tokens: Mapping[str, object], rng: np.random.Generator) -> dict[str, object]:
+def pin_tokens(tokens: Mapping[str, object], rng: np.random.Generator) -> dict[str, object]:
     """Pick one value for each list token, so a turn or an outcome speaks of one place."""
     return {k: (v[int(rng.integers(len(v)))] if isinstance(v, list) else v) for k, v in tokens.items()}
 
 
-def _translate(template: str, used: Mapping[str, str], language: str, own: Mapping[str, object],
+def translate_sentence(template: str, used: Mapping[str, str], language: str, own: Mapping[str, object],
                english: Mapping[str, object]) -> str | None:
     """The English of a sentence filled from ``template`` in ``language``; None if there is no translation.
 
@@ -157,7 +157,7 @@ def _translate(template: str, used: Mapping[str, str], language: str, own: Mappi
     value of what was filled in: a translated phrase, the English item at the same place in
     a list (places), the campaign's English value, else the value itself (names, amounts).
     """
-    table = _translations().get(language, {})
+    table = translation_table().get(language, {})
     target = table.get(template)
     if target is None:
         return None

@@ -24,14 +24,14 @@ import pandas as pd
 from sparklearn.codebook import Codebook
 from sparklearn.countries import Registry
 from sparklearn.demo.content import (
-    _LAST_DAY,
+    LAST_DAY,
     SYNTHETIC_MARKER,
-    _content,
-    _fill,
-    _pin,
-    _tokens,
+    demo_content,
+    fill_template,
+    pin_tokens,
+    tokens_of_campaign,
 )
-from sparklearn.demo.sessions import _Session
+from sparklearn.demo.sessions import DemoSession
 
 #: The note on the register's Guidance sheet.
 DECISIONS_NOTE = (f"{SYNTHETIC_MARKER} - fictitious decisions of fictitious reflection sessions around the real SPARK "
@@ -78,8 +78,8 @@ _DROPPED = ["Dropped: the officials changed after the election and the request h
 _HORIZON_DAYS = 540
 
 
-def _barriers(session: _Session) -> list[str]:
-    themes = _content()["themes"]
+def _barriers(session: DemoSession) -> list[str]:
+    themes = demo_content()["themes"]
     seen: dict[str, None] = {}
     for turn in session.turns:
         for theme in turn.themes:
@@ -89,18 +89,18 @@ def _barriers(session: _Session) -> list[str]:
     return list(seen)
 
 
-def _decisions(slug: str, country: dict, campaigns: pd.DataFrame, sessions: Sequence[_Session],
+def demo_decisions(slug: str, country: dict, campaigns: pd.DataFrame, sessions: Sequence[DemoSession],
                outcomes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """The country's register: one to three decisions per session, in session order."""
     follow = FOLLOW_THROUGH.get(slug, 0.5)
-    spec = _content()["countries"][slug]
+    spec = demo_content()["countries"][slug]
     records = []
     for session in sorted(sessions, key=lambda s: (s.date, s.session_id)):
         barriers = _barriers(session)
         for _ in range(1 + int(rng.integers(0, 3))):
             campaign = session.campaigns[int(rng.integers(len(session.campaigns)))]
             camp = campaigns.loc[campaigns["campaign_id"] == campaign].iloc[0]
-            tokens = _pin(_tokens(spec, camp, "en"), rng)
+            tokens = pin_tokens(tokens_of_campaign(spec, camp, "en"), rng)
             addresses = ""
             if barriers and rng.random() < 0.7:
                 addresses = barriers[int(rng.integers(len(barriers)))]
@@ -108,7 +108,7 @@ def _decisions(slug: str, country: dict, campaigns: pd.DataFrame, sessions: Sequ
             else:
                 component = list(_DECISIONS)[int(rng.integers(len(_DECISIONS)))]
             usable = [t for t in _DECISIONS[component] if all(k in tokens for k in _tokens_in(t))]
-            text = _fill(usable[int(rng.integers(len(usable)))] if usable else "Follow up on {short}.", tokens, rng)
+            text = fill_template(usable[int(rng.integers(len(usable)))] if usable else "Follow up on {short}.", tokens, rng)
             due = session.date + timedelta(days=int(rng.integers(30, 150)))
             status, note = _status(due, follow, rng)
             records.append({
@@ -132,7 +132,7 @@ def _tokens_in(template: str) -> list[str]:
 
 
 def _status(due: date, follow: float, rng: np.random.Generator) -> tuple[str, str]:
-    if due > _LAST_DAY:
+    if due > LAST_DAY:
         return ("in-progress" if rng.random() < 0.5 else "planned"), ""
     draw = rng.random()
     if draw < follow:
@@ -160,13 +160,13 @@ def _followed_by(outcomes: pd.DataFrame, campaign: str, decided: date, component
     return ";".join(ranked["outcome_id"].head(1 + int(rng.random() < 0.3)))
 
 
-def _write_decisions(decisions: pd.DataFrame, sessions: Sequence[_Session], path: Path, *, country: str,
+def write_demo_decisions(decisions: pd.DataFrame, sessions: Sequence[DemoSession], path: Path, *, country: str,
                      registry: Registry, codebook: Codebook, note: str) -> None:
-    from sparklearn.demo.outcomes import _freeze_xlsx
+    from sparklearn.demo.outcomes import freeze_xlsx
     from sparklearn.report.decision_sheets import write_decisions
 
     table = pd.DataFrame({"session_id": [s.session_id for s in sessions], "title": [s.title for s in sessions],
                           "date": [pd.Timestamp(s.date) for s in sessions]})
     write_decisions(decisions, path, country=country, registry=registry, codebook=codebook, sessions=table,
                     synthetic_note=note)
-    _freeze_xlsx(path)
+    freeze_xlsx(path)

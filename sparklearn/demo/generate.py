@@ -19,21 +19,30 @@ import pandas as pd
 from sparklearn.codebook import Codebook, codebook_table, load_codebook
 from sparklearn.countries import Registry, load_registry
 from sparklearn.demo.content import (
-    _CONTENT_FILE,
     CODINGS_NOTE,
+    CONTENT_FILE,
     PARTICIPANTS_NOTE,
     SYNTHETIC_MARKER,
-    _content,
+    demo_content,
 )
-from sparklearn.demo.decisions import DECISIONS_NOTE, _decisions, _write_decisions
-from sparklearn.demo.outcomes import _outcomes, _write_outcomes
-from sparklearn.demo.sessions import _codings, _participants, _render_session, _sessions
+from sparklearn.demo.decisions import (
+    DECISIONS_NOTE,
+    demo_decisions,
+    write_demo_decisions,
+)
+from sparklearn.demo.outcomes import demo_outcomes, write_demo_outcomes
+from sparklearn.demo.sessions import (
+    demo_codings,
+    demo_participants,
+    demo_sessions,
+    render_session,
+)
 from sparklearn.exceptions import CodebookError, ParameterError
 
 
 def _check_codes(codebook: Codebook) -> pd.DataFrame:
     """The demo's code ids and vocabulary values must exist in the codebook it is coded against."""
-    content = _content()
+    content = demo_content()
     table = codebook_table(codebook)
     leaves = set(table.loc[table["is_leaf"], "code_id"])
     wanted = {c for t in content["themes"].values() for c in t["codes"] + t["alt"]} | {"LA-REFLECTION"}
@@ -104,13 +113,13 @@ def generate_demo(out: str | Path, *, seed: int = 2019, countries: Sequence[str]
     codebook = codebook or load_codebook()
     codes_table = _check_codes(codebook)
     slugs = list(countries) if countries is not None else registry.slugs
-    unknown = sorted(set(slugs) - set(registry.slugs) | set(slugs) - set(_content()["countries"]))
+    unknown = sorted(set(slugs) - set(registry.slugs) | set(slugs) - set(demo_content()["countries"]))
     if unknown:
         raise ParameterError(f"unknown demo country '{unknown[0]}'; use one of: {', '.join(registry.slugs)}")
     no_text = sorted(set(registry.campaigns.loc[registry.campaigns["country"].isin(slugs), "campaign_id"])
-                     - set(_content()["campaigns"]))
+                     - set(demo_content()["campaigns"]))
     if no_text:
-        raise ParameterError(f"campaign '{no_text[0]}' has no demo text; add it to {_CONTENT_FILE}")
+        raise ParameterError(f"campaign '{no_text[0]}' has no demo text; add it to {CONTENT_FILE}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for source in (registry.source, codebook.source):
@@ -126,23 +135,23 @@ def generate_demo(out: str | Path, *, seed: int = 2019, countries: Sequence[str]
             np.random.default_rng(s) for s in np.random.SeedSequence([seed, index]).spawn(4))
         folder = out / slug
         _prepare_folder(folder)
-        people = _participants(slug, country["code"], people_rng)
-        sessions = _sessions(slug, country, campaigns, people, session_rng)
-        codings = _codings(sessions, codes_table, coding_rng)
-        outcomes = _outcomes(slug, country, campaigns, sessions, outcome_rng)
+        people = demo_participants(slug, country["code"], people_rng)
+        sessions = demo_sessions(slug, country, campaigns, people, session_rng)
+        codings = demo_codings(sessions, codes_table, coding_rng)
+        outcomes = demo_outcomes(slug, country, campaigns, sessions, outcome_rng)
         # A stream of its own, so that adding the registers left every other file as it was.
         decision_rng = np.random.default_rng(np.random.SeedSequence([seed, index, 5]))
-        decisions = _decisions(slug, country, campaigns, sessions, outcomes, decision_rng)
+        decisions = demo_decisions(slug, country, campaigns, sessions, outcomes, decision_rng)
 
         _write_csv(folder / "participants.csv", PARTICIPANTS_NOTE, people)
         role_of = dict(zip(people["participant_id"], people["role"]))
         (folder / "sessions").mkdir(parents=True)
         for s in sessions:
-            (folder / "sessions" / f"{s.session_id}.md").write_bytes(_render_session(s, slug, role_of))
+            (folder / "sessions" / f"{s.session_id}.md").write_bytes(render_session(s, slug, role_of))
         for coder, frame in codings.items():
             _write_csv(folder / "codings" / f"{coder}.csv", CODINGS_NOTE, frame)
-        _write_outcomes(outcomes, folder / "outcomes.xlsx", country=slug, registry=registry, codebook=codebook)
-        _write_decisions(decisions, sessions, folder / "decisions.xlsx", country=slug, registry=registry,
+        write_demo_outcomes(outcomes, folder / "outcomes.xlsx", country=slug, registry=registry, codebook=codebook)
+        write_demo_decisions(decisions, sessions, folder / "decisions.xlsx", country=slug, registry=registry,
                          codebook=codebook, note=DECISIONS_NOTE)
         summary[slug] = {
             "participants": len(people), "sessions": len(sessions),

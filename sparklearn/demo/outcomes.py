@@ -23,25 +23,25 @@ import pandas as pd
 from sparklearn.codebook import Codebook
 from sparklearn.countries import Registry, load_registry
 from sparklearn.demo.content import (
-    _FIRST_DAY,
-    _LAST_DAY,
-    _XLSX_TIME,
     CONDITIONS,
+    FIRST_DAY,
     HARVEST_NOTE,
+    LAST_DAY,
     OUTCOME_COLUMNS,
-    _content,
-    _fill,
-    _needs,
-    _pin,
-    _tokens,
+    XLSX_TIME,
+    demo_content,
+    fill_template,
+    pin_tokens,
+    template_tokens,
+    tokens_of_campaign,
 )
-from sparklearn.demo.sessions import _Session
+from sparklearn.demo.sessions import DemoSession
 
 # -------------------------------------------------------------------------- outcomes
 
 
 def _eligible(template: Mapping, conditions: Mapping[str, int], tokens: Mapping[str, object]) -> bool:
-    needed = _needs(template["text"]) | _needs(template["social_actor"]) | _needs(str(template["level"]))
+    needed = template_tokens(template["text"]) | template_tokens(template["social_actor"]) | template_tokens(str(template["level"]))
     return all(conditions[r] for r in template["requires"]) and needed - {"when", "n"} <= tokens.keys()
 
 
@@ -62,7 +62,7 @@ def _chains(slug: str, campaign_id: str, tokens: Mapping[str, object], n_target:
     'policy_win' campaign gets a chain ending in a positive policy or budget change,
     and every campaign one ending in a setback.
     """
-    content = _content()
+    content = demo_content()
     spec = content["campaigns"][campaign_id]
     conditions, win = spec["conditions"], spec["policy_win"]
     weights_by_country = content["countries"][slug].get("outcome_weights", {})
@@ -126,9 +126,9 @@ def _substantiation(template: Mapping, win: int, first_win: bool, rng: np.random
                           p=[0.68, 0.14, 0.12, 0.06]))
 
 
-def _outcomes(slug: str, country: dict, campaigns: pd.DataFrame, sessions: Sequence[_Session],
+def demo_outcomes(slug: str, country: dict, campaigns: pd.DataFrame, sessions: Sequence[DemoSession],
               rng: np.random.Generator) -> pd.DataFrame:
-    content = _content()
+    content = demo_content()
     spec = content["countries"][slug]
     templates = content["outcome_templates"]
     sc_order = ["SC-AGENCY", "SC-COALITION", "SC-ROOTCAUSE", "SC-ECOSYSTEM", "SC-ENABLING", "SC-DISCOURSE"]
@@ -137,16 +137,16 @@ def _outcomes(slug: str, country: dict, campaigns: pd.DataFrame, sessions: Seque
     for camp_no, camp in campaigns.iterrows():
         cid = camp["campaign_id"]
         win = content["campaigns"][cid]["policy_win"]
-        tokens = _tokens(spec, camp, "en")
+        tokens = tokens_of_campaign(spec, camp, "en")
         camp_sessions = [s for s in sessions if cid in s.campaigns] or list(sessions)
-        earliest = max(camp["start_date"].date(), _FIRST_DAY) + timedelta(days=90)
+        earliest = max(camp["start_date"].date(), FIRST_DAY) + timedelta(days=90)
         first_win_done = False
         for chain_no, chain in enumerate(_chains(slug, cid, tokens, per_campaign + int(rng.integers(0, 3)), rng)):
-            toks = _pin(tokens, rng)
+            toks = pin_tokens(tokens, rng)
             day = earliest + timedelta(days=int(rng.integers(0, (date(2023, 9, 30) - earliest).days)))
             for pos, name in enumerate(chain):
                 if pos:
-                    day = min(day + timedelta(days=int(rng.integers(45, 240))), _LAST_DAY)
+                    day = min(day + timedelta(days=int(rng.integers(45, 240))), LAST_DAY)
                 t = templates[name]
                 negative = bool(t.get("negative"))
                 policy = t["type_of_change"] in ("policy", "budget") and not negative
@@ -165,16 +165,16 @@ def _outcomes(slug: str, country: dict, campaigns: pd.DataFrame, sessions: Seque
                 sig_bank = content["significance"]["negative" if negative else area]
                 records.append({
                     "country": slug, "campaign_id": cid, "date": pd.Timestamp(day),
-                    "social_actor": _fill(t["social_actor"], filled, rng),
+                    "social_actor": fill_template(t["social_actor"], filled, rng),
                     "actor_type": t["actor_type"],
-                    "outcome": _fill(t["text"], filled, rng),
-                    "significance": _fill(str(rng.choice(np.array(sig_bank, dtype=object))), filled, rng),
-                    "contribution": " ".join(_fill(content["contribution"][c], filled, rng) for c in sc),
-                    "other_contributors": _fill(str(rng.choice(np.array(content["other_contributors"], dtype=object))),
+                    "outcome": fill_template(t["text"], filled, rng),
+                    "significance": fill_template(str(rng.choice(np.array(sig_bank, dtype=object))), filled, rng),
+                    "contribution": " ".join(fill_template(content["contribution"][c], filled, rng) for c in sc),
+                    "other_contributors": fill_template(str(rng.choice(np.array(content["other_contributors"], dtype=object))),
                                                 filled, rng),
                     "outcome_area": area,
                     "type_of_change": t["type_of_change"],
-                    "level": _fill(str(t["level"]), filled, rng, sentence=False),
+                    "level": fill_template(str(t["level"]), filled, rng, sentence=False),
                     "strategic_components": ";".join(sc),
                     "intended": "unintended" if negative or rng.random() < 0.1 else "intended",
                     "valence": "negative" if negative else "positive",
@@ -290,7 +290,7 @@ def _gains_and_money(frame: pd.DataFrame, slug: str) -> pd.DataFrame:
 _HARVEST_HEADERS = {c: c.replace("_", " ").capitalize().replace(" id", " ID") for c in OUTCOME_COLUMNS}
 
 
-def _write_outcomes(outcomes: pd.DataFrame, path: Path, *, country: str, registry: Registry,
+def write_demo_outcomes(outcomes: pd.DataFrame, path: Path, *, country: str, registry: Registry,
                     codebook: Codebook) -> None:
     """Write the harvest with ``sparklearn.report.sheets.write_harvest``, or a plain workbook without it."""
     try:
@@ -317,10 +317,10 @@ def _write_outcomes(outcomes: pd.DataFrame, path: Path, *, country: str, registr
     else:
         write_harvest(outcomes, path, country=country, registry=registry, codebook=codebook,
                       synthetic_note=HARVEST_NOTE)
-    _freeze_xlsx(path)
+    freeze_xlsx(path)
 
 
-def _freeze_xlsx(path: Path) -> None:
+def freeze_xlsx(path: Path) -> None:
     """Rewrite a workbook with pinned zip and document timestamps (openpyxl stamps 'now')."""
     with zipfile.ZipFile(path) as zin:
         members = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
@@ -329,7 +329,7 @@ def _freeze_xlsx(path: Path) -> None:
         for name, data in members:
             if name == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                              rb"\g<1>" + _XLSX_TIME + rb"\g<3>", data)
+                              rb"\g<1>" + XLSX_TIME + rb"\g<3>", data)
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -360,7 +360,7 @@ def demo_campaign_conditions(registry: Registry | None = None) -> pd.DataFrame:
     True
     """
     registry = registry or load_registry()  # the project's (the demo's own registry in this repository)
-    spec = _content()["campaigns"]
+    spec = demo_content()["campaigns"]
     frame = registry.campaigns[["campaign_id", "country"]].copy()
     for column in CONDITIONS:
         frame[column] = frame["campaign_id"].map(lambda c: spec[c]["conditions"][column]).astype("int64")

@@ -19,23 +19,23 @@ import numpy as np
 import pandas as pd
 
 from sparklearn.demo.content import (
-    _STAFF_ORGS,
     CODERS,
     SESSION_NOTE,
-    _content,
-    _fill,
-    _pin,
-    _tokens,
-    _translate,
-    _translations,
-    _usable,
+    STAFF_ORGS,
+    demo_content,
+    fill_template,
+    pin_tokens,
+    tokens_of_campaign,
+    translate_sentence,
+    translation_table,
+    usable_templates,
 )
 
 # ---------------------------------------------------------------------- participants
 
 
-def _participants(slug: str, code: str, rng: np.random.Generator) -> pd.DataFrame:
-    spec = _content()["countries"][slug]
+def demo_participants(slug: str, code: str, rng: np.random.Generator) -> pd.DataFrame:
+    spec = demo_content()["countries"][slug]
     roles = spec["roles"]
     n = len(roles)
     given = rng.choice(np.array(spec["given"], dtype=object), size=n, replace=False)
@@ -61,7 +61,7 @@ class _Turn:
 
 
 @dataclass(frozen=True)
-class _Session:
+class DemoSession:
     session_id: str
     title: str
     date: date
@@ -89,13 +89,13 @@ _CONDITION_THEMES = {
 def _theme_weights(slug: str, campaigns: Sequence[str], progress: float,
                    token_sets: Sequence[Mapping[str, object]], language: str) -> dict[str, float]:
     """How likely each theme is in a session: country emphasis x round x campaign conditions."""
-    content = _content()
+    content = demo_content()
     country_w = content["countries"][slug]["weights"]
     conditions = [content["campaigns"][c]["conditions"] for c in campaigns]
     weights = {}
     for name, theme in content["themes"].items():
         bank = theme.get(language, [])
-        if not any(set(theme.get("needs", [])) <= t.keys() and len(_usable(bank, t)) >= 3 for t in token_sets):
+        if not any(set(theme.get("needs", [])) <= t.keys() and len(usable_templates(bank, t)) >= 3 for t in token_sets):
             continue
         base, slope = _PHASE_SLOPE[theme["phase"]]
         w = country_w.get(name, 1.0) * (base + slope * progress)
@@ -122,7 +122,7 @@ def _plan_rounds(rng: np.random.Generator) -> list[tuple[int, date]]:
 
 
 def _speaks(slug: str, role: str, session_language: str, rng: np.random.Generator) -> str:
-    spec = _content()["countries"][slug]
+    spec = demo_content()["countries"][slug]
     if role in spec.get("community_roles", []):
         return "id"
     if session_language == "id" and rng.random() < 0.15:
@@ -151,8 +151,8 @@ class _Decks:
         return deck.pop()
 
 
-def _sessions(slug: str, country: dict, campaigns: pd.DataFrame, people: pd.DataFrame,
-              rng: np.random.Generator) -> list[_Session]:
+def demo_sessions(slug: str, country: dict, campaigns: pd.DataFrame, people: pd.DataFrame,
+              rng: np.random.Generator) -> list[DemoSession]:
     code = country["code"]
     plan = _plan_rounds(rng)
     n_rounds = plan[-1][0]
@@ -173,7 +173,7 @@ def _sessions(slug: str, country: dict, campaigns: pd.DataFrame, people: pd.Data
         if language == "id" and rng.random() < 0.4:
             language = "en"
         partners = set("; ".join(camp_rows.loc[list(camps), "partners"]).split("; "))
-        pool = [p for p in people["participant_id"].iloc[1:] if org_of[p] in _STAFF_ORGS | partners]
+        pool = [p for p in people["participant_id"].iloc[1:] if org_of[p] in STAFF_ORGS | partners]
         size = min(len(pool), int(rng.integers(3, 7)))
         present = tuple([people["participant_id"].iloc[0]]
                         + sorted(rng.choice(np.array(pool, dtype=object), size=size, replace=False)))
@@ -189,11 +189,11 @@ def _sessions(slug: str, country: dict, campaigns: pd.DataFrame, people: pd.Data
 def _session(session_id: str, slug: str, rnd: int, n_rounds: int, day: date, camps: tuple[str, ...],
              language: str, present: tuple[str, ...], camp_rows: Mapping[str, pd.Series],
              name_of: Mapping[str, str], role_of: Mapping[str, str], rng: np.random.Generator,
-             *, newline: str, bom: bool) -> _Session:
-    content = _content()
+             *, newline: str, bom: bool) -> DemoSession:
+    content = demo_content()
     spec = content["countries"][slug]
     themes = content["themes"]
-    lang_tokens = {lang: {c: _tokens(spec, camp_rows[c], lang) for c in camps} for lang in ("en", "fr", "id")}
+    lang_tokens = {lang: {c: tokens_of_campaign(spec, camp_rows[c], lang) for c in camps} for lang in ("en", "fr", "id")}
     progress = (rnd - 1) / max(n_rounds - 1, 1)
     weights = _theme_weights(slug, camps, progress, list(lang_tokens[language].values()), language)
     names = list(weights)
@@ -212,15 +212,15 @@ def _session(session_id: str, slug: str, rnd: int, n_rounds: int, day: date, cam
     def campaign_tokens(lang: str, theme: str | None = None) -> dict[str, object]:
         fits = [c for c in camps if theme is None or _bank(themes[theme], lang, lang_tokens[lang][c])]
         picked[0] = fits[int(rng.integers(len(fits)))]
-        return _pin(lang_tokens[lang][picked[0]], rng)
+        return pin_tokens(lang_tokens[lang][picked[0]], rng)
 
     def say(template: str, toks: Mapping[str, object], lang: str) -> tuple[str, str | None]:
         """The sentence filled in, and its English (None when it is English or has no translation)."""
         used: dict[str, str] = {}
-        text = _fill(template, toks, rng, record=used)
+        text = fill_template(template, toks, rng, record=used)
         if lang == "en":
             return text, None
-        return text, _translate(template, used, lang, lang_tokens[lang][picked[0]], lang_tokens["en"][picked[0]])
+        return text, translate_sentence(template, used, lang, lang_tokens[lang][picked[0]], lang_tokens["en"][picked[0]])
 
     def facilitator_line(kind: str) -> tuple[str, str | None]:
         lines = content["facilitator"][language]
@@ -274,12 +274,12 @@ def _session(session_id: str, slug: str, rnd: int, n_rounds: int, day: date, cam
             who = str(rng.choice(np.array(mentionable, dtype=object)))
             name = name_of[who] if rng.random() < 0.5 else name_of[who].split(" ")[0]
             named = {**toks, "name": name}
-            line = say(decks.draw(("mention", lang), _usable(content["mentions"][lang], named)), named, lang)
+            line = say(decks.draw(("mention", lang), usable_templates(content["mentions"][lang], named)), named, lang)
             sentences.insert(0 if rng.random() < 0.5 else len(sentences), line)
         flavour = spec.get("flavour", {}).get(lang, [])
         if flavour and rng.random() < 0.08:
             said = decks.draw(("flavour", lang), flavour)
-            sentences.insert(0, (said, None if lang == "en" else _translations().get(lang, {}).get(said)))
+            sentences.insert(0, (said, None if lang == "en" else translation_table().get(lang, {}).get(said)))
         cut = int(rng.integers(1, len(sentences))) if len(sentences) >= 3 and rng.random() < 0.35 else None
         turns.append(turn(speaker, lang, sentences, cut, tuple(dict.fromkeys(turn_themes))))
         previous = speaker
@@ -292,16 +292,16 @@ def _session(session_id: str, slug: str, rnd: int, n_rounds: int, day: date, cam
     title = {"en": f"Round {rnd} reflection: {title}, {short}",
              "fr": f"Cycle {rnd} : {title} ({short})",
              "id": f"Refleksi putaran {rnd}: {title} ({short})"}[language]
-    return _Session(session_id, title, day, rnd, camps, language, present, tuple(turns), newline, bom)
+    return DemoSession(session_id, title, day, rnd, camps, language, present, tuple(turns), newline, bom)
 
 
 def _bank(theme: Mapping, language: str, tokens: Mapping[str, object]) -> list[str]:
     if not set(theme.get("needs", [])) <= tokens.keys():
         return []
-    return _usable(theme.get(language, []), tokens)
+    return usable_templates(theme.get(language, []), tokens)
 
 
-def _render_session(session: _Session, slug: str, role_of: Mapping[str, str]) -> bytes:
+def render_session(session: DemoSession, slug: str, role_of: Mapping[str, str]) -> bytes:
     lines = [
         "---",
         f"synthetic: {json.dumps(SESSION_NOTE)}",
@@ -339,7 +339,7 @@ def _render_session(session: _Session, slug: str, role_of: Mapping[str, str]) ->
 
 def _codes_for(turn: _Turn, rng: np.random.Generator) -> list[str]:
     """The primary coder's codes for a turn: the theme's codes, perhaps one more that fits."""
-    themes = _content()["themes"]
+    themes = demo_content()["themes"]
     main = themes[turn.themes[0]]
     codes = list(main["codes"])
     if main["alt"] and rng.random() < 0.55:
@@ -368,9 +368,9 @@ def _second_coder(codes: list[str], theme: Mapping, siblings: Mapping[str, list[
     return list(dict.fromkeys(out or codes[:1]))[:3]
 
 
-def _codings(sessions: Sequence[_Session], codes_table: pd.DataFrame,
+def demo_codings(sessions: Sequence[DemoSession], codes_table: pd.DataFrame,
              rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    content = _content()
+    content = demo_content()
     leaves = codes_table.loc[codes_table["is_leaf"]]
     label_of = dict(zip(leaves["code_id"], leaves["label"]))
     siblings = {c: sorted(set(g["code_id"]) - {c})
@@ -394,7 +394,7 @@ def _codings(sessions: Sequence[_Session], codes_table: pd.DataFrame,
                     memo = ""
                     if rng.random() < 0.07:
                         alt = siblings.get(c) or [c]
-                        memo = _fill(str(rng.choice(np.array(content["memos"], dtype=object))),
+                        memo = fill_template(str(rng.choice(np.array(content["memos"], dtype=object))),
                                      {"alt": alt}, rng)
                     shown = label_of[c] if rng.random() < 0.05 else c
                     rows[coder].append({"session_id": s.session_id, "segment_id": seg, "code": shown,

@@ -24,7 +24,7 @@ from sparklearn.codebook import Codebook, codebook_table
 from sparklearn.files import put_cell
 from sparklearn.frames import require_columns
 from sparklearn.ingest.code_map import IGNORE, MAP_HEADERS, MAP_SHEET, suggest_codes
-from sparklearn.report.sheets import _header, _save
+from sparklearn.report.sheets import write_header_row, save_sheet
 
 _WIDTHS = {"path": 40, "name": 24, "color": 9, "description": 40, "groups": 20, "n_codings": 9, "suggestion": 20,
            "suggestion_label": 34, "score": 11, "choice": 22, "guid": 38}
@@ -112,7 +112,7 @@ def write_code_map(path: str | Path, codes: pd.DataFrame, codebook: Codebook, *,
     sheet = book.active
     sheet.title = MAP_SHEET
     columns = list(MAP_HEADERS)
-    _header(sheet, [MAP_HEADERS[c] for c in columns], [_WIDTHS[c] for c in columns])
+    write_header_row(sheet, [MAP_HEADERS[c] for c in columns], [_WIDTHS[c] for c in columns])
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, record in enumerate(rows[columns].itertuples(index=False), start=2):
         for j, value in enumerate(record, start=1):
@@ -128,7 +128,7 @@ def write_code_map(path: str | Path, codes: pd.DataFrame, codebook: Codebook, *,
 
     listed = book.create_sheet("Codebook")
     table = codebook_table(codebook)
-    _header(listed, ["code", "label", "path", "definition"], [22, 40, 50, 70])
+    write_header_row(listed, ["code", "label", "path", "definition"], [22, 40, 50, 70])
     put_cell(listed, 2, 1, IGNORE)
     put_cell(listed, 2, 2, "Leave this code's codings out")
     for i, record in enumerate(table[["code_id", "label", "path", "definition"]].itertuples(index=False), start=3):
@@ -151,4 +151,4 @@ def write_code_map(path: str | Path, codes: pd.DataFrame, codebook: Codebook, *,
              f"Codebook: {codebook.title} version {codebook.version}; {len(rows)} project code(s), "
              f"{int(rows['choice'].notna().sum())} already SPARK codes.")
     guidance.column_dimensions["A"].width = 110
-    return _save(book, Path(path))
+    return save_sheet(book, Path(path))

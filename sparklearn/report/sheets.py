@@ -62,7 +62,7 @@ TEMPLATE_CODEBOOK_COLUMNS = ["code_id", "label", "path", "definition", "when_to_
 _SPARE_ROWS = 300
 
 
-def _header(ws, names: Sequence[str], widths: Sequence[float]) -> None:
+def write_header_row(ws, names: Sequence[str], widths: Sequence[float]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -75,7 +75,7 @@ def _header(ws, names: Sequence[str], widths: Sequence[float]) -> None:
     ws.freeze_panes = "A2"
 
 
-def _save(workbook, path: Path) -> Path:
+def save_sheet(workbook, path: Path) -> Path:
     buffer = io.BytesIO()
     workbook.save(buffer)
     write_atomic(path, buffer.getvalue())
@@ -173,7 +173,7 @@ def coding_templates(
         book = Workbook()
         sheet = book.active
         sheet.title = "Coding"
-        _header(sheet, TEMPLATE_COLUMNS, [12, 15, 18, 70, 22, 12, 40])
+        write_header_row(sheet, TEMPLATE_COLUMNS, [12, 15, 18, 70, 22, 12, 40])
         for i, record in enumerate(rows.itertuples(index=False), start=2):
             for j, value in enumerate(record, start=1):
                 put_cell(sheet, i, j, value).alignment = wrap
@@ -187,7 +187,7 @@ def coding_templates(
         sheet.auto_filter.ref = f"A1:G{len(rows) + 1}"
 
         book_sheet = book.create_sheet("Codebook")
-        _header(book_sheet, TEMPLATE_CODEBOOK_COLUMNS, [20, 40, 50, 60, 60, 60])
+        write_header_row(book_sheet, TEMPLATE_CODEBOOK_COLUMNS, [20, 40, 50, 60, 60, 60])
         listed = codes[["code_id", "label", "path", "definition", "when_to_use", "when_not_to_use"]]
         for i, record in enumerate(listed.itertuples(index=False), start=2):
             for j, value in enumerate(record, start=1):
@@ -199,7 +199,7 @@ def coding_templates(
             showInputMessage=True, promptTitle="Code", prompt="Choose a codebook code")
         dropdown.add(f"E2:E{last}")
         sheet.add_data_validation(dropdown)
-        written.append(_save(book, out_dir / f"coding-{session_id}.xlsx"))
+        written.append(save_sheet(book, out_dir / f"coding-{session_id}.xlsx"))
     return written
 
 
@@ -247,7 +247,7 @@ def framework_matrix_to_excel(matrix: pd.DataFrame, path: str | Path, *, codeboo
     headers = [f"{t}\n{labels[t]}" if t in labels.index else t for t in themes]
     wrap = Alignment(wrap_text=True, vertical="top")
     for ws, width in ((sheet, 45), (count_sheet, 14)):
-        _header(ws, [case, *headers], [18, *[width] * len(themes)])
+        write_header_row(ws, [case, *headers], [18, *[width] * len(themes)])
         ws.freeze_panes = "B2"
     for i, name in enumerate(cases, start=2):
         for ws in (sheet, count_sheet):
@@ -255,7 +255,7 @@ def framework_matrix_to_excel(matrix: pd.DataFrame, path: str | Path, *, codeboo
         for j, theme in enumerate(themes, start=2):
             put_cell(sheet, i, j, text.get((name, theme), "")).alignment = wrap
             put_cell(count_sheet, i, j, int(counts.get((name, theme), 0)))
-    return _save(book, Path(path))
+    return save_sheet(book, Path(path))
 
 
 def disagreements_to_excel(table: pd.DataFrame, path: str | Path) -> Path:
@@ -473,7 +473,7 @@ def write_harvest(
         sheet.add_data_validation(dv)
 
     _write_guidance(book.create_sheet("Guidance", 1), lists, guidance, country, registry, codebook, synthetic_note)
-    return _save(book, path)
+    return save_sheet(book, path)
 
 
 def _sheet_values(outcomes: pd.DataFrame) -> pd.DataFrame:
