@@ -231,15 +231,21 @@ def _read_decisions(raw: Path, slug: str, *, registry: Registry, codebook: Codeb
     )
     from sparklearn.ingest.problems import Checked, problems_frame
 
-    path = next((raw / name for name in _DECISIONS_NAMES if (raw / name).is_file()), None)
-    if path is None:  # optional: a team may not keep one (yet); the report says so
+    found = [raw / name for name in _DECISIONS_NAMES if (raw / name).is_file()]
+    if not found:  # optional: a team may not keep one (yet); the report says so
         return Checked(empty_decisions(), pd.DataFrame(), problems_frame())
+    path = found[0]
     try:
-        return read_decisions(path, country=slug, registry=registry, codebook=codebook, sessions=sessions,
-                              outcome_ids=outcomes["outcome_id"].astype(str).tolist() if len(outcomes) else [])
+        checked = read_decisions(path, country=slug, registry=registry, codebook=codebook, sessions=sessions,
+                                 outcome_ids=outcomes["outcome_id"].astype(str).tolist() if len(outcomes) else [])
     except InputError as err:
         # As for the harvest: an unreadable register costs the decisions, not the country's report.
-        return unreadable_register(err, path)
+        checked = unreadable_register(err, path)
+    ignored = problems_frame([{"file": str(other), "row": None, "column": "", "value": "",
+                               "rule": f"two decisions registers: this one was not read ({path.name} was)",
+                               "fix": f"keep one register: merge {other.name} into {path.name}, then move it out of "
+                                      "the country folder", "severity": "warning"} for other in found[1:]])
+    return Checked(checked.accepted, checked.rejected, pd.concat([checked.problems, ignored], ignore_index=True))
 
 
 def _harvest_file(folder: Path) -> Path | None:
@@ -466,6 +472,13 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
             "file": str(raw / "outcomes.xlsx"), "row": None, "column": "", "value": "",
             "rule": "no outcome harvest found", "severity": "warning",
             "fix": "add outcomes.xlsx (sparklearn template outcomes --country " + slug + ")"}]))
+    others = [raw / n for n in _HARVEST_NAMES if (raw / n).exists() and raw / n != harvest_path]
+    if harvest_path is not None and others:
+        outcomes = Checked(outcomes.accepted, outcomes.rejected, pd.concat([outcomes.problems, problems_frame([{
+            "file": str(other), "row": None, "column": "", "value": "", "severity": "warning",
+            "rule": f"two outcome harvests: this one was not read ({harvest_path.name} was)",
+            "fix": f"keep one harvest: merge {other.name} into {harvest_path.name}, then move it out of the country "
+                   "folder"} for other in others])], ignore_index=True))
 
     decisions = _read_decisions(raw, slug, registry=registry, codebook=codebook, sessions=sessions_read.sessions,
                                 outcomes=outcomes.accepted)

@@ -271,3 +271,34 @@ def test_hostile_text_is_kept_as_written_and_escaped_for_readers(tmp_path):
 
     html = table_html(decisions_for_readers(checked.accepted))
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(("encoding", "separator"), [("utf-8-sig", ";"), ("utf-16", "\t")])
+def test_registers_saved_by_excel_in_other_locales_are_read(tmp_path, encoding, separator):
+    """French-locale Excel saves CSV with semicolons; "Unicode Text" is UTF-16 with tabs."""
+    path = tmp_path / "decisions.csv"
+    rows = [["Decision ID", "Session", "Decision", "Status"],
+            ["SN-D01", "KE-S01", "Écrire au maire, puis relancer", "Fait"],
+            ["SN-D02", "KE-S02", "Demander l'audit", "done"]]
+    path.write_bytes("\n".join(separator.join(r) for r in rows).encode(encoding))
+    checked = _read(path)
+    assert checked.accepted["decision"].tolist() == ["Écrire au maire, puis relancer", "Demander l'audit"]
+    assert checked.accepted["status"].tolist()[1] == "done"
+    assert not (checked.problems["severity"] == "error").any()
+
+
+def test_a_second_register_beside_the_first_is_named_not_silently_ignored(kenya_data, tmp_path):
+    (kenya_data / "kenya" / "decisions.csv").write_text("Decision ID,Session,Decision\nX1,KE-S01,y\n",
+                                                       encoding="utf-8")
+    tables = country_tables("kenya", resolve_paths(data=kenya_data, out=tmp_path))
+    twice = tables.problems.loc[tables.problems["rule"].str.startswith("two decisions registers")]
+    assert twice["file"].str.endswith("decisions.csv").tolist() == [True]
+    assert "X1" not in set(tables.decisions["decision_id"])  # the workbook is the one read
+
+
+def test_a_second_harvest_beside_the_first_is_named_too(kenya_data, tmp_path):
+    (kenya_data / "kenya" / "outcomes.csv").write_text("Outcome ID,Campaign ID,Outcome\nX,ke-primary-health,y\n",
+                                                      encoding="utf-8")
+    tables = country_tables("kenya", resolve_paths(data=kenya_data, out=tmp_path))
+    twice = tables.problems.loc[tables.problems["rule"].str.startswith("two outcome harvests")]
+    assert twice["file"].str.endswith("outcomes.csv").tolist() == [True]

@@ -145,7 +145,7 @@ def test_bad_map_values_stop_the_import_naming_each_row(tmp_path, capsys, cache)
     assert _import(tmp_path, project, "--map", str(path), out=cache) == 2
     err = capsys.readouterr().err
     assert f"{path}, column 'Your choice': 2 choice(s) are neither a SPARK code nor 'ignore'" in err
-    assert "row 4 'PW-FORM-HIDEN' ((did you mean 'PW-FORM-HIDDEN'?))" in err and "row 9 'radio'" in err
+    assert "row 4 'PW-FORM-HIDEN' (did you mean 'PW-FORM-HIDDEN'?)" in err and "row 9 'radio'" in err
     assert not (tmp_path / "codings.csv").exists()
 
 

@@ -160,6 +160,16 @@ def failure_of(nb) -> dict[str, Any] | None:
     return None
 
 
+def _saved(scratch: Path, fallback):
+    """The notebook papermill saved at ``scratch``, or ``fallback`` when it is missing or cut short."""
+    import nbformat
+
+    try:
+        return nbformat.read(scratch, as_version=4)
+    except (OSError, ValueError):  # nbformat's NotJSONError is a ValueError
+        return fallback
+
+
 def execute(job: Job, workdir: Path, kernels: Kernels | None = None) -> tuple[Any, dict[str, Any] | None]:
     """Run one notebook; return the executed notebook and its failure (None when it ran through).
 
@@ -194,11 +204,16 @@ def execute(job: Job, workdir: Path, kernels: Kernels | None = None) -> tuple[An
                 **tracked,
             )
             return executed, None
-        except PapermillExecutionError:
-            executed = nbformat.read(scratch, as_version=4)
+        except PapermillExecutionError as err:
+            executed = _saved(scratch, None)
+            if executed is None:  # a cell failed, and the notebook showing where could not be saved
+                return nb, {"error_cell": None, "error_section": "kernel", "error_name": type(err).__name__,
+                            "error_value": f"{err}; the executed notebook could not be saved in {scratch.parent}"}
             return executed, failure_of(executed)
         except Exception as err:  # noqa: BLE001 - a broken kernel must not stop the batch
-            partial = nbformat.read(scratch, as_version=4) if scratch.exists() else nb
+            # The partial notebook, unless saving it is what failed (a full disk leaves it cut short):
+            # then the error to report is the saving's (e.g. "No space left on device"), not the reading's.
+            partial = _saved(scratch, nb)
             stopping = kernels is not None and kernels.stopped.is_set()
             warm = kernels is not None and manager is not kernels.manager_class
             if attempt == 1 and (warm or _is_transient(err)) and not _any_cell_ran(partial) and not stopping:

@@ -79,7 +79,7 @@ def _read_csv(path: Path, what: str) -> tuple[pd.DataFrame, int, bool]:
     try:
         frame = pd.read_csv(
             StringIO(text), skiprows=skip, dtype=str, keep_default_na=False,
-            skip_blank_lines=False,
+            skip_blank_lines=False, sep=_separator(text, skip),
         )
     except pd.errors.ParserError as err:
         raise _csv_error(str(err), path) from None
@@ -87,6 +87,16 @@ def _read_csv(path: Path, what: str) -> tuple[pd.DataFrame, int, bool]:
         raise InputError("the file has no header row", file=path,
                          fix="add the header row the template starts with") from None
     return frame, skip, decoded.fell_back
+
+
+def _separator(text: str, skip: int) -> str:
+    """The header row's separator: a comma, or the semicolon Excel writes in French and other locales
+    where the comma is the decimal mark, or the tab of Excel's "Unicode Text"; the one the header uses most."""
+    lines = text.splitlines()
+    header = lines[skip] if skip < len(lines) else ""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] else ","
 
 
 def _csv_error(message: str, path: Path) -> InputError:

@@ -580,7 +580,7 @@ def import_project(file: str | Path, *, country: str, paths: Paths | None = None
     if checked_map is not None and checked_map.n_errors:
         bad = checked_map.problems.loc[checked_map.problems["severity"] == "error"]
         raise InputError(f"{len(bad)} choice(s) are neither a SPARK code nor 'ignore': " + "; ".join(
-            f"row {r.row} '{r.value}' ({r.fix.rsplit('codings out', 1)[-1].strip() or 'no close code'})"
+            f"row {r.row} '{r.value}' ({r.fix.rsplit('codings out', 1)[-1].strip().strip('()') or 'no close code'})"
             for r in bad.itertuples()), file=checked_map.file, column="Your choice",
             fix="choose a code id from the dropdown (the Codebook sheet lists them) or 'ignore' in each row named")
     if file.suffix.lower() == ".qdc":
