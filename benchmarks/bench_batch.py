@@ -16,7 +16,7 @@ each into its own temporary folder, so each pays for its own interpreter and imp
   machine from a slow batch.
 
 Targets (issue 10): sparklearn <= 0.5 x the anchor; no-change rerun <= 0.05 x the full run.
-Each report stays under 1 MB.
+Each report stays under 1.5 MB (figures at twice the pixel density, issue 13).
 
 Run: python benchmarks/bench_batch.py [--jobs N] [--rounds N]
 """
@@ -179,8 +179,8 @@ def main() -> None:
     print(f"rerun / full run                 {rerun / full:6.3f}     (target <= 0.05: "
           f"{'ok' if rerun / full <= 0.05 else 'MISSED'})")
     biggest = max(sizes, key=sizes.get)
-    print(f"largest report                   {sizes[biggest] / 1e6:6.3f} MB ({biggest}; target < 1 MB: "
-          f"{'ok' if sizes[biggest] < 1e6 else 'MISSED'})")
+    print(f"largest report                   {sizes[biggest] / 1e6:6.3f} MB ({biggest}; target < 1.5 MB: "
+          f"{'ok' if sizes[biggest] < 1.5e6 else 'MISSED'})")
 
 
 if __name__ == "__main__":

@@ -88,9 +88,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for every browser test of the session (skipped where it is not installed)."""
+    """One headless Chromium per test module (skipped where it is not installed).
+
+    Module, not session: while Playwright's sync API is open, its event loop runs in the
+    main thread, and every later test that starts a kernel or an event loop of its own
+    (``asyncio.run``) would fail; closed at the end of each browser module, it leaves the
+    tests after it alone.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make browser installs it)")
     from playwright.sync_api import sync_playwright
