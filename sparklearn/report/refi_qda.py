@@ -525,7 +525,10 @@ def export_project(country: str, output: str | Path, *, paths: Paths | None = No
 
     Examples
     --------
-    >>> out = export_project("kenya", "kenya.qdpx")  # doctest: +SKIP
+    >>> import tempfile, zipfile
+    >>> out = export_project("kenya", Path(tempfile.mkdtemp()) / "kenya.qdpx")
+    >>> sorted(n for n in zipfile.ZipFile(out).namelist() if not n.startswith("sources/"))
+    ['project.qde']
     """
     from sparklearn.ingest.privacy import read_register
     from sparklearn.store import country_tables
