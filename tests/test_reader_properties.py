@@ -305,3 +305,43 @@ def test_archive_limits_are_checked_before_reading(limit, monkeypatch, tmp_path)
         read_qdpx(path)
     words = "holds 4 files, more than the 3" if limit == "MAX_MEMBERS" else "expands to 1,600 bytes, more than the 1,000"
     assert words in err.value.message and err.value.file == str(path) and err.value.fix
+
+
+# --------------------------------------------------------------------------- decisions registers
+
+DECISION_HEADERS = ["Decision ID", "Session", "Campaign", "Decided on", "Decided by (role)", "Strategic component",
+                    "Decision", "Addresses (codes)", "Due by", "Status", "Follow-up", "Outcomes it led to", "Notes", ""]
+SESSIONS = pd.DataFrame({"session_id": ["KE-S01", "KE-S02"], "date": pd.to_datetime(["2021-01-10", "2021-06-01"]),
+                         "campaign_ids": ["ke-primary-health", "ke-primary-health;ke-baringo-water"]})
+
+
+@st.composite
+def decision_registers(draw) -> tuple[str, bytes]:
+    header = draw(st.lists(st.sampled_from(DECISION_HEADERS), max_size=8))
+    rows = draw(st.lists(st.lists(st.one_of(CELL, st.sampled_from(["done", "In progress", "BR-INFORMATION;x",
+                                                                   "31/02/2024", "SC-AGENCY", "KE-D01"])),
+                                  max_size=len(header) + 1), max_size=6))
+    separator = draw(st.sampled_from([",", ";", "\t"]))
+    text = "\n".join(separator.join(cell.replace(separator, " ") for cell in row) for row in [header, *rows])
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+    as_bytes = draw(st.one_of(st.just(text.encode(encoding, errors="replace")), st.binary(max_size=100)))
+    return "decisions.csv", as_bytes
+
+
+@SETTINGS
+@given(register=decision_registers())
+def test_the_decisions_reader_answers_anything_with_rows_or_its_own_error(register):
+    from sparklearn.ingest.decisions import DECISION_COLUMNS, read_decisions
+
+    name, data = register
+    with _file(name, data) as path:
+        checked = _only_our_errors(lambda: read_decisions(path, country="kenya", codebook=CODEBOOK, registry=REGISTRY,
+                                                          sessions=SESSIONS, outcome_ids=["KE-O01", "KE-O02"]))
+        if checked is None:
+            return
+        _check_problems(checked.problems)
+        assert list(checked.accepted.columns) == DECISION_COLUMNS
+        assert checked.accepted["decision_id"].is_unique and checked.accepted["decision"].notna().all()
+        assert checked.accepted["session_id"].isin(SESSIONS["session_id"]).all()
+        errors = checked.problems.loc[checked.problems["severity"] == "error", "row"].dropna().astype(int)
+        assert not checked.accepted["source_row"].isin(errors).any()  # an error always rejects its row
