@@ -52,6 +52,7 @@ from sparklearn.ingest.problems import (
     date_fix,
     flag_rows,
     implausible_dates,
+    problem_record,
     problems_frame,
     split_rejected,
 )
@@ -115,19 +116,13 @@ def empty_decisions() -> pd.DataFrame:
     return frame.astype({"date": "datetime64[ns]", "due_date": "datetime64[ns]", "source_row": "int64"})
 
 
-def _problem(file: object, row: int | None, column: str, value: object, rule: str, fix: str,
-             severity: str = "error") -> dict:
-    return {"file": str(file), "row": row, "column": column, "value": value, "rule": rule, "fix": fix,
-            "severity": severity}
-
-
 def _read(path: Path) -> tuple[pd.DataFrame, list[str], list[dict]]:
     """The register's cells as text under the register's column names, the required columns missing, and problems with its headers."""
     frame = read_table(path, what="the decisions register")
     header_row = frame.attrs["header_row"]
     found = []
     if frame.attrs.get("fell_back"):
-        found.append(_problem(path, None, "", "", "not UTF-8: read as Windows-1252",
+        found.append(problem_record(path, None, "", "", "not UTF-8: read as Windows-1252",
                               "check accented letters; save from Excel as 'CSV UTF-8' next time", "warning"))
     known = {c: c for c in REGISTER_COLUMNS} | {k.lower().replace(" ", "_"): c for c, k in HEADERS.items()} \
         | HEADER_SYNONYMS
@@ -137,7 +132,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[str], list[dict]]:
             continue
         target = known.get(name)
         if target is None or target in renamed.values():
-            found.append(_problem(path, header_row, name, name, "column not read",
+            found.append(problem_record(path, header_row, name, name, "column not read",
                                   f"rename it to one of: {', '.join(HEADERS.values())} (or ignore this warning "
                                   "if the column is a note of your own)", "warning"))
             continue
@@ -147,7 +142,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[str], list[dict]]:
         if column not in frame.columns:
             frame[column] = ""
     missing = [c for c in REQUIRED if c not in renamed.values()]
-    found += [_problem(path, header_row, c, "", f"required column '{HEADERS[c]}' is missing",
+    found += [problem_record(path, header_row, c, "", f"required column '{HEADERS[c]}' is missing",
                        f"add a column headed '{HEADERS[c]}' (sparklearn template decisions writes them all)")
               for c in missing]
     return frame, missing, found
@@ -219,14 +214,14 @@ def read_decisions(
         # An empty register is a register without decisions yet, as a header-only one is.
         return Checked(empty_decisions(), pd.DataFrame(columns=[*REGISTER_COLUMNS, "source_file", "source_row",
                                                                 "problem"]),
-                       problems_frame([_problem(path, None, "", "", "the register is empty",
+                       problems_frame([problem_record(path, None, "", "", "the register is empty",
                                                 "nothing to do until the team records its first decision; keep the "
                                                 "header row of the template (sparklearn template decisions)",
                                                 "warning")]))
     problems = [problems_frame(found)]
     if frame.empty:
         if not any(p["severity"] == "error" for p in found):
-            problems.append(problems_frame([_problem(path, None, "", "", "the register has no decisions",
+            problems.append(problems_frame([problem_record(path, None, "", "", "the register has no decisions",
                                                      "nothing to do until the team records its first decision",
                                                      "warning")]))
         return Checked(empty_decisions(), frame.iloc[0:0].assign(problem=pd.Series(dtype="string")),
@@ -404,7 +399,7 @@ def unreadable_register(err: InputError, path: Path) -> Checked:
     ['the file is empty']
     """
     return Checked(empty_decisions(), pd.DataFrame(columns=[*REGISTER_COLUMNS, "source_file", "source_row", "problem"]),
-                   problems_frame([_problem(err.file or path, err.row, err.column or "",
+                   problems_frame([problem_record(err.file or path, err.row, err.column or "",
                                             "" if err.value is None else err.value, err.message,
                                             err.fix or "open the file in Excel, check it, and save it again")]))
 

@@ -103,7 +103,9 @@ from sparklearn.ingest.problems import (
     Checked,
     check_schema,
     date_fix,
+    flag_rows,
     implausible_dates,
+    problem_record,
     problems_frame,
 )
 from sparklearn.ingest.spreadsheets import normalise_header, open_workbook, read_table
@@ -156,25 +158,10 @@ _HEADER_CUTOFF = 88
 # -------------------------------------------------------------------- reading
 
 
-def _problem(file: str, row: int | None, column: str, value: object, rule: str, fix: str,
-             severity: str = "error") -> dict:
-    return {"file": file, "row": row, "column": column, "value": value, "rule": rule, "fix": fix,
-            "severity": severity}
-
-
 def _flag(frame: pd.DataFrame, mask: pd.Series, column: str, rule: str, fix: str | pd.Series,
           severity: str = "error", value: pd.Series | None = None) -> pd.DataFrame:
-    """Problems for the rows where ``mask`` holds; ``fix`` and ``value`` may vary by row."""
-    mask = mask.fillna(False).astype(bool).to_numpy()
-    if not mask.any():
-        return problems_frame()
-    hit = frame.loc[mask]
-    values = (value if value is not None else frame[column] if column in frame else pd.Series("", index=frame.index))
-    fixes = fix.loc[hit.index] if isinstance(fix, pd.Series) else fix
-    return problems_frame(pd.DataFrame({
-        "file": hit["source_file"], "row": hit["source_row"], "column": column,
-        "value": values.loc[hit.index].astype(object), "rule": rule, "fix": fixes, "severity": severity,
-    }).to_dict("records"))
+    """:func:`~sparklearn.ingest.problems.flag_rows`, with the arguments in the order this reader's checks give them."""
+    return flag_rows(frame, mask, column=column, rule=rule, fix=fix, severity=severity, values=value)
 
 
 def _header_map(names: Sequence[str], *, fuzzy: bool = True) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -277,11 +264,11 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
         column = canonical.get(names[col], names[col]) if col < len(names) else ""
         if merged.min_col == merged.max_col:
             frame.loc[top - header_row - 1:merged.max_row - header_row - 1, col] = frame.at[top - header_row - 1, col]
-            problems.append(_problem(file, top, column, merged.coord, "merged cells",
+            problems.append(problem_record(file, top, column, merged.coord, "merged cells",
                                      f"unmerge {merged.coord}; its value was copied to rows {top}-{merged.max_row}",
                                      "warning"))
         else:
-            problems.append(_problem(file, top, column, merged.coord, "cells merged across columns",
+            problems.append(problem_record(file, top, column, merged.coord, "cells merged across columns",
                                      f"unmerge {merged.coord}; only the value in its first column was read",
                                      "warning"))
     problems += _formula_problems(path, ws.title, header_row, frame, [canonical.get(n, n) for n in names])
@@ -311,7 +298,7 @@ def _formula_problems(path: Path, title: str, header_row: int, frame: pd.DataFra
             col = getattr(cell, "column", None)
             if getattr(cell, "data_type", None) == "f" and col and col - 1 < frame.shape[1] \
                     and frame.iat[r - header_row - 1, col - 1] == "":
-                found.append(_problem(str(path), r, names[col - 1] if col - 1 < len(names) else "", str(cell.value),
+                found.append(problem_record(str(path), r, names[col - 1] if col - 1 < len(names) else "", str(cell.value),
                                       "formula without a saved result",
                                       "open the file in Excel and save it (Excel stores formula results), "
                                       "or type the value instead of the formula"))
@@ -328,14 +315,14 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
         raise
     problems = []
     if frame.attrs.get("fell_back"):
-        problems.append(_problem(str(path), None, "", "", "not UTF-8: read as Windows-1252",
+        problems.append(problem_record(str(path), None, "", "", "not UTF-8: read as Windows-1252",
                                  "check accented letters; save from Excel as 'CSV UTF-8' next time", "warning"))
     return frame.drop(columns=["source_file"]), frame.attrs["header_row"], problems
 
 
 def _empty_result(path: Path, rule: str, fix: str) -> Checked:
     return Checked(_empty_outcomes(), pd.DataFrame(columns=[*HARVEST_COLUMNS, "source_file", "source_row", "problem"]),
-                   problems_frame([_problem(str(path), None, "", "", rule, fix)]))
+                   problems_frame([problem_record(str(path), None, "", "", rule, fix)]))
 
 
 def _empty_outcomes() -> pd.DataFrame:
@@ -420,7 +407,7 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
     found: list[pd.DataFrame] = [problems_frame(cell_problems)]
     mapping, fuzzy_hits = _header_map(list(raw.columns.drop("source_row")))
     for name, target in fuzzy_hits:
-        found.append(problems_frame([_problem(file, header_row, target, name, f"header read as '{HEADERS[target]}'",
+        found.append(problems_frame([problem_record(file, header_row, target, name, f"header read as '{HEADERS[target]}'",
                                               f"rename the header to '{HEADERS[target]}'", "warning")]))
     ignored = [c for c in raw.columns if c not in mapping and c != "source_row"]
     data_cols = [c for c in raw.columns if c != "source_row"]
@@ -429,7 +416,7 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
     for name in ignored:
         if name.startswith("unnamed") and (raw[name] == "").all():
             continue
-        found.append(problems_frame([_problem(file, header_row, name, name, "column not used",
+        found.append(problems_frame([problem_record(file, header_row, name, name, "column not used",
                                               "rename it to a harvest column if it holds one; otherwise ignore this",
                                               "warning")]))
     # Built from the mapping, not by renaming: an unmapped header may already be a column's name
@@ -442,7 +429,7 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
     rejected_view = frame[[*HARVEST_COLUMNS, "source_file", "source_row"]].copy()
     required_missing = [c for c in REQUIRED if c in missing]
     if required_missing:
-        problems = problems_frame([_problem(
+        problems = problems_frame([problem_record(
             file, header_row, c, "", f"required column '{HEADERS[c]}' is missing",
             f"add a column headed '{HEADERS[c]}' (headers are matched ignoring case and spaces)")
             for c in required_missing])
@@ -450,11 +437,11 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
         return Checked(_empty_outcomes(), rejected, pd.concat([*found, problems], ignore_index=True))
     for column in missing:
         if column != "country" and column not in OPTIONAL:
-            found.append(problems_frame([_problem(file, header_row, column, "", f"no '{HEADERS[column]}' column",
+            found.append(problems_frame([problem_record(file, header_row, column, "", f"no '{HEADERS[column]}' column",
                                                   f"add a column headed '{HEADERS[column]}'", "warning")]))
 
     if frame.empty:
-        found.append(problems_frame([_problem(file, header_row, "", "", "the harvest has no outcomes yet",
+        found.append(problems_frame([problem_record(file, header_row, "", "", "the harvest has no outcomes yet",
                                               "nothing to do until outcomes are harvested", "warning")]))
     clean, rule_problems = _clean(frame, country=country, registry=registry, codebook=codebook)
     found += rule_problems

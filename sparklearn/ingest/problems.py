@@ -73,11 +73,17 @@ EARLIEST_DATE = date(1990, 1, 1)
 FUTURE_TOLERANCE_DAYS = 2
 
 
+def problem_record(file: object, row: int | None, column: str, value: object, rule: str, fix: str,
+                   severity: str = "error") -> dict:
+    """One problem as a :data:`PROBLEM_COLUMNS` record (the readers collect these, then :func:`problems_frame`)."""
+    return {"file": str(file), "row": row, "column": column, "value": value, "rule": rule, "fix": fix,
+            "severity": severity}
+
+
 def add_problem(found: list[dict], file: Path, line: int | None, column: str, value: object, rule: str, fix: str,
                 severity: str = "warning") -> None:
-    """Append one problem (as a :data:`PROBLEM_COLUMNS` record) to ``found``, a list a reader collects."""
-    found.append({"file": str(file), "row": line, "column": column, "value": value, "rule": rule, "fix": fix,
-                  "severity": severity})
+    """Append one problem (:func:`problem_record`) to ``found``, a list a reader collects."""
+    found.append(problem_record(file, line, column, value, rule, fix, severity))
 
 
 
@@ -160,12 +166,15 @@ def flag_rows(
     fix: str | pd.Series,
     severity: Severity = "error",
     value_column: str | None = None,
+    values: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Problems for the rows of ``frame`` where ``mask`` is true, vectorised.
 
     ``frame`` must carry ``source_file`` and ``source_row`` (see
     :func:`sparklearn.ingest.spreadsheets.read_table`). ``fix`` is one text for every
     row, or a Series indexed like ``frame`` giving each row its own (a suggestion).
+    The value shown is ``values`` (a Series indexed like ``frame``) when given, else
+    ``frame[value_column or column]``.
 
     Examples
     --------
@@ -173,9 +182,12 @@ def flag_rows(
     >>> flag_rows(t, t["code"] == "??", column="code", rule="known code", fix="use a codebook id")[["row", "value"]].values.tolist()
     [[3, '??']]
     """
-    hit = frame.loc[mask.fillna(False).astype(bool)]
+    hit = frame.loc[mask.fillna(False).astype(bool).to_numpy()]
     value_column = value_column or column
-    values = hit[value_column] if value_column in hit.columns else pd.Series("", index=hit.index)
+    if values is not None:
+        values = values.loc[hit.index].astype(object)
+    else:
+        values = hit[value_column] if value_column in hit.columns else pd.Series("", index=hit.index)
     return problems_frame(
         pd.DataFrame({
             "file": hit["source_file"], "row": hit["source_row"], "column": column or "",
