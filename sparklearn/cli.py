@@ -152,7 +152,8 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
     from sparklearn.report.refi_qda import import_project
 
     result = import_project(Path(args.file), country=args.country, paths=_paths(args, default_out=False),
-                            output=Path(args.output), code_map=args.map, map_output=args.map_out)
+                            output=Path(args.output), code_map=args.map, map_output=args.map_out,
+                            coder=args.coder)
     report = result.report
     _print_problems(result.problems)
     print("\n".join(report.lines()))
@@ -311,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map-out", metavar="FILE", help="where to write the code map when one is needed (default: "
                                                      "beside --output, named <output>-code-map.xlsx; one folder "
                                                      "up when --output is in a codings/ folder)")
+    p.add_argument("--coder", metavar="NAME", help="who made a Taguette export's highlights, as the coding sheet's "
+                                                   "coder (Taguette's export does not say; default: taguette). A "
+                                                   ".qdpx names its coders itself")
     p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
     p.add_argument("--out", metavar="DIR", help=_CACHE_HELP)
     p.set_defaults(func=cmd_import_qdpx)

@@ -150,6 +150,25 @@ def test_the_export_goes_into_taguette_and_its_highlights_come_back_on_the_right
     assert main(["import-qdpx", str(sheet), "--country", "kenya", "-o", str(coding_sheet)]) == 0
     written = pd.read_csv(coding_sheet, keep_default_na=False)
     assert set(zip(written["segment_id"], written["code"])) == expected
+    assert set(written["coder"]) == {"taguette"}  # Taguette's export does not say who highlighted
+    # --coder says who did: the codings come in under that coder, as a second coder's would for agreement.
+    assert main(["import-qdpx", str(sheet), "--country", "kenya", "-o", str(coding_sheet), "--coder", "coder-b"]) == 0
+    written = pd.read_csv(coding_sheet, keep_default_na=False)
+    assert set(written["coder"]) == {"coder-b"} and len(written) == len(expected)
+
+
+def test_coder_is_refused_for_a_project_that_names_its_coders_and_when_blank(tmp_path, capsys):
+    project = tmp_path / "project.qdpx"
+    project.write_bytes(b"not read: refused before")
+    assert main(["import-qdpx", str(project), "--country", "kenya", "-o", str(tmp_path / "c.csv"),
+                 "--coder", "coder-b"]) == 2
+    err = capsys.readouterr().err
+    assert "project.qdpx" in err and "creatingUser" in err and "leave out --coder" in err
+    sheet = tmp_path / "all_tags.csv"
+    sheet.write_text("id,document,tag,content\n", encoding="utf-8")
+    assert main(["import-qdpx", str(sheet), "--country", "kenya", "-o", str(tmp_path / "c.csv"), "--coder", " "]) == 2
+    assert "coder's name is blank" in capsys.readouterr().err
+    assert not (tmp_path / "c.csv").exists()
 
 
 def test_taguette_imports_the_whole_codebook_with_its_descriptions(kenya):

@@ -546,7 +546,7 @@ def export_project(country: str, output: str | Path, *, paths: Paths | None = No
 
 def import_project(file: str | Path, *, country: str, paths: Paths | None = None,
                    output: str | Path | None = None, code_map: str | Path | None = None,
-                   map_output: str | Path | None = None) -> QdaImport:
+                   map_output: str | Path | None = None, coder: str | None = None) -> QdaImport:
     """Codings from a ``.qdpx`` or a Taguette highlights sheet, optionally saved as a coding sheet, with a report.
 
     The sheet (``session_id, segment_id, code, coder, memo``) is what
@@ -565,20 +565,32 @@ def import_project(file: str | Path, *, country: str, paths: Paths | None = None
     are used; a choice that is neither a SPARK code nor ``ignore`` raises. A ``.qdc``
     codebook gives no codings: its code map is written to ``output`` (an ``.xlsx``).
 
+    ``coder``: who made a Taguette export's highlights (Taguette's export does not say;
+    default ``taguette``). A ``.qdpx`` names its coders itself (each coding's
+    ``creatingUser``), so ``coder`` is refused there.
+
     Raises
     ------
     InputError
         The code map has choices that are neither a SPARK code nor ``ignore`` (every
-        such row is named), or a ``.qdc`` is given an ``output`` that is not ``.xlsx``.
+        such row is named), a ``.qdc`` is given an ``output`` that is not ``.xlsx``, or
+        ``coder`` is blank or given for a ``.qdpx``.
     """
     from sparklearn.ingest.code_map import map_needed, read_code_map
     from sparklearn.ingest.codings import CODING_COLUMNS
     from sparklearn.report.code_map_sheet import write_code_map
     from sparklearn.store import country_tables
 
+    file = Path(file)
+    taguette = file.suffix.lower() in {".csv", ".xlsx", ".xlsm"}
+    if coder is not None and not taguette:
+        raise InputError("a REFI-QDA project names its own coders (each coding's creatingUser), so --coder is not "
+                         "used for it", file=file, fix="leave out --coder (it is for Taguette exports, which do "
+                         "not say who highlighted)")
+    if coder is not None and not coder.strip():
+        raise InputError("the coder's name is blank", file=file, fix="give --coder a name, e.g. --coder coder-a")
     paths = paths or resolve_paths(default_out=False)
     codebook = load_codebook(paths.codebook_file)
-    file = Path(file)
     checked_map = read_code_map(code_map, codebook) if code_map is not None else None
     if checked_map is not None and checked_map.n_errors:
         bad = checked_map.problems.loc[checked_map.problems["severity"] == "error"]
@@ -603,10 +615,11 @@ def import_project(file: str | Path, *, country: str, paths: Paths | None = None
                               codebook_only=True, map_file=str(target))
         return QdaImport(pd.DataFrame(columns=CODING_COLUMNS), pd.DataFrame(), problems, report)
     segments = country_tables(country, paths).segments
-    if file.suffix.lower() in {".csv", ".xlsx", ".xlsm"}:
-        checked = read_taguette_highlights(file, segments=segments, codebook=codebook, country=country)
+    if taguette:
+        who = coder.strip() if coder is not None else "taguette"
+        checked = read_taguette_highlights(file, segments=segments, codebook=codebook, country=country, coder=who)
         checked = QdaImport(checked.accepted, checked.rejected, checked.problems,
-                            taguette_report(file, checked, coder="taguette"))
+                            taguette_report(file, checked, coder=who))
     else:
         project = read_qdpx(file, codebook=codebook)
         checked = selections_to_codings(project, segments, codebook=codebook, country=country,
