@@ -50,7 +50,10 @@ with_caption(registry.campaigns_of(country)[["name", "sector", "entry_point"]].r
 
 # %%
 by_campaign = themes.code_frequencies(tables.codings, tables.segments, by="campaign_id", sessions=tables.sessions)
-figures.plot_code_frequencies(by_campaign, value="coverage", top=options["top_codes"], labels=labels,
+campaign_names = dict(zip(registry.campaigns["campaign_id"], registry.campaigns["name"]))
+# Each panel titled with its campaign's name, as readers know it, not its id.
+panel_names = campaign_case_names(by_campaign["campaign_id"].unique(), campaign_names)
+figures.plot_code_frequencies(by_campaign, value="coverage", top=options["top_codes"], labels={**labels, **panel_names},
                               title="Themes by campaign (share of the campaign's turns)");
 
 # %% [markdown]
@@ -63,7 +66,6 @@ figures.plot_code_frequencies(by_campaign, value="coverage", top=options["top_co
 wide = by_campaign.pivot_table(index="code_id", columns="campaign_id", values="coverage", fill_value=0)
 wide.insert(0, "theme", wide.index.map(labels))
 difference = (wide.iloc[:, 1] - wide.iloc[:, 2]).abs()
-campaign_names = dict(zip(registry.campaigns["campaign_id"], registry.campaigns["name"]))
 (wide.assign(difference=difference).nlargest(8, "difference").drop(columns="difference").set_index("theme")
  .map(percent).rename(columns=campaign_case_names(wide.columns[1:], campaign_names)).rename_axis(columns=None)
  .reset_index().pipe(with_caption, "The themes whose share of turns differs most between the campaigns"))
