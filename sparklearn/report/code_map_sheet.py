@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from sparklearn.codebook import Codebook, codebook_table
-from sparklearn.files import put_cell
+from sparklearn.files import put_cell, save_workbook
 from sparklearn.frames import require_columns
 from sparklearn.ingest.code_map import IGNORE, MAP_HEADERS, MAP_SHEET, suggest_codes
-from sparklearn.report.sheets import write_header_row, save_sheet
+from sparklearn.report.sheets import write_header_row
 
 _WIDTHS = {"path": 40, "name": 24, "color": 9, "description": 40, "groups": 20, "n_codings": 9, "suggestion": 20,
            "suggestion_label": 34, "score": 11, "choice": 22, "guid": 38}
@@ -151,4 +151,4 @@ def write_code_map(path: str | Path, codes: pd.DataFrame, codebook: Codebook, *,
              f"Codebook: {codebook.title} version {codebook.version}; {len(rows)} project code(s), "
              f"{int(rows['choice'].notna().sum())} already SPARK codes.")
     guidance.column_dimensions["A"].width = 110
-    return save_sheet(book, Path(path))
+    return save_workbook(book, Path(path))

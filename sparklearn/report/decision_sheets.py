@@ -5,10 +5,10 @@ template, ``sparklearn template decisions``) or holding decisions (the demo data
 the form :func:`sparklearn.ingest.decisions.read_decisions` reads back: a "Decisions"
 sheet first, with a strict dropdown for the session, campaign, strategic component and
 status, an input message on every other column, a "Guidance" sheet saying what each
-column takes, and a hidden "Lists" sheet holding the dropdowns' values. No cell is ever
-a formula: the decisions go through :func:`sparklearn.files.put_input_cell` (typed as
-text and kept as written, since the register is read back as input), every other cell
-through :func:`sparklearn.files.put_cell`.
+column takes, and a hidden "Lists" sheet holding the dropdowns' values, in the layout
+every register shares (:func:`sparklearn.report.register_sheet.write_register`, which
+also says how no cell becomes a formula). What is particular to this register (its
+lists, widths and guidance) is here.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import pandas as pd
 from sparklearn.codebook import Codebook, vocabulary
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.countries import Registry
-from sparklearn.files import put_cell, put_input_cell, save_workbook
 from sparklearn.ingest.decisions import (
     HEADERS,
     REGISTER_COLUMNS,
@@ -28,6 +27,7 @@ from sparklearn.ingest.decisions import (
     SHEET,
     STATUSES,
 )
+from sparklearn.report.register_sheet import Register, write_register
 
 #: Rows below the last decision that keep the dropdowns.
 _SPARE_ROWS = 500
@@ -121,90 +121,26 @@ def write_decisions(
     >>> book.sheetnames, book["Decisions"]["G1"].value, len(book["Decisions"].data_validations.dataValidation)
     (['Decisions', 'Guidance', 'Lists'], 'Decision', 12)
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     registry.country(country)
     lists = _lists(country, registry, codebook, sessions)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    for j, column in enumerate(REGISTER_COLUMNS, start=1):
-        cell = put_cell(sheet, 1, j, HEADERS[column])
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet.column_dimensions[get_column_letter(j)].width = _WIDTHS[column]
-    wrap = Alignment(wrap_text=True, vertical="top")
-    rows = decisions.reindex(columns=REGISTER_COLUMNS)
-    for i, row in enumerate(rows.itertuples(index=False), start=2):
-        for j, value in enumerate(row, start=1):
-            cell = put_input_cell(sheet, i, j, _cell_value(value))  # read back as input: kept as typed
-            cell.alignment = wrap
-            if REGISTER_COLUMNS[j - 1] in ("date", "due_date"):
-                cell.number_format = "yyyy-mm-dd"
-    last = len(rows) + 1 + _SPARE_ROWS
-    sheet.freeze_panes = "B2"
-    sheet.row_dimensions[1].height = 30
-
-    lists_sheet = book.create_sheet("Lists")
-    for k, (column, table) in enumerate(lists.items()):
-        id_col = 2 * k + 1
-        put_cell(lists_sheet, 1, id_col, column)
-        put_cell(lists_sheet, 1, id_col + 1, f"{column} (label)")
-        for r, (ident, label) in enumerate(zip(table["id"], table["label"]), start=2):
-            put_cell(lists_sheet, r, id_col, ident)
-            put_cell(lists_sheet, r, id_col + 1, label)
-    lists_sheet.sheet_state = "hidden"
-    for j, column in enumerate(REGISTER_COLUMNS, start=1):
-        letter = get_column_letter(j)
-        if column in lists:
-            ids = get_column_letter(2 * list(lists).index(column) + 1)
-            dv = DataValidation(type="list", formula1=f"=Lists!${ids}$2:${ids}${len(lists[column]) + 1}",
-                                allow_blank=True, showErrorMessage=True, errorTitle="Not in the list",
-                                error="Choose a value from the list; see the Guidance sheet.")
-        else:
-            dv = DataValidation(allow_blank=True)
-        dv.showInputMessage = True
-        dv.promptTitle = HEADERS[column][:32]
-        dv.prompt = GUIDANCE[column][:255]
-        dv.add(f"{letter}2:{letter}{last}")
-        sheet.add_data_validation(dv)
-    _guidance(book.create_sheet("Guidance", 1), lists, country, registry, codebook, synthetic_note)
-    return save_workbook(book, path)
+    register = Register(
+        sheet=SHEET, columns=REGISTER_COLUMNS, headers=HEADERS, widths=_WIDTHS, prompts=GUIDANCE, lists=lists,
+        required={c: "yes" if c in REQUIRED else "no" for c in REGISTER_COLUMNS}, guidance=GUIDANCE,
+        intro=_intro(country, registry, codebook), dates=("date", "due_date"),
+        # The sessions' dropdown has them all; the Guidance sheet need not list every session.
+        unlisted=("session_id",), spare_rows=_SPARE_ROWS, note=synthetic_note)
+    return write_register(decisions.reindex(columns=REGISTER_COLUMNS).map(_cell_value), path, register)
 
 
-def _guidance(sheet, lists: dict[str, pd.DataFrame], country: str, registry: Registry, codebook: Codebook,
-              synthetic_note: str | None) -> None:
-    from openpyxl.styles import Alignment, Font
-
-    lines = [
-        *([synthetic_note] if synthetic_note else []),
+def _intro(country: str, registry: Registry, codebook: Codebook) -> list[str]:
+    """The register's Guidance sheet's opening lines (the first is its title)."""
+    return [
         f"Decisions register: {registry.country(country)['name']}",
         "One row per decision the team took after a reflection session: what was decided, by whom (by role), "
         "for which campaign, and, at later sessions, what happened and which outcomes it led to.",
         "Never write a person's name: describe people by their role.",
         f"Strategic components and codes from the codebook {codebook.title} version {codebook.version}.",
-        "",
     ]
-    for r, line in enumerate(lines, start=1):
-        put_cell(sheet, r, 1, line)
-    sheet.cell(2 if synthetic_note else 1, 1).font = Font(bold=True, size=13)
-    header_row = len(lines) + 1
-    for j, name in enumerate(("Column", "Required", "What to write", "Allowed values (id = label)"), start=1):
-        put_cell(sheet, header_row, j, name).font = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for r, column in enumerate(REGISTER_COLUMNS, start=header_row + 1):
-        allowed = "\n".join(f"{i} = {label}" for i, label in zip(lists[column]["id"], lists[column]["label"])) \
-            if column in lists and column != "session_id" else ""
-        for j, value in enumerate((HEADERS[column], "yes" if column in REQUIRED else "no", GUIDANCE[column],
-                                   allowed), start=1):
-            put_cell(sheet, r, j, value).alignment = wrap
-    for letter, width in zip("ABCD", (22, 10, 70, 60)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = f"A{header_row + 1}"
 
 
 def decisions_template(

@@ -24,7 +24,7 @@ written verbatim but typed as text, so ``=1+1`` is shown and never calculated.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,7 @@ from sparklearn.codebook import Codebook, codebook_table, load_codebook, vocabul
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.countries import Registry, load_registry
 from sparklearn.exceptions import ParameterError
-from sparklearn.files import excel_safe, protect_formulas, put_cell, write_atomic
+from sparklearn.files import protect_formulas, put_cell, save_workbook
 from sparklearn.frames import require_columns
 from sparklearn.ingest.harvest_schema import (
     CONTROLLED,
@@ -48,6 +48,7 @@ from sparklearn.ingest.harvest_schema import (
     SHEET,
     column_guidance,
 )
+from sparklearn.report.register_sheet import Register, write_register
 
 #: Columns of the "Coding" sheet that :func:`coding_templates` writes, in order.
 TEMPLATE_COLUMNS = ["session_id", "segment_id", "speaker", "text", "code", "coder", "memo"]
@@ -73,13 +74,6 @@ def write_header_row(ws, names: Sequence[str], widths: Sequence[float]) -> None:
         cell.alignment = Alignment(vertical="top", wrap_text=True)
         ws.column_dimensions[get_column_letter(j)].width = width
     ws.freeze_panes = "A2"
-
-
-def save_sheet(workbook, path: Path) -> Path:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    write_atomic(path, buffer.getvalue())
-    return path
 
 
 # --------------------------------------------------------------------------- templates
@@ -199,7 +193,7 @@ def coding_templates(
             showInputMessage=True, promptTitle="Code", prompt="Choose a codebook code")
         dropdown.add(f"E2:E{last}")
         sheet.add_data_validation(dropdown)
-        written.append(save_sheet(book, out_dir / f"coding-{session_id}.xlsx"))
+        written.append(save_workbook(book, out_dir / f"coding-{session_id}.xlsx"))
     return written
 
 
@@ -255,7 +249,7 @@ def framework_matrix_to_excel(matrix: pd.DataFrame, path: str | Path, *, codeboo
         for j, theme in enumerate(themes, start=2):
             put_cell(sheet, i, j, text.get((name, theme), "")).alignment = wrap
             put_cell(count_sheet, i, j, int(counts.get((name, theme), 0)))
-    return save_sheet(book, Path(path))
+    return save_workbook(book, Path(path))
 
 
 def disagreements_to_excel(table: pd.DataFrame, path: str | Path) -> Path:
@@ -304,9 +298,6 @@ def disagreements_to_excel(table: pd.DataFrame, path: str | Path) -> Path:
 _TEMPLATE_ROWS = 1000
 
 
-_EXCEL_CELL_LIMIT = 32_767
-
-
 def _load(paths: Paths | None, data: str | Path | None, registry: Registry | None,
           codebook: Codebook | None) -> tuple[Registry, Codebook]:
     paths = paths or resolve_paths(data)
@@ -341,11 +332,6 @@ _WIDTHS = {"outcome_id": 12, "country": 12, "campaign_id": 20, "date": 12, "soci
            "valence": 11, "substantiation": 15, "substantiator_role": 22, "sources": 30, "builds_on": 18,
            "social_group": 26, "kind_of_change": 16, "budget_stage": 15, "amount": 15, "currency": 10,
            "amount_year": 11}
-
-
-def _prompt(text: str) -> str:
-    # Excel refuses input messages longer than 255 characters.
-    return text if len(text) <= 255 else text[:252].rsplit(" ", 1)[0] + "..."
 
 
 def write_harvest(
@@ -393,87 +379,17 @@ def write_harvest(
     ParameterError
         A cell longer than Excel's 32,767 characters.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     registry.country(country)
-    path = Path(path)
     lists = _lists(country, registry, codebook)
     guidance = column_guidance(country, registry)
-    sheet_values = _sheet_values(outcomes)
-    too_long = sheet_values.apply(lambda col: col.map(lambda v: isinstance(v, str) and len(v) > _EXCEL_CELL_LIMIT))
-    if too_long.to_numpy().any():
-        r, c = np.argwhere(too_long.to_numpy())[0]
-        raise ParameterError(f"outcome row {r + 1}, column '{sheet_values.columns[c]}' is longer than Excel's "
-                             f"{_EXCEL_CELL_LIMIT:,} characters per cell; shorten it or move the detail to 'Sources'")
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    wrap = Alignment(wrap_text=True, vertical="top")
-    sheet.append([HEADERS[c] for c in HARVEST_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    illegal = ILLEGAL_CHARACTERS_RE
-    for row in sheet_values.itertuples(index=False):
-        sheet.append([illegal.sub("", v) if isinstance(v, str) else v for v in row])
-    date_col = HARVEST_COLUMNS.index("date") + 1
-    for r, row in enumerate(sheet.iter_rows(min_row=2, max_row=len(sheet_values) + 1), start=2):
-        for cell in row:
-            cell.alignment = wrap
-            if cell.data_type == "f":  # text that starts with '=' is data, not a formula
-                cell.data_type = "s"
-        row[date_col - 1].number_format = "yyyy-mm-dd"
-    n_rows = max(_TEMPLATE_ROWS, len(sheet_values) + _TEMPLATE_ROWS)
-    for i, column in enumerate(HARVEST_COLUMNS, start=1):
-        letter = get_column_letter(i)
-        dims = sheet.column_dimensions[letter]
-        dims.width = _WIDTHS[column]
-        dims.alignment = wrap
-        if column == "date":
-            dims.number_format = "yyyy-mm-dd"
-    sheet.row_dimensions[1].height = 30
-    sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HARVEST_COLUMNS))}{max(len(sheet_values) + 1, 2)}"
-
-    lists_sheet = book.create_sheet("Lists")
-    for k, (column, table) in enumerate(lists.items()):
-        id_col, label_col = 2 * k + 1, 2 * k + 2
-        put_cell(lists_sheet, 1, id_col, column)
-        put_cell(lists_sheet, 1, label_col, f"{column} (label)")
-        for r, (ident, label) in enumerate(zip(table["id"], table["label"]), start=2):
-            # Codebook and registry text: a label starting with "=" is shown, never run.
-            put_cell(lists_sheet, r, id_col, ident)
-            put_cell(lists_sheet, r, label_col, label)
-        letter = get_column_letter(id_col)
-        if column in _MULTI:
-            continue
-        i = HARVEST_COLUMNS.index(column) + 1
-        dv = DataValidation(
-            type="list", formula1=f"=Lists!${letter}$2:${letter}${len(table) + 1}", allow_blank=True,
-            showErrorMessage=True, errorTitle="Not in the list",
-            error="Choose a value from the list; see the Guidance sheet for what each means.",
-            showInputMessage=True, promptTitle=HEADERS[column][:32], prompt=_prompt(guidance[column]),
-        )
-        dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
-        sheet.add_data_validation(dv)
-    lists_sheet.sheet_state = "hidden"
-    for i, column in enumerate(HARVEST_COLUMNS, start=1):
-        if column in lists and column not in _MULTI:
-            continue
-        # No strict list: free text, dates that may be months, and multi-value cells.
-        dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=HEADERS[column][:32],
-                            prompt=_prompt(guidance[column]))
-        dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{n_rows}")
-        sheet.add_data_validation(dv)
-
-    _write_guidance(book.create_sheet("Guidance", 1), lists, guidance, country, registry, codebook, synthetic_note)
-    return save_sheet(book, path)
+    recommended = ("date", "social_actor", "significance", "contribution", *CONTROLLED, *MULTI_VALUE)
+    register = Register(
+        sheet=SHEET, columns=HARVEST_COLUMNS, headers=HEADERS, widths=_WIDTHS, prompts=guidance, lists=lists,
+        required={c: "yes" if c in REQUIRED else "recommended" if c in recommended else
+                  "optional" if c in OPTIONAL else "no" for c in HARVEST_COLUMNS},
+        guidance=guidance, intro=_intro(str(registry.country(country)["name"]), codebook), free=_MULTI,
+        dates=("date",), spare_rows=_TEMPLATE_ROWS, note=synthetic_note)
+    return write_register(_sheet_values(outcomes), path, register)
 
 
 def _sheet_values(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -497,13 +413,9 @@ def _sheet_values(outcomes: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], guidance: Mapping[str, str], country: str,
-                    registry: Registry, codebook: Codebook, synthetic_note: str | None) -> None:
-    from openpyxl.styles import Alignment, Font
-
-    name = str(registry.country(country)["name"])
-    lines = [
-        *([synthetic_note] if synthetic_note else []),
+def _intro(name: str, codebook: Codebook) -> list[str]:
+    """The harvest's Guidance sheet's opening lines (the first is its title)."""
+    return [
         f"Outcome harvest: {name}",
         "One row per outcome (Wilson-Grau and Britt 2012). Each description has three parts: the OUTCOME "
         "(who changed what, when and where), its SIGNIFICANCE (why it matters) and the CONTRIBUTION of the "
@@ -511,29 +423,7 @@ def _write_guidance(sheet, lists: Mapping[str, pd.DataFrame], guidance: Mapping[
         "Use the dropdowns; headers may be renamed or reordered, but keep one header row. Never write a "
         "private person's name: describe social actors by role or organisation.",
         f"Vocabularies from the codebook {codebook.title} version {codebook.version}.",
-        "",
     ]
-    for line in lines:
-        sheet.append([excel_safe(line)])  # the country's name and the note are text from the data
-    sheet.cell(1 if not synthetic_note else 2, 1).font = Font(bold=True, size=13)
-    header_row = sheet.max_row + 1
-    sheet.append(["Column", "Required", "What to write", "Allowed values (id = label)"])
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
-    for column in HARVEST_COLUMNS:
-        required = "yes" if column in REQUIRED else ("recommended" if column in (
-            "date", "social_actor", "significance", "contribution", *CONTROLLED, *MULTI_VALUE) else
-            "optional" if column in OPTIONAL else "no")
-        allowed = "\n".join(f"{i} = {lab}" for i, lab in zip(lists[column]["id"], lists[column]["label"])) \
-            if column in lists else ""
-        sheet.append([excel_safe(v) for v in (HEADERS[column], required, guidance[column], allowed)])
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row in sheet.iter_rows(min_row=header_row + 1):
-        for cell in row:
-            cell.alignment = wrap
-    for letter, width in zip("ABCD", (22, 12, 70, 70)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = f"A{header_row + 1}"
 
 
 def harvest_template(
