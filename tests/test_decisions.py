@@ -71,17 +71,18 @@ def test_a_good_row_is_read_with_the_session_filling_date_and_campaign(tmp_path)
 
 
 @pytest.mark.parametrize(("row", "column", "rule"), [
-    ({"decision_id": "", "session_id": "KE-S01", "decision": "x"}, "decision_id", "Decision ID is empty"),
-    ({"decision_id": "D1", "session_id": "", "decision": "x"}, "session_id", "Session is empty"),
-    ({"decision_id": "D1", "session_id": "KE-S01", "decision": ""}, "decision", "Decision is empty"),
-    ({"decision_id": "D1", "session_id": "KE-S99", "decision": "x"}, "session_id", "not a session of this country"),
-    ({"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Campaign": "gh-fertiliser"}, "campaign_id",
+    # The column is named as the file heads it (the template's header where the file lacks the column).
+    ({"decision_id": "", "session_id": "KE-S01", "decision": "x"}, "Decision ID", "Decision ID is empty"),
+    ({"decision_id": "D1", "session_id": "", "decision": "x"}, "Session", "Session is empty"),
+    ({"decision_id": "D1", "session_id": "KE-S01", "decision": ""}, "Decision", "Decision is empty"),
+    ({"decision_id": "D1", "session_id": "KE-S99", "decision": "x"}, "Session", "not a session of this country"),
+    ({"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Campaign": "gh-fertiliser"}, "Campaign",
      "not a campaign of this country"),
-    ({"decision_id": "D1", "session_id": "KE-S03", "decision": "x"}, "campaign_id",
+    ({"decision_id": "D1", "session_id": "KE-S03", "decision": "x"}, "Campaign",
      "the session is about several campaigns: say which"),
-    ({"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Decided on": "2092-01-01"}, "date",
+    ({"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Decided on": "2092-01-01"}, "Decided on",
      "date cannot be right"),
-    ({"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Decided on": "next week"}, "date",
+    ({"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "Decided on": "next week"}, "Decided on",
      "not a date"),
 ])
 def test_rows_that_cannot_be_taken_are_rejected_with_row_column_value_and_fix(tmp_path, row, column, rule):
@@ -103,10 +104,10 @@ def test_doubtful_values_warn_and_keep_the_decision(tmp_path):
     checked = _read(path, outcome_ids=["KE-O001"])
     assert checked.accepted["decision_id"].tolist() == ["D1"]  # the second D1 is rejected
     warnings = checked.problems.loc[checked.problems["severity"] == "warning"].set_index("column")
-    assert warnings.at["status", "rule"] == "not a status" and "Done" in warnings.at["status", "fix"]
-    assert "did you mean BR-INFORMATION" in warnings.at["addresses", "value"]
-    assert warnings.at["outcome_ids", "value"] == "KE-O404"
-    assert warnings.at["due_date", "rule"] == "due before it was decided"
+    assert warnings.at["Status", "rule"] == "not a status" and "Done" in warnings.at["Status", "fix"]
+    assert "did you mean BR-INFORMATION" in warnings.at["Addresses (codes)", "value"]
+    assert warnings.at["Outcomes it led to", "value"] == "KE-O404"
+    assert warnings.at["Due by", "rule"] == "due before it was decided"
     row = checked.accepted.iloc[0]
     assert pd.isna(row["status"]) and pd.isna(row["addresses"]) and row["outcome_ids"] == "KE-O001"
     errors = checked.problems.loc[checked.problems["severity"] == "error"]
@@ -119,8 +120,8 @@ def test_missing_required_columns_reject_every_row_and_say_so_at_the_header(tmp_
     checked = _read(path)
     assert checked.accepted.empty and len(checked.rejected) == 2
     header = checked.problems.loc[checked.problems["row"] == 1]
-    assert set(header["column"]) >= {"session_id", "decision", "notes"}
-    assert set(header.loc[header["column"] == "notes", "severity"]) == {"warning"}  # not read, said so
+    assert set(header["column"]) >= {"Session", "Decision", "Notes"}  # missing: the template's headers
+    assert set(header.loc[header["column"] == "Notes", "severity"]) == {"warning"}  # not read, said so
 
 
 def test_the_template_round_trips_with_dropdowns_and_formula_text_kept_as_text(tmp_path):
@@ -157,7 +158,7 @@ def test_prepare_keeps_the_register_pseudonymised_and_reports_its_problems(kenya
     assert name not in " ".join(tables.decisions["decision"].astype(str))
     assert tables.manifest["tables"]["decisions"]["rejected"] == 1
     bad = tables.problems.loc[tables.problems["rule"] == "not a session of this country"]
-    assert bad[["row", "column", "value"]].astype(str).values.tolist() == [["3", "session_id", "KE-S404"]]
+    assert bad[["row", "column", "value"]].astype(str).values.tolist() == [["3", "Session (B)", "KE-S404"]]
     written = (tmp_path / "processed" / "kenya" / "rejected_decisions.csv").read_text(encoding="utf-8")
     assert "KE-S404" in written and name not in written
 
@@ -302,3 +303,35 @@ def test_a_second_harvest_beside_the_first_is_named_too(kenya_data, tmp_path):
     tables = country_tables("kenya", resolve_paths(data=kenya_data, out=tmp_path))
     twice = tables.problems.loc[tables.problems["rule"].str.startswith("two outcome harvests")]
     assert twice["file"].str.endswith("outcomes.csv").tolist() == [True]
+
+
+def test_both_registers_share_one_layout_and_refuse_what_excel_cannot_hold(tmp_path):
+    """The harvest and the decisions register come from one writer: same sheets, header style, filters,
+    date columns, a strict dropdown only where a list is strict, and no control character or over-long cell."""
+    from sparklearn.exceptions import ParameterError
+    from sparklearn.report.sheets import write_harvest
+
+    rows = pd.DataFrame({"decision_id": ["D1"], "session_id": ["KE-S02"], "decision": ["call the\x07 county"],
+                         "due_date": [pd.Timestamp("2023-05-01")]})
+    decisions = openpyxl.load_workbook(write_decisions(rows, tmp_path / "d.xlsx", country="kenya", registry=REGISTRY,
+                                                       codebook=CODEBOOK, sessions=SESSIONS))
+    harvest = openpyxl.load_workbook(write_harvest(pd.DataFrame({"outcome_id": ["KE-O1"]}), tmp_path / "h.xlsx",
+                                                   country="kenya", registry=REGISTRY, codebook=CODEBOOK))
+    for book, sheet, dates in ((decisions, "Decisions", ["D", "I"]), (harvest, "Outcomes", ["D"])):
+        assert book.sheetnames == [sheet, "Guidance", "Lists"] and book["Lists"].sheet_state == "hidden"
+        ws = book[sheet]
+        assert ws.freeze_panes == "B2" and ws.auto_filter.ref.startswith("A1:")
+        assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb.endswith("1F4E79")
+        assert [k for k, d in ws.column_dimensions.items() if d.number_format == "yyyy-mm-dd"] == dates
+        # One validation per column: every column has its input message.
+        assert len(ws.data_validations.dataValidation) == ws.max_column
+        assert all(dv.showInputMessage and dv.prompt and len(dv.prompt) <= 255 for dv in ws.data_validations.dataValidation)
+    strict = {str(dv.sqref)[0] for dv in harvest["Outcomes"].data_validations.dataValidation if dv.type == "list"}
+    assert "N" not in strict and {"B", "C", "F"} <= strict  # strategic components take several ids: no strict list
+    assert decisions["Decisions"]["G2"].value == "call the county"  # a control character no .xlsx can hold
+    assert decisions["Decisions"]["I2"].number_format == "yyyy-mm-dd"
+    assert _read(tmp_path / "d.xlsx").accepted.iloc[0]["decision"] == "call the county"
+    with pytest.raises(ParameterError, match=r"Decisions row 2, column 'Decision' is longer than Excel's 32,767"):
+        write_decisions(rows.assign(decision="x" * 40_000), tmp_path / "long.xlsx", country="kenya",
+                        registry=REGISTRY, codebook=CODEBOOK)
+    assert not (tmp_path / "long.xlsx").exists()
