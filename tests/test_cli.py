@@ -138,6 +138,20 @@ def test_validate_prints_a_problem_without_a_row_number(data, capsys):
     assert block.endswith("outcomes.xlsx")  # no ", row" for a problem without one
 
 
+def test_validate_names_a_bad_cell_by_the_sheets_header_and_letter(data, capsys):
+    """The lead looks for 'Due by' in column I, not for sparklearn's 'due_date'."""
+    for name, header, value in (("decisions.xlsx", "Due by", "next week"), ("outcomes.xlsx", "Date", "yesterday")):
+        book = openpyxl.load_workbook(data / "kenya" / name)
+        sheet = book.worksheets[0]
+        cell = next(c for c in sheet[1] if c.value == header)
+        sheet.cell(row=3, column=cell.column).value = value
+        book.save(data / "kenya" / name)
+    code, text, _ = _run(capsys, "validate", "--country", "kenya", "--data", data)
+    assert code == 1
+    assert "decisions.xlsx, row 3, column 'Due by (I)'\n  not a date (value: 'next week')" in text
+    assert "outcomes.xlsx, row 3, column 'Date (D)'\n  not a date (value: 'yesterday')" in text
+
+
 def test_file_commands_with_data_elsewhere_write_only_their_file(data, tmp_path, repo_untouched, capsys):
     """The repository is the current folder, the data live elsewhere, no --out: nothing lands in data/processed."""
     before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))

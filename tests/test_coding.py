@@ -110,6 +110,19 @@ GH-S01,GH-S01-T003,T-B,b,
 """
 
 
+def test_problems_name_each_files_own_header_and_a_workbooks_letter(tmp_path):
+    # Two sheets heading the code column differently: each problem names its own file's header.
+    csv = _write(tmp_path / "coder-a.csv", "Session ID,Segment ID,Code\nGH-S01,GH-S01-T001,T-AA\n")
+    book = openpyxl.Workbook()
+    for row in (["segment_id", "code"], ["GH-S01-T002", "T-ZZ"]):
+        book.active.append(row)
+    book.save(tmp_path / "coder-b.xlsx")
+    result = read_codings([csv, tmp_path / "coder-b.xlsx"], codebook=CB, segments=SEGMENTS)
+    named = result.problems.assign(file=result.problems["file"].map(lambda f: Path(f).name))
+    assert named[["file", "row", "column", "rule"]].values.tolist() == [
+        ["coder-a.csv", 2, "Code", "unknown code"], ["coder-b.xlsx", 2, "code (B)", "unknown code"]]
+
+
 def test_read_codings_reports_each_bad_row_where_the_user_sees_it(tmp_path):
     sheet = _write(tmp_path / "coder-x.csv", BAD_SHEET)
     result = read_codings([sheet], codebook=CB, segments=SEGMENTS, sessions=SESSIONS)
@@ -228,8 +241,8 @@ def test_coding_template_round_trip_with_dropdown_from_the_codebook(tmp_path):
         ["GH-S01-T001", "T-A", "a", 2], ["GH-S01-T001", "X-1", "a", 6]]
     assert result.rejected["source_row"].tolist() == [3]
     assert result.problems[["row", "column", "rule", "severity"]].values.tolist() == [
-        [4, "code", "2 row(s) without a code were skipped as uncoded segments", "warning"],  # T003, T004
-        [3, "coder", "no coder", "error"]]
+        [4, "code (E)", "2 row(s) without a code were skipped as uncoded segments", "warning"],  # T003, T004
+        [3, "coder (F)", "no coder", "error"]]  # as the sheet heads the columns, with their letters
 
     prefilled = coding_templates("ghana", tmp_path / "kofi", sessions=["GH-S01"], segments=SEGMENTS, codebook=CB,
                                  coder="kofi")

@@ -17,6 +17,8 @@ from sparklearn.config import resolve_paths
 from sparklearn.countries import load_registry
 from sparklearn.ingest.decisions import (
     DECISION_COLUMNS,
+    HEADERS,
+    REGISTER_COLUMNS,
     read_decisions,
 )
 from sparklearn.prepare import TABLE_COLUMNS
@@ -122,6 +124,49 @@ def test_missing_required_columns_reject_every_row_and_say_so_at_the_header(tmp_
     header = checked.problems.loc[checked.problems["row"] == 1]
     assert set(header["column"]) >= {"Session", "Decision", "Notes"}  # missing: the template's headers
     assert set(header.loc[header["column"] == "Notes", "severity"]) == {"warning"}  # not read, said so
+
+
+def _problems(checked) -> set[tuple]:
+    return set(checked.problems[["row", "column", "rule"]].itertuples(index=False, name=None))
+
+
+def test_problems_name_the_column_by_the_workbooks_header_and_letter(tmp_path):
+    # The template's headers: a bad due date is in 'Due by', column I, not in 'due_date'.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Decisions"
+    sheet.append([HEADERS[c] for c in REGISTER_COLUMNS])
+    cells = {"decision_id": "D1", "session_id": "KE-S01", "decision": "x", "due_date": "next week",
+             "status": "sorta done"}
+    sheet.append([cells.get(c) for c in REGISTER_COLUMNS])
+    sheet.append(["D2", "KE-S01", None, "yesterday", None, None, "y"])
+    book.save(tmp_path / "decisions.xlsx")
+    assert _problems(_read(tmp_path / "decisions.xlsx")) == {
+        (2, "Due by (I)", "not a date"), (2, "Status (J)", "not a status"), (3, "Decided on (D)", "not a date")}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_problems_name_renamed_and_synonym_headers_as_written(tmp_path, suffix):
+    # Headers read through synonyms; the lead still reads the header they typed (runs of spaces made one).
+    header = ["ID", "Reflection  session", "What was decided", "Date decided", "Due date", "Notes"]
+    rows = [["", "KE-S99", "x", "2092-01-01", "soon", "mine"]]
+    path = tmp_path / f"decisions{suffix}"
+    if suffix == ".csv":
+        pd.DataFrame(rows, columns=header).to_csv(path, index=False)
+    else:
+        book = openpyxl.Workbook()
+        for row in [header, *rows]:
+            book.active.append(row)
+        book.save(path)
+    letters = {"ID": "A", "Reflection session": "B", "Date decided": "D", "Due date": "E", "Notes": "F"}
+    named = {text: f"{text} ({letter})" if suffix == ".xlsx" else text for text, letter in letters.items()}
+    assert _problems(_read(path)) == {
+        (1, named["Notes"], "column not read"),
+        (2, named["ID"], "Decision ID is empty"),
+        (2, named["Reflection session"], "not a session of this country"),
+        (2, named["Date decided"], "date cannot be right"),
+        (2, named["Due date"], "not a date"),
+    }
 
 
 def test_the_template_round_trips_with_dropdowns_and_formula_text_kept_as_text(tmp_path):

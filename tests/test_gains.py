@@ -64,12 +64,12 @@ def test_groups_and_kinds_are_read_leniently_and_bad_values_named_at_their_row(t
     assert c.accepted[["outcome_id", "social_group", "kind_of_change"]].fillna("").values.tolist() == [
         ["KE-O1", "women;farmers", "budget-allocation"], ["KE-O4", "", ""]]
     errors = c.problems.query("severity == 'error'")[["row", "column", "value", "rule"]].values.tolist()
-    assert errors == [[3, "social_group", "pupils", "not in the codebook list"],
-                      [4, "kind_of_change", "budget", "not in the codebook list"]]
-    fix = c.problems.set_index(["row", "column"]).loc[(4, "kind_of_change"), "fix"]
+    assert errors == [[3, "Social group", "pupils", "not in the codebook list"],  # as the file heads them
+                      [4, "Kind of change", "budget", "not in the codebook list"]]
+    fix = c.problems.set_index(["row", "column"]).loc[(4, "Kind of change"), "fix"]
     assert fix.startswith("did you mean 'budget-allocation'?")
     # Empty optional cells are never a problem.
-    assert not c.problems["column"].isin(["social_group", "kind_of_change"]).loc[c.problems["row"] == 5].any()
+    assert not c.problems["column"].isin(["Social group", "Kind of change"]).loc[c.problems["row"] == 5].any()
 
 
 def test_the_template_header_kind_of_change_alone_still_means_the_type_of_change(tmp_path):

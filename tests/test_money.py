@@ -62,7 +62,7 @@ def test_amounts_currencies_and_years_are_read_in_common_spellings(tmp_path):
     assert a["currency"].fillna("").tolist() == ["KES", "USD", "KES", ""]
     assert a["amount_year"].fillna("").tolist() == ["2023/24", "2023/24", "2022", ""]
     assert a["amount"].dtype == "float64"
-    assert not c.problems["column"].isin(["budget_stage", "amount", "currency", "amount_year"]).any()
+    assert not c.problems["column"].isin(["Budget stage", "Amount", "Currency", "Amount year"]).any()
 
 
 def test_bad_money_values_are_errors_at_their_row_with_a_fix(tmp_path):
@@ -74,18 +74,19 @@ def test_bad_money_values_are_errors_at_their_row_with_a_fix(tmp_path):
         "KE-O5,ke-primary-health,2023-03-01,E,approval,500,KES,1985",      # row 6: year before 1990
         "KE-O6,ke-primary-health,2023-03-01,F,budgeting,,USD,2023",        # row 7: stage; currency/year alone warn
     ])
+    # Columns are named as the file heads them.
     found = set(c.problems[["row", "column", "rule", "severity"]].itertuples(index=False, name=None))
-    assert {(2, "amount", "not a number", "error"), (2, "currency", "amount without a currency", "error"),
-            (3, "amount", "negative amount", "error"),
-            (4, "currency", "not an ISO 4217 currency code", "error"),
-            (5, "currency", "amount without a currency", "error"),
-            (6, "amount_year", "year before 1990 or in the future", "error"),
-            (7, "budget_stage", "not in the codebook list", "error"),
-            (7, "currency", "currency without an amount", "warning"),
-            (7, "amount_year", "budget year without an amount", "warning")} <= found
+    assert {(2, "Amount", "not a number", "error"), (2, "Currency", "amount without a currency", "error"),
+            (3, "Amount", "negative amount", "error"),
+            (4, "Currency", "not an ISO 4217 currency code", "error"),
+            (5, "Currency", "amount without a currency", "error"),
+            (6, "Amount year", "year before 1990 or in the future", "error"),
+            (7, "Budget stage", "not in the codebook list", "error"),
+            (7, "Currency", "currency without an amount", "warning"),
+            (7, "Amount year", "budget year without an amount", "warning")} <= found
     fixes = c.problems.set_index(["row", "column", "rule"])["fix"]
-    assert fixes[(4, "currency", "not an ISO 4217 currency code")] == "write the code 'KES'"
-    assert fixes[(5, "currency", "amount without a currency")].startswith("add the currency of the amount")
+    assert fixes[(4, "Currency", "not an ISO 4217 currency code")] == "write the code 'KES'"
+    assert fixes[(5, "Currency", "amount without a currency")].startswith("add the currency of the amount")
     assert set(c.rejected["source_row"]) == {2, 3, 4, 5, 6, 7} and c.accepted.empty
 
 

@@ -178,38 +178,38 @@ def test_generated_demo_harvest_is_accepted_in_full(tmp_path):
 
 def test_each_rule_of_the_messy_harvest_is_reported_at_the_excel_row():
     checked = _read(FIXTURES / "messy.csv")
-    # Line 1 is a comment, line 2 the header, so outcome KE-O01 is row 3.
+    # Line 1 is a comment, line 2 the header, so outcome KE-O01 is row 3. Columns are named as the file heads them.
     # A broken link (row 7's, row 11's to itself) costs the link only: row 11 is accepted.
     assert checked.n_read == 9 and len(checked.accepted) == 4 and len(checked.rejected) == 5
     assert _rules(checked) == {
-        (2, "notes", "column not used", "warning"),
-        (5, "date", "not a date", "error"),
-        (5, "outcome_id", "outcome id used more than once", "error"),
-        (6, "outcome_id", "outcome id used more than once", "error"),
-        (7, "builds_on", "links to an outcome not in the harvest: the link was left out", "warning"),
-        (7, "campaign_id", "unknown campaign", "error"),
-        (8, "outcome", "no outcome description", "error"),
-        (9, "actor_type", "not in the codebook list", "error"),
-        (9, "level", "not in the codebook list", "error"),
-        (9, "outcome_area", "not in the codebook list", "error"),
-        (9, "strategic_components", "not in the codebook list", "error"),
-        (9, "type_of_change", "not in the codebook list", "error"),
-        (10, "contribution", "no contribution", "warning"),
-        (10, "date", "no date", "warning"),
-        (10, "intended", "not classified", "warning"),
-        (10, "significance", "no significance", "warning"),
-        (10, "social_actor", "no social actor", "warning"),
-        (10, "strategic_components", "no strategic component", "warning"),
-        (10, "substantiation", "not classified", "warning"),
-        (10, "valence", "not classified", "warning"),
-        (11, "builds_on", "links to itself: the link was left out", "warning"),
-        (11, "substantiator_role", "no substantiator role", "warning"),
+        (2, "Notes", "column not used", "warning"),
+        (5, "Date (YYYY-MM-DD)", "not a date", "error"),
+        (5, "Outcome ID", "outcome id used more than once", "error"),
+        (6, "Outcome ID", "outcome id used more than once", "error"),
+        (7, "Builds on", "links to an outcome not in the harvest: the link was left out", "warning"),
+        (7, "Campaign", "unknown campaign", "error"),
+        (8, "Outcome description", "no outcome description", "error"),
+        (9, "Type of actor", "not in the codebook list", "error"),
+        (9, "Level of governance", "not in the codebook list", "error"),
+        (9, "Outcome area", "not in the codebook list", "error"),
+        (9, "Strategic components", "not in the codebook list", "error"),
+        (9, "Type of change", "not in the codebook list", "error"),
+        (10, "Contribution", "no contribution", "warning"),
+        (10, "Date (YYYY-MM-DD)", "no date", "warning"),
+        (10, "Intended", "not classified", "warning"),
+        (10, "Significance", "no significance", "warning"),
+        (10, "Social actor", "no social actor", "warning"),
+        (10, "Strategic components", "no strategic component", "warning"),
+        (10, "Substantiation", "not classified", "warning"),
+        (10, "Valence", "not classified", "warning"),
+        (11, "Builds on", "links to itself: the link was left out", "warning"),
+        (11, "Substantiator role", "no substantiator role", "warning"),
     }
     fixes = checked.problems.set_index(["row", "column"])["fix"]
-    assert fixes[(7, "campaign_id")].startswith("did you mean 'ke-primary-health'?")
-    assert fixes[(9, "actor_type")].startswith("did you mean 'community'?")
-    assert fixes[(9, "type_of_change")].startswith("did you mean 'action'?")
-    assert "rows 5, 6" in fixes[(5, "outcome_id")]
+    assert fixes[(7, "Campaign")].startswith("did you mean 'ke-primary-health'?")
+    assert fixes[(9, "Type of actor")].startswith("did you mean 'community'?")
+    assert fixes[(9, "Type of change")].startswith("did you mean 'action'?")
+    assert "rows 5, 6" in fixes[(5, "Outcome ID")]
     assert set(checked.rejected["source_row"]) == {5, 6, 7, 8, 9}
     assert checked.accepted.set_index("outcome_id")["builds_on"].isna()["KE-O09"]
     assert checked.rejected.set_index("source_row").loc[9, "outcome_area"] == "OA-POWR"  # as read
@@ -242,7 +242,7 @@ def test_dates_in_common_spellings(tmp_path, text, expected, precision):
     checked = _read(path)
     row = checked.accepted.iloc[0]
     assert (row["date"], row["date_precision"]) == (pd.Timestamp(expected), precision)
-    month_first = ("date", "read as month/day/year") in set(zip(checked.problems["column"], checked.problems["rule"]))
+    month_first = ("Date", "read as month/day/year") in set(zip(checked.problems["column"], checked.problems["rule"]))
     assert month_first == (text == "03/25/2023")
 
 
@@ -251,7 +251,7 @@ def test_impossible_dates_reject_the_row(tmp_path, text):
     path = tmp_path / "d.csv"
     path.write_text(f"Outcome ID,Campaign ID,Date,Outcome\nO1,ke-primary-health,{text},Something changed.\n")
     checked = _read(path)
-    assert len(checked.rejected) == 1 and _rules(checked) >= {(2, "date", "not a date", "error")}
+    assert len(checked.rejected) == 1 and _rules(checked) >= {(2, "Date", "not a date", "error")}
 
 
 def test_csv_in_cp1252_and_with_a_byte_order_mark(tmp_path):
@@ -271,9 +271,9 @@ def test_links_in_a_circle_and_to_later_outcomes(tmp_path):
                     "C,ke-primary-health,2022-03-01,z,D\nD,ke-primary-health,2022-04-01,w,\n")
     checked = _read(path)
     rules = _rules(checked)
-    assert {(2, "builds_on", "links go round in a circle", "error"),
-            (3, "builds_on", "links go round in a circle", "error"),
-            (4, "builds_on", "builds on a later outcome", "warning")} <= rules
+    assert {(2, "Builds on", "links go round in a circle", "error"),
+            (3, "Builds on", "links go round in a circle", "error"),
+            (4, "Builds on", "builds on a later outcome", "warning")} <= rules
     assert checked.accepted["outcome_id"].tolist() == ["C", "D"]
 
 
@@ -290,15 +290,15 @@ def test_a_duplicate_id_is_reported_once_without_circles_blamed_on_other_rows(tm
                     "X,sn-sanitation,2022-06-01,f,Y\n"
                     "Y,sn-sanitation,2022-07-01,g,X\n")
     checked = _read(path, "senegal")
-    links = {r for r in _rules(checked) if r[1] in ("outcome_id", "builds_on")}
+    links = {r for r in _rules(checked) if r[1] in ("Outcome ID", "Builds on")}
     assert links == {
-        (2, "outcome_id", "outcome id used more than once", "error"),
-        (5, "outcome_id", "outcome id used more than once", "error"),
-        (3, "builds_on", "links to an id used twice", "warning"),
-        (6, "builds_on", "links to an id used twice", "warning"),  # once, though written twice
-        (7, "builds_on", "links go round in a circle", "error"),
-        (7, "builds_on", "builds on a later outcome", "warning"),  # X on Y, a month later
-        (8, "builds_on", "links go round in a circle", "error"),
+        (2, "Outcome ID", "outcome id used more than once", "error"),
+        (5, "Outcome ID", "outcome id used more than once", "error"),
+        (3, "Builds on", "links to an id used twice", "warning"),
+        (6, "Builds on", "links to an id used twice", "warning"),  # once, though written twice
+        (7, "Builds on", "links go round in a circle", "error"),
+        (7, "Builds on", "builds on a later outcome", "warning"),  # X on Y, a month later
+        (8, "Builds on", "links go round in a circle", "error"),
     }
     fixes = checked.problems.query("rule == 'links to an id used twice'")["fix"].tolist()
     assert fixes == ["fix the duplicate first: the id is used in rows 2, 5"] * 2
@@ -313,7 +313,8 @@ def test_missing_required_column_rejects_every_row(tmp_path):
     path.write_text("Outcome ID,Outcome\nO1,x\nO2,y\n")
     checked = _read(path)
     assert len(checked.accepted) == 0 and len(checked.rejected) == 2
-    assert _rules(checked) == {(1, "campaign_id", "required column 'Campaign ID' is missing", "error")}
+    # A missing column is named as the template heads it.
+    assert _rules(checked) == {(1, "Campaign ID", "required column 'Campaign ID' is missing", "error")}
 
 
 def test_outcome_of_another_country_and_campaign_of_another_country(tmp_path):
@@ -322,9 +323,9 @@ def test_outcome_of_another_country_and_campaign_of_another_country(tmp_path):
                     "O2,ghana,ke-primary-health,y\nO3,kenya,za-sanitation,z\n")
     checked = _read(path)
     assert checked.accepted["outcome_id"].tolist() == ["O1"]
-    assert {(3, "country", "outcome of another country", "error"),
-            (4, "campaign_id", "unknown campaign", "error")} <= _rules(checked)
-    assert "campaign of south-africa" in checked.problems.set_index(["row", "column"]).loc[(4, "campaign_id"), "fix"]
+    assert {(3, "Country", "outcome of another country", "error"),
+            (4, "Campaign ID", "unknown campaign", "error")} <= _rules(checked)
+    assert "campaign of south-africa" in checked.problems.set_index(["row", "column"]).loc[(4, "Campaign ID"), "fix"]
 
 
 def test_workbook_with_title_rows_merged_cells_formulas_blank_rows_and_extra_sheets(tmp_path):
@@ -358,17 +359,56 @@ def test_workbook_with_title_rows_merged_cells_formulas_blank_rows_and_extra_she
     assert (a.loc["K1", "date"], a.loc["K1", "date_precision"]) == (pd.Timestamp("2023-07-01"), "month")
     assert (a.loc["K2", "date"], a.loc["K2", "date_precision"]) == (pd.Timestamp("2023-08-14"), "day")
     rules = _rules(checked)
-    assert {(4, "campaign_id", "merged cells", "warning"),
-            (8, "level", "cells merged across columns", "warning"),
-            (7, "significance", "formula without a saved result", "error"),
-            (7, "date", "formula without a saved result", "error")} <= rules
+    # Columns as the sheet heads them, with their Excel letters.
+    assert {(4, "CAMPAIGN (C)", "merged cells", "warning"),
+            (8, "Level of governance (E)", "cells merged across columns", "warning"),
+            (7, "Significance (F)", "formula without a saved result", "error"),
+            (7, "Date (D)", "formula without a saved result", "error")} <= rules
     assert checked.rejected["source_row"].tolist() == [7]
+
+
+def test_problems_name_the_column_by_the_workbooks_header_and_letter(tmp_path):
+    # The template's headers below a title row: 'Date (C)', not 'date'; missing columns by the template's header.
+    path = tmp_path / "h.xlsx"
+    book = _workbook(path, ["Harvest of 2023"], [
+        [],
+        [HEADERS[c] for c in ("outcome_id", "campaign_id", "date", "outcome", "level")],
+        ["O1", "ke-primary-health", "yesterday", "x", "county-ish"],
+    ])
+    book.save(path)
+    checked = _read(path)
+    errors = checked.problems.query("severity == 'error'")[["row", "column", "rule"]].values.tolist()
+    assert errors == [[4, "Date (C)", "not a date"], [4, "Level (E)", "not in the codebook list"]]
+    assert (3, "Social actor", "no 'Social actor' column", "warning") in _rules(checked)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_problems_name_synonym_fuzzy_and_blank_headers_as_written(tmp_path, suffix):
+    header = ["Outcom ID", "Campaign name", "date of change", "What changed", "Level of\ngovernance", None]
+    rows = [["O1", "ke-nowhere", "soon", "x", "county-ish", "a note"]]
+    path = tmp_path / f"h{suffix}"
+    if suffix == ".csv":
+        pd.DataFrame(rows, columns=[h or "" for h in header]).to_csv(path, index=False)
+    else:
+        _workbook(path, header, rows).save(path)
+    xlsx = suffix == ".xlsx"
+    named = {text: f"{text} ({letter})" if xlsx else text for text, letter in (
+        ("Outcom ID", "A"), ("Campaign name", "B"), ("date of change", "C"), ("What changed", "D"),
+        ("Level of governance", "E"))}
+    named["blank"] = "(no header) (F)" if xlsx else "(no header, column 6)"
+    assert {r[:3] for r in _rules(_read(path))} >= {
+        (1, named["Outcom ID"], "header read as 'Outcome ID'"),
+        (1, named["blank"], "column not used"),
+        (2, named["Campaign name"], "unknown campaign"),
+        (2, named["date of change"], "not a date"),
+        (2, named["Level of governance"], "not in the codebook list"),
+    }
 
 
 def test_excel_error_values_are_errors(tmp_path):
     path = tmp_path / "e.csv"
     path.write_text("Outcome ID,Campaign ID,Outcome,Level\nO1,ke-primary-health,x,#N/A\n")
-    assert (2, "level", "Excel error value", "error") in _rules(_read(path))
+    assert (2, "Level", "Excel error value", "error") in _rules(_read(path))
 
 
 def test_empty_files_give_a_problem_not_a_crash(tmp_path):
@@ -599,7 +639,7 @@ def test_a_harvest_without_the_optional_columns_reads_as_before(tmp_path):
 
     for name in ("small.csv", "messy.csv"):
         checked = _read(FIXTURES / name)
-        assert not checked.problems["column"].isin(OPTIONAL).any()
+        assert not checked.problems["column"].isin([*OPTIONAL, *(HEADERS[c] for c in OPTIONAL)]).any()
         assert not checked.problems["rule"].str.contains("Social group|Amount|Currency|Budget stage|Kind of change").any()
         assert checked.accepted[list(OPTIONAL)].isna().all().all()
     # An independent corpus whose codebook has none of the new vocabularies: same problems, no new ones.
@@ -618,7 +658,7 @@ def test_a_harvest_without_the_optional_columns_reads_as_before(tmp_path):
     path.write_text("Outcome ID,Campaign ID,Outcome,Social group\nKE-O1,ke-primary-health,A,women\n")
     odd = read_harvest(path, country="kenya", registry=REGISTRY, codebook=older)
     assert odd.problems.query("severity == 'error'")[["row", "column", "rule"]].values.tolist() == [
-        [2, "social_group", "the codebook has no list 'social_group'"]]
+        [2, "Social group", "the codebook has no list 'social_group'"]]
 
 
 def test_template_offers_the_optional_columns_as_optional(tmp_path):

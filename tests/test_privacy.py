@@ -165,6 +165,17 @@ def test_read_register_checks_rows_and_keeps_the_rejected(tmp_path):
     assert len(find_names(pd.DataFrame({"t": text}), reg)) == 2
 
 
+def test_register_problems_name_the_columns_as_the_file_heads_them(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_text("Participant ID,Name,Role,Organisation\nKE-P01,,research lead,team\n"
+                    "KE-P02,Chebet Chelimo,,IBP\nKE-P02,Chebet Other,analyst,IBP\n", encoding="utf-8")
+    reg = read_register(path)
+    assert reg.problems[["row", "column", "value", "severity"]].values.tolist() == [
+        [2, "Name", "", "error"], [3, "Participant ID", "KE-P02", "error"], [3, "Role", "", "warning"],
+        [4, "Participant ID", "KE-P02", "error"]]
+    assert reg.accepted.empty and reg.n_read == 3
+
+
 def test_read_register_with_a_renamed_column_is_a_user_error(tmp_path):
     """Which file, which column, the header row and the expected headers; never a developer's message."""
     path = tmp_path / "participants.csv"

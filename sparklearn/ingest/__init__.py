@@ -2,7 +2,8 @@
 
 Every reader takes a file (or folder) a country lead keeps and returns tidy tables
 plus a problem table (:mod:`sparklearn.ingest.problems`) naming the file, the row as
-the user's editor or spreadsheet numbers it, the column, the value and the fix; bad rows
+the user's editor or spreadsheet numbers it, the column as the file heads it (with its
+Excel letter in a workbook: ``'Due by (I)'``), the value and the fix; bad rows
 are kept in a rejected table, never dropped. Nothing here writes a file:
 :mod:`sparklearn.prepare` is the only writer of processed tables.
 

@@ -22,7 +22,12 @@ import pandas as pd
 
 from sparklearn.codebook import Codebook, lookup_codes
 from sparklearn.exceptions import InputError
-from sparklearn.ingest.problems import PROBLEM_COLUMNS, Checked, problems_frame
+from sparklearn.ingest.problems import (
+    PROBLEM_COLUMNS,
+    Checked,
+    columns_as_headed,
+    problems_frame,
+)
 from sparklearn.ingest.spreadsheets import read_table
 
 #: Columns of a codings table, in order (the data contract).
@@ -52,14 +57,18 @@ def _file_problem(file: object, rule: str, fix: str, *, row: int | None = None, 
 _TEMPLATE_NAME = re.compile(r"coding-.+")
 
 
-def _read_sheet(path: Path, found: list[dict]) -> pd.DataFrame | None:
-    """One sheet with session_id, segment_id, code, coder, memo filled in, or None if unusable."""
+def _read_sheet(path: Path, found: list[dict], headers: dict[str, dict[str, str]]) -> pd.DataFrame | None:
+    """One sheet with session_id, segment_id, code, coder, memo filled in, or None if unusable.
+
+    How the file heads its columns goes into ``headers`` (file -> column -> label), for the problems.
+    """
     try:
         frame = read_table(path, what="the coding sheet")
     except InputError as err:
         found.append(_file_problem(err.file or path, err.message, err.fix or "check the file", row=err.row,
                                    column=err.column or "", value=err.value if err.value is not None else ""))
         return None
+    headers[str(path)] = frame.attrs["headers"]
     if frame.attrs.get("fell_back"):
         found.append(_file_problem(path, "not UTF-8: read as Windows-1252", severity="warning",
                                    fix="check accented letters in memos; save from Excel as 'CSV UTF-8' next time"))
@@ -179,10 +188,11 @@ def read_codings(
     [[3, 'unknown code', "did you mean 'OA-POWER'? Use a code id or label of the codebook"]]
     """
     found: list[dict] = []
+    headers: dict[str, dict[str, str]] = {}
     paths = _as_paths(files)
     frames = []
     for order, path in enumerate(paths):
-        frame = _read_sheet(path, found)
+        frame = _read_sheet(path, found, headers)
         if frame is not None:
             frames.append(frame.assign(_file_order=order))
     if not frames:
@@ -284,6 +294,7 @@ def read_codings(
     row_problems = row_problems.sort_values(["_order", "row"], kind="stable")
     problems = pd.concat([problems_frame(found), problems_frame(row_problems.drop(columns="_order")
                                                                .to_dict("records"))], ignore_index=True)
+    problems = columns_as_headed(problems, headers)  # as each file heads its columns
 
     reasons = row_problems.groupby(["file", "row"], sort=False)["rule"].agg("; ".join)
     rejected = raw.loc[rejected_mask].drop(columns=["_file_order", "_missing", "_nocoder"], errors="ignore")

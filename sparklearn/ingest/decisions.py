@@ -49,6 +49,7 @@ from sparklearn.exceptions import InputError
 from sparklearn.ingest.cells import did_you_mean, match_vocabulary, parse_dates
 from sparklearn.ingest.problems import (
     Checked,
+    columns_as_headed,
     date_fix,
     flag_rows,
     implausible_dates,
@@ -116,9 +117,11 @@ def empty_decisions() -> pd.DataFrame:
     return frame.astype({"date": "datetime64[ns]", "due_date": "datetime64[ns]", "source_row": "int64"})
 
 
-def _read(path: Path) -> tuple[pd.DataFrame, list[str], list[dict]]:
-    """The register's cells as text under the register's column names, the required columns missing, and problems with its headers."""
+def _read(path: Path) -> tuple[pd.DataFrame, list[str], list[dict], dict[str, str]]:
+    """The register's cells as text under the register's column names, the required columns missing, problems with
+    its headers, and how the file heads each column read (``due_date`` -> ``'Due by (I)'``)."""
     frame = read_table(path, what="the decisions register")
+    labels = frame.attrs["headers"]
     header_row = frame.attrs["header_row"]
     found = []
     if frame.attrs.get("fell_back"):
@@ -132,7 +135,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[str], list[dict]]:
             continue
         target = known.get(name)
         if target is None or target in renamed.values():
-            found.append(problem_record(path, header_row, name, name, "column not read",
+            found.append(problem_record(path, header_row, labels.get(name, name), "", "column not read",
                                   f"rename it to one of: {', '.join(HEADERS.values())} (or ignore this warning "
                                   "if the column is a note of your own)", "warning"))
             continue
@@ -142,10 +145,11 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[str], list[dict]]:
         if column not in frame.columns:
             frame[column] = ""
     missing = [c for c in REQUIRED if c not in renamed.values()]
-    found += [problem_record(path, header_row, c, "", f"required column '{HEADERS[c]}' is missing",
+    found += [problem_record(path, header_row, HEADERS[c], "", f"required column '{HEADERS[c]}' is missing",
                        f"add a column headed '{HEADERS[c]}' (sparklearn template decisions writes them all)")
               for c in missing]
-    return frame, missing, found
+    # A column the file lacks is named as the template heads it.
+    return frame, missing, found, HEADERS | {target: labels.get(name, name) for name, target in renamed.items()}
 
 
 def read_decisions(
@@ -203,11 +207,11 @@ def read_decisions(
     >>> c.accepted[["decision_id", "status", "due_date"]].values.tolist()
     [['KE-D01', 'in-progress', Timestamp('2031-01-31 00:00:00')]]
     >>> c.problems[["row", "column", "rule", "severity"]].values.tolist()
-    [[3, 'decision_id', 'decision id used twice', 'error'], [3, 'status', 'not a status', 'warning']]
+    [[3, 'Decision ID', 'decision id used twice', 'error'], [3, 'Status', 'not a status', 'warning']]
     """
     path = Path(path)
     try:
-        frame, missing, found = _read(path)
+        frame, missing, found, headed = _read(path)
     except InputError as err:
         if not (err.message.endswith(" is empty") or err.message == "the file has no header row"):
             raise
@@ -254,7 +258,10 @@ def read_decisions(
     _check_dates(out, sessions, flag)
     _check_lists(out, codebook, flag)
     outcome_problems = _check_outcomes(out, outcome_ids)
-    checked = split_rejected(out, pd.concat([*problems, *flags, *outcome_problems], ignore_index=True))
+    # The rows' problems name columns as the file heads them; the header's problems already do.
+    row_problems = columns_as_headed(pd.concat([problems_frame(), *flags, *outcome_problems], ignore_index=True),
+                                     {str(path): headed})
+    checked = split_rejected(out, pd.concat([*problems, row_problems], ignore_index=True))
     accepted = checked.accepted.reindex(columns=DECISION_COLUMNS)
     accepted = accepted.astype({c: "string" for c in DECISION_COLUMNS if c not in ("date", "due_date", "source_row")})
     rejected = checked.rejected.reindex(columns=[*REGISTER_COLUMNS, "source_file", "source_row", "problem"])

@@ -102,13 +102,19 @@ from sparklearn.ingest.harvest_schema import (
 from sparklearn.ingest.problems import (
     Checked,
     check_schema,
+    columns_as_headed,
     date_fix,
     flag_rows,
     implausible_dates,
     problem_record,
     problems_frame,
 )
-from sparklearn.ingest.spreadsheets import normalise_header, open_workbook, read_table
+from sparklearn.ingest.spreadsheets import (
+    header_labels,
+    normalise_header,
+    open_workbook,
+    read_table,
+)
 
 _TEXT = ("social_actor", "outcome", "significance", "contribution", "other_contributors",
          "substantiator_role", "sources")
@@ -232,8 +238,11 @@ def _find_sheet(book, path: Path):
     return ws, row
 
 
-def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
-    """Raw text cells of the harvest sheet, its header row, and problems with cells (merges, formulas)."""
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict], dict[str, str]] | None:
+    """Raw text cells of the harvest sheet, its header row, problems with cells (merges, formulas), and its headers.
+
+    The headers are :func:`~sparklearn.ingest.spreadsheets.header_labels`: raw column -> ``'Date (D)'``.
+    """
     book = open_workbook(path)
     ws, header_row = _find_sheet(book, path)
     if ws is None:
@@ -247,6 +256,8 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
     frame = frame.map(_cell_text) if len(frame) else frame.astype(str)
     problems: list[dict] = []
     names = [normalise_header(h) for h in header]
+    labels = header_labels(header, workbook=True)
+    shown = [labels.get(n or f"unnamed_{i}", "") for i, n in enumerate(names)]
     canonical = _header_map(names)[0]
     dates = [i for i, n in enumerate(names) if canonical.get(n) == "date"]
     if dates and len(frame):
@@ -261,7 +272,7 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
             continue
         top = max(merged.min_row, header_row + 1)
         col = merged.min_col - 1
-        column = canonical.get(names[col], names[col]) if col < len(names) else ""
+        column = shown[col] if col < len(shown) else ""
         if merged.min_col == merged.max_col:
             frame.loc[top - header_row - 1:merged.max_row - header_row - 1, col] = frame.at[top - header_row - 1, col]
             problems.append(problem_record(file, top, column, merged.coord, "merged cells",
@@ -271,16 +282,17 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
             problems.append(problem_record(file, top, column, merged.coord, "cells merged across columns",
                                      f"unmerge {merged.coord}; only the value in its first column was read",
                                      "warning"))
-    problems += _formula_problems(path, ws.title, header_row, frame, [canonical.get(n, n) for n in names])
+    problems += _formula_problems(path, ws.title, header_row, frame, shown)
     book.close()
     twice = sorted({n for n in names if n and names.count(n) > 1} | {n for n in names if n in ("source_row", "source_file")})
     if twice:
         raise InputError("two columns have the same name" if names.count(twice[0]) > 1
                          else f"a column is headed '{twice[0]}', a name sparklearn keeps for where each row came from",
-                         file=path, row=header_row, column=twice[0], fix="rename or delete one of those columns")
+                         file=path, row=header_row, column=labels.get(twice[0], twice[0]),
+                         fix="rename or delete one of those columns")
     frame.columns = [n or f"unnamed_{i}" for i, n in enumerate(names)]
     frame["source_row"] = range(header_row + 1, header_row + 1 + len(frame))
-    return frame, header_row, problems
+    return frame, header_row, problems, labels
 
 
 def _formula_problems(path: Path, title: str, header_row: int, frame: pd.DataFrame,
@@ -306,7 +318,7 @@ def _formula_problems(path: Path, title: str, header_row: int, frame: pd.DataFra
     return found
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
+def _read_csv(path: Path) -> tuple[pd.DataFrame, int, list[dict], dict[str, str]] | None:
     try:
         frame = read_table(path, what="the outcome harvest")
     except InputError as err:
@@ -317,7 +329,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, int, list[dict]] | None:
     if frame.attrs.get("fell_back"):
         problems.append(problem_record(str(path), None, "", "", "not UTF-8: read as Windows-1252",
                                  "check accented letters; save from Excel as 'CSV UTF-8' next time", "warning"))
-    return frame.drop(columns=["source_file"]), frame.attrs["header_row"], problems
+    return frame.drop(columns=["source_file"]), frame.attrs["header_row"], problems, frame.attrs["headers"]
 
 
 def _empty_result(path: Path, rule: str, fix: str) -> Checked:
@@ -379,7 +391,7 @@ def read_harvest(
     >>> c.accepted[["outcome_id", "date", "date_precision", "level"]].values.tolist()
     [['KE-O1', Timestamp('2023-03-01 00:00:00'), 'month', 'local']]
     >>> c.problems.query("severity == 'error'")[["row", "column", "rule"]].values.tolist()
-    [[3, 'date', 'not a date'], [3, 'level', 'not in the codebook list']]
+    [[3, 'Date', 'not a date'], [3, 'Level', 'not in the codebook list']]
     """
     path = Path(path)
     if not path.exists():
@@ -394,20 +406,25 @@ def read_harvest(
     if read is None:
         return _empty_result(path, "the harvest is empty",
                              f"fill in the template (sparklearn template outcomes --country {country})")
-    raw, header_row, problems = read
+    raw, header_row, problems, labels = read
     codebook = codebook or load_codebook()
     if registry is not None:
         registry.country(country)
-    return _check(raw, header_row, problems, path=path, country=country, registry=registry, codebook=codebook)
+    return _check(raw, header_row, problems, labels, path=path, country=country, registry=registry,
+                  codebook=codebook)
 
 
-def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, path: Path, country: str,
-           registry: Registry | None, codebook: Codebook) -> Checked:
+def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], labels: dict[str, str], *, path: Path,
+           country: str, registry: Registry | None, codebook: Codebook) -> Checked:
+    """Check the raw cells; every problem names its column as the file heads it (``labels``)."""
     file = str(path)
     found: list[pd.DataFrame] = [problems_frame(cell_problems)]
     mapping, fuzzy_hits = _header_map(list(raw.columns.drop("source_row")))
+    # A column the file lacks is named as the template heads it.
+    headed = {file: HEADERS | {target: labels.get(name, name) for name, target in mapping.items()}}
     for name, target in fuzzy_hits:
-        found.append(problems_frame([problem_record(file, header_row, target, name, f"header read as '{HEADERS[target]}'",
+        found.append(problems_frame([problem_record(file, header_row, labels.get(name, name), "",
+                                                    f"header read as '{HEADERS[target]}'",
                                               f"rename the header to '{HEADERS[target]}'", "warning")]))
     ignored = [c for c in raw.columns if c not in mapping and c != "source_row"]
     data_cols = [c for c in raw.columns if c != "source_row"]
@@ -416,7 +433,7 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
     for name in ignored:
         if name.startswith("unnamed") and (raw[name] == "").all():
             continue
-        found.append(problems_frame([problem_record(file, header_row, name, name, "column not used",
+        found.append(problems_frame([problem_record(file, header_row, labels.get(name, name), "", "column not used",
                                               "rename it to a harvest column if it holds one; otherwise ignore this",
                                               "warning")]))
     # Built from the mapping, not by renaming: an unmapped header may already be a column's name
@@ -430,21 +447,22 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
     required_missing = [c for c in REQUIRED if c in missing]
     if required_missing:
         problems = problems_frame([problem_record(
-            file, header_row, c, "", f"required column '{HEADERS[c]}' is missing",
+            file, header_row, HEADERS[c], "", f"required column '{HEADERS[c]}' is missing",
             f"add a column headed '{HEADERS[c]}' (headers are matched ignoring case and spaces)")
             for c in required_missing])
         rejected = rejected_view.assign(problem="; ".join(problems["rule"]))
         return Checked(_empty_outcomes(), rejected, pd.concat([*found, problems], ignore_index=True))
     for column in missing:
         if column != "country" and column not in OPTIONAL:
-            found.append(problems_frame([problem_record(file, header_row, column, "", f"no '{HEADERS[column]}' column",
+            found.append(problems_frame([problem_record(file, header_row, HEADERS[column], "",
+                                                        f"no '{HEADERS[column]}' column",
                                                   f"add a column headed '{HEADERS[column]}'", "warning")]))
 
     if frame.empty:
         found.append(problems_frame([problem_record(file, header_row, "", "", "the harvest has no outcomes yet",
                                               "nothing to do until outcomes are harvested", "warning")]))
     clean, rule_problems = _clean(frame, country=country, registry=registry, codebook=codebook)
-    found += rule_problems
+    found.append(columns_as_headed(pd.concat([problems_frame(), *rule_problems], ignore_index=True), headed))
     problems = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) \
         else problems_frame()
     problems = problems.sort_values(["row", "column"], kind="stable", na_position="first").reset_index(drop=True)
@@ -461,7 +479,7 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], *, pat
     if len(checked.rejected):  # a rule above missed something the contract catches: keep the row
         rejected = pd.concat([rejected, checked.rejected.assign(problem=checked.rejected["problem"])],
                              ignore_index=True)
-        problems = pd.concat([problems, checked.problems], ignore_index=True)
+        problems = pd.concat([problems, columns_as_headed(checked.problems, headed)], ignore_index=True)
     accepted = checked.accepted if len(checked.accepted) else _empty_outcomes()
     text = [c for c in OUTCOME_COLUMNS if c not in ("date", "source_row", "amount")]
     return Checked(accepted.astype({c: "string" for c in text}), rejected, problems)

@@ -63,6 +63,7 @@ import pandas as pd
 from sparklearn.exceptions import InputError, ParameterError
 from sparklearn.ingest.problems import (
     Checked,
+    columns_as_headed,
     flag_rows,
     problems_frame,
     split_rejected,
@@ -123,6 +124,7 @@ def read_register(path: str | Path) -> Checked:
     (11, 0, 'research lead')
     """
     table = read_table(path, what="the participants register")
+    headers = {str(Path(path)): table.attrs["headers"]}  # keyed as flag_rows names the file (source_file)
     file = str(path)
     missing = [c for c in _REQUIRED if c not in table.columns]
     if missing:
@@ -154,6 +156,10 @@ def read_register(path: str | Path) -> Checked:
                                       "fix": "check accented letters in names (a name spelt differently in the "
                                              "notes is not found); save as 'CSV UTF-8' next time"}]))
     problems = pd.concat(found, ignore_index=True).sort_values(["row", "column"], kind="stable", na_position="first")
+    # A name never shows in a problem, whatever the file calls its column (prepare also withholds by column name).
+    problems["value"] = problems["value"].where((problems["column"] != "name") | (problems["value"] == ""),
+                                                "(name withheld)")
+    problems = columns_as_headed(problems, headers)
     return split_rejected(table, problems.reset_index(drop=True))
 
 

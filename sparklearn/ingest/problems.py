@@ -8,6 +8,13 @@ dropped); warnings keep it. Rows read = rows accepted + rows rejected, always: a
 returns a :class:`Checked` (accepted, rejected, problems), and :func:`split_rejected`
 and :func:`check_schema` build one from flagged rows or from a pandera schema.
 
+Readers check rows under sparklearn's column names (``due_date``); the user looks for
+the header in their file (``Due by``, column I). So a reader of a spreadsheet passes its
+problems through :func:`columns_as_headed`, which names each column as the file heads
+it, with the Excel letter for a workbook (``'Due by (I)'``, see
+:func:`sparklearn.ingest.spreadsheets.header_labels`); a column the file lacks is named
+by the template's header.
+
 Schemas are pandera ``DataFrameSchema`` objects; each column may carry
 ``metadata={"fix": "..."}`` so the report can say how to fix what pandera found
 (pandera's own messages name the check, not the remedy).
@@ -86,6 +93,44 @@ def add_problem(found: list[dict], file: Path, line: int | None, column: str, va
     found.append(problem_record(file, line, column, value, rule, fix, severity))
 
 
+
+
+def columns_as_headed(problems: pd.DataFrame, headers: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    """``problems`` with each column named as its file heads it, not by sparklearn's name for it.
+
+    A reader checks its rows under its own column names (``due_date``) and, once done,
+    passes its problems through here so that the user reads the header they see
+    (``'Due by (I)'``). Columns of files not in ``headers``, or not in their file's
+    mapping (a column the file lacks, or one already named by its header), are left
+    as they are.
+
+    Parameters
+    ----------
+    problems
+        A problem table (:data:`PROBLEM_COLUMNS`).
+    headers
+        File (as in the ``file`` column) -> {sparklearn's column name -> the file's label
+        for it}, the labels of :func:`sparklearn.ingest.spreadsheets.header_labels`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``problems`` with ``column`` rewritten.
+
+    Examples
+    --------
+    >>> p = problems_frame([{"file": "d.xlsx", "row": 3, "column": "due_date", "rule": "not a date", "fix": "..."},
+    ...                     {"file": "d.xlsx", "row": 4, "column": "status", "rule": "not a status", "fix": "..."}])
+    >>> columns_as_headed(p, {"d.xlsx": {"due_date": "Due by (I)"}})["column"].tolist()
+    ['Due by (I)', 'status']
+    """
+    pairs = {(str(file), str(name)): label for file, names in headers.items() for name, label in names.items()}
+    if not pairs or problems.empty:
+        return problems
+    labels = pd.Series(list(pairs.values()), index=pd.MultiIndex.from_tuples(list(pairs)), dtype="string")
+    key = pd.MultiIndex.from_arrays([problems["file"].astype(str), problems["column"].astype(str)])
+    shown = pd.Series(labels.reindex(key).to_numpy(), index=problems.index, dtype="string")
+    return problems.assign(column=shown.fillna(problems["column"].astype("string")))
 
 
 def apply_checks(frame: pd.DataFrame, checks: Sequence[tuple], *, file: Path | str,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from io import StringIO
 from pathlib import Path
 
@@ -58,6 +59,51 @@ def normalise_header(name: object) -> str:
     text = str(name).strip().lower()
     text = re.sub(r"[^0-9a-z]+", "_", text)
     return text.strip("_")
+
+
+#: pandas' name for a column whose header cell is empty.
+_UNNAMED = re.compile(r"Unnamed: \d+")
+
+
+def header_labels(headers: Sequence[object], *, workbook: bool) -> dict[str, str]:
+    """How problems name each column: the header as the file writes it, and in a workbook its letter.
+
+    A research lead looks for the header they see, not sparklearn's snake_case name, so
+    every reader names a column by this label. The header's text is kept as written,
+    only runs of spaces and line breaks (Alt+Enter in Excel) made one space. A column
+    with an empty header is named by its position.
+
+    Parameters
+    ----------
+    headers
+        The header row's cells, from the first column (A) on.
+    workbook
+        True for an ``.xlsx`` sheet: the label ends with the Excel column letter.
+
+    Returns
+    -------
+    dict
+        Column name as :func:`normalise_header` makes it (``unnamed_<i>`` for an empty
+        header, ``i`` counted from 0) -> label, e.g. ``'Due by (I)'``.
+
+    Examples
+    --------
+    >>> header_labels(["Decision ID", "Due\\nby", None], workbook=True)
+    {'decision_id': 'Decision ID (A)', 'due_by': 'Due by (B)', 'unnamed_2': '(no header) (C)'}
+    >>> header_labels(["decision_id", ""], workbook=False)
+    {'decision_id': 'decision_id', 'unnamed_1': '(no header, column 2)'}
+    """
+    from openpyxl.utils import get_column_letter
+
+    labels = {}
+    for i, header in enumerate(headers):
+        text = "" if header is None or _UNNAMED.fullmatch(str(header)) else " ".join(str(header).split())
+        name = normalise_header(text) or f"unnamed_{i}"
+        where = f" ({get_column_letter(i + 1)})" if workbook else ""
+        if not text:
+            text, where = ("(no header)", where) if workbook else (f"(no header, column {i + 1})", "")
+        labels.setdefault(name, text + where)
+    return labels
 
 
 def _leading_comment_lines(text: str) -> int:
@@ -206,6 +252,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = 
         is in ``frame.attrs["blank_rows"]``, the header's row in
         ``frame.attrs["header_row"]``. ``frame.attrs["fell_back"]`` is True when a CSV
         was not UTF-8 and was read as Windows-1252 (accents may be wrong).
+        ``frame.attrs["headers"]`` gives each column's label for problems, the header
+        as the file writes it (:func:`header_labels`: ``'Due by (I)'`` in a workbook).
 
     Raises
     ------
@@ -238,15 +286,16 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = 
     else:
         raise InputError(f"unsupported file type '{suffix}'", file=path,
                          fix="save the sheet as .csv or .xlsx")
+    labels = header_labels(list(frame.columns), workbook=suffix != ".csv")
     headers = [normalise_header(c) for c in frame.columns]
     dupes = sorted({h for h in headers if headers.count(h) > 1})
     if dupes:
         raise InputError("two columns have the same name", file=path, row=skip + 1,
-                         column=dupes[0], fix="rename or delete one of the duplicated columns")
+                         column=labels[dupes[0]], fix="rename or delete one of the duplicated columns")
     taken = [h for h in headers if h in SOURCE_COLUMNS]
     if taken:
         raise InputError(f"a column is headed '{taken[0]}', a name sparklearn keeps for where each row came from",
-                         file=path, row=skip + 1, column=taken[0], fix="rename that column")
+                         file=path, row=skip + 1, column=labels[taken[0]], fix="rename that column")
     frame.columns = headers
     frame = frame.drop(columns=[c for c in frame.columns if c.startswith("unnamed")
                                 and (frame[c].astype(str).str.strip() == "").all()])
@@ -260,4 +309,5 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = 
     frame.attrs["blank_rows"] = int(blank.sum())
     frame.attrs["fell_back"] = fell_back
     frame.attrs["header_row"] = skip + 1
+    frame.attrs["headers"] = labels
     return frame
