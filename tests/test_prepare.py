@@ -83,7 +83,8 @@ def test_no_registered_name_reaches_any_processed_file_even_from_free_text(kenya
     # ... and the lead is told where, without the name being repeated.
     problems = pd.read_csv(folder / "problems.csv")
     named = problems.loc[problems["rule"] == "a participant's name (or id) in free text"]
-    assert sorted(zip(named["column"], named["row"])) == [("memo", 229), ("outcome", 2)]  # 230 is rejected
+    # Named as the files head the columns ('Outcome', column G of the workbook), as the readers' problems are.
+    assert sorted(zip(named["column"], named["row"])) == [("Outcome (G)", 2), ("memo", 229)]  # 230 is rejected
     assert set(named["severity"]) == {"warning"} and set(named["value"]) == {"(name withheld)"}
     rejected = pd.read_csv(folder / "rejected_codings.csv")
     assert rejected["segment_id"].tolist() == ["KE-S01-T999"]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 from pathlib import Path
@@ -247,12 +247,16 @@ class Checked:
     """The result of checking a table: accepted rows, rejected rows, problems.
 
     ``rejected`` keeps every column of the input plus ``problem`` (the rules broken,
-    ``"; "``-joined), so a user can fix and resubmit the rows.
+    ``"; "``-joined), so a user can fix and resubmit the rows. ``headers``: for a
+    spreadsheet, file -> {sparklearn's column name -> the file's label for it}, so that a
+    problem found later (a name in free text, say) names the column as the file heads it
+    (:func:`columns_as_headed`).
     """
 
     accepted: pd.DataFrame
     rejected: pd.DataFrame
     problems: pd.DataFrame
+    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def n_read(self) -> int:
