@@ -380,3 +380,17 @@ def test_both_registers_share_one_layout_and_refuse_what_excel_cannot_hold(tmp_p
         write_decisions(rows.assign(decision="x" * 40_000), tmp_path / "long.xlsx", country="kenya",
                         registry=REGISTRY, codebook=CODEBOOK)
     assert not (tmp_path / "long.xlsx").exists()
+
+
+def test_a_header_written_twice_in_a_workbook_is_named_at_both_places(tmp_path):
+    # pandas would read the second 'Status' as 'Status.1', a column nobody wrote, and leave its values unread.
+    path = write_decisions(pd.DataFrame({"decision_id": ["D1"], "session_id": ["KE-S02"], "decision": ["a"]}),
+                           tmp_path / "decisions.xlsx", country="kenya", registry=REGISTRY, codebook=CODEBOOK,
+                           sessions=SESSIONS)
+    book = openpyxl.load_workbook(path)
+    book["Decisions"]["M1"], book["Decisions"]["M2"] = "Status", "done"
+    book.save(path)
+    from sparklearn.exceptions import InputError
+
+    with pytest.raises(InputError, match=r"two columns have the same name: 'Status \(J\)' and 'Status \(M\)'"):
+        _read(path)

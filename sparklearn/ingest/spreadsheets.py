@@ -106,6 +106,18 @@ def header_labels(headers: Sequence[object], *, workbook: bool) -> dict[str, str
     return labels
 
 
+def _unmangled(column: object, columns) -> object:
+    """The header as written, for a column pandas renamed because its header repeats an earlier one ("X.1")."""
+    found = re.fullmatch(r"(.+)\.\d+", column) if isinstance(column, str) else None
+    return found.group(1) if found and found.group(1) in columns else column
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
 def _leading_comment_lines(text: str) -> int:
     n = 0
     for line in text.splitlines():
@@ -286,12 +298,18 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = 
     else:
         raise InputError(f"unsupported file type '{suffix}'", file=path,
                          fix="save the sheet as .csv or .xlsx")
-    labels = header_labels(list(frame.columns), workbook=suffix != ".csv")
-    headers = [normalise_header(c) for c in frame.columns]
+    # pandas renames a repeated header ("Status", "Status.1"): undo it, so that the repeat is caught below.
+    written = [_unmangled(c, frame.columns) for c in frame.columns]
+    labels = header_labels(written, workbook=suffix != ".csv")
+    headers = [normalise_header(c) for c in written]
     dupes = sorted({h for h in headers if headers.count(h) > 1})
     if dupes:
-        raise InputError("two columns have the same name", file=path, row=skip + 1,
-                         column=labels[dupes[0]], fix="rename or delete one of the duplicated columns")
+        # Both places, so the lead finds the one to rename or delete.
+        where = [f"{' '.join(str(written[i]).split())} ({_letter(i) if suffix != '.csv' else f'column {i + 1}'})"
+                 for i, h in enumerate(headers) if h == dupes[0]]
+        raise InputError(f"two columns have the same name: {' and '.join(repr(w) for w in where)}",
+                         file=path, row=skip + 1, column=labels[dupes[0]],
+                         fix="rename or delete one of the duplicated columns")
     taken = [h for h in headers if h in SOURCE_COLUMNS]
     if taken:
         raise InputError(f"a column is headed '{taken[0]}', a name sparklearn keeps for where each row came from",
