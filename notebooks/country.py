@@ -322,8 +322,11 @@ if len(tables.outcomes):
 
 # %%
 if len(tables.outcomes):
-    chains = outcomes.outcome_chains(tables.outcomes)
-    figures.plot_outcome_chains(outcomes.outcome_graph(tables.outcomes), levels=vocabulary(codebook, "level")["id"]);
+    # The levels from the codebook the notebook already has: without them outcome_chains reads and checks the
+    # codebook file again (with the schema library, a third of a second).
+    levels = vocabulary(codebook, "level")["id"]
+    chains = outcomes.outcome_chains(tables.outcomes, levels=levels.tolist())
+    figures.plot_outcome_chains(outcomes.outcome_graph(tables.outcomes), levels=levels);
     yes_no = {True: "yes", False: "no"}
     display(with_caption(chains.assign(campaign_id=named(chains["campaign_id"], campaign_names),
                           climbs=chains["climbs"].map(yes_no),

@@ -167,6 +167,25 @@ def test_emmenegger_intermediate_solution_and_its_easy_counterfactuals_match_the
     assert chart == {"S*R*~V": 2, "S*C*R*P": 2, "S*L*R*P": 3, "C*L*P*~V": 1}
 
 
+def test_parsimonious_models_with_the_same_easy_counterfactuals_are_minimised_once(monkeypatch):
+    """Emmenegger's two parsimonious models use the same easy counterfactuals: one table,
+    minimised once (plus the parsimonious minimisation itself), and the intermediate
+    solution still says it comes from both."""
+    from sparklearn.analysis import qca
+
+    js = ["S", "C", "L", "R", "P", "V"]
+    cases = one_case_per_row({2: 0, 5: 0, 10: 0, 20: 0, 25: 0, 27: 1, 33: 0, 37: 1, 47: 1, 48: 1, 56: 1, 57: 0,
+                              64: 1}, js)
+    tt = fuzzy_truth_table(cases, js, "Y", case="case", incl_cut=0.9)
+    calls = []
+    minimise = qca.minimise
+    monkeypatch.setattr(qca, "minimise", lambda *args, **kwargs: calls.append(1) or minimise(*args, **kwargs))
+    result = fuzzy_minimise(tt, cases, js, "Y", include="intermediate", case="case",
+                            directional_expectations={"S": 1, "C": 1, "L": 1, "R": 1, "P": 1, "V": 0})
+    assert len(calls) == 2
+    assert set(result.solutions["from_parsimonious"]) == {"1;2"}
+
+
 def test_lipset_intermediate_solution_lies_between_complex_and_parsimonious():
     """Lipset's data (QCA's LF, fuzzy) gives, published in QCA's
     tests/testthat/_snaps/minimize.md: complex DEV*~URB*LIT*STB + DEV*LIT*IND*STB,

@@ -377,17 +377,24 @@ def _intermediate(
     full = pd.DataFrame(((np.arange(2**k)[:, None] >> np.arange(k - 1, -1, -1)) & 1), columns=conditions)
     n_of = pd.Series(view["n"].to_numpy(), index=keys).reindex(np.arange(2**k), fill_value=0).to_numpy()
     found: dict[frozenset[str], list] = {}
+    # Parsimonious solutions often use the same easy counterfactuals, hence the same table:
+    # each table is minimised once (half the minimisations of a robustness grid were repeats).
+    minimised: dict[tuple[int, ...], qca.Minimisation] = {}
     for number in sorted(parsimonious.solutions["solution"].unique()):
         counterfactuals = np.intersect1d(easy, assumed.loc[assumed["solution"] == number, "key"].to_numpy())
-        # Positives stay positive, this model's easy counterfactuals are "don't cares";
-        # every other configuration (difficult counterfactuals included) counts as negative.
-        status = np.zeros(2**k, dtype=np.int8)
-        status[positives] = 1
-        table = full.assign(out=pd.array(status, dtype="Int8"), n=np.where(status == 1, 1, n_of),
-                            n_outcome=status.astype(np.int64), cases="")
-        table.loc[counterfactuals, "out"] = pd.NA
-        result = qca.minimise(table, conditions, include="parsimonious", row_dominance=row_dominance,
-                              max_solutions=max_solutions)
+        key = tuple(counterfactuals.tolist())
+        result = minimised.get(key)
+        if result is None:
+            # Positives stay positive, this model's easy counterfactuals are "don't cares";
+            # every other configuration (difficult counterfactuals included) counts as negative.
+            status = np.zeros(2**k, dtype=np.int8)
+            status[positives] = 1
+            table = full.assign(out=pd.array(status, dtype="Int8"), n=np.where(status == 1, 1, n_of),
+                                n_outcome=status.astype(np.int64), cases="")
+            table.loc[counterfactuals, "out"] = pd.NA
+            result = qca.minimise(table, conditions, include="parsimonious", row_dominance=row_dominance,
+                                  max_solutions=max_solutions)
+            minimised[key] = result
         for solution, rows in result.solutions.groupby("solution", sort=True):
             entry = found.setdefault(frozenset(rows["term"]), [rows, result, solution, []])
             entry[3].append(str(number))

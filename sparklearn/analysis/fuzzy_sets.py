@@ -61,7 +61,13 @@ def numeric_scores(data: pd.DataFrame, column: str, what: str = "raw score") -> 
     [720.0, 1098.0]
     """
     require_columns(data, [column], what)
-    values = pd.to_numeric(data[column], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    given = data[column]
+    if given.dtype == np.float64 or given.dtype == np.int64:
+        # Plain numbers already (calibrated memberships, 0/1 crisp sets): the same floats without
+        # pd.to_numeric's round trip, run for every set of every term in a QCA robustness grid.
+        values = given.to_numpy(dtype=np.float64, copy=True)
+    else:
+        values = pd.to_numeric(given, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         file, row = _where(data, int(bad[0]))

@@ -113,7 +113,12 @@ def _source_file(data: pd.DataFrame) -> str | None:
 def _as_crisp(data: pd.DataFrame, column: str) -> np.ndarray:
     """The column as 0/1 integers, or an InputError naming the first bad row."""
     values = data[column]
-    numeric = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    if values.dtype == np.int64 or values.dtype == np.float64:
+        # Plain numbers already (truth tables built here are): the same floats without
+        # pd.to_numeric's round trip, run for every condition of every minimisation.
+        numeric = values.to_numpy(dtype=np.float64, copy=True)
+    else:
+        numeric = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
     bad = np.flatnonzero(~np.isin(numeric, (0.0, 1.0)))
     if bad.size:
         rows = _user_rows(data, bad)

@@ -30,9 +30,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.discrete.discrete_model import NegativeBinomial
-from statsmodels.genmod.families import Poisson
-from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.stats.rates import confint_poisson
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
@@ -542,6 +539,13 @@ def rate_ratios(
     exog.insert(0, "const", 1.0)
     endog = modelled["n_outcomes"].to_numpy(dtype=float)
     offset = np.log(modelled["campaign_months"].to_numpy(dtype=float))
+
+    # Imported here, not at the top: the model classes pull in statsmodels' model and formula
+    # machinery (0.1-0.2 s), which every country report paid for through the wording modules
+    # that import this one, and only the comparison's rate ratios use.
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     glm = GLM(endog, exog, family=Poisson(), offset=offset)
     poisson = _fit_quietly(glm.fit, notes, "Poisson")

@@ -201,6 +201,7 @@ def _figure_image(fig):
     import matplotlib
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
     from PIL import Image
 
     dpi = matplotlib.rcParams["savefig.dpi"]
@@ -229,7 +230,23 @@ def _figure_image(fig):
             fig.set_facecolor(previous_colour)
             fig.set_canvas(previous_canvas)
     raw = io.BytesIO()
-    # Decoded at once: compressing it hard would be wasted.
-    fig.savefig(raw, format="png", dpi=dpi, bbox_inches=box, facecolor="white", pil_kwargs={"compress_level": 1})
+    # savefig lays a figure that has a layout engine out once more (an extra pass over every
+    # artist, images colour-mapped included) before it draws. After fig.tight_layout() the engine
+    # is a placeholder whose layout does nothing, and the draw above found the extent already:
+    # without the engine, savefig draws once: the same pixels, one pass over the figure fewer.
+    engine = fig.get_layout_engine()
+    unplaced = not isinstance(box, str) and isinstance(engine, PlaceHolderLayoutEngine)
+    if unplaced:
+        fig.set_layout_engine(None)
+        if fig.get_layout_engine() is not None:  # rcParams chose a real engine: keep the one it had
+            fig.set_layout_engine(engine)
+            unplaced = False
+    try:
+        # Decoded at once: compressing it hard would be wasted.
+        fig.savefig(raw, format="png", dpi=dpi, bbox_inches=box, facecolor="white",
+                    pil_kwargs={"compress_level": 1})
+    finally:
+        if unplaced:
+            fig.set_layout_engine(engine)
     return Image.open(raw).convert("RGB")
 
