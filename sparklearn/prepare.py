@@ -246,7 +246,7 @@ def _read_decisions(raw: Path, slug: str, *, registry: Registry, codebook: Codeb
                                "fix": f"keep one register: merge {other.name} into {path.name}, then move it out of "
                                       "the country folder", "severity": "warning"} for other in found[1:]])
     return Checked(checked.accepted, checked.rejected, pd.concat([checked.problems, ignored], ignore_index=True),
-                   checked.headers)
+                   headers=checked.headers)
 
 
 def _harvest_file(folder: Path) -> Path | None:
@@ -296,7 +296,7 @@ def _redacted(checked: Checked, register, salt: str) -> Checked:
     # The warnings name each column as the lead's file heads it, as the reader's own problems do.
     named = columns_as_headed(pd.concat([problems_frame(), *found], ignore_index=True), checked.headers)
     return Checked(accepted, clean(checked.rejected, rejected_text),
-                   pd.concat([clean(checked.problems, ["value"]), named], ignore_index=True), checked.headers)
+                   pd.concat([clean(checked.problems, ["value"]), named], ignore_index=True), headers=checked.headers)
 
 
 def _redacted_sessions(read: SessionsRead, register, salt: str) -> SessionsRead:
@@ -481,7 +481,7 @@ def prepare(slug: str, paths: Paths | None = None, *, registry: Registry | None 
             "file": str(other), "row": None, "column": "", "value": "", "severity": "warning",
             "rule": f"two outcome harvests: this one was not read ({harvest_path.name} was)",
             "fix": f"keep one harvest: merge {other.name} into {harvest_path.name}, then move it out of the country "
-                   "folder"} for other in others])], ignore_index=True), outcomes.headers)
+                   "folder"} for other in others])], ignore_index=True), headers=outcomes.headers)
 
     decisions = _read_decisions(raw, slug, registry=registry, codebook=codebook, sessions=sessions_read.sessions,
                                 outcomes=outcomes.accepted)

@@ -54,9 +54,9 @@ def test_empty_file_is_a_clear_error(tmp_path, content, message):
 def test_duplicate_headers_and_unknown_types_are_named(tmp_path):
     p = tmp_path / "x.csv"
     p.write_text("Code,code\n1,2\n")
-    with pytest.raises(InputError, match="same name") as err:
+    with pytest.raises(InputError, match=r"same name: 'Code \(column 1\)' and 'code \(column 2\)'") as err:
         read_table(p)
-    assert err.value.column == "code" and err.value.row == 1
+    assert err.value.column == "Code" and err.value.row == 1  # as the file heads it (its first place)
     q = tmp_path / "x.ods"
     q.write_text("")
     with pytest.raises(InputError, match=r"\.csv or \.xlsx"):

@@ -308,7 +308,7 @@ def read_codings(
         "source_file": raw.loc[good, "source_file"].astype("string"),
         "source_row": raw.loc[good, "source_row"].astype("int64"),
     })
-    return Checked(accepted.reset_index(drop=True), rejected.reset_index(drop=True), problems, headers)
+    return Checked(accepted.reset_index(drop=True), rejected.reset_index(drop=True), problems, headers=headers)
 
 
 def _countries(session_id: pd.Series, segment_id: pd.Series, country: str | None,

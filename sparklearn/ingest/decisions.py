@@ -266,7 +266,7 @@ def read_decisions(
     accepted = accepted.astype({c: "string" for c in DECISION_COLUMNS if c not in ("date", "due_date", "source_row")})
     rejected = checked.rejected.reindex(columns=[*REGISTER_COLUMNS, "source_file", "source_row", "problem"])
     return Checked(accepted.astype({"source_row": "int64"}).reset_index(drop=True), rejected, checked.problems,
-                   {str(path): headed})
+                   headers={str(path): headed})
 
 
 def _check_sessions(out: pd.DataFrame, sessions: pd.DataFrame | None, flag) -> None:

@@ -482,7 +482,7 @@ def _check(raw: pd.DataFrame, header_row: int, cell_problems: list[dict], labels
         problems = pd.concat([problems, columns_as_headed(checked.problems, headed)], ignore_index=True)
     accepted = checked.accepted if len(checked.accepted) else _empty_outcomes()
     text = [c for c in OUTCOME_COLUMNS if c not in ("date", "source_row", "amount")]
-    return Checked(accepted.astype({c: "string" for c in text}), rejected, problems, headed)
+    return Checked(accepted.astype({c: "string" for c in text}), rejected, problems, headers=headed)
 
 
 def _clean(frame: pd.DataFrame, *, country: str, registry: Registry | None,

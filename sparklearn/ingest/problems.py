@@ -256,7 +256,8 @@ class Checked:
     accepted: pd.DataFrame
     rejected: pd.DataFrame
     problems: pd.DataFrame
-    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Keyword-only, so that subclasses adding fields (QdaImport.report) keep their positional order.
+    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict, kw_only=True)
 
     @property
     def n_read(self) -> int:
