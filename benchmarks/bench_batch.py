@@ -4,7 +4,7 @@ Measures, in one run and one process tree (every batch is a child process of thi
 each into its own temporary folder, so each pays for its own interpreter and imports):
 
 - ``sparklearn run``: the whole batch from raw data (prepare, every notebook, every
-  report, the index), with its default warm kernels, and again with ``--fresh-kernels``;
+  report, the index), each notebook in a kernel started from scratch;
 - the *anchor*, what a user would script without sparklearn's batch: prepare every
   country, then a ``multiprocessing`` pool of the same number of processes calling
   ``papermill.execute_notebook`` on each notebook read with jupytext, with the same
@@ -119,9 +119,9 @@ def python_loop_seconds() -> float:
     return time.perf_counter() - started
 
 
-def sparklearn_run(out: str, workers: int, *extra: str) -> list[str]:
+def sparklearn_run(out: str, workers: int) -> list[str]:
     return [sys.executable, "-m", "sparklearn.cli", "run", "--data", str(DEMO_DATA), "--out", out,
-            "--jobs", str(workers), *extra]
+            "--jobs", str(workers)]
 
 
 def _checked(name: str, result: subprocess.CompletedProcess) -> None:
@@ -132,7 +132,7 @@ def _checked(name: str, result: subprocess.CompletedProcess) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=None, help="processes (default: one per core)")
-    parser.add_argument("--rounds", type=int, default=1, help="repeat the three full runs, alternating (medians)")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the two full runs, alternating (medians)")
     parser.add_argument("--anchor", metavar="OUT", help=argparse.SUPPRESS)  # the anchor's own process
     args = parser.parse_args()
     workers = args.jobs or os.cpu_count() or 1
@@ -144,7 +144,6 @@ def main() -> None:
     arms = {
         "sparklearn run": lambda out: sparklearn_run(out, workers),
         "plain papermill (the anchor)": lambda out: [sys.executable, __file__, "--anchor", out, "--jobs", str(workers)],
-        "sparklearn run --fresh-kernels": lambda out: sparklearn_run(out, workers, "--fresh-kernels"),
     }
     seen: dict[str, list[tuple[float, float]]] = {name: [] for name in arms}
     with tempfile.TemporaryDirectory(prefix="sparklearn-bench-") as tmp:
@@ -165,7 +164,7 @@ def main() -> None:
 
     median = {name: (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
               for name, runs in seen.items()}
-    full, anchor_s, fresh = (median[name][0] for name in arms)
+    full, anchor_s = (median[name][0] for name in arms)
     print(f"cores {os.cpu_count()}, processes {workers}, rounds {args.rounds}; "
           f"10^7-step Python loop {loop_before:.2f} s before, {loop_after:.2f} s after")
     for name, (wall, cpu) in median.items():
@@ -174,8 +173,6 @@ def main() -> None:
     print(f"{'no-change rerun (sparklearn run)':32} {rerun:6.2f} s wall  {rerun_cpu:6.1f} s CPU   ({summary})")
     ratio = full / anchor_s
     print(f"sparklearn / anchor              {ratio:6.2f}      (target <= 0.5: {'ok' if ratio <= 0.5 else 'MISSED'})")
-    print(f"warm / fresh kernels             {full / fresh:6.2f}      (warm kernels save {1 - full / fresh:.0%} "
-          "of the batch's wall time)")
     print(f"rerun / full run                 {rerun / full:6.3f}     (target <= 0.05: "
           f"{'ok' if rerun / full <= 0.05 else 'MISSED'})")
     biggest = max(sizes, key=sizes.get)

@@ -110,8 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ParameterError(f"no notebooks folder: run uses the notebooks of your sparklearn checkout, and "
                              f"{Path.cwd()} is not inside one; cd into the checkout and run again (--data and --out, "
                              "or SPARKLEARN_DATA and SPARKLEARN_OUT, still keep the data and outputs outside it)")
-    result = run_batch(_countries(args), jobs=args.jobs, force=args.force, paths=paths,
-                       warm_kernels=not args.fresh_kernels)
+    result = run_batch(_countries(args), jobs=args.jobs, force=args.force, paths=paths)
     return result.exit_code  # 0, 1 or 3: sparklearn.batch.run.EXIT_CODES
 
 
@@ -256,9 +255,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", metavar="N", type=_positive_int, default=None,
                    help="parallel notebooks, 1 or more (default: one per core)")
     p.add_argument("--force", action="store_true", help="re-run everything even if nothing changed")
-    p.add_argument("--fresh-kernels", action="store_true",
-                   help="start every notebook's kernel from scratch instead of forking it from the batch's "
-                        "preloaded kernel server (slower; the reports are the same)")
     p.add_argument("--data", metavar="DIR", help=_DATA_HELP)
     p.add_argument("--out", metavar="DIR", help="folder for processed/ and reports/ (default: $SPARKLEARN_OUT, "
                                                 "else the project's data/processed and reports/)")

@@ -223,8 +223,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
 def _load_codebook_cached(path: Path, mtime_ns: int, size: int) -> Codebook:
     """Read and check the codebook once per version of the file (checking is ~0.3 s of pandas).
 
-    The batch's kernel server calls :func:`load_codebook` before it forks, so that every
-    notebook finds the data folder's codebook checked already.
+    Commands that read it more than once (validate, then prepare each country) check it once.
     """
     doc = load_yaml(path, what="the codebook", error=CodebookError, expect="'version:', 'title:' and a 'codes:' list")
     return _build(doc.data, path, doc.root)

@@ -232,18 +232,14 @@ def test_an_interrupted_batch_does_not_retry_the_kernels_it_took_down(tmp_path, 
 
     monkeypatch.setattr(papermill, "execute_notebook", killed)
 
-    class Warm(execute.Kernels):
-        def warm_manager_class(self):
-            return object
-
-    kernels = Warm()
+    kernels = execute.Kernels()
     _, failure = execute.execute(_job(tmp_path, _notebook()), tmp_path, kernels)
-    # Warm first, then fresh; both through the batch's manager classes, so that the batch can stop them.
-    assert calls == [object, kernels.manager_class] and failure["error_section"] == "kernel"
+    # Tried twice (a transient reason), both times through the batch's manager class, so that it can stop them.
+    assert calls == [kernels.manager_class] * 2 and failure["error_section"] == "kernel"
     calls.clear()
     kernels.stop()
     _, failure = execute.execute(_job(tmp_path, _notebook()), tmp_path, kernels)
-    assert calls == [object] and failure["error_name"] == "RuntimeError"
+    assert calls == [kernels.manager_class] and failure["error_name"] == "RuntimeError"
 
 
 def _executed_notebook() -> nbformat.NotebookNode:
@@ -456,7 +452,7 @@ def test_a_run_for_some_countries_leaves_the_comparison_of_all_as_it_was(demo_ba
 
 
 def _descendants(pid: int) -> dict[int, bytes]:
-    """Every process below ``pid`` (kernels, relays, the kernel server) -> its command line (Linux /proc)."""
+    """Every process below ``pid`` (kernels and what they started) -> its command line (Linux /proc)."""
     parents, commands = {}, {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -475,8 +471,8 @@ def _descendants(pid: int) -> dict[int, bytes]:
 
 
 def _kernels_of(pid: int) -> list[int]:
-    """The processes below ``pid`` that are kernels or stand for one (a fresh kernel, a warm one's relay)."""
-    return [p for p, command in _descendants(pid).items() if b"ipykernel_launcher" in command or b"relay" in command]
+    """The processes below ``pid`` that are kernels."""
+    return [p for p, command in _descendants(pid).items() if b"ipykernel_launcher" in command]
 
 
 def _alive(pid: int) -> bool:
@@ -488,8 +484,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads kernel processes from Linux's /proc")
-@pytest.mark.parametrize("kernels", ["warm", "fresh"])
-def test_ctrl_c_stops_the_batch_at_once_and_leaves_no_kernel_behind(kenya_data, tmp_path, kernels):
+def test_ctrl_c_stops_the_batch_at_once_and_leaves_no_kernel_behind(kenya_data, tmp_path):
     import signal
     import subprocess
     import sys
@@ -497,7 +492,7 @@ def test_ctrl_c_stops_the_batch_at_once_and_leaves_no_kernel_behind(kenya_data, 
     out = tmp_path / "out"
     batch = subprocess.Popen(
         [sys.executable, "-m", "sparklearn.cli", "run", "--country", "kenya", "--data", str(kenya_data),
-         "--out", str(out), "--jobs", "2", *(["--fresh-kernels"] if kernels == "fresh" else [])],
+         "--out", str(out), "--jobs", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
@@ -505,7 +500,7 @@ def test_ctrl_c_stops_the_batch_at_once_and_leaves_no_kernel_behind(kenya_data, 
             time.sleep(0.1)
         assert batch.poll() is None, f"no kernel started: {batch.stderr.read()}"
         time.sleep(1)  # into the notebook
-        left = list(_descendants(batch.pid))  # kernels, relays and the kernel server alike
+        left = list(_descendants(batch.pid))  # kernels and anything they started
         started = time.monotonic()
         os.killpg(batch.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the batch's process group
         _, err = batch.communicate(timeout=60)
@@ -643,7 +638,7 @@ def test_importing_the_batch_patches_nothing_process_wide():
     import subprocess
     import sys
 
-    code = ("import sys; import sparklearn.batch.run, sparklearn.batch.kernels, sparklearn.report.display; "
+    code = ("import sys; import sparklearn.batch.run, sparklearn.report.display; "
             "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is None)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.strip() == "False", done.stderr

@@ -11,9 +11,6 @@ library module imports it. One module per step, in the order a run takes them:
   changed;
 - :mod:`~sparklearn.batch.execute`: one notebook run by papermill in a kernel of its
   own, and where it failed;
-- :mod:`~sparklearn.batch.kernels` and :mod:`~sparklearn.batch.kernel_server`: warm
-  kernels, forked from a server that did the notebooks' imports once, launched through
-  jupyter_client's kernel-provisioner interface (a third of the batch's time on two cores);
 - :mod:`~sparklearn.batch.render`: the HTML report of an executed notebook, and the index;
 - :mod:`~sparklearn.batch.progress`: what the person running the batch sees;
 - :mod:`~sparklearn.batch.run`: :func:`~sparklearn.batch.run.run_batch`, the steps in order.

@@ -1,14 +1,12 @@
 """The batch's execute step: one notebook, run by papermill in a kernel process of its own.
 
 Each notebook gets a new kernel process (the ``python3`` kernelspec ``make setup``
-installs), so that nothing one country's notebook leaves behind can reach another's.
-The kernel is forked from the batch's kernel server when there is one (warm: the
-imports are done; see :mod:`sparklearn.batch.kernels`), else started from scratch.
-papermill saves the executed notebook as it goes, so a notebook that fails still
-leaves the cells that ran, which :func:`failure_of` reads to say where and why it
-failed. A kernel that fails to start is started once more: a warm one as a fresh
-one, a fresh one when the reason is passing (a port taken by another kernel starting
-at the same moment, a slow start on a busy machine).
+installs), started from scratch, so that nothing one country's notebook leaves behind
+can reach another's. papermill saves the executed notebook when a cell fails, so a
+notebook that fails still leaves the cells that ran, which :func:`failure_of` reads
+to say where and why it failed. A kernel that fails to start for a passing reason (a
+port taken by another kernel starting at the same moment, a slow start on a busy
+machine) is started once more.
 
 Kernels run in process sessions of their own (jupyter_client starts them so), so
 the Ctrl-C a user types reaches only the batch: :class:`Kernels` keeps track of the
@@ -25,12 +23,9 @@ import signal
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sparklearn.batch.plan import Job, read_notebook
-
-if TYPE_CHECKING:
-    from sparklearn.batch.kernels import KernelServer
 
 #: The kernelspec every notebook runs in (``make setup`` installs it into the environment).
 KERNEL = "python3"
@@ -40,23 +35,16 @@ _TRANSIENT = ("kernel died before replying", "address already in use", "kernel d
 
 
 class Kernels:
-    """The kernels of one batch: kernel manager classes that record them, and :meth:`stop`.
-
-    Parameters
-    ----------
-    server
-        A running :class:`~sparklearn.batch.kernels.KernelServer`: :meth:`warm_manager_class`
-        then starts kernels from it.
+    """The kernels of one batch: the kernel manager class that records them, and :meth:`stop`.
 
     Examples
     --------
     >>> kernels = Kernels()
-    >>> kernels.manager_class.__name__, kernels.warm_manager_class(), kernels.stopped.is_set()
-    ('BatchKernelManager', None, False)
+    >>> kernels.manager_class.__name__, kernels.stopped.is_set()
+    ('BatchKernelManager', False)
     """
 
-    def __init__(self, server: KernelServer | None = None) -> None:
-        self.server = server
+    def __init__(self) -> None:
         self.stopped = threading.Event()
         self._running: set = set()
         self._lock = threading.Lock()
@@ -83,22 +71,6 @@ class Kernels:
                         kernels._running.discard(self)
 
         return BatchKernelManager
-
-    def warm_manager_class(self) -> type | None:
-        """:attr:`manager_class` starting its kernels from the server, or None when the server cannot."""
-        specs = self.server.kernel_specs() if self.server is not None else None
-        if specs is None:
-            return None
-        from traitlets import default
-
-        class WarmKernelManager(self.manager_class):
-            """Starts kernels through sparklearn's warm-kernel provisioner (see :mod:`sparklearn.batch.kernels`)."""
-
-            @default("kernel_spec_manager")
-            def _warm_kernel_specs(self):
-                return specs
-
-        return WarmKernelManager
 
     def _started(self, manager) -> None:
         with self._lock:
@@ -174,10 +146,8 @@ def execute(job: Job, workdir: Path, kernels: Kernels | None = None) -> tuple[An
     """Run one notebook; return the executed notebook and its failure (None when it ran through).
 
     The executed notebook is saved by papermill into ``workdir`` so that a failure
-    still leaves the partial notebook to render. The kernel comes warm from the
-    batch's kernel server when there is one (``kernels.server``); a warm kernel that
-    fails to start is started once more as a fresh one, and a fresh one that fails for
-    a transient reason once more too, unless the batch is being stopped
+    still leaves the partial notebook to render. A kernel that fails to start for a
+    transient reason is started once more, unless the batch is being stopped
     (``kernels.stopped``). A kernel that cannot start at all is a failure in the
     section ``kernel``.
     """
@@ -187,7 +157,7 @@ def execute(job: Job, workdir: Path, kernels: Kernels | None = None) -> tuple[An
 
     nb = read_notebook(job.source)
     scratch = workdir / f"{job.name.replace('/', '__')}.ipynb"
-    manager = (kernels.warm_manager_class() or kernels.manager_class) if kernels is not None else None
+    manager = kernels.manager_class if kernels is not None else None
     for attempt in (1, 2):
         scratch.unlink(missing_ok=True)
         tracked = {"kernel_manager_class": manager} if manager is not None else {}
@@ -215,9 +185,7 @@ def execute(job: Job, workdir: Path, kernels: Kernels | None = None) -> tuple[An
             # then the error to report is the saving's (e.g. "No space left on device"), not the reading's.
             partial = _saved(scratch, nb)
             stopping = kernels is not None and kernels.stopped.is_set()
-            warm = kernels is not None and manager is not kernels.manager_class
-            if attempt == 1 and (warm or _is_transient(err)) and not _any_cell_ran(partial) and not stopping:
-                manager = kernels.manager_class if kernels is not None else None
+            if attempt == 1 and _is_transient(err) and not _any_cell_ran(partial) and not stopping:
                 continue
             return partial, {"error_cell": None, "error_section": "kernel",
                              "error_name": type(err).__name__, "error_value": str(err)}

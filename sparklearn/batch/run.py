@@ -18,10 +18,10 @@ One short function per step, in the order they run:
 
 Workers are threads, not processes: the work happens in the kernels (separate
 processes), and a thread only relays messages and renders; threads spare each worker
-the second or so of importing papermill and nbconvert again. Kernels come warm, forked
-from a server that did the notebooks' imports once (:mod:`sparklearn.batch.kernels`),
-unless ``warm_kernels=False`` (``sparklearn run --fresh-kernels``) or warm kernels
-cannot run here.
+the second or so of importing papermill and nbconvert again. Every notebook gets a
+kernel started from scratch, as papermill starts one: a pre-forking server of warm
+kernels saved only a fifth of the batch's time once the notebooks were lean, too little
+to carry a Linux-only path (issue 10's rule: a quarter or remove it).
 
 Every output is written to a temporary file in its folder and moved into place
 (:func:`sparklearn.files.write_atomic`), and nothing of a notebook is written once the
@@ -39,7 +39,6 @@ reports).
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import datetime as dt
 import json
 import os
@@ -49,7 +48,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -60,7 +59,7 @@ from sparklearn.batch.cache import (
     load_cache,
     save_cache,
 )
-from sparklearn.batch.execute import KERNEL, Kernels, execute
+from sparklearn.batch.execute import Kernels, execute
 from sparklearn.batch.plan import Job, check_plan, note_title, plan_jobs, purpose_line
 from sparklearn.batch.progress import Progress
 from sparklearn.batch.render import (
@@ -74,9 +73,6 @@ from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import ParameterError, SparklearnError
 from sparklearn.files import write_atomic
 from sparklearn.wording import and_list, count_noun
-
-if TYPE_CHECKING:
-    from sparklearn.batch.kernels import KernelServer
 
 #: Columns of :attr:`BatchResult.summary`, in order.
 SUMMARY_COLUMNS = [
@@ -150,7 +146,6 @@ def run_batch(
     notebooks_dir: str | Path | None = None,
     progress: bool = True,
     parameters: Mapping[str, Any] | None = None,
-    warm_kernels: bool = True,
 ) -> BatchResult:
     """Prepare every country, run its notebooks and the comparison, render the reports.
 
@@ -174,10 +169,6 @@ def run_batch(
         finished notebook and a closing summary.
     parameters
         Extra parameters for every notebook (for example ``{"period_start": "2021-01-01"}``).
-    warm_kernels
-        Fork each notebook's kernel from a server that has the libraries imported
-        already (:mod:`sparklearn.batch.kernels`; where it cannot run, kernels start
-        from scratch and the batch says why); False starts every kernel from scratch.
 
     Returns
     -------
@@ -215,26 +206,21 @@ def run_batch(
     plan = _plan(countries, paths, Path(notebooks_dir) if notebooks_dir else paths.notebooks, parameters)
     cache = load_cache(paths.reports)
     records, to_run = _split_cached(plan, cache, force)
-    with contextlib.ExitStack() as stack:
-        # Started before the parameter check, so that its imports overlap checking and preparing.
-        server = _kernel_server(stack, paths, bool(to_run and warm_kernels))
-        cache["parameters"] = check_plan(plan.jobs, cache["parameters"])
-        if to_run:
-            from sparklearn.store import reference
+    cache["parameters"] = check_plan(plan.jobs, cache["parameters"])
+    if to_run:
+        from sparklearn.store import reference
 
-            # The registry and codebook, checked once and kept as tables the notebooks read
-            # (no kernel checks the YAML files again, or loads the schema library to do so).
-            reference(paths)
-        shown = Progress(len(to_run), enabled=progress)
-        if server is not None and server.reason:
-            shown.say(f"kernels start from scratch: {server.reason}")
-        if records:
-            shown.say(f"{len(records)} notebook(s) unchanged since the last run (cached)")
-        dispatch = _Dispatch(plan, cache, workers, shown, Kernels(server))
-        try:
-            dispatch.run(to_run, force)
-        finally:
-            shown.close()
+        # The registry and codebook, checked once and kept as tables the notebooks read
+        # (no kernel checks the YAML files again, or loads the schema library to do so).
+        reference(paths)
+    shown = Progress(len(to_run), enabled=progress)
+    if records:
+        shown.say(f"{len(records)} notebook(s) unchanged since the last run (cached)")
+    dispatch = _Dispatch(plan, cache, workers, shown, Kernels())
+    try:
+        dispatch.run(to_run, force)
+    finally:
+        shown.close()
     return _finish(plan, cache, records | dispatch.records, dispatch.manifests, progress)
 
 
@@ -264,16 +250,6 @@ def sweep(paths: Paths) -> list[Path]:
                 tmp.unlink(missing_ok=True)
                 removed.append(tmp)
     return removed
-
-
-def _kernel_server(stack: contextlib.ExitStack, paths: Paths, wanted: bool) -> KernelServer | None:
-    """The warm-kernel server for this run (closed with ``stack``), or None when none is wanted."""
-    if not wanted:
-        return None
-    from sparklearn.batch.kernels import KernelServer
-
-    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="sparklearn-kernels-"))
-    return stack.enter_context(KernelServer(folder, KERNEL))
 
 
 def _workers(jobs: int | None) -> int:

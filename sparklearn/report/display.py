@@ -57,8 +57,8 @@ def report_setup(dpi: int = 96, density: int = 2) -> None:
     drawn = dpi * density
     matplotlib.rcParams.update({"figure.dpi": drawn, "savefig.dpi": drawn, "figure.figsize": (8, 4.2)})
     pd.set_option("display.max_colwidth", 120)
-    # Jupyter's 20, said here: pandas picks a default when it is imported (0 in a terminal),
-    # and a warm kernel's pandas was imported before the kernel existed.
+    # Jupyter's 20, said here: pandas picks its default from where it is imported (0 in a
+    # terminal), and a report must not depend on where its kernel was started.
     pd.set_option("display.max_columns", 20)
     pd.set_option("display.max_rows", 60)
     pd.set_option("display.precision", 2)
