@@ -175,6 +175,8 @@ def test_describe_robustness_says_when_nothing_holds_up():
 def test_style_fuzzy_truth_table_marks_rows_with_too_few_cases():
     table = pd.DataFrame({"A": [1, 0], "out": pd.array([1, pd.NA], dtype="Int8"), "n": [3, 1], "n_outcome": [3, 0],
                           "incl": [0.912, 0.2], "pri": [0.9, 0.1], "coverage": [0.5, 0.1], "cases": ["a;b;c", "d"]})
-    shown = style_fuzzy_truth_table(table, ["A"], labels={"A": "coalition"}, outcome_label="a win").data
+    styled = style_fuzzy_truth_table(table, ["A"], labels={"A": "coalition"}, outcome_label="a win")
+    shown = styled.data
+    assert 'id="T_fuzzy-truth-table"' in styled.to_html()  # fixed, unlike pandas' random id
     assert shown["sufficient for a win"].tolist() == ["yes", "too few cases"]
     assert shown["consistency"].tolist() == ["0.91", "0.20"] and shown["cases"].tolist() == ["a, b, c", "d"]

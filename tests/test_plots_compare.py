@@ -205,6 +205,10 @@ def test_truth_table_styled_with_words_fills_and_no_scripts():
     assert styler.data["cases (n)"].tolist() == [3, 2, 1] and styler.data["cases"].iloc[0] == "a, b, c"
     html = styler.to_html()
     assert "<script" not in html.lower() and "d, e" in html
+    # Fixed ids, not pandas' random ones: the same table twice is the same HTML (reports are reproducible).
+    assert plots.style_truth_table(tt, ["COALITION", "MEDIA"], labels={"COALITION": "broad coalition"},
+                                   outcome_label="policy win").to_html() == html
+    assert 'id="T_truth-table"' in html
     styler._compute()
     fills = {cell: dict(props).get("background-color") for cell, props in styler.ctx.items()}
     assert fills[(0, 0)] == plots.TRUTH_TABLE_FILL[1] and fills[(2, 1)] == plots.TRUTH_TABLE_FILL[0]

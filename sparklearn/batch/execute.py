@@ -145,6 +145,33 @@ def _saved(scratch: Path, fallback):
 def execute(job: Job, workdir: Path, kernels: Kernels | None = None) -> tuple[Any, dict[str, Any] | None]:
     """Run one notebook; return the executed notebook and its failure (None when it ran through).
 
+    The executed notebook's cells are numbered in order (:func:`number_cells`), so that
+    the same notebook run on the same data gives the same report.
+    """
+    executed, failure = _execute(job, workdir, kernels)
+    return number_cells(executed), failure
+
+
+def number_cells(nb):
+    """Give each cell of ``nb`` its position as its id (``cell-0``, ``cell-1``...); return ``nb``.
+
+    jupytext and papermill give new cells random ids, which reports show as anchors:
+    two runs of one notebook on the same data would differ in every cell for no reason.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_notebook
+    >>> [cell.id for cell in number_cells(new_notebook(cells=[new_code_cell("1"), new_code_cell("2")])).cells]
+    ['cell-0', 'cell-1']
+    """
+    for position, cell in enumerate(nb.cells):
+        cell.id = f"cell-{position}"
+    return nb
+
+
+def _execute(job: Job, workdir: Path, kernels: Kernels | None) -> tuple[Any, dict[str, Any] | None]:
+    """:func:`execute` before the cells are numbered.
+
     The executed notebook is saved by papermill into ``workdir`` so that a failure
     still leaves the partial notebook to render. A kernel that fails to start for a
     transient reason is started once more, unless the batch is being stopped

@@ -666,7 +666,8 @@ def style_truth_table(
             return f"background-color: {TRUTH_TABLE_FILL[0]}; color: #333333; text-align: center"
         return "background-color: #f4d58d; color: #333333; text-align: center"
 
-    return (shown.style.hide(axis="index").map(fill, subset=flag_columns)
+    # A fixed id, not pandas' random one: the same data make the same report, byte for byte.
+    return (shown.style.set_uuid("truth-table").hide(axis="index").map(fill, subset=flag_columns)
             .set_table_styles([{"selector": "th", "props": "text-align: center; padding: 4px 8px;"},
                                {"selector": "td", "props": "padding: 3px 8px;"}])
             .set_caption("Truth table: each row is a combination of conditions seen in at least one campaign"))
@@ -733,7 +734,7 @@ def style_fuzzy_truth_table(
             return f"background-color: {TRUTH_TABLE_FILL[0]}; color: #333333; text-align: center"
         return "background-color: #f4d58d; color: #333333; text-align: center"
 
-    return (shown.style.hide(axis="index").map(fill, subset=flag_columns)
+    return (shown.style.set_uuid("fuzzy-truth-table").hide(axis="index").map(fill, subset=flag_columns)
             .set_table_styles([{"selector": "th", "props": "text-align: center; padding: 4px 8px;"},
                                {"selector": "td", "props": "padding: 3px 8px;"}])
             .set_caption("Truth table: each row is a combination of conditions seen in at least one campaign "
