@@ -61,7 +61,7 @@ from sparklearn.report.findings import (
     substantiation_finding,
     theme_finding,
 )
-from sparklearn.report.quotes import quote_html, quotes_html, table_with_quotes_html
+from sparklearn.report.quotes import context_html, quote_html, quotes_html, table_with_quotes_html
 from sparklearn.report.tables import (
     markdown_text,
     named,
@@ -172,11 +172,12 @@ for code in top_codes[:3]:
     display(Markdown(f"**{markdown_text(labels.get(code, code))}** ({len(every)} turns)"))
     # What was said in its language (lang attribute), with the session file's translation when there is one.
     said = said.assign(date=said["date"].dt.strftime("%d %b %Y"), text=[
-        quote_html(q.text, q.language, q.translation, q.translation_language) for q in said.itertuples()])
+        quote_html(q.text, q.language, q.translation, q.translation_language) for q in said.itertuples()],
+        context_before=[context_html(q.context_before, q.context_before_language) for q in said.itertuples()])
     said = said.assign(session_id=said["session_id"].map(session_titles).fillna(said["session_id"]))
     display(HTML(table_with_quotes_html(said[["date", "session_id", "speaker", "text", "context_before"]].rename(
         columns={"session_id": "session", "text": "what was said", "context_before": "just before"}),
-        ["what was said"], caption=f"What was said under {labels.get(code, code)}")))
+        ["what was said", "just before"], caption=f"What was said under {labels.get(code, code)}")))
 
 # %% [markdown]
 # ### Themes that come up together

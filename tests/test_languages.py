@@ -15,7 +15,7 @@ from sparklearn.config import find_project, resolve_paths
 from sparklearn.ingest.privacy import pseudonymise_segments
 from sparklearn.ingest.sessions import read_sessions, session_text
 from sparklearn.prepare import prepare
-from sparklearn.report.quotes import quote_html, quotes_html, table_with_quotes_html
+from sparklearn.report.quotes import context_html, quote_html, quotes_html, table_with_quotes_html
 from sparklearn.report.tables import sanitise_report
 
 DEMO_DATA = find_project(__file__).data  # this checkout's demo data
@@ -132,6 +132,27 @@ def test_quotes_carry_language_and_translation(read):
     # Segments without the language columns (older tables) still give parts.
     plain = quote_parts(r.segments[["segment_id", "speaker", "text"]], ["SN-S01-T001"])
     assert plain.loc[0, ["language", "translation"]].tolist() == ["", ""]
+
+
+def test_the_turns_around_a_quote_carry_their_language_too(read):
+    r, _ = read
+    codings = pd.DataFrame({"segment_id": ["SN-S01-T002"], "code_id": ["X"], "coder": ["a"]})
+    q = quotes("X", codings, r.segments)
+    assert q.loc[0, "context_before"].startswith(r.segments.loc[0, "speaker"])
+    # Turns 1-4 are in French, French, Wolof and English.
+    assert q.loc[0, ["context_before_language", "context_after_language"]].tolist() == ["fr", "wo"]
+
+    def around(segment_id: str) -> list[str]:
+        row = quotes("X", codings.assign(segment_id=segment_id), r.segments, context=2).iloc[0]
+        return [row["context_before_language"], row["context_after_language"]]
+
+    assert around("SN-S01-T003") == ["fr", "en"]  # two French turns before, one English after
+    assert around("SN-S01-T004") == ["", ""]  # French then Wolof before: no one tag; nothing after
+    assert around("SN-S01-T001") == ["fr", ""]  # the French note above it; French then Wolof after
+    cell = context_html(q.loc[0, "context_before"], q.loc[0, "context_before_language"])
+    span = lxml_html.fragment_fromstring(cell)
+    assert span.get("lang") == "fr" and span.text_content() == " ".join(q.loc[0, "context_before"].split())
+    assert 'lang="' not in context_html("x", 'fr" onmouseover="alert(1)')
 
 
 def test_quotes_are_shown_with_lang_attributes_and_escaped():

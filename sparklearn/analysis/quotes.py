@@ -184,7 +184,9 @@ def quotes(
         - ``codes``: the matching codes applied, ``";"``-joined;
         - ``coders``: who applied them, ``";"``-joined; ``n_coders``: how many;
         - ``context_before``, ``context_after``: the neighbouring turns of the same
-          session as ``speaker: text`` lines, oldest first.
+          session as ``speaker: text`` lines, oldest first;
+        - ``context_before_language``, ``context_after_language``: the language those
+          lines are in, when they share one (``""`` when unknown or mixed).
 
     Examples
     --------
@@ -215,6 +217,15 @@ def quotes(
     after = [by_session.shift(-k) for k in range(1, context + 1)]
     ordered["context_before"] = _join_lines(before, len(ordered))
     ordered["context_after"] = _join_lines(after, len(ordered))
+    # The context's language, so that a report can mark it as it marks the quote (a screen reader then
+    # reads French context in French); one tag for the lines together, none when they mix languages.
+    language = (ordered["language"].astype("string").fillna("") if "language" in ordered.columns
+                else pd.Series("", index=ordered.index, dtype="string"))
+    said_in = language.groupby(ordered["session_id"], sort=False)
+    ordered["context_before_language"] = _shared_language([said_in.shift(k) for k in range(context, 0, -1)],
+                                                          len(ordered))
+    ordered["context_after_language"] = _shared_language([said_in.shift(-k) for k in range(1, context + 1)],
+                                                         len(ordered))
     table = found.merge(ordered, on="segment_id", how="left", validate="one_to_one")
     for column, default in (("country", pd.NA), ("speaker_role", pd.NA)):
         if column not in table.columns:
@@ -231,7 +242,7 @@ def quotes(
         table[column] = table[column].fillna("").astype("string") if column in table.columns else ""
     columns = ["country", "session_id", "date", "segment_id", "turn", "speaker", "speaker_role", "text", "language",
                "translation", "translation_language", "codes", "coders", "n_coders", "context_before",
-               "context_after"]
+               "context_after", "context_before_language", "context_after_language"]
     return table[columns].reset_index(drop=True)
 
 
@@ -273,6 +284,16 @@ def quote_parts(segments: pd.DataFrame, segment_ids: Sequence[str] | str | None 
         wanted = [i for i in (segment_ids.split(";") if isinstance(segment_ids, str) else segment_ids) if i]
         table = table.set_index("segment_id").reindex(wanted).dropna(subset=["text"]).reset_index()
     return table[QUOTE_PART_COLUMNS].reset_index(drop=True)
+
+
+def _shared_language(columns: list[pd.Series], n: int) -> pd.Series:
+    """Per row, the one language of the non-missing entries across ``columns``; ``""`` if none or several."""
+    if not columns:
+        return pd.Series("", index=range(n), dtype="string")
+    languages = pd.concat(columns, axis=1, ignore_index=True)
+    one = languages.nunique(axis=1, dropna=True).eq(1)
+    first = languages.bfill(axis=1).iloc[:, 0]
+    return first.where(one, "").fillna("").astype("string")
 
 
 def _join_lines(columns: list[pd.Series], n: int) -> pd.Series:

@@ -86,6 +86,38 @@ def quote_html(text: object, language: object = "", translation: object = "", tr
     return out
 
 
+def context_html(text: object, language: object = "") -> str:
+    """The turns around a quote (``context_before`` of :func:`~sparklearn.analysis.quotes.quotes`) as HTML.
+
+    Escaped, on one line as a table cell shows it, and marked with its language as the
+    quote is (``<span lang="fr">``), so that a screen reader reads it in that language.
+
+    Parameters
+    ----------
+    text
+        The context lines (``speaker: text``); missing gives ``""``.
+    language
+        Their language tag (``context_before_language``); none or not a valid tag: no ``lang``.
+
+    Returns
+    -------
+    str
+        The escaped text, in a ``<span lang="...">`` when the language is known.
+
+    Examples
+    --------
+    >>> context_html("animatrice 3f2a: Qu'avez-vous <fait> ?", "fr")
+    '<span lang="fr">animatrice 3f2a: Qu&#x27;avez-vous &lt;fait&gt; ?</span>'
+    >>> context_html(None, "fr"), context_html("staff 1: What changed?")
+    ('', 'staff 1: What changed?')
+    """
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return ""
+    shown = html.escape(" ".join(str(text).split()))
+    lang = _lang(language)
+    return f'<span lang="{lang}">{shown}</span>' if lang and shown else shown
+
+
 def quotes_html(parts: pd.DataFrame, *, max_chars: int | None = 300, separator: str = "<br>") -> str:
     """Several quotes (rows of :func:`~sparklearn.analysis.quotes.quote_parts`) as one HTML cell.
 
