@@ -15,7 +15,8 @@ import it. One of each, so that a fix lands everywhere at once:
   :func:`write_csv`, every Excel cell through :func:`put_cell`; a CSV that sparklearn
   reads back (``problems.csv``) is read with :func:`read_written_csv`, which undoes
   exactly that neutralisation (:func:`restore_formulas`), so reports show the text as
-  it was.
+  it was;
+- :func:`xml_text`: text from the data as XML and HTML can hold it (no control character).
 """
 
 from __future__ import annotations
@@ -38,6 +39,25 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # "'=x" typed by a user is written "''=x" and read back as "'=x".
 _RISKY = "^'*[" + re.escape("".join(FORMULA_START)) + "]"
 _PROTECTED = "^'+[" + re.escape("".join(FORMULA_START)) + "]"
+
+
+#: Characters XML 1.0 cannot hold (control characters but tab and line breaks, lone surrogates, two non-characters).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """Text from the data as an XML or HTML document can hold it: each control character becomes a space.
+
+    A bell or vertical tab pasted into a memo or a transcript is invisible, and an XML
+    writer refuses it outright (lxml raises): a REFI-QDA or Taguette export would fail on
+    one stray byte. Tabs and line breaks are kept.
+
+    Examples
+    --------
+    >>> xml_text("memo with bell\\x07here\\x0bend"), xml_text("tab\\tand\\nline")
+    ('memo with bell here end', 'tab\\tand\\nline')
+    """
+    return _NOT_XML.sub(" ", str(value))
 
 
 def excel_safe(value: object) -> object:

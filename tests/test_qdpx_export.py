@@ -172,6 +172,23 @@ def test_different_memos_of_one_coder_on_one_turn_get_selections_of_their_own(tm
     assert back[["code_id", "memo"]].values.tolist() == [["A", "why A"], ["B", ""], ["C", ""]]
 
 
+def test_a_control_character_in_a_memo_title_or_turn_is_written_as_a_space_not_a_crash(tmp_path):
+    # A bell pasted into a memo made lxml refuse the whole export with a bare ValueError.
+    from sparklearn.report.taguette import session_document
+
+    codebook = codebook_from_dict({"version": "1", "codes": [{"id": "A", "label": "Alpha"}]})
+    segments = pd.DataFrame({"segment_id": ["S-T1"], "session_id": "S", "start": 0, "end": 5, "text": "Hello",
+                             "speaker": "partner staff 0a1b"})
+    codings = pd.DataFrame({"segment_id": ["S-T1"], "code_id": ["A"], "coder": ["ann"], "memo": ["ring\x07here"]})
+    out = write_qdpx(tmp_path / "s.qdpx", sessions=pd.DataFrame({"session_id": ["S"], "title": ["Round\x0b1"]}),
+                     segments=segments, codings=codings, codebook=codebook)
+    root = etree.fromstring(zipfile.ZipFile(out).read("project.qde"))
+    assert [d.text for d in root.iterfind(".//q:Description", NS)][:2] == ["Round 1", "ring here"]
+    assert read_qdpx(out).selections["memo"].tolist() == ["ring here"]
+    page = session_document("Round\x0b1", segments.assign(text="Hel\x0blo"))
+    assert "\x0b" not in page and "<h1>Round 1</h1>" in page and "Hel lo" in page
+
+
 def test_the_import_gives_back_every_coding_of_every_coder(kenya):
     checked = selections_to_codings(read_qdpx(kenya.file), kenya.tables.segments, codebook=kenya.codebook,
                                     country="kenya")

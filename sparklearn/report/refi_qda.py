@@ -78,7 +78,7 @@ from lxml import etree
 from sparklearn.codebook import Codebook, codebook_table, load_codebook
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import InputError
-from sparklearn.files import write_atomic, write_csv
+from sparklearn.files import write_atomic, write_csv, xml_text
 from sparklearn.frames import require_columns
 from sparklearn.ingest.qda_codings import (
     PLACED_SEGMENT_COLUMNS,
@@ -190,7 +190,7 @@ def _dt(value: datetime | date) -> str:
 def _variable_value(parent: etree._Element, q, name: str, kind: str, value: object) -> None:
     holder = etree.SubElement(parent, q("VariableValue"))
     etree.SubElement(holder, q("VariableRef"), targetGUID=refi_guid("variable", name))
-    etree.SubElement(holder, q(f"{kind}Value")).text = str(value)
+    etree.SubElement(holder, q(f"{kind}Value")).text = xml_text(value)
 
 
 #: The ``User`` that creates the sources and the project note of an export (coders create the codings).
@@ -426,7 +426,7 @@ def write_qdpx(
     users_element = etree.SubElement(root, q("Users"))
     # Coders first: QualCoder makes the first user the current coder after an import.
     for coder in [*sorted(set(codings["coder"]) | set(map(str, users)) - {EXPORTER}), EXPORTER]:
-        etree.SubElement(users_element, q("User"), guid=refi_guid("user", coder), name=coder)
+        etree.SubElement(users_element, q("User"), guid=refi_guid("user", coder), name=xml_text(coder))
     _codes_element(etree.SubElement(root, q("CodeBook")), codebook, q)
 
     kinds = {"country": "Text", "round": "Integer", "date": "Date"}
@@ -461,7 +461,7 @@ def write_qdpx(
                                   plainTextPath=f"internal://{guid}.txt", creatingUser=exporter,
                                   creationDateTime=when)
         if pd.notna(getattr(session, "title", None)):
-            etree.SubElement(source, q("Description")).text = str(session.title)
+            etree.SubElement(source, q("Description")).text = xml_text(session.title)
         for key, rows in by_session.get(sid, coded.iloc[0:0]).groupby("selection", sort=False):
             first = rows.iloc[0]
             coder = refi_guid("user", first["coder"])
@@ -470,7 +470,7 @@ def write_qdpx(
                                          endPosition=str(first["export_end"]), creatingUser=coder,
                                          creationDateTime=when)
             if first["memo"]:
-                etree.SubElement(selection, q("Description")).text = first["memo"]
+                etree.SubElement(selection, q("Description")).text = xml_text(first["memo"])
             for code_id in rows["code_id"]:
                 element = etree.SubElement(selection, q("Coding"),
                                            guid=refi_guid("coding", f"{first['segment_id']}|{code_id}|{first['coder']}"),

@@ -39,7 +39,7 @@ import pandas as pd
 from sparklearn.codebook import Codebook, codebook_table, load_codebook
 from sparklearn.config import Paths, resolve_paths
 from sparklearn.exceptions import InputError
-from sparklearn.files import write_atomic, write_csv
+from sparklearn.files import write_atomic, write_csv, xml_text
 from sparklearn.frames import require_columns
 from sparklearn.ingest.privacy import find_names
 
@@ -113,13 +113,13 @@ def session_document(title: object, turns: pd.DataFrame, *, language: object = "
     """
     require_columns(turns, ["text"], "turns")
     speaker = turns["speaker"] if "speaker" in turns else pd.Series("", index=turns.index)
-    speaker = speaker.fillna("").astype(str).str.strip()
+    speaker = speaker.fillna("").astype(str).map(xml_text).str.strip()
     label = speaker.map(lambda s: f"<strong>{html.escape(s)}:</strong> " if s else "")
-    paragraphs = turns["text"].fillna("").astype(str).str.strip().map(
+    paragraphs = turns["text"].fillna("").astype(str).map(xml_text).str.strip().map(
         lambda t: [html.escape(p.strip()) for p in re.split(r"\n\s*\n", t) if p.strip()])
     body = [f"<p>{label.iloc[i] if n == 0 else ''}{p}</p>"
             for i, paras in enumerate(paragraphs) for n, p in enumerate(paras or [""])]
-    title = "" if pd.isna(title) else html.escape(str(title).strip())
+    title = "" if pd.isna(title) else html.escape(xml_text(title).strip())
     lang = html.escape(str(language).strip() if pd.notna(language) and str(language).strip() else "en")
     head = ["<!DOCTYPE html>", f'<html lang="{lang}">', "<head>", '<meta charset="utf-8">', f"<title>{title}</title>",
             "</head>", "<body>"]
