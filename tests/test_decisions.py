@@ -394,3 +394,21 @@ def test_a_header_written_twice_in_a_workbook_is_named_at_both_places(tmp_path):
 
     with pytest.raises(InputError, match=r"two columns have the same name: 'Status \(J\)' and 'Status \(M\)'"):
         _read(path)
+
+
+def test_a_formula_excel_saved_no_result_for_is_named_not_read_as_empty(tmp_path):
+    # openpyxl (and any program but Excel) saves the formula without its value: read as values, the cell is
+    # empty, so the follow-up would vanish without a word. Also a row holding nothing but such a formula.
+    path = write_decisions(pd.DataFrame({"decision_id": ["D1", "D2"], "session_id": ["KE-S02", "KE-S02"],
+                                         "decision": ["a", "b"]}), tmp_path / "decisions.xlsx", country="kenya",
+                           registry=REGISTRY, codebook=CODEBOOK, sessions=SESSIONS)
+    book = openpyxl.load_workbook(path)
+    book["Decisions"]["K3"] = "=1+1"
+    book["Decisions"]["G5"] = '=CONCAT("a", "b")'
+    book.save(path)
+    checked = _read(path)
+    formulas = checked.problems.loc[checked.problems["rule"] == "formula without a saved result"]
+    assert formulas[["row", "column", "value", "severity"]].values.tolist() == [
+        [3, "Follow-up (K)", "=1+1", "error"], [5, "Decision (G)", '=CONCAT("a", "b")', "error"]]
+    # Row 3 is set aside; row 5 held nothing else, so there is no row to set aside, only the error to read.
+    assert checked.accepted["decision_id"].tolist() == ["D1"] and checked.rejected["source_row"].tolist() == [3]

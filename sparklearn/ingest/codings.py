@@ -69,6 +69,7 @@ def _read_sheet(path: Path, found: list[dict], headers: dict[str, dict[str, str]
                                    column=err.column or "", value=err.value if err.value is not None else ""))
         return None
     headers[str(path)] = frame.attrs["headers"]
+    found.extend(frame.attrs.get("unsaved_formulas", []))  # such a cell reads as empty: its row is rejected, and said
     if frame.attrs.get("fell_back"):
         found.append(_file_problem(path, "not UTF-8: read as Windows-1252", severity="warning",
                                    fix="check accented letters in memos; save from Excel as 'CSV UTF-8' next time"))

@@ -124,6 +124,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[str], list[dict], dict[str, st
     labels = frame.attrs["headers"]
     header_row = frame.attrs["header_row"]
     found = []
+    found.extend(frame.attrs.get("unsaved_formulas", []))  # such a cell reads as empty: its row is rejected, and said
     if frame.attrs.get("fell_back"):
         found.append(problem_record(path, None, "", "", "not UTF-8: read as Windows-1252",
                               "check accented letters; save from Excel as 'CSV UTF-8' next time", "warning"))

@@ -66,7 +66,6 @@ informant (substantiation other than ``not-yet``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -79,7 +78,6 @@ from rapidfuzz import fuzz, process
 from sparklearn.codebook import Codebook, load_codebook, vocabulary
 from sparklearn.countries import Registry
 from sparklearn.exceptions import InputError
-from sparklearn.ingest.archives import open_archive, read_member
 from sparklearn.ingest.cells import (
     did_you_mean,
     match_vocabulary,
@@ -110,6 +108,7 @@ from sparklearn.ingest.problems import (
     problems_frame,
 )
 from sparklearn.ingest.spreadsheets import (
+    unsaved_formulas,
     header_labels,
     normalise_header,
     open_workbook,
@@ -282,7 +281,7 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict], dict[str, str
             problems.append(problem_record(file, top, column, merged.coord, "cells merged across columns",
                                      f"unmerge {merged.coord}; only the value in its first column was read",
                                      "warning"))
-    problems += _formula_problems(path, ws.title, header_row, frame, shown)
+    problems += unsaved_formulas(path, ws.title, header_row, frame, shown)
     book.close()
     twice = sorted({n for n in names if n and names.count(n) > 1} | {n for n in names if n in ("source_row", "source_file")})
     if twice:
@@ -293,29 +292,6 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, int, list[dict], dict[str, str
     frame.columns = [n or f"unnamed_{i}" for i, n in enumerate(names)]
     frame["source_row"] = range(header_row + 1, header_row + 1 + len(frame))
     return frame, header_row, problems, labels
-
-
-def _formula_problems(path: Path, title: str, header_row: int, frame: pd.DataFrame,
-                      names: Sequence[str]) -> list[dict]:
-    """Formula cells without a result saved by Excel (openpyxl cannot calculate them)."""
-    with open_archive(path, expected="an Excel workbook (.xlsx)", fix="save it again as .xlsx") as archive:
-        has_formula = any(re.search(rb"<f[ >/]", read_member(archive, n, file=path)) for n in archive.namelist()
-                          if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-    if not has_formula:
-        return []
-    book = open_workbook(path, read_only=True, data_only=False)
-    found = []
-    for r, row in enumerate(book[title].iter_rows(min_row=header_row + 1), start=header_row + 1):
-        for cell in row:
-            col = getattr(cell, "column", None)
-            if getattr(cell, "data_type", None) == "f" and col and col - 1 < frame.shape[1] \
-                    and frame.iat[r - header_row - 1, col - 1] == "":
-                found.append(problem_record(str(path), r, names[col - 1] if col - 1 < len(names) else "", str(cell.value),
-                                      "formula without a saved result",
-                                      "open the file in Excel and save it (Excel stores formula results), "
-                                      "or type the value instead of the formula"))
-    book.close()
-    return found
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, int, list[dict], dict[str, str]] | None:

@@ -150,6 +150,8 @@ def read_register(path: str | Path) -> Checked:
         flag_rows(table, table["role"] == "", column="role", rule="role is empty", severity="warning",
                   fix="write the person's role (e.g. partner staff): reports call people by role"),
     ]
+    # A formula Excel saved no result for reads as empty; its text is not shown (it may hold a name).
+    found.append(problems_frame(table.attrs.get("unsaved_formulas", [])).assign(value="(formula withheld)"))
     if table.attrs.get("fell_back"):
         found.append(problems_frame([{"file": file, "row": None, "column": "", "value": "",
                                       "rule": "not UTF-8: read as Windows-1252", "severity": "warning",

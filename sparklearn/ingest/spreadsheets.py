@@ -30,7 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from sparklearn.exceptions import InputError
-from sparklearn.ingest.archives import open_archive
+from sparklearn.ingest.archives import open_archive, read_member
+from sparklearn.ingest.problems import problem_record
 from sparklearn.ingest.text import MAX_WORKBOOK_BYTES, check_size, read_text_file
 
 #: Column names sparklearn adds to every table read; a sheet may not use them itself.
@@ -214,7 +215,7 @@ def open_workbook(path: str | Path, *, data_only: bool = True, read_only: bool =
                          file=path, fix=_RESAVE) from None
 
 
-def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, int, bool]:
+def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, int, bool, str]:
     book = open_workbook(path)
     try:
         if sheet is None:
@@ -227,6 +228,7 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, int, 
             sheet_name = wanted[normalise_header(sheet)]
         else:
             sheet_name = sheet
+        title = sheet_name if isinstance(sheet_name, str) else book.sheetnames[sheet_name]
         try:
             frame = pd.read_excel(book, sheet_name=sheet_name, dtype=str, keep_default_na=False, na_filter=False,
                                   engine="openpyxl")
@@ -237,7 +239,54 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, int, 
                              fix=_RESAVE) from None
     finally:
         book.close()
-    return frame, 0, False
+    return frame, 0, False, title
+
+
+def unsaved_formulas(path: Path, title: str, header_row: int, frame: pd.DataFrame,
+                     names: Sequence[str]) -> list[dict]:
+    """Problems for formula cells without a result saved by Excel (openpyxl cannot calculate them).
+
+    A workbook written by a program other than Excel (or a formula typed in and never
+    saved by Excel) holds the formula but no value: read as values, the cell is empty,
+    and the lead would never learn why. Each such cell is an error at its row.
+
+    Parameters
+    ----------
+    path, title
+        The workbook and its sheet.
+    header_row
+        The sheet row of the header (data start below it).
+    frame
+        The sheet as read (values), columns in sheet order, one row per sheet row below
+        the header: a formula counts only where the value read is empty.
+    names
+        What to call each column in the problem (the file's label, :func:`header_labels`).
+
+    Returns
+    -------
+    list of dict
+        Problem records (:func:`sparklearn.ingest.problems.problem_record`).
+    """
+    with open_archive(path, expected="an Excel workbook (.xlsx)", fix="save it again as .xlsx") as archive:
+        has_formula = any(re.search(rb"<f[ >/]", read_member(archive, n, file=path)) for n in archive.namelist()
+                          if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    if not has_formula:
+        return []
+    book = open_workbook(path, read_only=True, data_only=False)
+    found = []
+    for r, row in enumerate(book[title].iter_rows(min_row=header_row + 1), start=header_row + 1):
+        for cell in row:
+            col = getattr(cell, "column", None)
+            at = r - header_row - 1
+            # pandas leaves out trailing rows it read as empty: a formula there read as empty too.
+            if getattr(cell, "data_type", None) == "f" and col and col - 1 < frame.shape[1] \
+                    and (at >= len(frame) or frame.iat[at, col - 1] in ("", None)):
+                found.append(problem_record(str(path), r, names[col - 1] if col - 1 < len(names) else "", str(cell.value),
+                                      "formula without a saved result",
+                                      "open the file in Excel and save it (Excel stores formula results), "
+                                      "or type the value instead of the formula"))
+    book.close()
+    return found
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = "the sheet") -> pd.DataFrame:
@@ -266,6 +315,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = 
         was not UTF-8 and was read as Windows-1252 (accents may be wrong).
         ``frame.attrs["headers"]`` gives each column's label for problems, the header
         as the file writes it (:func:`header_labels`: ``'Due by (I)'`` in a workbook).
+        ``frame.attrs["unsaved_formulas"]``: the problems of formula cells Excel saved no
+        result for (:func:`unsaved_formulas`), for the reader to report: such a cell
+        reads as empty.
 
     Raises
     ------
@@ -291,10 +343,11 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = 
     if not path.exists():
         raise InputError("file not found", file=path, fix="check the path and the --data folder")
     suffix = path.suffix.lower()
+    formulas: list[dict] = []
     if suffix == ".csv":
         frame, skip, fell_back = _read_csv(path, what)
     elif suffix in {".xlsx", ".xlsm"}:
-        frame, skip, fell_back = _read_xlsx(path, sheet)
+        frame, skip, fell_back, title = _read_xlsx(path, sheet)
     else:
         raise InputError(f"unsupported file type '{suffix}'", file=path,
                          fix="save the sheet as .csv or .xlsx")
@@ -310,6 +363,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = 
         raise InputError(f"two columns have the same name: {' and '.join(repr(w) for w in where)}",
                          file=path, row=skip + 1, column=labels[dupes[0]],
                          fix="rename or delete one of the duplicated columns")
+    if suffix != ".csv":
+        # Before blank rows go: a row holding only unsaved formulas reads as blank.
+        formulas = unsaved_formulas(path, title, skip + 1, frame, [labels[h] for h in headers])
     taken = [h for h in headers if h in SOURCE_COLUMNS]
     if taken:
         raise InputError(f"a column is headed '{taken[0]}', a name sparklearn keeps for where each row came from",
@@ -328,4 +384,5 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = 
     frame.attrs["fell_back"] = fell_back
     frame.attrs["header_row"] = skip + 1
     frame.attrs["headers"] = labels
+    frame.attrs["unsaved_formulas"] = formulas
     return frame
