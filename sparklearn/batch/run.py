@@ -363,7 +363,9 @@ class _Dispatch:
             self.ready.extend(job for job in to_run if job.kind == "comparison")
             self.start_ready()
             while self.running:
-                done, _ = cf.wait(self.running, return_when=cf.FIRST_COMPLETED)
+                # In short waits: the OS may hand Ctrl-C to a worker thread, and Python acts on it only when
+                # the main thread runs again; an unbounded wait would delay that until a notebook ends.
+                done, _ = cf.wait(self.running, timeout=0.2, return_when=cf.FIRST_COMPLETED)
                 self.collect(done)
                 self.start_ready()
         except KeyboardInterrupt:
