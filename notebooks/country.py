@@ -69,7 +69,13 @@ from sparklearn.report.tables import (
     outcomes_for_readers,
     with_caption,
 )
-from sparklearn.report.words import data_quality_summary, describe_agreement, describe_harvest, describe_sessions
+from sparklearn.report.words import (
+    data_quality_summary,
+    describe_agreement,
+    describe_harvest,
+    describe_sessions,
+    problems_for_readers,
+)
 from sparklearn.store import country_tables, notebook_paths, reference
 
 report_setup()
@@ -493,10 +499,9 @@ display(with_caption(quality.table.rename(columns={"table": "what was read", "re
                                                    "accepted": "rows accepted", "rejected": "rows rejected"}),
                      "Rows read, accepted and kept out, file by file"))
 if len(tables.problems):
-    display(with_caption(tables.problems.drop(columns=["country"], errors="ignore").head(
-        options.get("problems_shown", 50)).rename(columns={"value": "value found", "rule": "what is wrong",
-                                                           "fix": "how to fix it", "severity": "error or warning"}),
-        "What was found wrong or doubtful, and how to fix it"))
+    # Files named within the data folder: a report never says where the data lie.
+    display(with_caption(problems_for_readers(tables.problems, paths.raw).head(options.get("problems_shown", 50)),
+                         "What was found wrong or doubtful, and how to fix it"))
 
 # %% [markdown]
 # ## Methods

@@ -642,3 +642,17 @@ def test_importing_the_batch_patches_nothing_process_wide():
             "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is None)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.strip() == "False", done.stderr
+
+
+@pytest.mark.slow
+def test_a_report_names_problem_files_within_the_data_folder_never_where_the_data_lie(kenya_data, tmp_path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(kenya_data / "kenya" / "decisions.xlsx")
+    book["Decisions"]["I3"] = "next week"
+    book.save(kenya_data / "kenya" / "decisions.xlsx")
+    result = run.run_batch(["kenya"], paths=resolve_paths(data=kenya_data, out=tmp_path / "out"), progress=False)
+    assert result.exit_code == 3  # every report built; an input had errors
+    html = (tmp_path / "out" / "reports" / "kenya.html").read_text(encoding="utf-8")
+    assert "kenya/decisions.xlsx" in html and "Due by (I)" in html and "next week" in html
+    assert str(kenya_data) not in html and str(tmp_path) not in html

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -74,6 +75,49 @@ def data_quality_summary(manifest: Mapping, problems: pd.DataFrame) -> QualitySu
         sentence = (f"{read} rows read: {accepted} accepted, {rejected} kept out by an error (see the rejected files); "
                     f"{errors} error{'s' if errors != 1 else ''} and {warnings} warning{'s' if warnings != 1 else ''} in all.")
     return QualitySummary(sentence, table)
+
+
+def problems_for_readers(problems: pd.DataFrame, data_dir: str | Path) -> pd.DataFrame:
+    """The problems table as a report shows it: each file named within the data folder, columns in plain words.
+
+    A report travels by e-mail: it names ``kenya/decisions.xlsx``, as the country team
+    knows the file, never where the data lie on the machine that ran it
+    (``/secure/spark-data/...``). A file outside the data folder shows by its name alone.
+
+    Parameters
+    ----------
+    problems
+        A country's problems (:data:`sparklearn.ingest.problems.PROBLEM_COLUMNS`, maybe ``country``).
+    data_dir
+        The data folder the files were read from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        file, row, column, value found, what is wrong, how to fix it, error or warning.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"file": ["/secure/data/kenya/decisions.xlsx", "/elsewhere/map.xlsx"], "row": [3, None],
+    ...                   "column": ["Due by (I)", ""], "value": ["next week", ""], "rule": ["not a date", "x"],
+    ...                   "fix": ["write a date", "y"], "severity": ["error", "warning"], "country": "kenya"})
+    >>> problems_for_readers(p, "/secure/data")["file"].tolist()
+    ['kenya/decisions.xlsx', 'map.xlsx']
+    """
+    root = Path(data_dir).resolve()
+
+    def shown(file: str) -> str:
+        path = Path(file)
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except (ValueError, OSError):
+            return path.name
+
+    files = problems["file"].astype(str)
+    names = {file: shown(file) for file in files.unique()}  # one lookup per file, not per problem
+    return (problems.drop(columns=["country"], errors="ignore").assign(file=files.map(names))
+            .rename(columns={"value": "value found", "rule": "what is wrong", "fix": "how to fix it",
+                             "severity": "error or warning"}))
 
 
 def describe_sessions(sessions: pd.DataFrame, segments: pd.DataFrame, codings: pd.DataFrame | None = None) -> str:
