@@ -120,7 +120,7 @@ GUIDANCE = {
     "type_of_change": "What kind of change it is (choose from the list).",
     "level": "The level of governance at which the change happened (choose from the list).",
     "strategic_components": "The SPARK strategic components that contributed: one or more ids "
-                            "separated by ';', e.g. SC-AGENCY;SC-COALITION (see the Lists sheet).",
+                            "separated by ';', e.g. SC-AGENCY;SC-COALITION (the Guidance sheet lists them).",
     "intended": "Was the change intended by the campaign? (choose from the list)",
     "valence": "Is the change positive or negative for the campaign's goals? (choose from the list)",
     "substantiation": "Did an independent informant confirm the description? Not yet, fully, "
@@ -129,7 +129,7 @@ GUIDANCE = {
     "sources": "Where the evidence is: documents, reflection sessions (by session id, e.g. {code}-S01), media.",
     "builds_on": "Ids of the earlier outcomes this one grew from, separated by ';' (e.g. {code}-O003;{code}-O007).",
     "social_group": "Optional. WHO GAINED: the groups of people the change is meant to benefit, one or more "
-                    "separated by ';', e.g. women;farmers (see the Lists sheet).",
+                    "separated by ';', e.g. women;farmers (the Guidance sheet lists them).",
     "kind_of_change": "Optional. Where the change lands: policy, budget allocation, budget execution, service "
                       "delivery, practice or system (choose from the list).",
     "budget_stage": "Optional. The stage of the budget cycle the change belongs to: formulation, approval, "
