@@ -474,7 +474,7 @@ if engagement["engaged"].any():
 # through, and which outcomes the team links to them.
 
 # %%
-display(Markdown(markdown_text(describe_decisions(follow, as_of=as_of))))
+display(Markdown(markdown_text(describe_decisions(follow, as_of=as_of, problems=tables.problems))))
 if len(tables.decisions):
     plot_follow_through(follow, names={country: country_name}, title="Where the team's decisions stand");
 

@@ -270,6 +270,17 @@ def test_words_say_the_numbers_and_the_caveat_and_never_rank():
         assert word not in compared
 
 
+def test_a_register_that_could_not_be_read_is_not_called_missing():
+    none = follow_through(DECISIONS.iloc[0:0], as_of="2023-08-01", outcomes=OUTCOMES)
+    assert describe_decisions(none).startswith("The team keeps no decisions register yet")
+    broken = pd.DataFrame({"file": ["/data/kenya/decisions.xlsx", "/data/kenya/outcomes.xlsx"], "severity": "error"})
+    said = describe_decisions(none, problems=broken)
+    assert "register is there, but no decision could be read" in said and "Data quality" in said
+    # An error about another file, or only warnings about the register, change nothing.
+    assert describe_decisions(none, problems=broken.iloc[1:]).startswith("The team keeps no decisions register")
+    assert describe_decisions(none, problems=broken.assign(severity="warning")).startswith("The team keeps no")
+
+
 def test_the_figure_shows_every_decision_once_with_a_legend_and_alt_text():
     follow = follow_through(DECISIONS, as_of="2023-08-01")
     fig = plot_follow_through(follow, names={"kenya": "Kenya"})

@@ -17,6 +17,7 @@ sentence that uses them says so.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -38,7 +39,14 @@ def _share(part: int, whole: int) -> str:
     return f"{part / whole:.0%}" if whole else "no"
 
 
-def describe_decisions(follow: pd.DataFrame, *, as_of: pd.Timestamp | None = None) -> str:
+def _register_errors(problems: pd.DataFrame) -> bool:
+    """Whether any error is about a decisions register file (``decisions.xlsx`` or ``.csv``)."""
+    stems = problems["file"].astype(str).map(lambda f: Path(f).stem.casefold())
+    return bool(((stems == "decisions") & (problems["severity"] == "error")).any())
+
+
+def describe_decisions(follow: pd.DataFrame, *, as_of: pd.Timestamp | None = None,
+                       problems: pd.DataFrame | None = None) -> str:
     """One country's decisions register in a few sentences (Markdown).
 
     Parameters
@@ -48,6 +56,10 @@ def describe_decisions(follow: pd.DataFrame, *, as_of: pd.Timestamp | None = Non
         empty when the country keeps no register).
     as_of
         The date the due decisions were counted at (the data's last date).
+    problems
+        The country's problems: when no decision was read but the register has errors
+        (it could not be read, or every row was kept out), that is said, not that the
+        team keeps no register.
 
     Returns
     -------
@@ -63,6 +75,10 @@ def describe_decisions(follow: pd.DataFrame, *, as_of: pd.Timestamp | None = Non
     first linked outcome was 43 days. The links are the team's own record ...
     """
     if follow.empty or int(follow["n_decisions"].sum()) == 0:
+        if problems is not None and len(problems) and _register_errors(problems):
+            return ("The team's decisions register is there, but no decision could be read from it, so this report "
+                    "cannot follow its decisions from reflection to action to outcome. The 'Data quality' section "
+                    "says what to fix.")
         return ("The team keeps no decisions register yet, so this report cannot follow its decisions from "
                 "reflection to action to outcome. The country lead can start one from the Excel template "
                 "(see the README's section on the decisions register).")
