@@ -423,3 +423,12 @@ def test_a_formula_excel_saved_no_result_for_is_named_not_read_as_empty(tmp_path
         [3, "Follow-up (K)", "=1+1", "error"], [5, "Decision (G)", '=CONCAT("a", "b")', "error"]]
     # Row 3 is set aside; row 5 held nothing else, so there is no row to set aside, only the error to read.
     assert checked.accepted["decision_id"].tolist() == ["D1"] and checked.rejected["source_row"].tolist() == [3]
+
+
+def test_a_rejected_decision_keeps_what_was_typed_to_fix_it(tmp_path):
+    path = _register(tmp_path, [{"decision_id": "D1", "session_id": "KE-S01", "decision": "call", "Due by": "next week"},
+                                {"decision_id": "D2", "session_id": "KE-S01", "decision": "write", "Due by": "2023-02-01"}])
+    checked = _read(path)
+    assert checked.accepted["decision_id"].tolist() == ["D2"]
+    assert checked.rejected[["decision_id", "due_date", "decision"]].values.tolist() == [["D1", "next week", "call"]]
+    assert checked.rejected["problem"].str.contains("date").all()

@@ -265,7 +265,11 @@ def read_decisions(
     checked = split_rejected(out, pd.concat([*problems, row_problems], ignore_index=True))
     accepted = checked.accepted.reindex(columns=DECISION_COLUMNS)
     accepted = accepted.astype({c: "string" for c in DECISION_COLUMNS if c not in ("date", "due_date", "source_row")})
-    rejected = checked.rejected.reindex(columns=[*REGISTER_COLUMNS, "source_file", "source_row", "problem"])
+    # Rejected rows as the lead typed them (a due date 'next week' stays 'next week'), to fix and resubmit.
+    as_typed = text.assign(source_row=out["source_row"].to_numpy())
+    rejected = (checked.rejected[["source_file", "source_row", "problem"]]
+                .merge(as_typed, on="source_row", how="left", validate="one_to_one")
+                .reindex(columns=[*REGISTER_COLUMNS, "source_file", "source_row", "problem"]))
     return Checked(accepted.astype({"source_row": "int64"}).reset_index(drop=True), rejected, checked.problems,
                    headers={str(path): headed})
 
@@ -323,8 +327,10 @@ def _check_dates(out: pd.DataFrame, sessions: pd.DataFrame | None, flag) -> None
 
 def _check_lists(out: pd.DataFrame, codebook: Codebook, flag) -> None:
     matched, near = match_vocabulary(out["status"], STATUSES)
+    # The decision is kept, its status left empty until fixed: the fix says so, so nobody wonders where it went.
     flag(out["status"].notna() & matched.isna(), "status", "not a status",
-         did_you_mean(near, STATUSES["label"].tolist()), "warning")
+         did_you_mean(near, STATUSES["label"].tolist()) + "; until then the decision counts as having no status",
+         "warning")
     out["status"] = matched
     if "strategic_component" in codebook.vocabularies:
         components = vocabulary(codebook, "strategic_component")
