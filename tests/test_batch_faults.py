@@ -85,7 +85,9 @@ def test_the_closing_data_summary_counts_by_country_and_file_and_names_the_worst
     assert "ERROR kenya/codings/coder-a.csv, row 3, column 'code': unknown code" in out
     first = out.split("First to fix:")[1].split("Every problem")[0]
     assert first.count("\n  ERROR") == 2 and "WARNING" not in first and "empty coder" not in first  # errors first
-    assert f"{paths.processed}/<country>/problems.csv" in out
+    # The real files, no placeholder, and validate as this run was given its data.
+    assert f"{paths.processed / 'ghana' / 'problems.csv'}, {paths.processed / 'kenya' / 'problems.csv'}" in out
+    assert "<country>" not in out and f"`sparklearn validate --data {paths.raw}`" in out
     _print_problems(problems.iloc[0:0], paths)
     assert "no problems found" in capsys.readouterr().out
 

@@ -493,7 +493,10 @@ def test_ctrl_c_stops_the_batch_at_once_and_leaves_no_kernel_behind(kenya_data, 
     batch = subprocess.Popen(
         [sys.executable, "-m", "sparklearn.cli", "run", "--country", "kenya", "--data", str(kenya_data),
          "--out", str(out), "--jobs", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # As a terminal starts it: a test earlier in the session may leave SIGINT ignored in this process, and a
+        # child inheriting that ignores Ctrl-C (Python then installs no KeyboardInterrupt handler).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while not _kernels_of(batch.pid) and batch.poll() is None and time.monotonic() < deadline:

@@ -516,8 +516,10 @@ def _print_problems(problems: pd.DataFrame, paths: Paths, worst: int = WORST_SHO
                                             f"row {record['row']}" if record["row"] else "",
                                             f"column '{record['column']}'" if record["column"] else "") if part)
         print(f"  {record['severity'].upper()} {where}: {record['rule']}")
-    print(f"Every problem, with its fix: {paths.processed}/<country>/problems.csv (and in each country report's "
-          "Data quality section); `sparklearn validate` prints them all.")
+    # The actual files (one per country with problems), and the validate command as this run was given its data.
+    files = [str(paths.processed / country / "problems.csv") for country in sorted(problems["country"].unique())]
+    print(f"Every problem, with its fix: {', '.join(files)} (and in each country report's Data quality section); "
+          f"`sparklearn validate --data {paths.raw}` prints them all.")
 
 
 def _short(file: str, paths: Paths) -> str:
