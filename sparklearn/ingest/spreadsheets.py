@@ -361,7 +361,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, what: str = 
         where = [f"{' '.join(str(written[i]).split())} ({_letter(i) if suffix != '.csv' else f'column {i + 1}'})"
                  for i, h in enumerate(headers) if h == dupes[0]]
         raise InputError(f"two columns have the same name: {' and '.join(repr(w) for w in where)}",
-                         file=path, row=skip + 1, column=labels[dupes[0]],
+                         file=path, row=skip + 1, column=labels.get(dupes[0], where[0]),
                          fix="rename or delete one of the duplicated columns")
     if suffix != ".csv":
         # Before blank rows go: a row holding only unsaved formulas reads as blank.
